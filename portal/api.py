@@ -1,0 +1,123 @@
+"""The JSON API (/api/v1/, OpenAPI at /api/v1/openapi.json).
+
+Apps add their routers in their AppConfig.ready(): `api.add_router("/exams/", router)`.
+Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/token, or the site's session (with CSRF).
+Errors are JSON: {"code": "<stable_code>", "message": "<中文说明>"}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from portal.auth import client_ip, login_locked, record_login_failure, reset_login_failures
+from portal.models import ApiToken
+
+TOKEN_LIFETIME = timedelta(days=7)
+
+
+class ApiError(HttpError):
+    """Raise with a stable code and a translated message: ApiError(409, "deadline_passed", _("…"))."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(status_code, message)
+        self.code = code
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request, token):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="安全培训·应急演练·考试门户 API",
+    version="1.0",
+    urls_namespace="api",
+    auth=[BearerAuth(), SessionAuth()],
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return api.create_response(
+        request, {"code": exc.code, "message": exc.message}, status=exc.status_code
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return api.create_response(
+        request, {"code": "unauthorized", "message": _("请先登录或提供有效的令牌。")}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    return api.create_response(
+        request,
+        {"code": "invalid_request", "message": _("请求数据格式不正确。"), "errors": exc.errors},
+        status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    known = {404: ("not_found", _("未找到。")), 403: ("forbidden", _("无权访问。"))}
+    code, message = known.get(exc.status_code, ("error", str(exc)))
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+@api.post(
+    "/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, tags=["auth"]
+)
+def issue_token(request, payload: TokenIn):
+    ip = client_ip(request)
+    if login_locked(payload.username, ip):
+        raise ApiError(429, "too_many_attempts", _("登录失败次数过多，请稍后再试。"))
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        record_login_failure(payload.username, ip)
+        raise ApiError(401, "invalid_credentials", _("账号或密码不正确。"))
+    reset_login_failures(payload.username, ip)
+    key = secrets.token_urlsafe(32)
+    expires = timezone.now() + TOKEN_LIFETIME
+    ApiToken.objects.create(user=user, key_hash=_hash(key), expires_at=expires)
+    return {"token": key, "expires_at": expires.isoformat()}

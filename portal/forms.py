@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.auth import client_ip, login_locked, record_login_failure, reset_login_failures
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("用户名 / 手机号 / 身份证号"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    error_messages = {
+        "invalid_login": _("账号或密码不正确。"),
+        "inactive": _("该账号已停用。"),
+        "locked": _("登录失败次数过多，请%(minutes)s分钟后再试。"),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username", "")
+        ip = client_ip(self.request) if self.request else ""
+        if username and login_locked(username, ip):
+            from django.conf import settings
+
+            raise forms.ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                record_login_failure(username, ip)
+            raise
+        reset_login_failures(username, ip)
+        return cleaned

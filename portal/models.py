@@ -1,0 +1,357 @@
+"""Organizations (Region, Enterprise) and people (Person, User and roles)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from portal.validators import (
+    mask_id_number,
+    normalize_id_number,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+)
+
+
+class RegionQuerySet(models.QuerySet):
+    def subtree(self, region: Region) -> RegionQuerySet:
+        return self.filter(path__startswith=region.path)
+
+    def streets(self) -> RegionQuerySet:
+        return self.filter(level=Region.Level.STREET)
+
+
+class Region(models.Model):
+    """区 → 街道/乡镇 → 社区/村. `path` (codes joined by '/') makes a subtree one indexed query."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("区")
+        STREET = "street", _("街道/乡镇")
+        COMMUNITY = "community", _("社区/村")
+
+    PARENT_LEVEL = {Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET}
+
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(_("区划代码"), max_length=20, unique=True)
+    level = models.CharField(_("层级"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区域")
+        verbose_name_plural = _("行政区域")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        expected = self.PARENT_LEVEL.get(self.level)
+        if expected is None and self.parent_id:
+            raise ValidationError({"parent": _("区不能有上级区域。")})
+        if expected is not None and (self.parent is None or self.parent.level != expected):
+            raise ValidationError(
+                {
+                    "parent": _("%(level)s的上级必须是%(parent)s。")
+                    % {"level": self.get_level_display(), "parent": Region.Level(expected).label}
+                }
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+
+class Industry(models.TextChoices):
+    HAZARDOUS_CHEMICALS = "chemicals", _("危险化学品")
+    METALLURGY = "metallurgy", _("冶金")
+    MINING = "mining", _("矿山")
+    FIREWORKS = "fireworks", _("烟花爆竹")
+    MACHINERY = "machinery", _("机械制造")
+    SHIPBUILDING = "shipbuilding", _("船舶修造")
+    CONSTRUCTION = "construction", _("建筑施工")
+    WAREHOUSING = "warehousing", _("仓储物流")
+    TRADE = "trade", _("商贸服务")
+    OTHER = "other", _("其他")
+
+
+# Industries treated as high-risk (高危) by default; an enterprise can override it.
+HIGH_RISK_INDUSTRIES = frozenset(
+    {
+        Industry.HAZARDOUS_CHEMICALS,
+        Industry.METALLURGY,
+        Industry.MINING,
+        Industry.FIREWORKS,
+        Industry.CONSTRUCTION,
+    }
+)
+
+
+class StandardizationGrade(models.TextChoices):
+    GRADE_1 = "1", _("一级")
+    GRADE_2 = "2", _("二级")
+    GRADE_3 = "3", _("三级")
+    NONE = "none", _("未达标")
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("名称"), max_length=200)
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    street = models.ForeignKey(
+        Region,
+        verbose_name=_("所属街道"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        limit_choices_to={"level": Region.Level.STREET},
+    )
+    industry = models.CharField(
+        _("行业"), max_length=20, choices=Industry.choices, default=Industry.OTHER
+    )
+    high_risk_override = models.BooleanField(
+        _("高危（人工认定）"),
+        null=True,
+        blank=True,
+        help_text=_("留空则按行业自动判定。"),
+    )
+    is_high_risk = models.BooleanField(_("高危"), default=False, editable=False, db_index=True)
+    standardization_grade = models.CharField(
+        _("安全生产标准化等级"),
+        max_length=8,
+        choices=StandardizationGrade.choices,
+        default=StandardizationGrade.NONE,
+    )
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("电话"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            self.credit_code = self.credit_code.strip().upper()
+        if self.street_id and self.street.level != Region.Level.STREET:
+            raise ValidationError({"street": _("所属街道必须是街道/乡镇。")})
+
+    def save(self, *args, **kwargs) -> None:
+        self.credit_code = (self.credit_code or "").strip().upper()
+        if self.high_risk_override is None:
+            self.is_high_risk = self.industry in HIGH_RISK_INDUSTRIES
+        else:
+            self.is_high_risk = self.high_risk_override
+        super().save(*args, **kwargs)
+
+
+class PersonCategory(models.TextChoices):
+    PRINCIPAL = "principal", _("主要负责人")
+    SAFETY_MANAGER = "safety_manager", _("安全生产管理人员")
+    SPECIAL_OPERATOR = "special_operator", _("特种作业人员")
+    TEAM_LEADER = "team_leader", _("班组长")
+    OTHER = "other", _("其他从业人员")
+
+
+class SpecialOperationCategory(models.Model):
+    name = models.CharField(_("特种作业类别"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("特种作业类别")
+        verbose_name_plural = _("特种作业类别")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpecialOperation(models.Model):
+    category = models.ForeignKey(
+        SpecialOperationCategory,
+        verbose_name=_("特种作业类别"),
+        on_delete=models.CASCADE,
+        related_name="operations",
+    )
+    name = models.CharField(_("操作项目"), max_length=80)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("特种作业操作项目")
+        verbose_name_plural = _("特种作业操作项目")
+        ordering = ["category__sort_order", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "name"], name="unique_operation_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.name} / {self.name}"
+
+
+class User(AbstractUser):
+    """A login. Workers are linked to a Person; managers carry their enterprise, supervisors
+    their region. The role itself is a group (see portal.roles)."""
+
+    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("所管理企业"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managers",
+        help_text=_("企业安全管理员管理的企业。"),
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("监管区域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisors",
+        help_text=_("监管人员负责的区或街道。"),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    @cached_property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @property
+    def display_name(self) -> str:
+        person = getattr(self, "person", None)
+        if person is not None:
+            return person.name
+        return self.get_full_name() or self.username
+
+
+class PersonQuerySet(models.QuerySet):
+    def active(self) -> PersonQuerySet:
+        return self.filter(is_active=True)
+
+
+class Person(models.Model):
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(
+        _("身份证号"), max_length=18, unique=True, validators=[validate_id_number]
+    )
+    mobile = models.CharField(_("手机号"), max_length=11, blank=True, validators=[validate_mobile])
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="people"
+    )
+    category = models.CharField(
+        _("人员类别"),
+        max_length=20,
+        choices=PersonCategory.choices,
+        default=PersonCategory.OTHER,
+        db_index=True,
+    )
+    special_operation = models.ForeignKey(
+        SpecialOperation,
+        verbose_name=_("特种作业操作项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+    position = models.CharField(_("岗位"), max_length=50, blank=True)
+    hired_on = models.DateField(_("入职日期"), null=True, blank=True)
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    is_active = models.BooleanField(_("在职"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("从业人员")
+        verbose_name_plural = _("从业人员")
+        ordering = ["enterprise__name", "name"]
+        indexes = [models.Index(fields=["mobile"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def special_operation_category(self) -> SpecialOperationCategory | None:
+        return self.special_operation.category if self.special_operation_id else None
+
+    def clean(self) -> None:
+        self.id_number = normalize_id_number(self.id_number)
+        if self.category == PersonCategory.SPECIAL_OPERATOR and not self.special_operation_id:
+            raise ValidationError(
+                {"special_operation": _("特种作业人员须填写特种作业类别和操作项目。")}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.id_number = normalize_id_number(self.id_number)
+        super().save(*args, **kwargs)
+
+
+class Heartbeat(models.Model):
+    """Written by a scheduled task in the worker cluster; /healthz reads it."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portal_api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

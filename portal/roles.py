@@ -1,0 +1,64 @@
+"""Roles are Django groups (so Wagtail's group permissions apply); these are their names.
+
+The groups and their permissions are created by a data migration (portal/migrations) and kept
+in step by `ensure_role_groups()`, which seed_demo calls too.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+MANAGER = "企业安全管理员"
+SUPERVISOR = "监管人员"
+EDITOR = "内容编辑"
+REVIEWER = "内容审核"
+EXAMINER = "考务管理员"
+
+ROLE_LABELS = {
+    MANAGER: _("企业安全管理员"),
+    SUPERVISOR: _("监管人员"),
+    EDITOR: _("内容编辑"),
+    REVIEWER: _("内容审核"),
+    EXAMINER: _("考务管理员"),
+}
+
+
+def has_role(user, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return role in user.group_names
+
+
+def is_manager(user) -> bool:
+    return has_role(user, MANAGER) and user.enterprise_id is not None
+
+
+def is_supervisor(user) -> bool:
+    return has_role(user, SUPERVISOR) and user.region_id is not None
+
+
+def is_examiner(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, EXAMINER))
+
+
+ALL_ROLES = (MANAGER, SUPERVISOR, EDITOR, REVIEWER, EXAMINER)
+
+
+def sync_role_groups(**kwargs) -> None:
+    """Creates the role groups and gives them the permissions the apps registered. Idempotent;
+    runs after every migrate. Permissions an administrator added by hand are kept."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from portal.registry import role_permissions
+
+    for role in ALL_ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = role_permissions.get(role, set())
+        if not wanted:
+            continue
+        match = Q()
+        for perm in wanted:
+            app_label, codename = perm.split(".", 1)
+            match |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(match))

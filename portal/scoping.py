@@ -1,0 +1,109 @@
+"""The one answer to "which enterprises and people may this user see".
+
+Every view, admin listing, export and API of every app scopes through these functions:
+- a superuser sees everything;
+- a supervisor sees the enterprises and people of their region's subtree (区 → 街道 → 社区);
+- an enterprise safety manager sees their own enterprise;
+- anyone else (a worker) sees no enterprise and only their own Person row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from portal import roles
+from portal.models import Enterprise, Person, Region
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "all" | "region" | "enterprise" | "self" | "none"
+    region: Region | None = None
+    enterprise_id: int | None = None
+    person_id: int | None = None
+
+    @property
+    def is_staff_scope(self) -> bool:
+        return self.kind in {"all", "region", "enterprise"}
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    cached = getattr(user, "_portal_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    if user is not None and user.is_authenticated:
+        user._portal_scope = scope
+    return scope
+
+
+def _compute_scope(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope("none")
+    if user.is_superuser:
+        return Scope("all")
+    if roles.is_supervisor(user):
+        return Scope("region", region=user.region)
+    if roles.is_manager(user):
+        return Scope("enterprise", enterprise_id=user.enterprise_id)
+    person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+    if person_id:
+        return Scope("self", person_id=person_id)
+    return Scope("none")
+
+
+def enterprise_q(user, prefix: str = "") -> Q:
+    """A Q limiting rows that point at an enterprise (through `prefix`, e.g. "person__enterprise")."""
+    scope = scope_for(user)
+    field = prefix or "pk"
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "region":
+        path_field = f"{prefix}__street__path__startswith" if prefix else "street__path__startswith"
+        return Q(**{path_field: scope.region.path})
+    if scope.kind == "enterprise":
+        return Q(**{field: scope.enterprise_id})
+    return Q(pk__in=[])
+
+
+def visible_enterprises(user) -> QuerySet[Enterprise]:
+    return Enterprise.objects.filter(enterprise_q(user))
+
+
+def visible_regions(user) -> QuerySet[Region]:
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Region.objects.all()
+    if scope.kind == "region":
+        return Region.objects.subtree(scope.region)
+    return Region.objects.none()
+
+
+def visible_people(user) -> QuerySet[Person]:
+    scope = scope_for(user)
+    if scope.kind == "self":
+        return Person.objects.filter(pk=scope.person_id)
+    if scope.kind == "none":
+        return Person.objects.none()
+    return Person.objects.filter(enterprise_q(user, "enterprise"))
+
+
+def can_see_enterprise(user, enterprise: Enterprise) -> bool:
+    return visible_enterprises(user).filter(pk=enterprise.pk).exists()
+
+
+def can_see_person(user, person: Person) -> bool:
+    return visible_people(user).filter(pk=person.pk).exists()
+
+
+def can_see_full_id_number(user, person: Person) -> bool:
+    """The full 身份证号 is shown to the person and to supervisors of their region; masked elsewhere."""
+    if not user.is_authenticated:
+        return False
+    if person.user_id == user.pk or user.is_superuser:
+        return True
+    scope = scope_for(user)
+    return scope.kind == "region" and person.enterprise.street.path.startswith(scope.region.path)

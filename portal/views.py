@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from portal import registry
+from portal.forms import LoginForm
+from portal.models import Heartbeat
+from portal.scoping import can_see_full_id_number
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user.must_change_password:
+            user.must_change_password = False
+            user.save(update_fields=["must_change_password"])
+        update_session_auth_hash(request, user)
+        messages.success(request, _("密码已修改。"))
+        return redirect("portal:me")
+    return render(
+        request,
+        "portal/password_change.html",
+        {"form": form, "forced": request.user.must_change_password},
+    )
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    person = getattr(request.user, "person", None)
+    sections = []
+    for section in sorted(registry.me_sections.values(), key=lambda s: s.order):
+        sections.append({"section": section, "context": section.get_context(request)})
+    return render(
+        request,
+        "portal/me.html",
+        {
+            "person": person,
+            "show_full_id": person is not None and can_see_full_id_number(request.user, person),
+            "sections": sections,
+        },
+    )
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _check_broker() -> dict:
+    if settings.REDIS_URL:
+        try:
+            from django_q.brokers import get_broker
+
+            get_broker().connection.ping()
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "kind": "redis", "error": exc.__class__.__name__}
+        try:
+            cache.set("healthz", "1", 5)
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "kind": "redis", "error": exc.__class__.__name__}
+        return {"ok": True, "kind": "redis"}
+    # The ORM broker lives in the database checked above.
+    return {"ok": True, "kind": "orm"}
+
+
+def _check_worker() -> dict:
+    try:
+        beat = Heartbeat.objects.filter(name="qcluster").values_list("beat_at", flat=True).first()
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    if beat is None:
+        return {"ok": False, "last_heartbeat": None}
+    age = (timezone.now() - beat).total_seconds()
+    return {
+        "ok": age <= settings.HEARTBEAT_MAX_AGE,
+        "last_heartbeat": beat.isoformat(),
+        "age_seconds": int(age),
+    }
+
+
+# Extra checks contributed by apps (e.g. certificates: the PDF font and HarfBuzz subsetting).
+# Each returns a dict with at least "ok"; "critical": False makes a failure a warning only.
+HEALTH_CHECKS: dict[str, callable] = {}
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "broker": _check_broker(), "worker": _check_worker()}
+    for name, check in HEALTH_CHECKS.items():
+        checks[name] = check()
+    down = [
+        name for name, result in checks.items() if not result["ok"] and result.get("critical", True)
+    ]
+    status = 503 if down else 200
+    return JsonResponse(
+        {"status": "down" if down else "ok", "down": down, "checks": checks}, status=status
+    )

@@ -1,0 +1,114 @@
+"""Shared fixtures: a district with two streets and enterprises A (street 1) and B (street 2), and
+the people of STYLE.md — every permission test has someone who must be refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from portal import roles
+from tests.factories import (
+    EnterpriseFactory,
+    RegionFactory,
+    StreetFactory,
+    UserFactory,
+    make_manager,
+    make_supervisor,
+    make_worker,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def district(db):
+    return RegionFactory(name="测试区", code="330100")
+
+
+@pytest.fixture
+def street(district):
+    return StreetFactory(name="一号街道", code="330100001", parent=district)
+
+
+@pytest.fixture
+def other_street(district):
+    return StreetFactory(name="二号街道", code="330100002", parent=district)
+
+
+@pytest.fixture
+def enterprise(street):
+    return EnterpriseFactory(name="企业A化工有限公司", street=street)
+
+
+@pytest.fixture
+def other_enterprise(other_street):
+    return EnterpriseFactory(name="企业B机械有限公司", street=other_street)
+
+
+@pytest.fixture
+def worker(enterprise):
+    """A worker of enterprise A."""
+    return make_worker(enterprise, name="王小明")
+
+
+@pytest.fixture
+def other_worker(other_enterprise):
+    """A worker of enterprise B."""
+    return make_worker(other_enterprise, name="李小红")
+
+
+@pytest.fixture
+def manager(enterprise):
+    """Enterprise A's safety manager."""
+    return make_manager(enterprise)
+
+
+@pytest.fixture
+def other_manager(other_enterprise):
+    """Enterprise B's safety manager."""
+    return make_manager(other_enterprise)
+
+
+@pytest.fixture
+def supervisor(district):
+    """The district supervisor: sees both streets."""
+    return make_supervisor(district)
+
+
+@pytest.fixture
+def street_supervisor(street):
+    """Supervisor of street 1 only: sees enterprise A, not B."""
+    return make_supervisor(street)
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(roles=[roles.EDITOR])
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(roles=[roles.REVIEWER])
+
+
+@pytest.fixture
+def examiner(district):
+    user = UserFactory(roles=[roles.EXAMINER])
+    user.region = district
+    user.save()
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
