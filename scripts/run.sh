@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make run: migrate, load demo data on the first start, then serve the portal together with a
-# django-q2 worker cluster. Ctrl-C stops both.
+# django-q2 worker cluster. Ctrl-C (or the end of either process) stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -10,14 +10,19 @@ PORT=${PORTAL_PORT:-8000}
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo --if-empty
 
-$PY manage.py qcluster &
-cluster=$!
-cleanup() {
-  kill -TERM "$cluster" 2>/dev/null || true
-  wait "$cluster" 2>/dev/null || true
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
 }
-trap cleanup EXIT
+trap stop EXIT
 trap 'exit 130' INT TERM
 
+$PY manage.py qcluster &
+pids+=($!)
+$PY manage.py runserver --noreload "$HOST:$PORT" &
+pids+=($!)
 echo "The portal is at http://$HOST:$PORT/ (admin: http://$HOST:$PORT/admin/). Ctrl-C stops it."
-$PY manage.py runserver "$HOST:$PORT"
+# When either process ends, stop the other one too.
+wait -n "${pids[@]}"
