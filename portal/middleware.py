@@ -1,7 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose another language (the language switcher's cookie).
+
+    The browser's Accept-Language is not followed: the portal's users are in China and a phone set
+    to English should still get the Chinese portal unless its owner asks for English.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class ForcePasswordChangeMiddleware:

@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
@@ -73,7 +73,7 @@ class PersonViewSet(ScopedModelViewSet):
         "category",
         "special_operation",
         "position",
-        "is_active",
+        BooleanColumn("is_active", label=_("在职")),
     ]
     list_filter = ["category", "is_active", "enterprise"]
     search_fields = ["name", "mobile", "id_number"]

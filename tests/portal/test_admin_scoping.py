@@ -21,7 +21,9 @@ def people_b(other_enterprise):
     return [PersonFactory(enterprise=other_enterprise, name=f"乙企业员工{i}") for i in range(2)]
 
 
-def test_the_people_listing_shows_only_the_managers_enterprise(client, other_manager, people_a, people_b):
+def test_the_people_listing_shows_only_the_managers_enterprise(
+    client, other_manager, people_a, people_b
+):
     client.force_login(other_manager)
     response = client.get(reverse("portal_people:index"))
     assert response.status_code == 200
@@ -34,7 +36,9 @@ def test_the_people_listing_shows_only_the_managers_enterprise(client, other_man
 
 
 @pytest.mark.parametrize("view", ["edit", "delete", "inspect", "history"])
-def test_another_enterprises_person_is_404_in_every_admin_view(client, other_manager, people_a, view):
+def test_another_enterprises_person_is_404_in_every_admin_view(
+    client, other_manager, people_a, view
+):
     client.force_login(other_manager)
     response = client.get(reverse(f"portal_people:{view}", args=[people_a[0].pk]))
     assert response.status_code == 404
@@ -53,7 +57,9 @@ def test_another_enterprise_is_404_for_a_manager(client, other_manager, enterpri
     assert client.get(reverse("portal_enterprises:edit", args=[enterprise.pk])).status_code == 404
 
 
-def test_the_export_contains_only_the_managers_people_with_masked_ids(client, other_manager, people_a, people_b):
+def test_the_export_contains_only_the_managers_people_with_masked_ids(
+    client, other_manager, people_a, people_b
+):
     client.force_login(other_manager)
     response = client.get(reverse("portal_admin:roster-export"))
     assert response.status_code == 200
@@ -66,13 +72,17 @@ def test_the_export_contains_only_the_managers_people_with_masked_ids(client, ot
 
 def test_a_supervisor_exports_the_region_with_full_ids(client, supervisor, people_a, people_b):
     client.force_login(supervisor)
-    sheet = load_workbook(io.BytesIO(client.get(reverse("portal_admin:roster-export")).content)).active
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("portal_admin:roster-export")).content)
+    ).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 5
     assert people_a[0].id_number in {r[1] for r in rows}
 
 
-def test_a_street_supervisor_is_refused_another_streets_people(client, street_supervisor, people_a, people_b):
+def test_a_street_supervisor_is_refused_another_streets_people(
+    client, street_supervisor, people_a, people_b
+):
     client.force_login(street_supervisor)
     html = client.get(reverse("portal_people:index")).content.decode()
     assert "甲企业员工0" in html
@@ -92,7 +102,9 @@ def test_anonymous_is_sent_to_login(client, people_a):
     assert "login" in response["Location"]
 
 
-def test_the_import_page_offers_the_template_and_imports_into_the_managers_enterprise(client, manager, enterprise):
+def test_the_import_page_offers_the_template_and_imports_into_the_managers_enterprise(
+    client, manager, enterprise
+):
     from portal.services import ROSTER_COLUMNS
     from tests.factories import id_number
     from tests.portal.xlsx_helpers import xlsx_upload
@@ -104,7 +116,9 @@ def test_the_import_page_offers_the_template_and_imports_into_the_managers_enter
     assert template["Content-Type"].startswith("application/vnd.openxmlformats")
 
     upload = xlsx_upload(ROSTER_COLUMNS, [["新员工", id_number(7001), "", "其他从业人员"]])
-    response = client.post(reverse("portal_admin:roster-import"), {"enterprise": enterprise.pk, "file": upload})
+    response = client.post(
+        reverse("portal_admin:roster-import"), {"enterprise": enterprise.pk, "file": upload}
+    )
     assert response.status_code == 302
     assert enterprise.people.filter(name="新员工").exists()
 
@@ -115,7 +129,9 @@ def test_the_import_page_lists_bad_rows_and_imports_nothing(client, manager, ent
 
     client.force_login(manager)
     upload = xlsx_upload(ROSTER_COLUMNS, [["坏数据", "123", "", "其他从业人员"]])
-    response = client.post(reverse("portal_admin:roster-import"), {"enterprise": enterprise.pk, "file": upload})
+    response = client.post(
+        reverse("portal_admin:roster-import"), {"enterprise": enterprise.pk, "file": upload}
+    )
     assert response.status_code == 200
     assert "第2行" in response.content.decode()
     assert not enterprise.people.exists()
@@ -128,7 +144,9 @@ def test_a_manager_cannot_import_into_another_enterprise(client, manager, other_
 
     client.force_login(manager)
     upload = xlsx_upload(ROSTER_COLUMNS, [["越权", id_number(7002), "", "其他从业人员"]])
-    response = client.post(reverse("portal_admin:roster-import"), {"enterprise": other_enterprise.pk, "file": upload})
+    response = client.post(
+        reverse("portal_admin:roster-import"), {"enterprise": other_enterprise.pk, "file": upload}
+    )
     assert response.status_code == 200  # form error: not a valid choice
     assert not other_enterprise.people.exists()
 

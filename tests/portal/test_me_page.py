@@ -23,11 +23,12 @@ def test_a_login_without_a_person_gets_an_honest_empty_state(client, editor):
     assert "尚未关联从业人员档案" in html
 
 
-def test_the_pages_are_chinese_by_default_and_english_on_request(client, worker):
+def test_the_pages_are_chinese_even_for_an_english_browser_until_english_is_chosen(client, worker):
     client.force_login(worker)
-    assert 'lang="zh-hans"' in client.get(reverse("portal:me")).content.decode()
-    response = client.get(reverse("portal:me"), HTTP_ACCEPT_LANGUAGE="en")
-    assert 'lang="en"' in response.content.decode()
+    html = client.get(reverse("portal:me"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/accounts/me/"})
+    assert 'lang="en"' in client.get(reverse("portal:me")).content.decode()
 
 
 def test_front_pages_carry_a_content_security_policy(client, db):

@@ -32,10 +32,17 @@ def test_a_bad_choice_names_the_variable(monkeypatch):
 
 
 def _manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+    }
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -54,7 +61,9 @@ def test_the_production_profile_passes_check_deploy_without_warnings(tmp_path):
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    result = _manage("check", PORTAL_ENV="production", ALLOWED_HOSTS="x", PORTAL_VAR_DIR=str(tmp_path))
+    result = _manage(
+        "check", PORTAL_ENV="production", ALLOWED_HOSTS="x", PORTAL_VAR_DIR=str(tmp_path)
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
