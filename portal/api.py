@@ -18,7 +18,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from portal.auth import client_ip, login_locked, record_login_failure, reset_login_failures
+from portal.auth import client_ip, login_locked, reset_login_failures
 from portal.models import ApiToken
 
 TOKEN_LIFETIME = timedelta(days=7)
@@ -113,8 +113,7 @@ def issue_token(request, payload: TokenIn):
     if login_locked(payload.username, ip):
         raise ApiError(429, "too_many_attempts", _("登录失败次数过多，请稍后再试。"))
     user = authenticate(request, username=payload.username, password=payload.password)
-    if user is None:
-        record_login_failure(payload.username, ip)
+    if user is None:  # the failure is counted by portal.auth's user_login_failed receiver
         raise ApiError(401, "invalid_credentials", _("账号或密码不正确。"))
     reset_login_failures(payload.username, ip)
     key = secrets.token_urlsafe(32)

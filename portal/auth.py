@@ -7,7 +7,9 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.dispatch import receiver
 
 from portal.validators import normalize_id_number
 
@@ -31,10 +33,16 @@ def find_user(identifier: str):
 
 
 class PortalBackend(ModelBackend):
+    """Every login path (the site's form, Wagtail's admin login, the API token endpoint) comes
+    through here, so the throttle is enforced here; failures are counted by the
+    user_login_failed receiver below."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
+            return None
+        if request is not None and login_locked(username, client_ip(request)):
             return None
         user = find_user(username)
         if user is None:
@@ -76,3 +84,10 @@ def record_login_failure(identifier: str, ip: str) -> int:
 
 def reset_login_failures(identifier: str, ip: str) -> None:
     cache.delete(_throttle_key(identifier, ip))
+
+
+@receiver(user_login_failed)
+def _count_failed_login(sender, credentials, request=None, **kwargs):
+    username = credentials.get("username")
+    if request is not None and username:
+        record_login_failure(username, client_ip(request))

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.auth import client_ip, login_locked, record_login_failure, reset_login_failures
+from portal.auth import client_ip, login_locked, reset_login_failures
 
 
 class LoginForm(AuthenticationForm):
@@ -31,11 +31,8 @@ class LoginForm(AuthenticationForm):
                 code="locked",
                 params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
             )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                record_login_failure(username, ip)
-            raise
+        cleaned = (
+            super().clean()
+        )  # a failure is counted by portal.auth's user_login_failed receiver
         reset_login_failures(username, ip)
         return cleaned

@@ -175,6 +175,8 @@ else:
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
 LOGIN_URL = "portal:login"
+# One login page for the site and the Wagtail admin (username, mobile or ID number; throttled).
+WAGTAILADMIN_LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:me"
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [

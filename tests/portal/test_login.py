@@ -116,3 +116,56 @@ def test_reset_password_service_creates_a_missing_login(enterprise):
     reset_password(person=person)
     person.refresh_from_db()
     assert person.user.must_change_password
+
+
+def test_the_admin_login_is_throttled_too(client, manager, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for _ in range(2):
+        client.post(
+            "/admin/login/",
+            {"username": manager.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.9",
+        )
+    client.post(
+        "/admin/login/",
+        {"username": manager.username, "password": "secret-pass-1"},
+        REMOTE_ADDR="10.0.0.9",
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_api_token_endpoint_is_throttled(client, worker, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for _ in range(2):
+        response = client.post(
+            "/api/v1/auth/token",
+            {"username": worker.username, "password": "wrong"},
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.7",
+        )
+        assert response.status_code == 401
+        assert response.json()["code"] == "invalid_credentials"
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": worker.username, "password": "secret-pass-1"},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.7",
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_attempts"
+
+
+def test_a_token_authenticates_api_calls(client, worker):
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": worker.username, "password": "secret-pass-1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert len(response.json()["token"]) > 30
+
+
+def test_the_admin_sends_anonymous_users_to_the_portal_login(client, db):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))
