@@ -6,3 +6,44 @@ class DrillsConfig(AppConfig):
     name = "drills"
     verbose_name = _("应急演练")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from drills.demo import seed_drills
+        from drills.me import me_context
+        from portal import registry
+        from portal.roles import MANAGER, SUPERVISOR
+
+        registry.register_me_section(
+            registry.MeSection(
+                key="drills",
+                title=_("我的演练"),
+                template="drills/me_section.html",
+                get_context=me_context,
+                order=40,
+            )
+        )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="drills.reminders", func="drills.tasks.send_reminders", minutes=15
+            )
+        )
+        registry.register_seeder(registry.Seeder(name="drills", func=seed_drills, order=50))
+        for role in (MANAGER, SUPERVISOR):
+            registry.grant(
+                role,
+                *(
+                    f"drills.{op}_{m}"
+                    for m in ("drill", "emergencyplan")
+                    for op in ("view", "add", "change")
+                ),
+            )
+            registry.grant(role, "drills.view_participation", "drills.change_participation")
+            registry.grant(role, "drills.view_correctiveaction", "drills.change_correctiveaction")
+            registry.grant(role, "drills.view_frequencyrule", "drills.view_evaluationtemplate")
+        registry.grant(
+            SUPERVISOR,
+            "drills.change_frequencyrule",
+            "drills.add_frequencyrule",
+            "drills.change_evaluationtemplate",
+            "drills.add_evaluationtemplate",
+        )

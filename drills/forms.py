@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from drills import services
+from drills.models import (
+    AccidentType,
+    Attachment,
+    CorrectiveAction,
+    Drill,
+    EmergencyPlan,
+    Finding,
+    ParticipantRole,
+    ScriptStep,
+)
+from portal.models import PersonCategory
+
+DT = {"type": "datetime-local"}
+
+
+class DrillForm(forms.ModelForm):
+    class Meta:
+        model = Drill
+        fields = [
+            "title",
+            "enterprise",
+            "organiser_region",
+            "level",
+            "is_linked",
+            "participating_enterprises",
+            "participating_units",
+            "form",
+            "content",
+            "purpose",
+            "accident_type",
+            "plan",
+            "plan_version",
+            "plan_type",
+            "planned_start",
+            "planned_end",
+            "place",
+            "budget",
+            "spent",
+            "campaign",
+            "reported_to_regulator",
+            "reported_on",
+            "training_hours",
+        ]
+        widgets = {
+            "planned_start": forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
+            "planned_end": forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
+            "reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "participating_units": forms.Textarea(attrs={"rows": 3}),
+            "participating_enterprises": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        enterprises = services.organisable_enterprises(user)
+        regions = services.organisable_regions(user)
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["organiser_region"].queryset = regions
+        self.fields["participating_enterprises"].queryset = services.visible_enterprises(user)
+        self.fields["plan"].queryset = EmergencyPlan.objects.filter(enterprise__in=enterprises)
+        if not regions.exists():
+            del self.fields["organiser_region"]
+            self.fields["enterprise"].required = True
+            if enterprises.count() == 1 and not self.instance.pk:
+                self.fields["enterprise"].initial = enterprises.first()
+        if not enterprises.exists():
+            del self.fields["enterprise"]
+            self.fields["organiser_region"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("enterprise") and data.get("organiser_region"):
+            raise forms.ValidationError(_("组织企业和组织区域只能填写一个。"))
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    accident_types = forms.MultipleChoiceField(
+        label=_("适用事故类型"),
+        choices=AccidentType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = EmergencyPlan
+        fields = [
+            "enterprise",
+            "name",
+            "plan_type",
+            "accident_types",
+            "version",
+            "file",
+            "filing_status",
+            "filed_on",
+            "next_review_on",
+        ]
+        widgets = {
+            "filed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        enterprises = services.organisable_enterprises(user)
+        self.fields["enterprise"].queryset = enterprises
+        if enterprises.count() == 1 and not self.instance.pk:
+            self.fields["enterprise"].initial = enterprises.first()
+
+    def clean_file(self):
+        f = self.cleaned_data.get("file")
+        if f and hasattr(f, "name") and hasattr(f, "size") and not getattr(f, "_committed", False):
+            services_validate_upload(f, Attachment.Kind.PLAN)
+        return f
+
+
+class AddPeopleForm(forms.Form):
+    MODE_CHOICES = [
+        ("selected", _("按人员选择")),
+        ("category", _("按人员类别")),
+        ("enterprise", _("整个企业")),
+    ]
+    mode = forms.ChoiceField(label=_("添加方式"), choices=MODE_CHOICES, initial="selected")
+    people = forms.ModelMultipleChoiceField(
+        label=_("人员"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    category = forms.ChoiceField(
+        label=_("人员类别"), choices=[("", "—")] + list(PersonCategory.choices), required=False
+    )
+    enterprise = forms.ModelChoiceField(label=_("企业"), queryset=None, required=False)
+    role = forms.ChoiceField(
+        label=_("角色"), choices=ParticipantRole.choices, initial=ParticipantRole.PLAYER
+    )
+
+    def __init__(self, *args, people_qs, enterprises_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people_qs = people_qs
+        self.fields["people"].queryset = people_qs.select_related("enterprise")
+        self.fields["people"].label_from_instance = lambda p: (
+            f"{p.name}（{p.enterprise.name} · {p.get_category_display()}）"
+        )
+        self.fields["enterprise"].queryset = enterprises_qs
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode")
+        if mode == "selected" and not data.get("people"):
+            raise forms.ValidationError(_("请至少选择一名人员。"))
+        if mode == "category" and not data.get("category"):
+            raise forms.ValidationError(_("请选择人员类别。"))
+        if mode == "enterprise" and not data.get("enterprise"):
+            raise forms.ValidationError(_("请选择企业。"))
+        return data
+
+    def selected_people(self):
+        data = self.cleaned_data
+        if data["mode"] == "selected":
+            return self.people_qs.filter(pk__in=[p.pk for p in data["people"]])
+        if data["mode"] == "category":
+            qs = self.people_qs.filter(category=data["category"])
+            if data.get("enterprise"):
+                qs = qs.filter(enterprise=data["enterprise"])
+            return qs
+        return self.people_qs.filter(enterprise=data["enterprise"])
+
+
+class ExternalParticipantForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    unit = forms.CharField(label=_("单位"), max_length=100)
+    role = forms.ChoiceField(
+        label=_("角色"), choices=ParticipantRole.choices, initial=ParticipantRole.OBSERVER
+    )
+
+
+class ScriptStepForm(forms.ModelForm):
+    class Meta:
+        model = ScriptStep
+        fields = ["order", "planned_time", "content", "expected_action"]
+        widgets = {
+            "planned_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "content": forms.Textarea(attrs={"rows": 2}),
+            "expected_action": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class StepRecordForm(forms.ModelForm):
+    class Meta:
+        model = ScriptStep
+        fields = ["actual_time", "notes"]
+        widgets = {
+            "actual_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["grade", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = CorrectiveAction
+        fields = ["description", "owner", "owner_name", "due_on"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, people_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people_qs
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner") and not (data.get("owner_name") or "").strip():
+            raise forms.ValidationError(_("请选择责任人或填写外部责任人姓名。"))
+        return data
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["kind", "file"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("file") and data.get("kind"):
+            services_validate_upload(data["file"], data["kind"])
+        return data
+
+
+# Allowed extensions and maximum size (MB) per attachment kind.
+UPLOAD_RULES = {
+    Attachment.Kind.PLAN: ({".pdf", ".doc", ".docx"}, 20),
+    Attachment.Kind.SCRIPT: ({".pdf", ".doc", ".docx", ".xlsx", ".xls"}, 20),
+    Attachment.Kind.PHOTO: ({".jpg", ".jpeg", ".png", ".webp"}, 10),
+    Attachment.Kind.VIDEO: ({".mp4", ".mov", ".webm"}, 200),
+    Attachment.Kind.SIGN_IN: ({".pdf", ".jpg", ".jpeg", ".png", ".xlsx"}, 20),
+}
+
+
+def services_validate_upload(f, kind: str) -> None:
+    import os
+
+    exts, max_mb = UPLOAD_RULES[kind]
+    ext = os.path.splitext(f.name)[1].lower()
+    if ext not in exts:
+        raise forms.ValidationError(
+            _("%(kind)s只接受以下格式：%(exts)s。")
+            % {"kind": Attachment.Kind(kind).label, "exts": "、".join(sorted(exts))}
+        )
+    if f.size > max_mb * 1024 * 1024:
+        raise forms.ValidationError(
+            _("%(kind)s文件不能超过 %(mb)d MB。")
+            % {"kind": Attachment.Kind(kind).label, "mb": max_mb}
+        )

@@ -1,0 +1,19 @@
+"""django-q2 tasks: take ids, call one service, safe to run twice."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from drills import services
+
+
+def send_reminders() -> int:
+    return services.send_reminders(now=timezone.now())
+
+
+def render_report(drill_id: int) -> None:
+    services.render_report(drill_id=drill_id)
+
+
+def record_training_for_drill(drill_id: int) -> int:
+    return services.record_training_for_drill(drill_id=drill_id)

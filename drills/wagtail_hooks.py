@@ -1,0 +1,196 @@
+"""Wiring: the 应急演练 menu group in the Wagtail admin, every viewset scoped to the user."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from drills import services
+from drills.models import (
+    CorrectiveAction,
+    Drill,
+    EmergencyPlan,
+    EvaluationTemplate,
+    FrequencyRule,
+    Participation,
+)
+from portal.admin_scoping import ScopedModelViewSet
+from portal.scoping import enterprise_q, scope_for, visible_enterprises
+
+
+class DrillAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None:
+            if "enterprise" in self.fields:
+                self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
+            if "organiser_region" in self.fields:
+                self.fields["organiser_region"].queryset = services.organisable_regions(for_user)
+            if "participating_enterprises" in self.fields:
+                self.fields["participating_enterprises"].queryset = visible_enterprises(for_user)
+            if "plan" in self.fields:
+                self.fields["plan"].queryset = EmergencyPlan.objects.filter(
+                    enterprise__in=services.organisable_enterprises(for_user)
+                )
+
+
+class PlanAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "enterprise" in self.fields:
+            self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
+
+
+class DrillViewSet(ScopedModelViewSet):
+    model = Drill
+    icon = "warning"
+    menu_label = _("演练")
+    add_to_admin_menu = False
+    form_class = DrillAdminForm
+    form_fields = [
+        "title",
+        "enterprise",
+        "organiser_region",
+        "level",
+        "is_linked",
+        "participating_enterprises",
+        "participating_units",
+        "form",
+        "content",
+        "purpose",
+        "accident_type",
+        "plan",
+        "plan_version",
+        "plan_type",
+        "planned_start",
+        "planned_end",
+        "place",
+        "budget",
+        "spent",
+        "campaign",
+        "reported_to_regulator",
+        "reported_on",
+        "training_hours",
+        "summary",
+    ]
+    list_display = ["code", "title", "organiser_name", "planned_start", "form", "level", "status"]
+    list_filter = ["status", "form", "level", "accident_type", "campaign"]
+    search_fields = ["title", "code", "place"]
+    inspect_view_enabled = True
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(services.drill_q(request.user)).select_related(
+            "enterprise", "organiser_region"
+        )
+
+
+class PlanViewSet(ScopedModelViewSet):
+    model = EmergencyPlan
+    icon = "doc-full"
+    menu_label = _("应急预案")
+    add_to_admin_menu = False
+    form_class = PlanAdminForm
+    list_display = ["name", "enterprise", "plan_type", "version", "filing_status", "next_review_on"]
+    list_filter = ["plan_type", "filing_status"]
+    search_fields = ["name"]
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(enterprise_q(request.user, "enterprise")).select_related(
+            "enterprise"
+        )
+
+
+class ParticipationViewSet(ScopedModelViewSet):
+    model = Participation
+    icon = "group"
+    menu_label = _("参演记录")
+    add_to_admin_menu = False
+    form_fields = ["role", "checked_in_at"]
+    list_display = ["name", "unit", "drill", "role", "checked_in_at"]
+    list_filter = ["role"]
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(drill__in=services.visible_drills(request.user)).select_related(
+            "drill", "person__enterprise"
+        )
+
+
+class ActionViewSet(ScopedModelViewSet):
+    model = CorrectiveAction
+    icon = "tasks"
+    menu_label = _("整改措施")
+    add_to_admin_menu = False
+    form_fields = [
+        "description",
+        "owner_name",
+        "due_on",
+        "status",
+        "completion_note",
+        "verification",
+    ]
+    list_display = ["description", "finding", "owner_display", "due_on", "status"]
+    list_filter = ["status", "finding__grade"]
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(
+            finding__drill__in=services.visible_drills(request.user)
+        ).select_related("finding__drill", "owner")
+
+
+class FrequencyRuleViewSet(ModelViewSet):
+    model = FrequencyRule
+    icon = "time"
+    menu_label = _("演练频次规则")
+    add_to_admin_menu = False
+    form_fields = [
+        "who",
+        "drill",
+        "applies_to",
+        "counts",
+        "interval_months",
+        "report_to_regulator",
+        "source",
+        "is_active",
+    ]
+    list_display = ["who", "drill", "interval_months", "report_to_regulator", "is_active"]
+
+
+class EvaluationTemplateViewSet(ModelViewSet):
+    model = EvaluationTemplate
+    icon = "list-ol"
+    menu_label = _("评估表模板")
+    add_to_admin_menu = False
+    list_display = ["name", "form", "is_active"]
+
+
+class DrillsGroup(ViewSetGroup):
+    menu_label = _("应急演练")
+    menu_icon = "warning"
+    menu_order = 400
+    items = (
+        DrillViewSet("drills_drills"),
+        PlanViewSet("drills_plans"),
+        ParticipationViewSet("drills_participations"),
+        ActionViewSet("drills_actions"),
+        FrequencyRuleViewSet("drills_rules"),
+        EvaluationTemplateViewSet("drills_templates"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_drills():
+    return DrillsGroup()
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return scope_for(request.user).is_staff_scope
+
+
+@hooks.register("register_admin_menu_item")
+def register_front_workspace():
+    return StaffMenuItem(_("演练工作台（前台）"), "/drills/", icon_name="link-external", order=401)
