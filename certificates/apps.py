@@ -6,3 +6,49 @@ class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("证书")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from certificates import (
+            checks,  # noqa: F401  (registers the system checks)
+            demo,
+            pdf,
+            views,
+        )
+        from certificates.api import router
+        from portal import registry, roles
+        from portal.api import api
+        from portal.views import HEALTH_CHECKS
+
+        api.add_router("/certificates/", router)
+        HEALTH_CHECKS["certificate_pdf"] = pdf.font_health
+        registry.register_me_section(
+            registry.MeSection(
+                key="certificates",
+                title=_("我的证书"),
+                template="certificates/me_section.html",
+                get_context=views.my_certificates_context,
+                order=40,
+            )
+        )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="certificates.expiry_reminders",
+                func="certificates.tasks.send_expiry_reminders",
+                minutes=60,
+            )
+        )
+        registry.register_seeder(registry.Seeder("certificates", demo.seed, order=20))
+        template_perms = [
+            f"certificates.{a}_certificatetemplate" for a in ("add", "change", "view")
+        ]
+        registry.grant(roles.SUPERVISOR, *template_perms)
+        registry.grant(roles.EXAMINER, *template_perms)
+        registry.grant(roles.EDITOR, *template_perms)
+        registry.grant(
+            roles.SUPERVISOR,
+            "certificates.view_certificate",
+            "certificates.issue_certificate",
+            "certificates.revoke_certificate",
+            "certificates.view_bulkissue",
+        )
+        registry.grant(roles.MANAGER, "certificates.view_certificate")

@@ -171,6 +171,12 @@ class SerialCounter(models.Model):
         return f"{self.key}: {self.last_value}"
 
 
+def pdf_upload_to(instance: Certificate, filename: str) -> str:
+    """An unguessable folder, so a PDF can never be fetched by guessing its serial even where
+    media files are served directly; downloads go through the scoped view anyway."""
+    return f"certificates/{timezone.localdate():%Y}/{secrets.token_hex(12)}/{filename}"
+
+
 def new_verification_code() -> str:
     return secrets.token_urlsafe(18)
 
@@ -247,7 +253,7 @@ class Certificate(models.Model):
         on_delete=models.SET_NULL,
         related_name="replaces",
     )
-    pdf = models.FileField(_("PDF文件"), upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(_("PDF文件"), upload_to=pdf_upload_to, blank=True)
     rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -291,8 +297,14 @@ class Certificate(models.Model):
         return "valid"
 
     @property
-    def is_rendered(self) -> bool:
-        return bool(self.pdf)
+    def status_display(self) -> str:
+        from certificates.services import STATUS_LABELS
+
+        return str(STATUS_LABELS[self.public_status()])
+
+    @property
+    def subject(self) -> str:
+        return str((self.details or {}).get("subject") or self.title)
 
 
 class ManualIssue(models.Model):

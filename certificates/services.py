@@ -18,11 +18,15 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.models import (
+    BulkIssue,
     Certificate,
     CertificateEvent,
     CertificateTemplate,
+    ExpiryReminder,
+    ManualIssue,
     SerialCounter,
 )
 
@@ -214,3 +218,294 @@ def render_certificate(*, certificate_id: int) -> bool:
         certificate.pdf.storage.delete(certificate.pdf.name)
         return False
     return True
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """王小明 → 王*明, 王明 → 王*, 欧阳小明 → 欧**明: enough to match a face to a card, no more."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+STATUS_LABELS = {
+    "valid": gettext_lazy("有效"),
+    "expired": gettext_lazy("已过期"),
+    "revoked": gettext_lazy("已撤销"),
+    "replaced": gettext_lazy("已换发"),
+}
+
+
+def verification_info(*, code: str, today: date) -> dict | None:
+    """What the public may know about the certificate with this verification code, or None."""
+    certificate = (
+        Certificate.objects.select_related("person", "template", "replaced_by")
+        .filter(code=code)
+        .first()
+    )
+    if certificate is None:
+        return None
+    status = certificate.public_status(today)
+    info = {
+        "serial": certificate.serial,
+        "title": certificate.title,
+        "holder": mask_name(certificate.person.name),
+        "issuer": certificate.template.issuer,
+        "issued_on": certificate.issued_on.isoformat(),
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "status": status,
+        "status_label": str(STATUS_LABELS[status]),
+        "reason": certificate.status_reason if status in ("revoked", "replaced") else "",
+        "replaced_by_serial": certificate.replaced_by.serial
+        if status == "replaced" and certificate.replaced_by_id
+        else None,
+    }
+    return info
+
+
+# --- manual and bulk issuing ----------------------------------------------------------------------
+
+
+def manual_issue(
+    *, user, person, template: CertificateTemplate, subject: str, score: str = "", reason: str
+) -> Certificate:
+    """An administrator issues a certificate by hand; the ManualIssue row is its source."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写发证原因。"))
+    with transaction.atomic():
+        source = ManualIssue.objects.create(
+            person=person,
+            template=template,
+            subject=subject,
+            score=score,
+            reason=reason,
+            created_by=user,
+        )
+        return issue_certificate(
+            person=person,
+            source=source,
+            template=template,
+            title=template.title,
+            details={"subject": subject, "score": score},
+            issued_by=user,
+            reason=reason,
+        )
+
+
+def create_bulk_issue(
+    *, user, template: CertificateTemplate, subject: str, reason: str, people: list
+) -> BulkIssue:
+    """Records a bulk issue (one ManualIssue per person) and queues it for the task cluster."""
+    from django_q.tasks import async_task
+
+    with transaction.atomic():
+        bulk = BulkIssue.objects.create(
+            template=template, subject=subject, reason=reason, total=len(people), created_by=user
+        )
+        ManualIssue.objects.bulk_create(
+            [
+                ManualIssue(
+                    person=p,
+                    template=template,
+                    subject=subject,
+                    reason=reason,
+                    batch=bulk,
+                    created_by=user,
+                )
+                for p in people
+            ]
+        )
+        transaction.on_commit(lambda: async_task("certificates.tasks.run_bulk_issue", bulk.pk))
+    return bulk
+
+
+def run_bulk_issue(*, bulk_id: int) -> int:
+    """Issues every item of the bulk issue that has no certificate yet; safe to run again (each
+    item is a source, so a rerun finds the certificates already issued). Re-queues the PDF render
+    of any certificate still without a file. Returns how many certificates it issued."""
+    bulk = BulkIssue.objects.select_related("template", "created_by").filter(pk=bulk_id).first()
+    if bulk is None:
+        return 0
+    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.RUNNING, error="")
+    content_type = ContentType.objects.get_for_model(ManualIssue)
+    items = list(bulk.items.select_related("person").order_by("pk"))
+    done = dict(
+        Certificate.objects.live()
+        .filter(source_content_type=content_type, source_object_id__in=[i.pk for i in items])
+        .values_list("source_object_id", "pdf")
+    )
+    issued = 0
+    errors = []
+    for item in items:
+        if item.pk in done:
+            if not done[item.pk]:
+                from django_q.tasks import async_task
+
+                certificate = Certificate.objects.live().for_source(item).first()
+                async_task(RENDER_TASK, certificate.pk)
+            continue
+        try:
+            issue_certificate(
+                person=item.person,
+                source=item,
+                template=bulk.template,
+                title=bulk.template.title,
+                details={"subject": item.subject, "score": item.score},
+                issued_by=bulk.created_by,
+                reason=item.reason,
+            )
+            issued += 1
+        except Exception as exc:  # noqa: BLE001 - one bad row must not stop the batch
+            logger.exception("bulk issue %s: item %s failed", bulk.pk, item.pk)
+            errors.append(f"{item.person.name}: {exc}")
+    BulkIssue.objects.filter(pk=bulk.pk).update(
+        status=BulkIssue.Status.FAILED if errors else BulkIssue.Status.DONE,
+        error="\n".join(errors)[:5000],
+        finished_at=timezone.now(),
+    )
+    return issued
+
+
+def bulk_progress(bulk: BulkIssue) -> dict:
+    """Issued and rendered counts of a bulk issue (two queries)."""
+    content_type = ContentType.objects.get_for_model(ManualIssue)
+    counts = (
+        Certificate.objects.live()
+        .filter(
+            source_content_type=content_type,
+            source_object_id__in=bulk.items.values("pk"),
+        )
+        .aggregate(
+            issued=models.Count("pk"),
+            rendered=models.Count("pk", filter=~models.Q(pdf="")),
+        )
+    )
+    total = bulk.total or 0
+    return {
+        "total": total,
+        "issued": counts["issued"],
+        "rendered": counts["rendered"],
+        "percent": int(100 * counts["rendered"] / total) if total else 100,
+        "finished": total == counts["rendered"],
+    }
+
+
+# --- expiry reminders -----------------------------------------------------------------------------
+
+REMINDER_DAYS = (60, 30)
+
+
+def send_expiry_reminders(*, today: date) -> int:
+    """Creates the 60- and 30-day reminders due today (one row per certificate, threshold and
+    recipient: the holder's login and the enterprise's safety managers), then emails every reminder
+    not yet emailed. The unique row makes each reminder once only, even if two runs overlap.
+    Returns how many reminder rows this run delivered. A constant number of queries."""
+    from datetime import timedelta
+
+    from django.core.mail import EmailMessage, get_connection
+
+    from portal import roles
+    from portal.models import User
+
+    horizon = today + timedelta(days=max(REMINDER_DAYS))
+    due = list(
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID, valid_until__gt=today, valid_until__lte=horizon
+        ).select_related("person")
+    )
+    enterprise_ids = {c.person.enterprise_id for c in due}
+    managers: dict[int, list[int]] = {}
+    for user_id, enterprise_id in User.objects.filter(
+        enterprise_id__in=enterprise_ids, groups__name=roles.MANAGER, is_active=True
+    ).values_list("pk", "enterprise_id"):
+        managers.setdefault(enterprise_id, []).append(user_id)
+    rows = []
+    for certificate in due:
+        days_left = (certificate.valid_until - today).days
+        threshold = min(d for d in REMINDER_DAYS if days_left <= d)
+        recipients = set(managers.get(certificate.person.enterprise_id, []))
+        if certificate.person.user_id:
+            recipients.add(certificate.person.user_id)
+        rows += [
+            ExpiryReminder(certificate=certificate, days_before=threshold, recipient_id=r)
+            for r in sorted(recipients)
+        ]
+    ExpiryReminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+    with transaction.atomic():
+        pending = list(
+            ExpiryReminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(emailed=False)
+            .select_related("certificate__person", "recipient")
+        )
+        messages = []
+        for reminder in pending:
+            if not reminder.recipient.email:
+                continue
+            certificate = reminder.certificate
+            subject = _("证书即将到期提醒：%(title)s") % {"title": certificate.title}
+            body = _(
+                "%(name)s的证书“%(title)s”（编号 %(serial)s）将于 %(date)s 到期，"
+                "请及时安排复训或复审。\n查看：%(url)s"
+            ) % {
+                "name": certificate.person.name,
+                "title": certificate.title,
+                "serial": certificate.serial,
+                "date": certificate.valid_until.isoformat(),
+                "url": certificate.verify_url,
+            }
+            messages.append(EmailMessage(subject, body, to=[reminder.recipient.email]))
+        if messages:
+            get_connection(fail_silently=False).send_messages(messages)
+        ExpiryReminder.objects.filter(pk__in=[r.pk for r in pending]).update(emailed=True)
+    return len(pending)
+
+
+# --- template preview -----------------------------------------------------------------------------
+
+
+def preview_version(template: CertificateTemplate) -> str:
+    """Changes whenever the template is saved, so an edited template gets a fresh preview."""
+    return f"{template.pk}-{int(template.updated_at.timestamp() * 1_000_000)}"
+
+
+def preview_path(template: CertificateTemplate) -> str:
+    return f"certificates/previews/template-{preview_version(template)}.pdf"
+
+
+def render_template_preview(*, template_id: int, version: str) -> bool:
+    """Renders the editor's preview (sample data) of the template version; idempotent."""
+    from django.core.files.storage import default_storage
+
+    from certificates.pdf import render_template_preview as render
+
+    template = CertificateTemplate.objects.filter(pk=template_id).first()
+    if template is None or preview_version(template) != version:
+        return False
+    path = preview_path(template)
+    if default_storage.exists(path):
+        return False
+    data = render(template, timezone.localdate())
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+    return True
+
+
+def request_template_preview(*, template: CertificateTemplate) -> bool:
+    """Queues the preview render unless the file exists; True when it is ready now."""
+    from django.core.cache import cache
+    from django.core.files.storage import default_storage
+    from django_q.tasks import async_task
+
+    if default_storage.exists(preview_path(template)):
+        return True
+    version = preview_version(template)
+    if cache.add(f"certificates:preview:{version}", 1, 60):
+        async_task("certificates.tasks.render_template_preview", template.pk, version)
+    return False

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from certificates import views
 
 app_name = "certificates"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/<str:code>/", views.verify, name="verify"),
+    path("verify/<str:code>/json/", views.verify_json, name="verify-json"),
+    path("certificates/", views.my_certificates, name="mine"),
+    path("certificates/<str:serial>/pdf/", views.download, name="download"),
+    path("certificates/notices/<int:pk>/read/", views.read_notice, name="read-notice"),
+]

@@ -1,0 +1,131 @@
+"""Front-site views: public verification, 我的证书, PDF download, reading a reminder notice."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from certificates import services
+from certificates.models import Certificate, ExpiryReminder
+from portal.auth import client_ip
+from portal.scoping import visible_people
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def visible_certificates(user) -> QuerySet[Certificate]:
+    """Certificates of the people the user may see (own for a worker, the enterprise's for a
+    manager, the region's for a supervisor)."""
+    return Certificate.objects.filter(person__in=visible_people(user).values("pk"))
+
+
+def _get_certificate_for_user(request: HttpRequest, serial: str) -> Certificate:
+    return get_object_or_404(
+        visible_certificates(request.user).select_related("person"), serial=serial
+    )
+
+
+def verify_rate_limited(request: HttpRequest) -> bool:
+    """At most CERTIFICATE_VERIFY_RATE lookups per minute per client address (cache-based)."""
+    limit = getattr(settings, "CERTIFICATE_VERIFY_RATE", 30)
+    key = f"certificates:verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, 90)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    return count > limit
+
+
+def _lookup(request: HttpRequest, code: str) -> dict | None:
+    if not CODE_RE.match(code):
+        return None
+    return services.verification_info(code=code, today=timezone.localdate())
+
+
+@never_cache
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    if verify_rate_limited(request):
+        return render(request, "certificates/verify_limited.html", status=429)
+    info = _lookup(request, code)
+    if info is None:
+        return render(request, "certificates/verify_not_found.html", status=404)
+    return render(request, "certificates/verify.html", {"info": info})
+
+
+@never_cache
+def verify_json(request: HttpRequest, code: str) -> JsonResponse:
+    if verify_rate_limited(request):
+        return JsonResponse(
+            {"code": "rate_limited", "message": _("查询过于频繁，请一分钟后再试。")}, status=429
+        )
+    info = _lookup(request, code)
+    if info is None:
+        return JsonResponse(
+            {"code": "not_found", "message": _("未找到该证书，请核对验证码。")}, status=404
+        )
+    return JsonResponse(info, json_dumps_params={"ensure_ascii": False})
+
+
+def my_certificates_context(request: HttpRequest) -> dict:
+    """Context of the 我的证书 block on the 我的 page and of the 我的证书 page."""
+    person = getattr(request.user, "person", None)
+    rows = []
+    if person is not None:
+        today = timezone.localdate()
+        certificates = (
+            Certificate.objects.filter(person=person)
+            .live()
+            .select_related("template")
+            .order_by("-issued_on", "-pk")
+        )
+        rows = [{"c": c, "status": c.public_status(today)} for c in certificates]
+    notices = list(
+        ExpiryReminder.objects.filter(recipient=request.user, read_at__isnull=True)
+        .select_related("certificate__person")
+        .order_by("-created_at")[:10]
+    )
+    return {"certificates": rows, "notices": notices, "has_person": person is not None}
+
+
+@login_required
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    return render(request, "certificates/mine.html", {"section": my_certificates_context(request)})
+
+
+@login_required
+def download(request: HttpRequest, serial: str) -> HttpResponse:
+    certificate = _get_certificate_for_user(request, serial)
+    if not certificate.pdf:
+        messages.info(request, _("证书文件正在生成，请稍后刷新再下载。"))
+        return redirect("certificates:mine")
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.serial}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def read_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = get_object_or_404(ExpiryReminder, pk=pk, recipient=request.user)
+    if reminder.read_at is None:
+        reminder.read_at = timezone.now()
+        reminder.save(update_fields=["read_at"])
+    next_url = request.POST.get("next") or ""
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("certificates:mine")

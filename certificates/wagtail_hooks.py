@@ -1,0 +1,280 @@
+"""Wiring only: the certificate template snippet, the scoped certificate listing (filters, .xlsx
+export, row actions), the issuing/revoking views, and the reminder panel on the admin home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django.urls import include, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from certificates import admin_views
+from certificates.models import Certificate, CertificateTemplate, ExpiryReminder
+from portal.admin_scoping import ScopedModelViewSet
+from portal.scoping import visible_people
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Certificates are never edited or deleted in place (an issued PDF never changes); they are
+    revoked or reissued through their own views."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+
+register_permission_policy(Certificate, ReadOnlyPermissionPolicy(Certificate))
+
+EXPIRY_CHOICES = [
+    ("30", _("30天内到期")),
+    ("60", _("60天内到期")),
+    ("90", _("90天内到期")),
+    ("expired", _("已过期")),
+    ("none", _("长期有效")),
+]
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    expiry = django_filters.ChoiceFilter(
+        label=_("有效期"), choices=EXPIRY_CHOICES, method="filter_expiry", empty_label=_("全部")
+    )
+
+    class Meta:
+        model = Certificate
+        fields = ["status", "template"]
+
+    def filter_expiry(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "expired":
+            return queryset.filter(status=Certificate.Status.VALID, valid_until__lt=today)
+        if value == "none":
+            return queryset.filter(valid_until__isnull=True)
+        if value.isdigit():
+            return queryset.expiring_between(today, today + timedelta(days=int(value)))
+        return queryset
+
+
+class CertificateIndexView(IndexView):
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.has_perm("certificates.issue_certificate"):
+            buttons.append(
+                HeaderButton(
+                    _("手工发证"), url=reverse("certificates_admin:issue"), icon_name="plus"
+                )
+            )
+            buttons.append(
+                HeaderButton(
+                    _("批量发证"), url=reverse("certificates_admin:bulk-list"), icon_name="list-ul"
+                )
+            )
+        return buttons
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.pdf:
+            buttons.append(
+                MenuItem(
+                    _("下载PDF"),
+                    url=reverse("certificates:download", args=[instance.serial]),
+                    icon_name="download",
+                    priority=30,
+                )
+            )
+        buttons.append(
+            MenuItem(
+                _("验证页面"),
+                url=reverse("certificates:verify", args=[instance.code]),
+                icon_name="link-external",
+                priority=35,
+            )
+        )
+        user = self.request.user
+        if instance.status == Certificate.Status.VALID and user.has_perm(
+            "certificates.revoke_certificate"
+        ):
+            buttons.append(
+                MenuItem(
+                    _("撤销"),
+                    url=reverse("certificates_admin:revoke", args=[instance.pk]),
+                    icon_name="cross",
+                    priority=40,
+                )
+            )
+        if instance.status != Certificate.Status.REPLACED and user.has_perm(
+            "certificates.issue_certificate"
+        ):
+            buttons.append(
+                MenuItem(
+                    _("更正换发"),
+                    url=reverse("certificates_admin:reissue", args=[instance.pk]),
+                    icon_name="repeat",
+                    priority=45,
+                )
+            )
+        return buttons
+
+
+class CertificateViewSet(ScopedModelViewSet):
+    model = Certificate
+    icon = "doc-full"
+    menu_label = _("证书")
+    add_to_admin_menu = False
+    index_view_class = CertificateIndexView
+    filterset_class = CertificateFilterSet
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    form_fields = ["title"]  # never used: add/change are refused by the permission policy
+    list_display = [
+        "serial",
+        Column("person", label=_("持证人")),
+        Column("enterprise_name", label=_("企业"), accessor="person.enterprise.name"),
+        "title",
+        Column("issued_on", label=_("发证日期"), accessor=lambda c: f"{c.issued_on:%Y-%m-%d}"),
+        Column(
+            "valid_until",
+            label=_("有效期至"),
+            accessor=lambda c: f"{c.valid_until:%Y-%m-%d}" if c.valid_until else _("长期有效"),
+        ),
+        Column("status_display", label=_("状态")),
+    ]
+    search_fields = ["serial", "title", "person__name", "person__id_number"]
+    list_export = [
+        "serial",
+        "person.name",
+        "person.masked_id_number",
+        "person.enterprise.name",
+        "title",
+        "subject",
+        "issued_on",
+        "valid_until",
+        "status_display",
+        "status_reason",
+    ]
+    export_headings = {
+        "serial": _("证书编号"),
+        "person.name": _("姓名"),
+        "person.masked_id_number": _("身份证号"),
+        "person.enterprise.name": _("企业"),
+        "title": _("证书名称"),
+        "subject": _("课程或考试"),
+        "issued_on": _("发证日期"),
+        "valid_until": _("有效期至"),
+        "status_display": _("状态"),
+        "status_reason": _("状态说明"),
+    }
+    export_filename = "证书清单"
+    inspect_view_fields = [
+        "serial",
+        "person",
+        "title",
+        "subject",
+        "issued_on",
+        "valid_until",
+        "status_display",
+        "status_reason",
+        "issue_reason",
+        "issued_by",
+        "replaced_by",
+        "rendered_at",
+    ]
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(person__in=visible_people(request.user).values("pk")).select_related(
+            "person__enterprise", "template"
+        )
+
+
+class CertificateTemplateViewSet(SnippetViewSet):
+    model = CertificateTemplate
+    icon = "form"
+    menu_label = _("证书模板")
+    add_to_admin_menu = False
+    list_display = ["name", "title", "issuer", "orientation", "validity_months", "is_active"]
+    list_filter = ["is_active", "orientation"]
+    search_fields = ["name", "title"]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def template_preview_button(snippet, user, next_url=None):
+    if isinstance(snippet, CertificateTemplate):
+        yield MenuItem(
+            _("预览PDF"),
+            url=reverse("certificates_admin:template-preview", args=[snippet.pk]),
+            icon_name="view",
+            priority=15,
+        )
+
+
+class CertificatesGroup(ViewSetGroup):
+    menu_label = _("证书")
+    menu_icon = "doc-full"
+    menu_order = 260
+    items = (
+        CertificateViewSet("certificates_certificates"),
+        CertificateTemplateViewSet,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_certificates():
+    return CertificatesGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_certificate_admin_urls():
+    return [
+        path(
+            "certificates-admin/",
+            include(
+                (admin_views.certificate_urls(), "certificates_admin"),
+                namespace="certificates_admin",
+            ),
+        )
+    ]
+
+
+class ExpiryNoticePanel(Component):
+    """In-site notices of certificates about to expire, on the admin home page."""
+
+    name = "certificate_expiry_notices"
+    order = 120
+    template_name = "certificates/admin/home_panel.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None):
+        notices = list(
+            ExpiryReminder.objects.filter(recipient=self.request.user, read_at__isnull=True)
+            .select_related("certificate__person")
+            .order_by("certificate__valid_until")[:20]
+        )
+        return {"notices": notices, "request": self.request}
+
+    def render_html(self, parent_context=None):
+        if not ExpiryReminder.objects.filter(
+            recipient=self.request.user, read_at__isnull=True
+        ).exists():
+            return ""
+        return super().render_html(parent_context)
+
+
+@hooks.register("construct_homepage_panels")
+def add_expiry_panel(request, panels):
+    panels.append(ExpiryNoticePanel(request))
