@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from drills import services
+from drills.models import CorrectiveAction, Finding, Participation
+from portal.scoping import scope_for
+from tests.drills.conftest import make_drill
+from tests.factories import EnterpriseFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_after_action_report_pdf_carries_the_facts_participation_findings_and_actions(
+    drill, worker, django_capture_on_commit_callbacks
+):
+    Participation.objects.create(
+        drill=drill, person=worker.person, role="commander", checked_in_at=timezone.now()
+    )
+    finding = Finding.objects.create(drill=drill, grade="deficiency", description="对讲机信号中断")
+    CorrectiveAction.objects.create(
+        finding=finding, description="增设中继台", owner_name="安全科", due_on="2030-01-01"
+    )
+    report = services.render_report(drill_id=drill.pk)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.file.read())).pages)
+    for expected in (
+        "应急演练总结报告",
+        drill.title,
+        "一号罐区",
+        "王小明",
+        "总指挥",
+        "对讲机信号中断",
+        "增设中继台",
+        "不足项",
+        "9000.50",
+    ):
+        assert expected in text, expected
+    assert report.is_current
+
+
+def test_requesting_a_report_enqueues_the_render_task(
+    client, manager, drill, django_capture_on_commit_callbacks, monkeypatch
+):
+    import importlib
+
+    enqueued = []
+    monkeypatch.setattr(services, "_enqueue", lambda func, *args: enqueued.append((func, args)))
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("drills:report-request", args=[drill.pk]))
+    assert enqueued == [("drills.tasks.render_report", (drill.pk,))]
+    drill.refresh_from_db()
+    assert not drill.report.is_current
+    module, func = enqueued[0][0].rsplit(".", 1)
+    getattr(importlib.import_module(module), func)(*enqueued[0][1])
+    drill.refresh_from_db()
+    assert drill.report.is_current
+    response = client.get(reverse("drills:report", args=[drill.pk]))
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_worker_cannot_download_the_report(client, worker, drill, worker_participation):
+    services.render_report(drill_id=drill.pk)
+    client.force_login(worker)
+    assert client.get(reverse("drills:report", args=[drill.pk])).status_code == 403
+
+
+def _held(
+    enterprise, start, *, form="live", level="enterprise", accident="fire", spent="1000", people=2
+):
+    drill = make_drill(
+        enterprise=enterprise,
+        start=start,
+        status="archived",
+        form=form,
+        accident_type=accident,
+        spent=Decimal(spent),
+        place=f"P{start.timestamp()}",
+    )
+    drill.level = level
+    drill.save()
+    for _ in range(people):
+        Participation.objects.create(drill=drill, person=PersonFactory(enterprise=enterprise))
+    return drill
+
+
+def _june(day: int):
+    return timezone.make_aware(timezone.datetime(2026, 6, day, 9, 0))
+
+
+def test_statistics_count_drills_person_times_and_money_by_form_street_and_month(
+    supervisor, enterprise, other_enterprise, district
+):
+    _held(enterprise, _june(3), form="live", spent="1000.50", people=3)
+    _held(enterprise, _june(20), form="tabletop", spent="200", people=2)
+    _held(
+        other_enterprise,
+        _june(25) + timedelta(days=10),
+        accident="chemical_leak",
+        spent="50",
+        people=1,
+    )
+    make_drill(enterprise=enterprise, start=_june(10), status="planned")  # not held: not counted
+    make_drill(enterprise=enterprise, start=_june(11), status="cancelled")
+    stats = services.drill_statistics(
+        user=supervisor, start=date(2026, 6, 1), end=date(2026, 7, 31)
+    )
+    assert stats.total.drills == 3
+    assert stats.total.person_times == 6
+    assert stats.total.money == Decimal("1250.50")
+    assert stats.by_form["实战演练"].drills == 2
+    assert stats.by_form["桌面演练"].person_times == 2
+    assert stats.by_street[enterprise.street.name].money == Decimal("1200.50")
+    assert stats.by_month["2026-07"].drills == 1
+    assert stats.by_accident_type["危化品泄漏"].drills == 1
+    assert stats.by_level["企业级"].drills == 3
+    assert stats.enterprises == 2
+
+
+def test_statistics_are_scoped_to_the_user(street_supervisor, enterprise, other_enterprise):
+    _held(enterprise, _june(3))
+    _held(other_enterprise, _june(4))
+    stats = services.drill_statistics(
+        user=street_supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30)
+    )
+    assert stats.total.drills == 1
+    assert list(stats.by_street) == [enterprise.street.name]
+
+
+def test_statistics_use_one_query_at_any_data_size(supervisor, street, django_assert_num_queries):
+    # Queries: 1 — the held drills in range with a participation-count subquery (the user's scope
+    # is computed once per user object, as it is once per request).
+    ent = EnterpriseFactory(street=street)
+    _held(ent, _june(3))
+    scope_for(supervisor)
+    with django_assert_num_queries(1):
+        services.drill_statistics(user=supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30))
+    for d in range(4, 12):
+        _held(EnterpriseFactory(street=street), _june(d), people=3)
+    with django_assert_num_queries(1):
+        stats = services.drill_statistics(
+            user=supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30)
+        )
+    assert stats.total.drills == 9
+
+
+def test_the_drill_list_uses_the_same_queries_for_more_drills(
+    client, manager, enterprise, django_assert_num_queries
+):
+    """Queries: session, user, user groups (role check), paginator count, user permissions and
+    group permissions (base template: admin link), the user's person (nav), one page of drills
+    with the organiser joined and 人次 annotated."""
+    client.force_login(manager)
+    _held(enterprise, _june(3))
+    client.get(reverse("drills:list"))
+    with django_assert_num_queries(8):
+        client.get(reverse("drills:list"))
+    for d in range(4, 14):
+        _held(enterprise, _june(d))
+    with django_assert_num_queries(8):
+        html = client.get(reverse("drills:list")).content.decode()
+    assert html.count("/drills/") > 10
+
+
+def test_the_month_calendar_uses_the_same_queries_for_more_drills(
+    client, supervisor, enterprise, django_assert_num_queries
+):
+    """Queries: session, user, user groups, the supervisor's region, the month's drills, the
+    'can create' check (organisable regions), user and group permissions, the user's person."""
+    client.force_login(supervisor)
+    url = reverse("drills:calendar") + "?y=2026&m=6"
+    _held(enterprise, _june(3))
+    client.get(url)
+    with django_assert_num_queries(9):
+        client.get(url)
+    for d in range(4, 20):
+        _held(enterprise, _june(d))
+    with django_assert_num_queries(9):
+        html = client.get(url).content.decode()
+    assert html.count('class="ev ') == 17
