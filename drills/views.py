@@ -3,6 +3,7 @@ evaluation, findings, attachments, report, compliance and calendar feeds."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -371,8 +372,9 @@ def checkin_screen(request: HttpRequest, pk: int) -> HttpResponse:
 def checkin_qr(request: HttpRequest, pk: int) -> HttpResponse:
     drill = _get_managed_drill(request, pk)
     url = request.build_absolute_uri(services.checkin_url(drill=drill, now=timezone.now()))
-    svg = segno.make(url, error="m").svg_inline(scale=6, border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=6, border=2)
+    return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
 
 
 @login_required

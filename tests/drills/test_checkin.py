@@ -89,6 +89,7 @@ def test_the_organiser_screen_shows_an_svg_qr_and_other_managers_get_404(
     response = client.get(reverse("drills:checkin-qr", args=[live_drill.pk]))
     assert response["Content-Type"] == "image/svg+xml"
     assert b"<svg" in response.content
+    assert b"http://www.w3.org/2000/svg" in response.content  # standalone SVG, renders in <img>
     assert (
         "签到二维码" in client.get(reverse("drills:checkin", args=[live_drill.pk])).content.decode()
     )
