@@ -4,6 +4,9 @@
   a template and a function returning that block's context for the request.
 - `schedules`: django-q2 schedules the app needs; created or updated after every migrate.
 - `seeders`: functions that add an app's demo data; seed_demo runs them in order.
+- `home_sections`: blocks of the site home page (featured courses, public drills, my open exams).
+  Like me_sections; get_context returns None when the block does not apply to this visitor.
+- `live_figures`: named live numbers an editor can place in a page body (the "实时数据" block).
 """
 
 from __future__ import annotations
@@ -37,13 +40,44 @@ class Seeder:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class HomeSection:
+    key: str
+    title: str
+    template: str
+    get_context: Callable[[Any], dict | None]
+    order: int = 100
+    # True when the block depends on who is asking (e.g. "my open exams"): the home page is then
+    # not served from the anonymous page cache for logged-in users anyway, and the block is only
+    # rendered for authenticated users.
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class LiveFigure:
+    key: str
+    label: str
+    func: Callable[[], int | float | str]
+    unit: str = ""
+
+
 me_sections: dict[str, MeSection] = {}
+home_sections: dict[str, HomeSection] = {}
+live_figures: dict[str, LiveFigure] = {}
 schedules: dict[str, ScheduleSpec] = {}
 seeders: dict[str, Seeder] = {}
 
 
 def register_me_section(section: MeSection) -> None:
     me_sections[section.key] = section
+
+
+def register_home_section(section: HomeSection) -> None:
+    home_sections[section.key] = section
+
+
+def register_live_figure(figure: LiveFigure) -> None:
+    live_figures[figure.key] = figure
 
 
 def register_schedule(spec: ScheduleSpec) -> None:
