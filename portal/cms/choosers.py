@@ -1,0 +1,24 @@
+"""Admin choosers used by the content blocks (portal.blocks)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+
+class DrillChooserViewSet(ChooserViewSet):
+    model = "drills.Drill"
+    icon = "date"
+    choose_one_text = _("选择演练")
+    choose_another_text = _("重新选择演练")
+    edit_item_text = _("查看演练")
+    register_widget = False
+
+    def get_object_list(self):
+        from drills.models import Drill
+
+        # Only drills organised by a district/street are public enough to be linked from a page.
+        return Drill.objects.filter(organiser_region__isnull=False).order_by("-planned_start")
+
+
+drill_chooser_viewset = DrillChooserViewSet("drill_chooser", url_prefix="cms/drill-chooser")

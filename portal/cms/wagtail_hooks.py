@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from wagtail import hooks
+
+from portal.cms.choosers import drill_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_drill_chooser():
+    return drill_chooser_viewset
