@@ -1,0 +1,191 @@
+"""Access sweep: every front-site URL pattern and API route that takes an object id is requested by
+people who must be refused: another enterprise's worker, another enterprise's manager, and an
+anonymous visitor. Each must get 404/403/405 or a login redirect, never the object.
+
+A new route with an id fails `test_every_route_with_an_id_is_in_the_sweep` until it gets a builder
+in ROUTES below (or, if it is public by design, a line in PUBLIC with the reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# Prefixes that are not ours to sweep here: Wagtail's and Django's admin (our admin viewsets are
+# covered by portal.admin_scoping tests), documents (Wagtail privacy), the Wagtail page catch-all.
+SKIP_PREFIXES = ("admin/", "django-admin/", "documents/", "api/v1/docs", "i18n/")
+
+# Routes whose id is a secret or public by design.
+PUBLIC = {
+    "certificates:verify": "public verification page; the code is unguessable",
+    "certificates:verify-json": "public verification JSON; the code is unguessable",
+    "drills:ical": "private feed; the token is the credential (random, resettable)",
+    "drills:checkin-scan": "signed, time-limited check-in code; needs a login and a participation",
+    "wagtailcore_authenticate_with_password": "Wagtail's password form for a password-protected page",
+}
+
+
+def _routes(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}{entry.namespace}:"
+            yield from _routes(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)
+            if "<" in route and entry.name and not route.startswith(SKIP_PREFIXES):
+                yield f"{namespace}{entry.name}", route
+
+
+# ---- builders: name -> function(world) returning reverse() args for an object of worker A / enterprise A
+
+
+def _drill(world):
+    from tests.drills.conftest import make_drill
+
+    if "drill" not in world:
+        world["drill"] = make_drill(enterprise=world["enterprise"], created_by=world["manager"])
+    return world["drill"]
+
+
+def _drill_child(kind):
+    def build(world):
+        from drills.models import CorrectiveAction, Finding, Participation, ScriptStep
+
+        drill = _drill(world)
+        if kind == "participation":
+            obj = Participation.objects.create(drill=drill, person=world["worker"].person)
+        elif kind == "step":
+            obj = ScriptStep.objects.create(
+                drill=drill, order=1, planned_time="09:00", content="报警"
+            )
+        elif kind == "action":
+            finding = Finding.objects.create(drill=drill, grade="deficiency", description="问题")
+            obj = CorrectiveAction.objects.create(
+                finding=finding, description="措施", owner_name="甲", due_on="2030-01-01"
+            )
+        else:  # attachment
+            from django.core.files.base import ContentFile
+
+            from drills.models import Attachment
+
+            obj = Attachment(
+                drill=drill, kind=Attachment.Kind.PHOTO, original_name="现场.jpg", size=1
+            )
+            obj.file.save("a.jpg", ContentFile(b"x"), save=False)
+            obj.save()
+        return [drill.pk, obj.pk]
+
+    return build
+
+
+def _certificate(world):
+    from certificates import services
+    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+
+    person = world["worker"].person
+    template = CertificateTemplateFactory()
+    source = ManualIssueFactory(person=person, template=template)
+    return services.issue_certificate(
+        person=person, source=source, template=template, title="安全培训合格证书", details={}
+    )
+
+
+def _certificate_notice(world):
+    from certificates.models import ExpiryReminder
+
+    certificate = _certificate(world)
+    return [
+        ExpiryReminder.objects.create(
+            certificate=certificate, days_before=30, recipient=world["worker"]
+        ).pk
+    ]
+
+
+def _emergency_plan(world):
+    from drills.models import EmergencyPlan
+
+    return [
+        EmergencyPlan.objects.create(
+            enterprise=world["enterprise"], name="综合应急预案", plan_type="comprehensive"
+        ).pk
+    ]
+
+
+def _portal_person(world):
+    return [world["worker"].person.pk]
+
+
+ROUTES: dict[str, Callable] = {
+    "portal_admin:reset-password": _portal_person,
+    "drills:plan-edit": _emergency_plan,
+    **{
+        f"drills:{name}": (lambda w: [_drill(w).pk])
+        for name in (
+            "detail",
+            "edit",
+            "transition",
+            "participants",
+            "checkin",
+            "checkin-qr",
+            "checkin-status",
+            "script",
+            "evaluate",
+            "summary",
+            "findings",
+            "attachment-upload",
+            "report-request",
+            "report",
+        )
+    },
+    "drills:participant-update": _drill_child("participation"),
+    "drills:script-record": _drill_child("step"),
+    "drills:action-update": _drill_child("action"),
+    "drills:attachment": _drill_child("attachment"),
+    "certificates:download": lambda w: [_certificate(w).serial],
+    "certificates:read-notice": _certificate_notice,
+    "api:certificate_pdf": lambda w: [_certificate(w).serial],
+}
+
+
+def test_every_route_with_an_id_is_in_the_sweep():
+    missing = sorted(
+        f"{name}  ({route})"
+        for name, route in _routes()
+        if name not in ROUTES and name not in PUBLIC
+    )
+    assert not missing, "Routes with an object id missing from the access sweep:\n" + "\n".join(
+        missing
+    )
+
+
+@pytest.fixture
+def world(enterprise, worker, manager, other_worker, other_manager):
+    return {"enterprise": enterprise, "worker": worker, "manager": manager}
+
+
+def _refused(response) -> bool:
+    if response.status_code in (401, 403, 404, 405):
+        return True
+    return response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_outsiders_are_refused_every_object_route(client, world, other_worker, other_manager, name):
+    args = ROUTES[name](world)
+    url = reverse(name, args=args)
+    for outsider in (other_worker, other_manager, None):
+        client.logout()
+        if outsider is not None:
+            client.force_login(outsider)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert _refused(response), (
+                f"{name} {method.upper()} as {outsider}: {response.status_code}"
+            )
