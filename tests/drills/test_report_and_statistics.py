@@ -151,37 +151,49 @@ def test_statistics_use_one_query_at_any_data_size(supervisor, street, django_as
     assert stats.total.drills == 9
 
 
+def _count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    return len(ctx)
+
+
 def test_the_drill_list_uses_the_same_queries_for_more_drills(
     client, manager, enterprise, django_assert_num_queries
 ):
-    """Queries: session, user, user groups (role check), paginator count, user permissions and
-    group permissions (base template: admin link), the user's person (nav), one page of drills
-    with the organiser joined and 人次 annotated."""
+    """Queries: session (database sessions only; with Redis the session is in the cache), user,
+    user groups (role check), paginator count, user permissions and group permissions (base
+    template: admin link), the user's person (nav), one page of drills with the organiser joined
+    and 人次 annotated."""
     client.force_login(manager)
+    url = reverse("drills:list")
     _held(enterprise, _june(3))
-    client.get(reverse("drills:list"))
-    with django_assert_num_queries(8):
-        client.get(reverse("drills:list"))
+    client.get(url)
+    small = _count_queries(client, url)
+    assert small in (7, 8)
     for d in range(4, 14):
         _held(enterprise, _june(d))
-    with django_assert_num_queries(8):
-        html = client.get(reverse("drills:list")).content.decode()
+    with django_assert_num_queries(small):
+        html = client.get(url).content.decode()
     assert html.count("/drills/") > 10
 
 
 def test_the_month_calendar_uses_the_same_queries_for_more_drills(
     client, supervisor, enterprise, django_assert_num_queries
 ):
-    """Queries: session, user, user groups, the supervisor's region, the month's drills, the
-    'can create' check (organisable regions), user and group permissions, the user's person."""
+    """Queries: session (database sessions only), user, user groups, the supervisor's region, the
+    month's drills, the 'can create' check (organisable regions), user and group permissions, the
+    user's person."""
     client.force_login(supervisor)
     url = reverse("drills:calendar") + "?y=2026&m=6"
     _held(enterprise, _june(3))
     client.get(url)
-    with django_assert_num_queries(9):
-        client.get(url)
+    small = _count_queries(client, url)
+    assert small in (8, 9)
     for d in range(4, 20):
         _held(enterprise, _june(d))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(small):
         html = client.get(url).content.decode()
     assert html.count('class="ev ') == 17
