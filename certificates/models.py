@@ -296,15 +296,36 @@ class Certificate(models.Model):
             return "expired"
         return "valid"
 
-    @property
-    def status_display(self) -> str:
+    def _status_display(self) -> str:
         from certificates.services import STATUS_LABELS
 
         return str(STATUS_LABELS[self.public_status()])
 
-    @property
-    def subject(self) -> str:
+    _status_display.short_description = _("状态")
+    status_display = property(_status_display)
+
+    def _subject(self) -> str:
         return str((self.details or {}).get("subject") or self.title)
+
+    _subject.short_description = _("课程或考试")
+    subject = property(_subject)
+
+    def _replaced_by_serial(self) -> str:
+        return self.replaced_by.serial if self.replaced_by_id else "—"
+
+    _replaced_by_serial.short_description = _("换发后的证书编号")
+    replaced_by_serial = property(_replaced_by_serial)
+
+    def _audit_trail(self) -> str:
+        """The certificate's log: who issued, revoked or replaced it, when and why."""
+        return "；".join(
+            f"{e.at.astimezone(timezone.get_current_timezone()):%Y-%m-%d %H:%M} "
+            f"{e.get_action_display()} {e.user or ''} {e.reason}".strip()
+            for e in self.events.select_related("user").order_by("at", "pk")
+        )
+
+    _audit_trail.short_description = _("操作记录")
+    audit_trail = property(_audit_trail)
 
 
 class ManualIssue(models.Model):

@@ -136,13 +136,22 @@ def render_html(
     )
 
 
+@functools.cache
+def _font_config():
+    """One font configuration per worker process: a fresh one per render reloads the CJK font
+    collection and grows the worker's memory with every certificate."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     # Only data: URIs are embedded; the renderer never touches the network or the file system.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=_font_config())
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:

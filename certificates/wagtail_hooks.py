@@ -190,8 +190,9 @@ class CertificateViewSet(ScopedModelViewSet):
         "status_reason",
         "issue_reason",
         "issued_by",
-        "replaced_by",
+        "replaced_by_serial",
         "rendered_at",
+        "audit_trail",
     ]
 
     def scope_queryset(self, request, queryset):
