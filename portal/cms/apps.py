@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,37 @@ class CmsConfig(AppConfig):
     label = "cms"
     verbose_name = _("网站内容")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+        from wagtail.documents import get_document_model
+        from wagtail.signals import page_published, page_unpublished
+
+        from portal import registry
+        from portal.cms import cache, demo, models, services, signals
+
+        page_published.connect(cache.purge_page_cache, dispatch_uid="cms-purge-published")
+        page_unpublished.connect(cache.purge_page_cache, dispatch_uid="cms-purge-unpublished")
+        post_save.connect(
+            cache.purge_page_cache, sender=models.SiteSettings, dispatch_uid="cms-purge-settings"
+        )
+        post_save.connect(
+            signals.document_saved, sender=get_document_model(), dispatch_uid="cms-doc-index"
+        )
+        post_migrate.connect(services.setup_editorial, sender=self, dispatch_uid="cms-editorial")
+
+        registry.register_live_figure(
+            registry.LiveFigure(
+                key="cms.published_pages",
+                label=_("已发布的宣传与培训内容"),
+                func=models.published_pages_count,
+                unit=_("篇"),
+            )
+        )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="cms-publish-scheduled", func="portal.cms.tasks.publish_scheduled", minutes=1
+            )
+        )
+        registry.register_seeder(registry.Seeder("cms-tree", demo.seed_tree, order=10))
+        registry.register_seeder(registry.Seeder("cms-content", demo.seed_content, order=90))

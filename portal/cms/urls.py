@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from portal.cms import views
 
 app_name = "cms"
-urlpatterns: list = []
+urlpatterns = [
+    path("search/", views.search, name="search"),
+]

@@ -1,0 +1,87 @@
+"""Anonymous page cache.
+
+A page served to an anonymous visitor is stored in the cache under the page id, the language,
+the query string and a site-wide generation number. Publishing or unpublishing any page (or
+saving the site settings) bumps the generation, which purges every cached page at once: a
+new notice changes the home page and the listings as well as its own page. Entries also expire
+after CMS_PAGE_CACHE_SECONDS because home page sections show data from other apps (courses,
+drills) whose changes don't publish pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+GENERATION_KEY = "cms:page-cache:generation"
+# Forms on cached pages (the language switch in the header) carry a per-visitor CSRF token: it is
+# taken out before storing and the current visitor's token is put back on every hit.
+_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_CSRF_PLACEHOLDER = rb"\1__cms_csrf__\2"
+
+
+def cache_seconds() -> int:
+    return getattr(settings, "CMS_PAGE_CACHE_SECONDS", 300)
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = 1
+        cache.add(GENERATION_KEY, value, timeout=None)
+    return value
+
+
+def purge_page_cache(**kwargs) -> None:
+    """Signal receiver (page_published, page_unpublished, settings saved): drop every cached page."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def page_cache_key(page, request) -> str:
+    query = hashlib.md5(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:12]
+    return f"cms:page:{generation()}:{page.pk}:{get_language()}:{query}"
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and not getattr(request, "is_preview", False)
+        and len(get_messages(request)) == 0
+    )
+
+
+class CachedPageMixin:
+    """Serves anonymous GETs of a live page from the cache (see module docstring)."""
+
+    def serve(self, request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return super().serve(request, *args, **kwargs)
+        key = page_cache_key(self, request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            token = get_token(request).encode()
+            response = HttpResponse(
+                content.replace(b"__cms_csrf__", token), content_type=content_type
+            )
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = super().serve(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code == 200 and not response.cookies:
+            content = _CSRF_INPUT.sub(_CSRF_PLACEHOLDER, response.content)
+            cache.set(key, (content, response["Content-Type"]), cache_seconds())
+            response["X-Page-Cache"] = "miss"
+        return response
