@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
 
-from portal.models import Enterprise, Person, PersonCategory
+from portal.blocks import BodyBlock
+from portal.models import Enterprise, Industry, Person, PersonCategory, Region
 
 
 class TrainingKind(models.TextChoices):
@@ -91,3 +101,517 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.title} · {self.date}"
+
+
+class TrainingRequirement(models.Model):
+    """Hours a person of a category must have: the initial figure in the year they are hired, the
+    annual refresher figure in later years (seeded from training_hours.csv, edited by supervisors)."""
+
+    category = models.CharField(_("人员类别"), max_length=20, choices=PersonCategory.choices)
+    high_risk = models.BooleanField(_("高危行业"), default=False)
+    initial_hours = models.DecimalField(
+        _("初次培训学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    annual_hours = models.DecimalField(
+        _("每年再培训学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    note = models.CharField(_("依据/说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("培训学时要求")
+        verbose_name_plural = _("培训学时要求")
+        ordering = ["category", "high_risk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "high_risk"], name="unique_requirement_per_category_risk"
+            )
+        ]
+
+    def __str__(self) -> str:
+        risk = _("高危") if self.high_risk else _("一般")
+        return f"{self.get_category_display()}（{risk}）"
+
+    def hours_for(self, *, hired_this_year: bool) -> Decimal | None:
+        """The figure that applies; an initial figure missing falls back to the annual one."""
+        if hired_this_year and self.initial_hours is not None:
+            return self.initial_hours
+        return self.annual_hours
+
+
+# ---------------------------------------------------------------------------------------------
+# Online courses (Wagtail pages)
+
+
+class CourseIndexPage(Page):
+    intro = RichTextField(_("简介"), blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("课程目录")
+        verbose_name_plural = _("课程目录")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        courses = (
+            CoursePage.objects.live().child_of(self).select_related("cover_image").order_by("path")
+        )
+        context["courses"] = courses
+        return context
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    audience = forms.MultipleChoiceField(
+        label=_("适用人员类别"),
+        choices=PersonCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("不选表示所有人员类别。"),
+    )
+    industries = forms.MultipleChoiceField(
+        label=_("适用行业"),
+        choices=Industry.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("不选表示所有行业。"),
+    )
+
+
+class CoursePage(Page):
+    intro = RichTextField(_("课程介绍"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("课程说明"), blank=True)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("封面图片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    audience = models.JSONField(
+        _("适用人员类别"),
+        default=list,
+        blank=True,
+        help_text=_("留空表示所有人员类别。"),
+    )
+    industries = models.JSONField(
+        _("适用行业"), default=list, blank=True, help_text=_("留空表示所有行业。")
+    )
+    training_kind = models.CharField(
+        _("培训类型"), max_length=20, choices=TrainingKind.choices, default=TrainingKind.TOPIC
+    )
+    credit_hours = models.DecimalField(
+        _("学时"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
+    )
+    open_enrolment = models.BooleanField(
+        _("开放报名"), default=True, help_text=_("开放后从业人员可自行报名；否则只能由企业指派。")
+    )
+    certificate_template = models.ForeignKey(
+        "certificates.CertificateTemplate",
+        verbose_name=_("结业证书模板"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+    base_form_class = CoursePageForm
+
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("cover_image"),
+        MultiFieldPanel(
+            [
+                FieldPanel("training_kind"),
+                FieldPanel("credit_hours"),
+                FieldPanel("audience"),
+                FieldPanel("industries"),
+                FieldPanel("open_enrolment"),
+                FieldPanel("certificate_template"),
+            ],
+            heading=_("培训设置"),
+        ),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("课程")
+        verbose_name_plural = _("课程")
+
+    def clean(self) -> None:
+        super().clean()
+        bad = [c for c in self.audience or [] if c not in PersonCategory.values]
+        if bad:
+            raise ValidationError({"audience": _("未知的人员类别：%(v)s") % {"v": "、".join(bad)}})
+        bad = [c for c in self.industries or [] if c not in Industry.values]
+        if bad:
+            raise ValidationError({"industries": _("未知的行业：%(v)s") % {"v": "、".join(bad)}})
+
+    @property
+    def audience_labels(self) -> list[str]:
+        labels = dict(PersonCategory.choices)
+        return [str(labels[c]) for c in self.audience or [] if c in labels]
+
+    def lessons(self):
+        return LessonPage.objects.live().child_of(self).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import services
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(services.course_page_context(course=self, user=request.user))
+        return context
+
+
+class LessonPage(Page):
+    body = StreamField(BodyBlock(), verbose_name=_("课时内容"))
+    estimated_minutes = models.PositiveIntegerField(
+        _("预计学习时长（分钟）"), default=10, validators=[MinValueValidator(1)]
+    )
+    video = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("课时视频（MP4）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("有视频时，看完视频即算学完本课时。"),
+    )
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("estimated_minutes"),
+        FieldPanel("video"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("课时")
+        verbose_name_plural = _("课时")
+
+    @property
+    def required_seconds(self) -> int:
+        return self.estimated_minutes * 60
+
+    def serve(self, request, *args, **kwargs):
+        from django.contrib.auth.views import redirect_to_login
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import services
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(services.lesson_page_context(lesson=self, user=request.user))
+        return context
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("学习中")
+        COMPLETED = "completed", _("已完成")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    due_on = models.DateField(_("完成期限"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("指派人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    enrolled_at = models.DateTimeField(_("报名时间"), default=timezone.now)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("课程报名")
+        verbose_name_plural = _("课程报名")
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course"], name="unique_enrolment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.course}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status != self.Status.COMPLETED
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
+
+
+class LessonProgress(models.Model):
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="progress", verbose_name=_("报名")
+    )
+    lesson = models.ForeignKey(
+        LessonPage, on_delete=models.CASCADE, related_name="+", verbose_name=_("课时")
+    )
+    seconds = models.PositiveIntegerField(_("已学习秒数"), default=0)
+    last_beat_at = models.DateTimeField(null=True, blank=True)
+    video_finished = models.BooleanField(_("视频已看完"), default=False)
+    completed_at = models.DateTimeField(_("学完时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("课时进度")
+        verbose_name_plural = _("课时进度")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson"], name="unique_lesson_progress")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} · {self.lesson_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline classes and programmes
+
+
+class Programme(models.Model):
+    """A multi-year training programme, e.g. 双百双千 (100 enterprises, 1,000 backbones)."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    target_enterprises = models.PositiveIntegerField(_("目标企业数"), default=0)
+    target_people = models.PositiveIntegerField(_("目标培训人数"), default=0)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("组织区域"),
+        on_delete=models.PROTECT,
+        related_name="training_programmes",
+    )
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("培训项目")
+        verbose_name_plural = _("培训项目")
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cohort(models.Model):
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="cohorts"
+    )
+    name = models.CharField(_("期次"), max_length=100)
+    target_people = models.PositiveIntegerField(_("本期目标人数"), default=0)
+
+    class Meta:
+        verbose_name = _("期次")
+        verbose_name_plural = _("期次")
+        ordering = ["programme", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="unique_cohort_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name} · {self.name}"
+
+
+class TrainingClassQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrainingClassQuerySet:
+        """Classes a user may see: a district/street class (no enterprise) to everyone in that
+        region or above; an enterprise class to that enterprise's people and overseers."""
+        from portal.scoping import scope_for
+
+        scope = scope_for(user)
+        if scope.kind == "all":
+            return self
+        if scope.kind == "region":
+            return self.filter(
+                models.Q(region__path__startswith=scope.region.path)
+                | models.Q(
+                    region__isnull=True, enterprise__street__path__startswith=scope.region.path
+                )
+                | models.Q(
+                    enterprise__isnull=True,
+                    region__isnull=False,
+                    region__path__in=_ancestor_paths(scope.region.path),
+                )
+            )
+        if scope.kind == "enterprise":
+            enterprise = Enterprise.objects.select_related("street").get(pk=scope.enterprise_id)
+            return self.filter(
+                models.Q(enterprise_id=scope.enterprise_id)
+                | models.Q(
+                    enterprise__isnull=True,
+                    region__path__in=_ancestor_paths(enterprise.street.path),
+                )
+            )
+        if scope.kind == "self":
+            person = Person.objects.select_related("enterprise__street").get(pk=scope.person_id)
+            return self.filter(
+                models.Q(enterprise_id=person.enterprise_id)
+                | models.Q(
+                    enterprise__isnull=True,
+                    region__path__in=_ancestor_paths(person.enterprise.street.path),
+                )
+            )
+        return self.none()
+
+    def managed_by(self, user) -> TrainingClassQuerySet:
+        """Classes a user organises: supervisors their region's, managers their enterprise's."""
+        from portal.scoping import scope_for
+
+        scope = scope_for(user)
+        if scope.kind == "all":
+            return self
+        if scope.kind == "region":
+            return self.filter(
+                models.Q(region__path__startswith=scope.region.path)
+                | models.Q(enterprise__street__path__startswith=scope.region.path)
+            )
+        if scope.kind == "enterprise":
+            return self.filter(enterprise_id=scope.enterprise_id)
+        return self.none()
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
+class TrainingClass(models.Model):
+    """An offline class (培训班)."""
+
+    title = models.CharField(_("班级名称"), max_length=200)
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("所属培训项目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="classes",
+    )
+    cohort = models.ForeignKey(
+        Cohort,
+        verbose_name=_("期次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="classes",
+    )
+    agenda = models.TextField(_("课程安排"), help_text=_("每行一项，例如：09:00 开班仪式"))
+    kind = models.CharField(
+        _("培训类型"), max_length=20, choices=TrainingKind.choices, default=TrainingKind.TOPIC
+    )
+    starts_on = models.DateField(_("开班日期"))
+    ends_on = models.DateField(_("结束日期"))
+    place = models.CharField(_("培训地点"), max_length=200)
+    trainer = models.CharField(_("授课教师"), max_length=100)
+    hours = models.DecimalField(
+        _("学时"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
+    )
+    capacity = models.PositiveIntegerField(_("名额"), validators=[MinValueValidator(1)])
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("组织区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="training_classes",
+        help_text=_("区或街道组织的培训班填写；企业内部培训班填写企业。"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("组织企业"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="training_classes",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrainingClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("培训班")
+        verbose_name_plural = _("培训班")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region__isnull=True) ^ models.Q(enterprise__isnull=True),
+                name="class_organised_by_region_xor_enterprise",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("结束日期不能早于开班日期。")})
+        if bool(self.region_id) == bool(self.enterprise_id):
+            raise ValidationError(_("请在“组织区域”和“组织企业”中选择且只选择一项。"))
+        if self.cohort_id and self.programme_id and self.cohort.programme_id != self.programme_id:
+            raise ValidationError({"cohort": _("期次不属于所选培训项目。")})
+        if self.cohort_id and not self.programme_id:
+            self.programme_id = self.cohort.programme_id
+
+    @property
+    def agenda_lines(self) -> list[str]:
+        return [line.strip() for line in self.agenda.splitlines() if line.strip()]
+
+
+class ClassRegistration(models.Model):
+    class Method(models.TextChoices):
+        QR = "qr", _("扫码签到")
+        MANUAL = "manual", _("组织者勾选")
+        IMPORT = "import", _("表格导入")
+
+    training_class = models.ForeignKey(
+        TrainingClass,
+        verbose_name=_("培训班"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="class_registrations"
+    )
+    registered_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
+    attended_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    attendance_method = models.CharField(
+        _("签到方式"), max_length=10, choices=Method.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("培训班报名")
+        verbose_name_plural = _("培训班报名")
+        ordering = ["training_class", "person__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training_class", "person"], name="unique_class_registration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.training_class}"

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Page
 
-from courses.models import SourceKind, TrainingKind, TrainingRecord
+from courses.models import (
+    ClassRegistration,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    Programme,
+    SourceKind,
+    TrainingClass,
+    TrainingKind,
+    TrainingRecord,
+    TrainingRequirement,
+)
+from portal import xlsx
 from portal.models import Person
+from portal.scoping import scope_for, visible_people
+from portal.validators import normalize_id_number
 
 _SOURCE_KIND_BY_MODEL = {
     "courses.enrolment": SourceKind.COURSE,
@@ -70,3 +92,638 @@ def record_training(
     except IntegrityError:
         record = TrainingRecord.objects.get(content_type=ct, object_id=source.pk, person=person)
     return record
+
+
+# ---------------------------------------------------------------------------------------------
+# Requirements and compliance
+
+
+@dataclass
+class ComplianceRow:
+    person: Person
+    required: Decimal | None
+    hours: Decimal
+    initial: bool
+
+    @property
+    def is_compliant(self) -> bool:
+        return self.required is None or self.hours >= self.required
+
+    @property
+    def shortfall(self) -> Decimal:
+        if self.required is None:
+            return Decimal("0")
+        return max(Decimal("0"), self.required - self.hours)
+
+    @property
+    def requirement_label(self) -> str:
+        if self.required is None:
+            return str(_("无要求"))
+        return str(_("初次培训")) if self.initial else str(_("年度再培训"))
+
+
+def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
+    return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
+
+
+def compliance_rows(*, people: QuerySet[Person], year: int) -> list[ComplianceRow]:
+    """Each person's training hours in `year` against the requirement for their category and
+    their enterprise's risk (the initial figure when hired that year). Three queries: the people
+    (with enterprise), the requirement table, the hours summed per person."""
+    people_list = list(people.select_related("enterprise").order_by("enterprise__name", "name"))
+    table = requirement_table()
+    hours = dict(
+        TrainingRecord.objects.filter(person__in=people.values("pk"), date__year=year)
+        .values_list("person_id")
+        .annotate(total=Sum("hours"))
+        .values_list("person_id", "total")
+    )
+    rows = []
+    for person in people_list:
+        requirement = table.get((person.category, person.enterprise.is_high_risk))
+        initial = bool(person.hired_on and person.hired_on.year == year)
+        required = requirement.hours_for(hired_this_year=initial) if requirement else None
+        rows.append(
+            ComplianceRow(
+                person=person,
+                required=required,
+                hours=hours.get(person.pk) or Decimal("0"),
+                initial=initial
+                and requirement is not None
+                and requirement.initial_hours is not None,
+            )
+        )
+    return rows
+
+
+def compliance_workbook(rows: list[ComplianceRow], *, year: int) -> bytes:
+    columns = [
+        str(_("企业")),
+        str(_("姓名")),
+        str(_("人员类别")),
+        str(_("要求类型")),
+        str(_("要求学时")),
+        str(_("%(year)s年已完成学时") % {"year": year}),
+        str(_("差额")),
+        str(_("是否达标")),
+    ]
+    data = [
+        [
+            row.person.enterprise.name,
+            row.person.name,
+            row.person.get_category_display(),
+            row.requirement_label,
+            float(row.required) if row.required is not None else "",
+            float(row.hours),
+            float(row.shortfall),
+            str(_("达标")) if row.is_compliant else str(_("未达标")),
+        ]
+        for row in rows
+    ]
+    return xlsx.build_workbook(columns, data, title=str(_("培训学时达标")))
+
+
+# ---------------------------------------------------------------------------------------------
+# External records import
+
+IMPORT_COLUMNS = ["姓名", "身份证号", "培训名称", "培训类型", "培训日期", "学时"]
+
+
+def _kind_from_label(label: str) -> str | None:
+    label = label.strip()
+    for value, text in TrainingKind.choices:
+        if label in (str(text), value):
+            return value
+    aliases = {"三级安全教育": TrainingKind.LEVEL_PLANT, "专题": TrainingKind.TOPIC}
+    return aliases.get(label)
+
+
+def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.ImportReport:
+    """Imports external training records from an .xlsx with the columns IMPORT_COLUMNS. People
+    are matched by 身份证号 among those `user` may see. Any bad row: nothing is saved and every
+    bad row is reported."""
+    report = xlsx.ImportReport(dry_run=dry_run)
+    try:
+        rows = list(xlsx.read_rows(upload, IMPORT_COLUMNS))
+    except xlsx.SpreadsheetError as exc:
+        report.errors.append(xlsx.RowError(row=1, message=str(exc)))
+        return report
+    numbers = {normalize_id_number(r.text("身份证号")) for r in rows}
+    people = {
+        p.id_number: p
+        for p in visible_people(user).filter(id_number__in=numbers).select_related("enterprise")
+    }
+    parsed = []
+    for row in rows:
+        problems = []
+        name = row.text("姓名")
+        number = normalize_id_number(row.text("身份证号"))
+        person = people.get(number)
+        if not number:
+            problems.append(_("身份证号为空"))
+        elif person is None:
+            problems.append(_("找不到身份证号为 %(n)s 的人员（或无权查看）") % {"n": number})
+        elif name and name != person.name:
+            problems.append(
+                _("姓名“%(given)s”与系统中的“%(real)s”不一致")
+                % {"given": name, "real": person.name}
+            )
+        title = row.text("培训名称")
+        if not title:
+            problems.append(_("培训名称为空"))
+        elif len(title) > 200:
+            problems.append(_("培训名称超过200字"))
+        kind = _kind_from_label(row.text("培训类型"))
+        if kind is None:
+            problems.append(
+                _("培训类型“%(v)s”无效，可填：%(options)s")
+                % {
+                    "v": row.text("培训类型"),
+                    "options": "、".join(str(t) for _v, t in TrainingKind.choices),
+                }
+            )
+        try:
+            on = xlsx.parse_date(row.values.get("培训日期"))
+            if on is None:
+                problems.append(_("培训日期为空"))
+            elif on > timezone.localdate():
+                problems.append(_("培训日期不能晚于今天"))
+        except ValueError:
+            on = None
+            problems.append(_("培训日期“%(v)s”无法识别") % {"v": row.text("培训日期")})
+        try:
+            hours = Decimal(row.text("学时"))
+            if not hours.is_finite() or hours <= 0 or hours > 1000:
+                problems.append(_("学时须为大于0且不超过1000的数字"))
+        except InvalidOperation:
+            hours = None
+            problems.append(_("学时“%(v)s”不是数字") % {"v": row.text("学时")})
+        if problems:
+            report.errors.append(
+                xlsx.RowError(row=row.number, message="；".join(str(p) for p in problems))
+            )
+        else:
+            parsed.append((person, on, hours, kind, title))
+    if report.errors or dry_run:
+        if not report.errors:
+            report.created = len(parsed)
+        return report
+    with transaction.atomic():
+        for person, on, hours, kind, title in parsed:
+            record_training(
+                person=person,
+                on=on,
+                hours=hours,
+                kind=kind,
+                source=None,
+                title=title,
+                source_kind=SourceKind.EXTERNAL,
+            )
+    report.created = len(parsed)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Enrolment and progress
+
+# The page sends a beat every BEAT_SECONDS while it is visible and the learner is active; one beat
+# never counts for more than that, so an idle or hidden tab (which stops beating) adds nothing.
+BEAT_SECONDS = 30
+
+
+class CourseError(Exception):
+    """A refused course action; the message is for the user."""
+
+
+def course_matches_person(course: CoursePage, person: Person) -> bool:
+    audience_ok = not course.audience or person.category in course.audience
+    industry_ok = not course.industries or person.enterprise.industry in course.industries
+    return audience_ok and industry_ok
+
+
+def enrol(*, person: Person, course: CoursePage) -> Enrolment:
+    """Self-enrolment by a worker in an open, live course (idempotent)."""
+    if not course.live or not course.open_enrolment:
+        raise CourseError(_("该课程未开放报名。"))
+    enrolment, _created = Enrolment.objects.get_or_create(person=person, course=course)
+    return enrolment
+
+
+def assign_course(
+    *,
+    user,
+    course: CoursePage,
+    people: QuerySet[Person],
+    due_on: date | None,
+    today: date | None = None,
+) -> int:
+    """A manager (or supervisor) assigns `course` to `people` with a due date. Every person must be
+    one the user may see, otherwise nothing is assigned. Existing enrolments get the new due date
+    unless completed. Returns how many people were assigned."""
+    today = today or timezone.localdate()
+    if not course.live:
+        raise CourseError(_("课程未发布，不能指派。"))
+    if due_on is not None and due_on < today:
+        raise CourseError(_("完成期限不能早于今天。"))
+    ids = set(people.values_list("pk", flat=True))
+    if not ids:
+        raise CourseError(_("没有选中任何人员。"))
+    allowed = set(visible_people(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - allowed or not scope_for(user).is_staff_scope:
+        raise PermissionDenied(_("只能给本单位（辖区）人员指派课程。"))
+    with transaction.atomic():
+        existing = {
+            e.person_id: e for e in Enrolment.objects.filter(course=course, person_id__in=ids)
+        }
+        new = [
+            Enrolment(person_id=pid, course=course, due_on=due_on, assigned_by=user)
+            for pid in sorted(ids - existing.keys())
+        ]
+        Enrolment.objects.bulk_create(new)
+        Enrolment.objects.filter(
+            pk__in=[e.pk for e in existing.values()], status=Enrolment.Status.IN_PROGRESS
+        ).update(due_on=due_on, assigned_by=user)
+    return len(ids)
+
+
+def _progress_for(enrolment: Enrolment, lesson: LessonPage) -> LessonProgress:
+    if lesson.get_parent().pk != enrolment.course_id:
+        raise CourseError(_("该课时不属于此课程。"))
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        enrolment=enrolment, lesson=lesson
+    )
+    return progress
+
+
+def heartbeat(
+    *, enrolment: Enrolment, lesson: LessonPage, now: datetime, start: bool = False
+) -> LessonProgress:
+    """One beat from the lesson page. The first beat (or `start`, sent when the page becomes
+    visible again) only starts the clock; later beats add the time since the previous beat, at most
+    BEAT_SECONDS. The lesson is studied once the time reaches its estimated minutes."""
+    with transaction.atomic():
+        progress = _progress_for(enrolment, lesson)
+        if progress.last_beat_at is not None and not start:
+            elapsed = (now - progress.last_beat_at).total_seconds()
+            progress.seconds += int(max(0, min(elapsed, BEAT_SECONDS)))
+        progress.last_beat_at = now
+        if progress.completed_at is None and progress.seconds >= lesson.required_seconds:
+            progress.completed_at = now
+        progress.save()
+    if progress.completed_at == now:
+        maybe_complete(enrolment=enrolment, now=now)
+    return progress
+
+
+def video_finished(*, enrolment: Enrolment, lesson: LessonPage, now: datetime) -> LessonProgress:
+    """The lesson's video played to its end: the lesson counts as studied."""
+    if not lesson.video_id:
+        raise CourseError(_("该课时没有视频。"))
+    with transaction.atomic():
+        progress = _progress_for(enrolment, lesson)
+        progress.video_finished = True
+        if progress.completed_at is None:
+            progress.completed_at = now
+        progress.save()
+    maybe_complete(enrolment=enrolment, now=now)
+    return progress
+
+
+def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
+    """Completes the enrolment when every live lesson is studied: writes the training record and
+    asks for the course certificate when the course has a template. Idempotent."""
+    course = enrolment.course
+    lesson_ids = set(course.lessons().values_list("pk", flat=True))
+    done = set(
+        enrolment.progress.filter(completed_at__isnull=False).values_list("lesson_id", flat=True)
+    )
+    if not lesson_ids or lesson_ids - done:
+        return False
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if locked.status != Enrolment.Status.COMPLETED:
+            locked.status = Enrolment.Status.COMPLETED
+            locked.completed_at = now
+            locked.save(update_fields=["status", "completed_at"])
+        enrolment.status, enrolment.completed_at = locked.status, locked.completed_at
+        person = locked.person
+        record_training(
+            person=person,
+            on=timezone.localtime(locked.completed_at).date(),
+            hours=course.credit_hours,
+            kind=course.training_kind,
+            source=locked,
+            title=course.title,
+            source_kind=SourceKind.COURSE,
+        )
+        if course.certificate_template_id:
+            from certificates.services import issue_certificate
+
+            issue_certificate(
+                person=person,
+                source=locked,
+                template=course.certificate_template,
+                title=course.title,
+                details={"subject": course.title, "hours": str(course.credit_hours)},
+                reason=str(_("完成线上课程")),
+            )
+    return True
+
+
+@dataclass
+class CourseProgress:
+    enrolment: Enrolment
+    lessons_total: int
+    lessons_done: int
+
+    @property
+    def percent(self) -> int:
+        if not self.lessons_total:
+            return 0
+        return round(100 * self.lessons_done / self.lessons_total)
+
+
+def my_courses(*, person: Person) -> list[CourseProgress]:
+    """A person's enrolments with progress: three queries (enrolments with course, lesson counts
+    per course, studied lessons per enrolment)."""
+    enrolments = list(
+        Enrolment.objects.filter(person=person)
+        .select_related("course")
+        .order_by("status", "due_on", "-enrolled_at")
+    )
+    if not enrolments:
+        return []
+    totals: dict[int, int] = {}
+    for enrolment in enrolments:
+        totals.setdefault(enrolment.course_id, 0)
+    course_paths = {e.course_id: e.course.path for e in enrolments}
+    lesson_paths = (
+        LessonPage.objects.live()
+        .filter(depth__in={e.course.depth + 1 for e in enrolments})
+        .values_list("path", flat=True)
+    )
+    path_to_course = {path: cid for cid, path in course_paths.items()}
+    steplen = Page.steplen
+    for path in lesson_paths:
+        cid = path_to_course.get(path[:-steplen])
+        if cid is not None:
+            totals[cid] += 1
+    done = dict(
+        LessonProgress.objects.filter(enrolment__in=enrolments, completed_at__isnull=False)
+        .values_list("enrolment_id")
+        .annotate(n=Count("pk"))
+        .values_list("enrolment_id", "n")
+    )
+    return [
+        CourseProgress(
+            enrolment=e, lessons_total=totals[e.course_id], lessons_done=done.get(e.pk, 0)
+        )
+        for e in enrolments
+    ]
+
+
+def enrolment_for(*, user, course: CoursePage) -> Enrolment | None:
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    if person is None:
+        return None
+    return Enrolment.objects.filter(person=person, course=course).first()
+
+
+def course_page_context(*, course: CoursePage, user) -> dict:
+    lessons = list(course.lessons())
+    enrolment = enrolment_for(user=user, course=course)
+    done: set[int] = set()
+    if enrolment is not None:
+        done = set(
+            enrolment.progress.filter(completed_at__isnull=False).values_list(
+                "lesson_id", flat=True
+            )
+        )
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    return {
+        "lessons": [(lesson, lesson.pk in done) for lesson in lessons],
+        "enrolment": enrolment,
+        "lessons_done": len(done),
+        "can_enrol": person is not None and enrolment is None and course.open_enrolment,
+        "is_for_me": person is not None and course_matches_person(course, person),
+        "can_assign": scope_for(user).is_staff_scope,
+    }
+
+
+def lesson_page_context(*, lesson: LessonPage, user) -> dict:
+    course = lesson.get_parent().specific
+    enrolment = enrolment_for(user=user, course=course)
+    progress = None
+    if enrolment is not None:
+        progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+    siblings = list(course.lessons())
+    index = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
+    return {
+        "course": course,
+        "enrolment": enrolment,
+        "progress": progress,
+        "beat_seconds": BEAT_SECONDS,
+        "previous_lesson": siblings[index - 1] if index > 0 else None,
+        "next_lesson": siblings[index + 1] if index + 1 < len(siblings) else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline classes
+
+SIGN_IN_SALT = "courses.class-sign-in"
+SIGN_IN_MAX_AGE = 10 * 60  # a QR code shown by the organiser is valid for ten minutes
+
+
+def register_for_class(*, person: Person, training_class: TrainingClass) -> ClassRegistration:
+    """A person registers for a class they may see, while places are left (idempotent)."""
+    with transaction.atomic():
+        locked = TrainingClass.objects.select_for_update().get(pk=training_class.pk)
+        existing = ClassRegistration.objects.filter(training_class=locked, person=person).first()
+        if existing is not None:
+            return existing
+        if locked.ends_on < timezone.localdate():
+            raise CourseError(_("培训班已结束，不能报名。"))
+        if locked.enterprise_id and locked.enterprise_id != person.enterprise_id:
+            raise CourseError(_("这是其他企业的内部培训班。"))
+        if locked.registrations.count() >= locked.capacity:
+            raise CourseError(_("名额已满。"))
+        return ClassRegistration.objects.create(training_class=locked, person=person)
+
+
+def mark_attendance(
+    *, registration: ClassRegistration, method: str, now: datetime
+) -> ClassRegistration:
+    """Marks a registrant present and writes their training record (idempotent)."""
+    with transaction.atomic():
+        if registration.attended_at is None:
+            registration.attended_at = now
+            registration.attendance_method = method
+            registration.save(update_fields=["attended_at", "attendance_method"])
+        training_class = registration.training_class
+        record_training(
+            person=registration.person,
+            on=training_class.starts_on,
+            hours=training_class.hours,
+            kind=training_class.kind,
+            source=registration,
+            title=training_class.title,
+            source_kind=SourceKind.CLASS,
+        )
+    return registration
+
+
+def unmark_attendance(*, registration: ClassRegistration) -> None:
+    """Undoes a wrongly ticked attendance, with its training record."""
+    with transaction.atomic():
+        registration.attended_at = None
+        registration.attendance_method = ""
+        registration.save(update_fields=["attended_at", "attendance_method"])
+        TrainingRecord.objects.filter(
+            content_type=ContentType.objects.get_for_model(ClassRegistration),
+            object_id=registration.pk,
+        ).delete()
+
+
+def sign_in_code(*, training_class: TrainingClass) -> str:
+    return signing.TimestampSigner(salt=SIGN_IN_SALT).sign(str(training_class.pk))
+
+
+def sign_in_with_code(
+    *, person: Person, training_class: TrainingClass, code: str, now: datetime
+) -> ClassRegistration:
+    """A participant scanned the organiser's QR code: checks the signature and age, then marks
+    them present (registering them first if places are left)."""
+    try:
+        value = signing.TimestampSigner(salt=SIGN_IN_SALT).unsign(code, max_age=SIGN_IN_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise CourseError(_("签到码已过期，请扫描现场最新的二维码。")) from exc
+    except signing.BadSignature as exc:
+        raise CourseError(_("签到码无效。")) from exc
+    if value != str(training_class.pk):
+        raise CourseError(_("签到码不属于这个培训班。"))
+    today = timezone.localdate()
+    if not (training_class.starts_on <= today <= training_class.ends_on):
+        raise CourseError(_("不在培训班举办日期内，不能签到。"))
+    registration = register_for_class(person=person, training_class=training_class)
+    return mark_attendance(registration=registration, method=ClassRegistration.Method.QR, now=now)
+
+
+def sign_in_svg(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=6, dark="#1f2937")
+
+
+ATTENDANCE_COLUMNS = ["姓名", "身份证号"]
+
+
+def import_attendance(
+    *, upload, user, training_class: TrainingClass, now: datetime, dry_run: bool = False
+) -> xlsx.ImportReport:
+    """Attendance from an .xlsx (姓名, 身份证号): each person must be one the organiser may see;
+    unregistered people are registered. Any bad row: nothing is saved, every bad row listed."""
+    report = xlsx.ImportReport(dry_run=dry_run)
+    try:
+        rows = list(xlsx.read_rows(upload, ATTENDANCE_COLUMNS))
+    except xlsx.SpreadsheetError as exc:
+        report.errors.append(xlsx.RowError(row=1, message=str(exc)))
+        return report
+    numbers = {normalize_id_number(r.text("身份证号")) for r in rows}
+    people = {p.id_number: p for p in visible_people(user).filter(id_number__in=numbers)}
+    if training_class.enterprise_id:
+        people = {
+            k: p for k, p in people.items() if p.enterprise_id == training_class.enterprise_id
+        }
+    registered = set(training_class.registrations.values_list("person_id", flat=True))
+    seen: set[int] = set()
+    chosen: list[Person] = []
+    for row in rows:
+        number = normalize_id_number(row.text("身份证号"))
+        person = people.get(number)
+        if person is None:
+            message = _("找不到身份证号为 %(n)s 的人员（或无权查看）") % {"n": number or "—"}
+        elif row.text("姓名") and row.text("姓名") != person.name:
+            message = _("姓名“%(given)s”与系统中的“%(real)s”不一致") % {
+                "given": row.text("姓名"),
+                "real": person.name,
+            }
+        elif person.pk in seen:
+            message = _("与前面的行重复")
+        else:
+            seen.add(person.pk)
+            chosen.append(person)
+            continue
+        report.errors.append(xlsx.RowError(row=row.number, message=str(message)))
+    if not rows:
+        report.errors.append(xlsx.RowError(row=2, message=str(_("表格中没有数据行"))))
+    new_people = [p for p in chosen if p.pk not in registered]
+    if len(registered) + len(new_people) > training_class.capacity and not report.errors:
+        report.errors.append(
+            xlsx.RowError(
+                row=1,
+                message=str(_("签到人数超过培训班名额（%(n)s）") % {"n": training_class.capacity}),
+            )
+        )
+    if report.errors or dry_run:
+        report.created = 0 if report.errors else len(chosen)
+        return report
+    with transaction.atomic():
+        ClassRegistration.objects.bulk_create(
+            [ClassRegistration(training_class=training_class, person=p) for p in new_people]
+        )
+        for registration in training_class.registrations.filter(person__in=chosen).select_related(
+            "person", "training_class"
+        ):
+            mark_attendance(
+                registration=registration, method=ClassRegistration.Method.IMPORT, now=now
+            )
+    report.created = len(chosen)
+    return report
+
+
+@dataclass
+class ProgrammeFigures:
+    enterprises_covered: int
+    people_trained: int
+    target_enterprises: int
+    target_people: int
+    by_cohort: list[dict]
+
+    @staticmethod
+    def _pct(value: int, target: int) -> int:
+        return min(100, round(100 * value / target)) if target else 0
+
+    @property
+    def enterprises_percent(self) -> int:
+        return self._pct(self.enterprises_covered, self.target_enterprises)
+
+    @property
+    def people_percent(self) -> int:
+        return self._pct(self.people_trained, self.target_people)
+
+
+def programme_figures(*, programme: Programme) -> ProgrammeFigures:
+    """Enterprises covered and people trained (attended at least one of the programme's classes)
+    against its targets, and per cohort. Three queries."""
+    attended = ClassRegistration.objects.filter(
+        training_class__programme=programme, attended_at__isnull=False
+    )
+    totals = attended.aggregate(
+        people=Count("person", distinct=True),
+        enterprises=Count("person__enterprise", distinct=True),
+    )
+    per_cohort = dict(
+        attended.filter(training_class__cohort__isnull=False)
+        .values_list("training_class__cohort")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("training_class__cohort", "n")
+    )
+    cohorts = [{"cohort": c, "people": per_cohort.get(c.pk, 0)} for c in programme.cohorts.all()]
+    return ProgrammeFigures(
+        enterprises_covered=totals["enterprises"],
+        people_trained=totals["people"],
+        target_enterprises=programme.target_enterprises,
+        target_people=programme.target_people,
+        by_cohort=cohorts,
+    )
