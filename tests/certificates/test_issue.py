@@ -114,3 +114,18 @@ def test_issuing_enqueues_the_pdf_render_after_commit(
             cert = _issue(source, cert_template)
 
     async_task.assert_called_once_with("certificates.tasks.render_certificate_pdf", cert.pk)
+
+
+def test_a_template_body_may_use_only_known_placeholders():
+    from django.core.exceptions import ValidationError
+
+    from certificates.models import validate_body, validate_serial_format
+
+    validate_body("{holder_name}参加{subject}，成绩{score}。")
+    with pytest.raises(ValidationError, match="未知的占位符"):
+        validate_body("{holder}参加培训")
+    with pytest.raises(ValidationError, match="花括号"):
+        validate_body("{holder_name 参加培训")
+    with pytest.raises(ValidationError, match="seq"):
+        validate_serial_format("AQ-{year}")
+    validate_serial_format("AQ-{year}-{seq:06d}")
