@@ -8,11 +8,14 @@ class DrillsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from drills.api import router
         from drills.demo import seed_drills
         from drills.me import me_context
         from portal import registry
+        from portal.api import api
         from portal.roles import MANAGER, SUPERVISOR
 
+        api.add_router("/drills/", router)
         registry.register_me_section(
             registry.MeSection(
                 key="drills",
