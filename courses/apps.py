@@ -2,7 +2,103 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def me_context(request) -> dict:
+    from django.utils import timezone
+
+    from courses import services
+
+    person = getattr(request.user, "person", None)
+    if person is None:
+        return {"items": [], "hours": None}
+    year = timezone.localdate().year
+    row = services.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
+    return {
+        "items": services.my_courses(person=person)[:5],
+        "hours": row[0].hours if row else None,
+        "required": row[0].required if row else None,
+        "year": year,
+    }
+
+
+def home_context(request) -> dict | None:
+    from courses.models import CoursePage
+
+    courses = list(
+        CoursePage.objects.live().filter(open_enrolment=True).order_by("-first_published_at")[:3]
+    )
+    return {"courses": courses} if courses else None
+
+
+def live_training_count() -> int:
+    from django.utils import timezone
+
+    from courses.models import TrainingRecord
+
+    return TrainingRecord.objects.filter(date__year=timezone.localdate().year).count()
+
+
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("培训课程")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal import registry
+        from portal.roles import MANAGER, SUPERVISOR
+
+        registry.register_me_section(
+            registry.MeSection(
+                key="courses",
+                title=_("我的课程"),
+                template="courses/me_section.html",
+                get_context=me_context,
+                order=10,
+            )
+        )
+        if hasattr(registry, "register_home_section"):
+            registry.register_home_section(
+                registry.HomeSection(
+                    key="courses",
+                    title=_("推荐课程"),
+                    template="courses/home_section.html",
+                    get_context=home_context,
+                    order=20,
+                )
+            )
+        if hasattr(registry, "register_live_figure"):
+            registry.register_live_figure(
+                registry.LiveFigure(
+                    key="training_count_this_year",
+                    label=_("今年培训人次"),
+                    func=live_training_count,
+                    unit=_("人次"),
+                )
+            )
+        for role in (MANAGER, SUPERVISOR):
+            registry.grant(
+                role,
+                "courses.view_trainingrecord",
+                "courses.view_enrolment",
+                "courses.add_enrolment",
+                "courses.change_enrolment",
+                "courses.view_trainingclass",
+                "courses.add_trainingclass",
+                "courses.change_trainingclass",
+                "courses.delete_trainingclass",
+                "courses.view_classregistration",
+                "courses.change_classregistration",
+                "courses.view_trainingrequirement",
+                "courses.view_programme",
+                "courses.view_cohort",
+            )
+        registry.grant(
+            SUPERVISOR,
+            "courses.change_trainingrequirement",
+            "courses.add_programme",
+            "courses.change_programme",
+            "courses.add_cohort",
+            "courses.change_cohort",
+        )
+        from courses import demo
+
+        registry.register_seeder(registry.Seeder("courses", demo.seed, order=40))

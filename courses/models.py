@@ -145,7 +145,7 @@ class TrainingRequirement(models.Model):
 class CourseIndexPage(Page):
     intro = RichTextField(_("简介"), blank=True)
 
-    parent_page_types = ["wagtailcore.Page"]
+    parent_page_types = ["cms.HomePage"]
     subpage_types = ["courses.CoursePage"]
     max_count = 1
 

@@ -1,0 +1,488 @@
+"""Front-site views of the courses app. Every view scopes through portal.scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses import services
+from courses.forms import AssignForm, XlsxUploadForm
+from courses.models import (
+    ClassRegistration,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    Programme,
+    TrainingClass,
+)
+from courses.statistics import scoped_records, training_statistics
+from portal import xlsx
+from portal.scoping import scope_for, visible_people
+
+
+def _person(request: HttpRequest):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied(_("只有登记在册的从业人员可以进行此操作。"))
+    return person
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not scope_for(request.user).is_staff_scope:
+        raise PermissionDenied(_("只有企业安全管理员和监管人员可以使用此功能。"))
+
+
+def _get_course_for_user(request: HttpRequest, pk: int) -> CoursePage:
+    return get_object_or_404(CoursePage.objects.live(), pk=pk)
+
+
+def _get_lesson_enrolment_for_user(request: HttpRequest, pk: int) -> tuple[LessonPage, Enrolment]:
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
+    person = _person(request)
+    course_id = lesson.get_parent().pk
+    enrolment = Enrolment.objects.filter(person=person, course_id=course_id).first()
+    if enrolment is None:
+        raise Http404
+    return lesson, enrolment
+
+
+def _get_class_for_user(request: HttpRequest, pk: int) -> TrainingClass:
+    return get_object_or_404(TrainingClass.objects.visible_to(request.user), pk=pk)
+
+
+def _get_managed_class_for_user(request: HttpRequest, pk: int) -> TrainingClass:
+    return get_object_or_404(TrainingClass.objects.managed_by(request.user), pk=pk)
+
+
+def _get_programme_for_user(request: HttpRequest, pk: int) -> Programme:
+    """Programmes of the user's region (or above it, or below it for a supervisor)."""
+    programme = get_object_or_404(Programme.objects.select_related("region"), pk=pk)
+    scope = scope_for(request.user)
+    if scope.kind == "all":
+        return programme
+    if scope.kind == "region":
+        own = scope.region.path
+    elif scope.kind == "enterprise":
+        own = request.user.enterprise.street.path
+    else:
+        raise Http404
+    if not (programme.region.path.startswith(own) or own.startswith(programme.region.path)):
+        raise Http404
+    return programme
+
+
+# ---------------------------------------------------------------------------------------------
+# Online courses
+
+
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    person = getattr(request.user, "person", None)
+    items = services.my_courses(person=person) if person else []
+    return render(request, "courses/my_courses.html", {"items": items, "person": person})
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    course = _get_course_for_user(request, pk)
+    try:
+        services.enrol(person=_person(request), course=course)
+    except services.CourseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("报名成功，可以开始学习了。"))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
+    lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
+    try:
+        progress = services.heartbeat(
+            enrolment=enrolment,
+            lesson=lesson,
+            now=timezone.now(),
+            start=request.POST.get("start") == "1",
+        )
+    except services.CourseError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    enrolment.refresh_from_db()
+    return JsonResponse(
+        {
+            "seconds": progress.seconds,
+            "required": lesson.required_seconds,
+            "lesson_done": progress.completed_at is not None,
+            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
+        }
+    )
+
+
+@login_required
+@require_POST
+def video_ended(request: HttpRequest, pk: int) -> JsonResponse:
+    lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
+    try:
+        progress = services.video_finished(enrolment=enrolment, lesson=lesson, now=timezone.now())
+    except services.CourseError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    enrolment.refresh_from_db()
+    return JsonResponse(
+        {
+            "seconds": progress.seconds,
+            "required": lesson.required_seconds,
+            "lesson_done": True,
+            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
+        }
+    )
+
+
+@login_required
+def assign(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    people_qs = (
+        visible_people(request.user)
+        .select_related("enterprise")
+        .order_by("enterprise__name", "name")
+    )
+    initial = {}
+    if request.GET.get("course"):
+        initial["course"] = request.GET["course"]
+    form = AssignForm(request.POST or None, people_qs=people_qs, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.assign_course(
+                user=request.user,
+                course=form.cleaned_data["course"],
+                people=form.selected_people(),
+                due_on=form.cleaned_data["due_on"],
+            )
+        except services.CourseError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已将《%(course)s》指派给 %(n)s 人，完成期限 %(due)s。")
+                % {
+                    "course": form.cleaned_data["course"].title,
+                    "n": count,
+                    "due": form.cleaned_data["due_on"].isoformat(),
+                },
+            )
+            return redirect("courses:enrolments")
+    return render(request, "courses/assign.html", {"form": form})
+
+
+@login_required
+def enrolments(request: HttpRequest) -> HttpResponse:
+    """Staff: the enrolments of the people they oversee, with progress."""
+    _require_staff(request)
+    qs = (
+        Enrolment.objects.filter(person__in=visible_people(request.user).values("pk"))
+        .select_related("person__enterprise", "course")
+        .order_by("status", "due_on", "person__name")
+    )
+    if request.GET.get("overdue") == "1":
+        qs = qs.filter(status=Enrolment.Status.IN_PROGRESS, due_on__lt=timezone.localdate())
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "courses/enrolments.html", {"page": page})
+
+
+# ---------------------------------------------------------------------------------------------
+# Training records, import, compliance, statistics
+
+
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    qs = scoped_records(request.user).select_related("person", "enterprise")
+    year = _year(request)
+    qs = qs.filter(date__year=year)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(person__name__contains=q) | Q(title__contains=q))
+    page = Paginator(qs.order_by("-date", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/records.html",
+        {
+            "page": page,
+            "year": year,
+            "q": q,
+            "is_staff_scope": scope_for(request.user).is_staff_scope,
+        },
+    )
+
+
+def _year(request: HttpRequest) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+@login_required
+def import_records(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    form = XlsxUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.import_training_records(
+            upload=form.cleaned_data["file"],
+            user=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        if report.ok and not report.dry_run:
+            messages.success(request, _("已导入 %(n)s 条培训记录。") % {"n": report.created})
+            return redirect("courses:records")
+    return render(
+        request,
+        "courses/import_records.html",
+        {"form": form, "report": report, "columns": services.IMPORT_COLUMNS},
+    )
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    content = xlsx.build_workbook(
+        services.IMPORT_COLUMNS,
+        [["张三", "330106199001011234", "危险化学品安全专题培训", "专题培训", "2026-03-15", 8]],
+        title=str(_("培训记录")),
+    )
+    return xlsx.xlsx_response(content, "培训记录导入模板.xlsx")
+
+
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    year = _year(request)
+    people = visible_people(request.user).active()
+    rows = services.compliance_rows(people=people, year=year)
+    if request.GET.get("only") == "short":
+        rows = [r for r in rows if not r.is_compliant]
+    if request.GET.get("format") == "xlsx":
+        content = services.compliance_workbook(rows, year=year)
+        return xlsx.xlsx_response(content, f"培训学时达标_{year}.xlsx")
+    compliant = sum(1 for r in rows if r.is_compliant)
+    return render(
+        request,
+        "courses/compliance.html",
+        {
+            "rows": rows,
+            "year": year,
+            "compliant": compliant,
+            "total": len(rows),
+            "only_short": request.GET.get("only") == "short",
+        },
+    )
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    year = _year(request)
+    stats = training_statistics(
+        user=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31)
+    )
+    return render(request, "courses/statistics.html", {"stats": stats, "year": year})
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline classes and programmes
+
+
+@login_required
+def classes(request: HttpRequest) -> HttpResponse:
+    qs = (
+        TrainingClass.objects.visible_to(request.user)
+        .select_related("region", "enterprise", "programme")
+        .order_by("-starts_on")
+    )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    person = getattr(request.user, "person", None)
+    mine = set()
+    if person is not None:
+        mine = set(
+            ClassRegistration.objects.filter(
+                person=person, training_class__in=[c.pk for c in page]
+            ).values_list("training_class_id", flat=True)
+        )
+    managed = set(
+        TrainingClass.objects.managed_by(request.user)
+        .filter(pk__in=[c.pk for c in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "courses/classes.html",
+        {"page": page, "mine": mine, "managed": managed, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    training_class = _get_class_for_user(request, pk)
+    person = getattr(request.user, "person", None)
+    registration = None
+    if person is not None:
+        registration = ClassRegistration.objects.filter(
+            training_class=training_class, person=person
+        ).first()
+    can_manage = TrainingClass.objects.managed_by(request.user).filter(pk=pk).exists()
+    registrations = []
+    if can_manage:
+        registrations = list(
+            training_class.registrations.select_related("person__enterprise").order_by(
+                "person__enterprise__name", "person__name"
+            )
+        )
+    return render(
+        request,
+        "courses/class_detail.html",
+        {
+            "c": training_class,
+            "registration": registration,
+            "can_manage": can_manage,
+            "registrations": registrations,
+            "registered_count": training_class.registrations.count(),
+            "attended_count": sum(1 for r in registrations if r.attended_at),
+            "upload_form": XlsxUploadForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def class_register(request: HttpRequest, pk: int) -> HttpResponse:
+    training_class = _get_class_for_user(request, pk)
+    try:
+        services.register_for_class(person=_person(request), training_class=training_class)
+    except services.CourseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("报名成功。"))
+    return redirect("courses:class-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def class_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organiser ticks who attended (the whole list is submitted)."""
+    training_class = _get_managed_class_for_user(request, pk)
+    present = set(request.POST.getlist("present"))
+    now = timezone.now()
+    changed = 0
+    for registration in training_class.registrations.select_related("person", "training_class"):
+        ticked = str(registration.pk) in present
+        if ticked and registration.attended_at is None:
+            services.mark_attendance(
+                registration=registration, method=ClassRegistration.Method.MANUAL, now=now
+            )
+            changed += 1
+        elif not ticked and registration.attended_at is not None:
+            services.unmark_attendance(registration=registration)
+            changed += 1
+    messages.success(request, _("签到情况已保存（%(n)s 人有变动）。") % {"n": changed})
+    return redirect("courses:class-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def class_import(request: HttpRequest, pk: int) -> HttpResponse:
+    training_class = _get_managed_class_for_user(request, pk)
+    form = XlsxUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要导入的 .xlsx 文件。"))
+        return redirect("courses:class-detail", pk=pk)
+    report = services.import_attendance(
+        upload=form.cleaned_data["file"],
+        user=request.user,
+        training_class=training_class,
+        now=timezone.now(),
+        dry_run=form.cleaned_data["dry_run"],
+    )
+    if report.ok and not report.dry_run:
+        messages.success(request, _("已导入 %(n)s 人的签到。") % {"n": report.created})
+        return redirect("courses:class-detail", pk=pk)
+    return render(
+        request, "courses/class_import_result.html", {"c": training_class, "report": report}
+    )
+
+
+@login_required
+def class_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organiser's screen: a sign-in QR code that participants scan with their phone."""
+    training_class = _get_managed_class_for_user(request, pk)
+    return render(
+        request,
+        "courses/class_qr.html",
+        {"c": training_class, "max_age_minutes": services.SIGN_IN_MAX_AGE // 60},
+    )
+
+
+@login_required
+def class_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
+    training_class = _get_managed_class_for_user(request, pk)
+    code = services.sign_in_code(training_class=training_class)
+    url = request.build_absolute_uri(reverse("courses:class-sign-in", args=[pk]) + "?code=" + code)
+    response = HttpResponse(services.sign_in_svg(url), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def class_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opened from the QR code on the participant's phone; signing in is a POST."""
+    training_class = _get_class_for_user(request, pk)
+    code = request.POST.get("code") or request.GET.get("code", "")
+    error = None
+    registration = None
+    if request.method == "POST":
+        try:
+            registration = services.sign_in_with_code(
+                person=_person(request),
+                training_class=training_class,
+                code=code,
+                now=timezone.now(),
+            )
+        except services.CourseError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "courses/class_sign_in.html",
+        {"c": training_class, "code": code, "error": error, "registration": registration},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    programme = _get_programme_for_user(request, pk)
+    figures = services.programme_figures(programme=programme)
+    class_list = (
+        TrainingClass.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("cohort")
+        .order_by("starts_on")
+    )
+    return render(
+        request,
+        "courses/programme_detail.html",
+        {"p": programme, "figures": figures, "classes": class_list},
+    )

@@ -1,0 +1,49 @@
+"""Fixtures for courses: a course index under the home page, a course with two lessons."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+from portal.cms.models import HomePage
+
+
+def _publish(page):
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+@pytest.fixture
+def course_index(db) -> CourseIndexPage:
+    home = HomePage.objects.get()
+    return _publish(home.add_child(instance=CourseIndexPage(title="在线课程", slug="courses-t")))
+
+
+def make_course(index, *, slug="fire", lessons=2, minutes=1, **fields) -> CoursePage:
+    course = CoursePage(
+        title=fields.pop("title", "消防安全"),
+        slug=slug,
+        credit_hours=fields.pop("credit_hours", Decimal("3")),
+        training_kind=fields.pop("training_kind", "topic"),
+        **fields,
+    )
+    index.add_child(instance=course)
+    _publish(course)
+    for n in range(1, lessons + 1):
+        lesson = LessonPage(
+            title=f"第{n}课",
+            slug=f"{slug}-{n}",
+            estimated_minutes=minutes,
+            body=[{"type": "paragraph", "value": f"<p>第{n}课内容</p>"}],
+        )
+        course.add_child(instance=lesson)
+        _publish(lesson)
+    return course
+
+
+@pytest.fixture
+def course(course_index) -> CoursePage:
+    return make_course(course_index)
