@@ -521,25 +521,22 @@ def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[Enterpri
             applies_to=FrequencyRule.AppliesTo.GOVERNMENT
         )
     )
-    ids = [e.pk for e in enterprise_list]
-    last: dict[tuple[int, str], date] = {}
+    last: dict[int, dict[str, date]] = defaultdict(dict)
     rows = (
         Drill.objects.held()
-        .filter(Q(enterprise_id__in=ids))
+        .filter(enterprise_id__in=enterprises.values("pk"))
         .values("enterprise_id", "plan_type")
         .annotate(last=Max("planned_start"))
     )
     for row in rows:
-        last[(row["enterprise_id"], row["plan_type"])] = timezone.localtime(row["last"]).date()
+        last[row["enterprise_id"]][row["plan_type"]] = timezone.localtime(row["last"]).date()
     result = []
     for enterprise in enterprise_list:
         statuses = []
         for rule in _rules_for(rules, enterprise):
             types = rule.plan_types()
             dates = [
-                d
-                for (eid, pt), d in last.items()
-                if eid == enterprise.pk and (types is None or pt in types)
+                d for pt, d in last.get(enterprise.pk, {}).items() if types is None or pt in types
             ]
             last_on = max(dates) if dates else None
             statuses.append(

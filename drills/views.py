@@ -785,17 +785,23 @@ def compliance(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     today = timezone.localdate()
     rows = services.enterprise_compliance(enterprises=visible_enterprises(request.user))
-    only_overdue = request.GET.get("overdue") == "1"
+    # Supervisors see hundreds or thousands of enterprises: start with the overdue ones.
+    default = "1" if scope_for(request.user).kind in ("region", "all") else "0"
+    only_overdue = request.GET.get("overdue", default) == "1"
     data = [
         {"c": c, "overdue": c.overdue_rules(today)}
         for c in rows
         if not only_overdue or c.overdue_rules(today)
     ]
+    from django.core.paginator import Paginator
+
+    page = Paginator(data, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "drills/compliance.html",
         {
-            "rows": data,
+            "rows": page,
+            "page": page,
             "today": today,
             "only_overdue": only_overdue,
             "overdue_count": sum(1 for c in rows if c.overdue_rules(today)),
