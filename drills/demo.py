@@ -23,8 +23,10 @@ from drills.models import (
     PlanType,
     ScriptStep,
 )
-from drills.services import save_evaluation
+from drills.services import record_training_for_drill, save_evaluation
 from portal.models import PersonCategory
+
+HELD_TRAINING_STATES = (DrillStatus.EVALUATING, DrillStatus.RECTIFYING, DrillStatus.ARCHIVED)
 
 PLANS = [
     # (enterprise index, name, type, accident types)
@@ -265,6 +267,8 @@ def seed_drills(ctx) -> None:
             _evaluation(ctx, drill)
         if status in (DrillStatus.RECTIFYING, DrillStatus.ARCHIVED):
             _findings(drill, supervisor, archived=status == DrillStatus.ARCHIVED)
+    for drill in Drill.objects.filter(code__startswith="YL-DEMO-", status__in=HELD_TRAINING_STATES):
+        record_training_for_drill(drill_id=drill.pk)  # idempotent per participation
 
 
 def _participants(ctx, drill: Drill, status: str) -> None:

@@ -943,10 +943,8 @@ def request_report(*, drill: Drill) -> AfterActionReport:
 def record_training_for_drill(*, drill_id: int) -> int:
     """Writes a training record for every checked-in roster participant (idempotent per source and
     person in courses.services.record_training). Returns how many were written."""
-    try:
-        from courses.services import record_training
-    except ImportError:
-        return 0
+    from courses.services import record_training
+
     drill = Drill.objects.get(pk=drill_id)
     if drill.training_hours <= 0:
         return 0
@@ -959,6 +957,7 @@ def record_training_for_drill(*, drill_id: int) -> int:
             on=timezone.localtime(drill.planned_start).date(),
             hours=drill.training_hours,
             kind="drill",
+            source_kind="drill",
             source=part,
             title=_("应急演练：%(title)s") % {"title": drill.title},
         )
