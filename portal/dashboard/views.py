@@ -1,0 +1,133 @@
+"""Dashboard pages (district / street / enterprise) and the annual report download."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_GET
+
+from portal.dashboard import services
+from portal.dashboard.services import PeriodError, Target
+
+
+def _require_dashboard_user(request: HttpRequest) -> None:
+    if not services.can_use_dashboard(request.user):
+        raise PermissionDenied(_g("数据看板仅向监管人员和企业安全管理员开放。"))
+
+
+def _breadcrumbs(user, target: Target) -> list[dict]:
+    """Links up from the target to the user's own level (never above what the user may see)."""
+    own = services.default_target(user)
+    crumbs: list[dict] = []
+    if target.kind == "enterprise":
+        crumbs.append({"name": target.name, "kind": "enterprise", "pk": target.enterprise.pk})
+        region = target.enterprise.street
+    elif target.kind == "region":
+        region = target.region
+    else:
+        return [{"name": target.name, "kind": "all"}]
+    if own.kind == "enterprise":
+        return crumbs
+    chain = []
+    while region is not None:
+        chain.append(region)
+        if own.kind == "region" and region.pk == own.region.pk:
+            break
+        region = region.parent
+    for r in chain:
+        crumbs.insert(0, {"name": r.name, "kind": "region", "code": r.code})
+    return crumbs
+
+
+def _render(request: HttpRequest, target: Target) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        period = services.parse_period(request.GET, today=today)
+        error = ""
+    except PeriodError as exc:
+        period = services.parse_period({}, today=today)
+        error = str(exc)
+    board = services.dashboard_figures(user=request.user, target=target, period=period, today=today)
+    report_query = {"year": str(period.end.year)}
+    if target.kind == "region":
+        report_query["region"] = target.region.code
+    elif target.kind == "enterprise":
+        report_query["enterprise"] = str(target.enterprise.pk)
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "board": board,
+            "period_error": error,
+            "period_query": urlencode(period.query),
+            "report_query": urlencode(report_query),
+            "years": list(range(today.year, today.year - 6, -1)),
+            "crumbs": _breadcrumbs(request.user, target),
+            "today": today,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_GET
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_dashboard_user(request)
+    return _render(request, services.default_target(request.user))
+
+
+@require_GET
+@login_required
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    _require_dashboard_user(request)
+    return _render(request, services.region_target(request.user, code))
+
+
+@require_GET
+@login_required
+def enterprise(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_dashboard_user(request)
+    return _render(request, services.enterprise_target(request.user, pk))
+
+
+@require_GET
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The annual report of the dashboard's region / enterprise as pdf, xlsx or json."""
+    _require_dashboard_user(request)
+    fmt = request.GET.get("format", "pdf")
+    if fmt not in {"pdf", "xlsx", "json"}:
+        return HttpResponse(_g("格式须为 pdf、xlsx 或 json。"), status=400)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        return HttpResponse(_g("年份须为 2000 至 2100 之间的整数。"), status=400)
+    if request.GET.get("region"):
+        target = services.region_target(request.user, request.GET["region"])
+    elif request.GET.get("enterprise"):
+        try:
+            pk = int(request.GET["enterprise"])
+        except ValueError:
+            return HttpResponse(_g("企业编号无效。"), status=400)
+        target = services.enterprise_target(request.user, pk)
+    else:
+        target = services.default_target(request.user)
+    data = services.annual_report(target=target, year=year, user=request.user)
+    content, content_type = services.render_report(data, fmt)
+    filename = _g("%(name)s%(year)s年度安全培训与应急演练报告.%(ext)s") % {
+        "name": target.name,
+        "year": year,
+        "ext": fmt,
+    }
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
