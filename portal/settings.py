@@ -48,6 +48,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "portal",
     "portal.cms",
+    "portal.dashboard",
     "certificates",
     "courses",
     "exams",
@@ -177,6 +178,7 @@ AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
 LOGIN_URL = "portal:login"
 # One login page for the site and the Wagtail admin (username, mobile or ID number; throttled).
 WAGTAILADMIN_LOGIN_URL = "portal:login"
+WAGTAIL_FRONTEND_LOGIN_URL = "portal:login"  # private pages and documents: the one login page
 LOGIN_REDIRECT_URL = "portal:me"
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
