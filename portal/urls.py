@@ -34,6 +34,7 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("drills/", include("drills.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
+    path("dashboard/", include("portal.dashboard.urls")),
     path("", include("portal.cms.urls")),
 ]
 
