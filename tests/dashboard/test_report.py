@@ -58,8 +58,9 @@ def test_a_street_report_counts_only_that_street(street, known_data):
 def test_programme_people_trained_are_counted_per_year(enterprise, district):
     from datetime import date
 
-    from courses.models import ClassRegistration, Programme, TrainingClass
     from django.utils import timezone
+
+    from courses.models import ClassRegistration, Programme, TrainingClass
     from tests.factories import PersonFactory
 
     programme = Programme.objects.create(name="双百双千", region=district, target_people=1000)
