@@ -515,7 +515,11 @@ def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[Enterpri
     next due date. Three queries whatever the number of enterprises:
     1. enterprises (with street), 2. active rules, 3. last held drill date per enterprise and plan type
     (organised by the enterprise or joined by it, in one grouped query)."""
-    enterprise_list = list(enterprises.select_related("street"))
+    enterprise_list = list(
+        enterprises.select_related("street").only(
+            "name", "is_high_risk", "street__name", "street__path"
+        )
+    )
     rules = list(
         FrequencyRule.objects.filter(is_active=True).exclude(
             applies_to=FrequencyRule.AppliesTo.GOVERNMENT
