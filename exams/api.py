@@ -1,0 +1,247 @@
+"""JSON API of the exam engine (same services as the HTML pages).
+
+GET  /api/v1/exams/                         my exams
+POST /api/v1/exams/{paper_id}/attempts      start or resume
+GET  /api/v1/attempts/{id}                  state, deadline, server time, questions (no answers), my answers
+PUT  /api/v1/attempts/{id}/answers/{qid}    {"response": [...], "seq": n}
+POST /api/v1/attempts/{id}/submit
+GET  /api/v1/attempts/{id}/result
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from exams import services
+from exams.models import Attempt, Paper
+from exams.services import Client, ExamError
+from portal.api import ApiError, ErrorOut
+
+exams_router = Router(tags=["exams"])
+attempts_router = Router(tags=["exams"])
+
+
+def _person(request):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise ApiError(404, "no_person", _("您的账号尚未关联从业人员档案。"))
+    return person
+
+
+def _get_attempt_for_user(request, pk: int) -> Attempt:
+    attempt = (
+        Attempt.objects.select_related("paper", "person")
+        .filter(pk=pk, person__user=request.user)
+        .first()
+    )
+    if attempt is None:
+        raise ApiError(404, "not_found", _("未找到该答卷。"))
+    return attempt
+
+
+def _raise(exc: ExamError):
+    raise ApiError(exc.status, exc.code, exc.message) from exc
+
+
+class ExamOut(Schema):
+    id: int
+    title: str
+    mode: str
+    duration_minutes: int
+    pass_score: float
+    opens_at: datetime | None
+    closes_at: datetime | None
+    attempts_left: int | None
+    in_progress_attempt: int | None
+    finished_attempts: list[int]
+
+
+class OptionOut(Schema):
+    key: str
+    label: str
+    text: str
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    type: str
+    stem: str
+    image: str
+    points: float
+    options: list[OptionOut]
+    response: list[str]
+    seq: int
+    flagged: bool
+
+
+class AttemptOut(Schema):
+    id: int
+    paper_id: int
+    paper_title: str
+    state: str
+    number: int
+    started_at: datetime
+    deadline: datetime | None
+    server_time: datetime
+    blur_count: int
+    questions: list[QuestionOut]
+
+
+class AnswerIn(Schema):
+    response: list[str]
+    seq: int
+
+
+class SaveOut(Schema):
+    question: int
+    accepted: bool
+    seq: int
+    response: list[str]
+    saved_at: datetime | None
+    feedback: dict | None = None
+
+
+class ResultOut(Schema):
+    id: int
+    state: str
+    finished_at: datetime | None
+    finish_reason: str
+    review: str
+    score: float | None = None
+    total: float | None = None
+    passed: bool | None = None
+    items: list[dict] = []
+
+
+@exams_router.get("/", response={200: list[ExamOut], 404: ErrorOut})
+def list_exams(request):
+    rows = services.my_exams(person=_person(request))
+    return [
+        {
+            "id": r.paper.pk,
+            "title": r.paper.title,
+            "mode": r.paper.mode,
+            "duration_minutes": r.paper.duration_minutes,
+            "pass_score": float(r.paper.pass_score),
+            "opens_at": r.paper.opens_at,
+            "closes_at": r.paper.closes_at,
+            "attempts_left": r.attempts_left,
+            "in_progress_attempt": r.in_progress.pk if r.in_progress else None,
+            "finished_attempts": [a.pk for a in r.finished],
+        }
+        for r in rows
+    ]
+
+
+def _attempt_payload(attempt: Attempt) -> dict:
+    return {
+        "id": attempt.pk,
+        "paper_id": attempt.paper_id,
+        "paper_title": attempt.paper.title,
+        "state": attempt.state,
+        "number": attempt.number,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "server_time": timezone.now(),
+        "blur_count": attempt.blur_count,
+        "questions": services.public_items(attempt, services.load_items(attempt))
+        if not attempt.is_finished
+        else [],
+    }
+
+
+@exams_router.post(
+    "/{paper_id}/attempts",
+    response={200: AttemptOut, 201: AttemptOut, 404: ErrorOut, 409: ErrorOut},
+)
+def start_attempt(request, paper_id: int):
+    person = _person(request)
+    paper = (
+        Paper.objects.select_related("region", "enterprise__street")
+        .prefetch_related("audience_enterprises", "audience_people")
+        .filter(pk=paper_id)
+        .first()
+    )
+    if paper is None:
+        raise ApiError(404, "not_found", _("未找到该考试。"))
+    try:
+        attempt, created = services.start_or_resume(
+            paper=paper, person=person, now=timezone.now(), client=Client.from_request(request)
+        )
+    except ExamError as exc:
+        _raise(exc)
+    return (201 if created else 200), _attempt_payload(attempt)
+
+
+@attempts_router.get("/{attempt_id}", response={200: AttemptOut, 404: ErrorOut})
+def get_attempt(request, attempt_id: int):
+    return _attempt_payload(_get_attempt_for_user(request, attempt_id))
+
+
+@attempts_router.put(
+    "/{attempt_id}/answers/{question_id}",
+    response={200: SaveOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def put_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
+    attempt = _get_attempt_for_user(request, attempt_id)
+    try:
+        result = services.save_answer(
+            attempt=attempt,
+            question_id=question_id,
+            response=payload.response,
+            seq=payload.seq,
+            now=timezone.now(),
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        _raise(exc)
+    return {
+        "question": question_id,
+        "accepted": result.accepted,
+        "seq": result.seq,
+        "response": result.response,
+        "saved_at": result.saved_at,
+        "feedback": result.feedback,
+    }
+
+
+def _result_payload(attempt: Attempt) -> dict:
+    level = services.review_level(attempt, timezone.now())
+    data = {
+        "id": attempt.pk,
+        "state": attempt.state,
+        "finished_at": attempt.finished_at,
+        "finish_reason": attempt.finish_reason,
+        "review": level,
+    }
+    if level in ("score", "full"):
+        data.update(
+            score=float(attempt.score or 0), total=float(attempt.total), passed=attempt.passed
+        )
+    if level == "full":
+        data["items"] = services.review_items(attempt, services.load_items(attempt))
+    return data
+
+
+@attempts_router.post("/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut})
+def submit(request, attempt_id: int):
+    attempt = _get_attempt_for_user(request, attempt_id)
+    attempt = services.submit_attempt(
+        attempt=attempt, now=timezone.now(), client=Client.from_request(request)
+    )
+    return _result_payload(attempt)
+
+
+@attempts_router.get(
+    "/{attempt_id}/result", response={200: ResultOut, 404: ErrorOut, 409: ErrorOut}
+)
+def result(request, attempt_id: int):
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if not attempt.is_finished:
+        raise ApiError(409, "not_finished", _("尚未交卷，暂无结果。"))
+    return _result_payload(attempt)

@@ -1,0 +1,884 @@
+"""The exam engine: eligibility, start/resume, autosave, grading, submit (idempotent), sweeper,
+practice, wrong-answer book, results and item statistics. HTML views and the API call these."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from exams.models import (
+    LETTERS,
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    Paper,
+    Question,
+    QuestionBank,
+    QuestionType,
+    WrongAnswer,
+)
+from portal import roles
+from portal.models import Person
+
+# Cohort hook: the courses app may register a resolver "app_label.Model" → fn(object_id, person).
+COHORT_RESOLVERS: dict[str, Callable[[str, Person], bool]] = {}
+
+
+class ExamError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Client:
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> Client:
+        from portal.auth import client_ip
+
+        return cls(
+            ip=client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        )
+
+
+def save_grace() -> timedelta:
+    return timedelta(seconds=getattr(settings, "EXAM_SAVE_GRACE_SECONDS", 30))
+
+
+# ---------------------------------------------------------------- scoping (administrators)
+
+
+def admin_owner_q(user, prefix: str = "") -> Q:
+    """Banks/papers the user administers: superuser all; supervisors and examiners with a region
+    their region's subtree (region-owned and enterprise-owned); managers their enterprise's own."""
+    p = f"{prefix}__" if prefix else ""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    region = _admin_region(user)
+    if region is not None:
+        return Q(**{f"{p}region__path__startswith": region.path}) | Q(
+            **{f"{p}enterprise__street__path__startswith": region.path}
+        )
+    if roles.is_manager(user):
+        return Q(**{f"{p}enterprise_id": user.enterprise_id})
+    return Q(pk__in=[])
+
+
+def _admin_region(user):
+    if roles.is_supervisor(user) or (roles.has_role(user, roles.EXAMINER) and user.region_id):
+        return user.region
+    return None
+
+
+def admin_regions(user):
+    """Regions the user may give a bank or paper to (区 and 街道, not 社区)."""
+    from portal.models import Region
+
+    qs = Region.objects.exclude(level=Region.Level.COMMUNITY)
+    if user.is_superuser:
+        return qs
+    region = _admin_region(user)
+    return qs.filter(path__startswith=region.path) if region else qs.none()
+
+
+def admin_enterprises(user):
+    from portal.models import Enterprise
+
+    if user.is_superuser:
+        return Enterprise.objects.all()
+    region = _admin_region(user)
+    if region is not None:
+        return Enterprise.objects.filter(street__path__startswith=region.path)
+    if roles.is_manager(user):
+        return Enterprise.objects.filter(pk=user.enterprise_id)
+    return Enterprise.objects.none()
+
+
+def visible_banks(user):
+    return QuestionBank.objects.filter(admin_owner_q(user))
+
+
+def visible_papers(user):
+    return Paper.objects.filter(admin_owner_q(user), practice_for__isnull=True)
+
+
+def visible_attempts(user):
+    """Attempts an administrator may read: all attempts of the papers they administer, and their
+    own enterprises' people's attempts at anyone's paper (a manager reads their staff's results of a
+    district exam)."""
+    if not user.is_authenticated:
+        return Attempt.objects.none()
+    return Attempt.objects.filter(
+        admin_owner_q(user, "paper") | Q(person__enterprise__in=admin_enterprises(user)),
+        paper__practice_for__isnull=True,
+    )
+
+
+def result_papers(user):
+    """Papers whose results the user may open."""
+    return Paper.objects.filter(practice_for__isnull=True).filter(
+        Q(admin_owner_q(user)) | Q(pk__in=visible_attempts(user).values("paper_id"))
+    )
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def owner_covers_q(person: Person, prefix: str = "") -> Q:
+    p = f"{prefix}__" if prefix else ""
+    street_path = person.enterprise.street.path
+    prefixes = [street_path[: i + 1] for i, ch in enumerate(street_path) if ch == "/"]
+    return Q(**{f"{p}enterprise_id": person.enterprise_id}) | Q(
+        **{f"{p}region__path__in": prefixes}
+    )
+
+
+def is_eligible(*, paper: Paper, person: Person) -> bool:
+    """Within the paper's owner, and in its audience. Uses prefetched audience rows when present."""
+    if paper.practice_for_id:
+        return paper.practice_for_id == person.pk
+    if not paper.published or not paper.covers(person.enterprise):
+        return False
+    if paper.open_to_all:
+        return True
+    if person.category in (paper.audience_categories or []):
+        return True
+    if any(e.pk == person.enterprise_id for e in paper.audience_enterprises.all()):
+        return True
+    if any(p.pk == person.pk for p in paper.audience_people.all()):
+        return True
+    if paper.audience_cohort and ":" in paper.audience_cohort:
+        kind, object_id = paper.audience_cohort.split(":", 1)
+        resolver = COHORT_RESOLVERS.get(kind)
+        if resolver is not None and resolver(object_id, person):
+            return True
+    return False
+
+
+@dataclass
+class MyExam:
+    paper: Paper
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def in_progress(self) -> Attempt | None:
+        return next((a for a in self.attempts if a.state == Attempt.State.IN_PROGRESS), None)
+
+    @property
+    def finished(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.state == Attempt.State.FINISHED]
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.paper.is_practice or self.paper.attempts_allowed == 0:
+            return None
+        return max(0, self.paper.attempts_allowed - len(self.finished))
+
+    @property
+    def best(self) -> Attempt | None:
+        scored = [a for a in self.finished if a.score is not None]
+        return max(scored, key=lambda a: a.score) if scored else None
+
+
+def my_exams(*, person: Person, modes: list[str] | None = None) -> list[MyExam]:
+    """Published papers this person may take, with their attempts. Queries: papers, audience
+    enterprises, audience people, my attempts (4, whatever the number of papers)."""
+    papers = (
+        Paper.objects.filter(published=True, practice_for__isnull=True)
+        .filter(owner_covers_q(person))
+        .select_related("region", "enterprise__street")
+        .prefetch_related("audience_enterprises", "audience_people")
+        .order_by("closes_at", "-created_at")
+    )
+    if modes:
+        papers = papers.filter(mode__in=modes)
+    rows = [MyExam(paper=p) for p in papers if is_eligible(paper=p, person=person)]
+    by_id = {r.paper.pk: r for r in rows}
+    for attempt in Attempt.objects.filter(person=person, paper_id__in=list(by_id)).order_by(
+        "number"
+    ):
+        by_id[attempt.paper_id].attempts.append(attempt)
+    return rows
+
+
+# ---------------------------------------------------------------- drawing and arranging
+
+
+def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]:
+    """The questions of an attempt with their points, reproducible from the seed."""
+    rng = random.Random(seed)
+    if paper.selection == Paper.Selection.FIXED:
+        rows = [
+            (pq.question, pq.points)
+            for pq in paper.paper_questions.select_related("question__image")
+        ]
+        if not rows:
+            raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+        return rows
+    chosen: list[tuple[int, Decimal]] = []
+    taken: set[int] = set()
+    for rule in paper.draw_rules.select_related("bank"):
+        ids = sorted(set(rule.candidates().values_list("pk", flat=True)) - taken)
+        if len(ids) < rule.count:
+            raise ExamError(
+                409,
+                "not_enough_questions",
+                _("题库“%(bank)s”中符合抽题规则的%(type)s只有%(have)s道，需要%(need)s道。")
+                % {
+                    "bank": rule.bank.name,
+                    "type": rule.get_type_display(),
+                    "have": len(ids),
+                    "need": rule.count,
+                },
+            )
+        picked = rng.sample(ids, rule.count)
+        taken.update(picked)
+        chosen.extend((pk, rule.points) for pk in picked)
+    if not chosen:
+        raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+    questions = Question.objects.select_related("image").in_bulk([pk for pk, _p in chosen])
+    return [(questions[pk], points) for pk, points in chosen]
+
+
+def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question, Decimal]]):
+    """Order of questions and of each question's options for this seed."""
+    rng = random.Random(seed * 7919 + 1)
+    order = list(range(len(questions)))
+    if paper.shuffle_questions:
+        rng.shuffle(order)
+    arranged = []
+    for idx in order:
+        question, points = questions[idx]
+        letters = list(LETTERS[: len(question.options)])
+        if paper.shuffle_options and question.type != QuestionType.JUDGE:
+            rng.shuffle(letters)
+        arranged.append((question, points, letters))
+    return arranged
+
+
+# ---------------------------------------------------------------- start / resume
+
+
+def _log(attempt_id: int, kind: str, client: Client | None, detail: str = "", at=None) -> None:
+    client = client or Client()
+    kwargs = {"at": at} if at is not None else {}
+    AttemptEvent.objects.create(
+        attempt_id=attempt_id,
+        kind=kind,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        detail=detail[:255],
+        **kwargs,
+    )
+
+
+def start_or_resume(
+    *, paper: Paper, person: Person, now: datetime, client: Client | None = None
+) -> tuple[Attempt, bool]:
+    """Returns (attempt, created). Resumes the in-progress attempt if there is one (from any device)."""
+    if not is_eligible(paper=paper, person=person):
+        raise ExamError(404, "not_found", _("未找到该考试。"))
+    current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
+    if current is not None:
+        if current.deadline is None or now <= current.deadline + save_grace():
+            _log(current.pk, AttemptEvent.Kind.RESUME, client, at=now)
+            return current, False
+        finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
+    if not paper.is_open(now):
+        raise ExamError(409, "not_open", _("考试不在开放时间内。"))
+    finished = Attempt.objects.filter(paper=paper, person=person).count()
+    if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
+        raise ExamError(409, "no_attempts_left", _("您的考试次数已用完。"))
+    seed = random.SystemRandom().randrange(1, 2**31)
+    arranged = arrange(paper=paper, seed=seed, questions=draw_questions(paper=paper, seed=seed))
+    deadline = None
+    if not paper.is_practice:
+        deadline = now + timedelta(minutes=paper.duration_minutes)
+        if paper.closes_at and deadline > paper.closes_at:
+            deadline = paper.closes_at
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                paper=paper,
+                person=person,
+                number=finished + 1,
+                seed=seed,
+                started_at=now,
+                deadline=deadline,
+                total=sum((p for _q, p, _l in arranged), Decimal(0)),
+            )
+            AttemptQuestion.objects.bulk_create(
+                [
+                    AttemptQuestion(
+                        attempt=attempt,
+                        question=q,
+                        position=i,
+                        points=points,
+                        snapshot=q.snapshot(),
+                        option_order=letters,
+                    )
+                    for i, (q, points, letters) in enumerate(arranged, start=1)
+                ]
+            )
+            _log(attempt.pk, AttemptEvent.Kind.START, client, at=now)
+    except IntegrityError:
+        # A second tab or device started at the same moment: theirs is the attempt.
+        current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
+        if current is None:
+            raise
+        return current, False
+    return attempt, True
+
+
+# ---------------------------------------------------------------- attempt data (no answers)
+
+
+def public_items(attempt: Attempt, items: list[AttemptQuestion]) -> list[dict]:
+    """What the exam page and the API show: never the answer or the explanation while in progress
+    (practice shows them for questions already answered)."""
+    rows = []
+    for item in items:
+        snap = item.snapshot
+        options = [
+            {"key": letter, "label": LETTERS[i], "text": snap["options"][LETTERS.index(letter)]}
+            for i, letter in enumerate(item.option_order)
+        ]
+        row = {
+            "id": item.question_id,
+            "position": item.position,
+            "type": snap["type"],
+            "type_label": QuestionType(snap["type"]).label,
+            "stem": snap["stem"],
+            "image": snap.get("image", ""),
+            "points": float(item.points),
+            "options": options,
+            "response": list(item.response),
+            "seq": item.seq,
+            "flagged": item.flagged,
+        }
+        if attempt.paper.is_practice and item.response:
+            row["feedback"] = _feedback(item)
+        rows.append(row)
+    return rows
+
+
+def _feedback(item: AttemptQuestion) -> dict:
+    letters = item.option_order
+    shown = {letter: LETTERS[i] for i, letter in enumerate(letters)}
+    return {
+        "correct": bool(item.is_correct),
+        "answer": [shown[c] for c in item.snapshot["answer"]],
+        "explanation": item.snapshot.get("explanation", ""),
+    }
+
+
+def load_items(attempt: Attempt) -> list[AttemptQuestion]:
+    return list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
+
+
+# ---------------------------------------------------------------- grading
+
+
+def grade_item(*, qtype: str, answer: str, response: str, points: Decimal, multi: str):
+    """(is_correct, score). 多选 partial: a correct subset with no wrong option earns points × k/n."""
+    given, right = set(response), set(answer)
+    if given == right:
+        return True, Decimal(points)
+    if (
+        qtype == QuestionType.MULTIPLE
+        and multi == Paper.MultiScoring.PARTIAL
+        and given
+        and given < right
+    ):
+        share = (Decimal(points) * len(given) / len(right)).quantize(Decimal("0.1"))
+        return False, share
+    return False, Decimal(0)
+
+
+@dataclass
+class SaveResult:
+    accepted: bool
+    seq: int
+    saved_at: datetime | None
+    response: list[str]
+    feedback: dict | None = None
+
+
+def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
+    letters = sorted({str(r).strip().upper() for r in response if str(r).strip()})
+    allowed = set(LETTERS[: len(item.snapshot["options"])])
+    if any(c not in allowed for c in letters):
+        raise ExamError(422, "invalid_response", _("答案中有不存在的选项。"))
+    qtype = item.snapshot["type"]
+    if qtype in (QuestionType.SINGLE, QuestionType.JUDGE) and len(letters) > 1:
+        raise ExamError(422, "invalid_response", _("该题只能选择一个选项。"))
+    return "".join(letters)
+
+
+def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
+    if attempt.state != Attempt.State.IN_PROGRESS:
+        raise ExamError(409, "attempt_finished", _("本次考试已交卷，不能再修改答案。"))
+    if attempt.deadline is not None and now > attempt.deadline + save_grace():
+        raise ExamError(409, "deadline_passed", _("考试时间已到，答案不能再保存。"))
+
+
+def save_answer(
+    *,
+    attempt: Attempt,
+    question_id: int,
+    response: list[str],
+    seq: int,
+    now: datetime,
+    flagged: bool | None = None,
+    client: Client | None = None,
+) -> SaveResult:
+    """Keeps the save with the highest seq; an older or repeated seq is ignored (and answered with
+    what the server holds). Queries: the item, one conditional UPDATE, one event (3; practice adds
+    the wrong-answer book)."""
+    _check_open_for_saves(attempt, now)
+    item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
+    if item is None:
+        raise ExamError(404, "not_found", _("本次考试中没有这道题。"))
+    letters = _clean_response(item, response)
+    practice = attempt.paper.is_practice
+    if practice and item.response:
+        # practice: the first answer is graded at once and kept
+        return SaveResult(False, item.seq, item.saved_at, list(item.response), _feedback(item))
+    updates = {"response": letters, "seq": seq, "saved_at": now}
+    if flagged is not None:
+        updates["flagged"] = flagged
+    if practice:
+        correct, score = grade_item(
+            qtype=item.snapshot["type"],
+            answer=item.snapshot["answer"],
+            response=letters,
+            points=item.points,
+            multi=attempt.paper.multi_scoring,
+        )
+        updates.update(is_correct=correct, score=score)
+    changed = AttemptQuestion.objects.filter(pk=item.pk, seq__lt=seq).update(**updates)
+    if not changed:
+        return SaveResult(
+            False,
+            item.seq,
+            item.saved_at,
+            list(item.response),
+            _feedback(item) if practice and item.response else None,
+        )
+    _log(attempt.pk, AttemptEvent.Kind.SAVE, client, f"Q{question_id} seq={seq} {letters}", at=now)
+    feedback = None
+    if practice:
+        item.response, item.is_correct = letters, updates["is_correct"]
+        feedback = _feedback(item)
+        _update_wrong_book(
+            person_id=attempt.person_id,
+            results=[(item.question_id, bool(item.is_correct), letters)] if letters else [],
+            now=now,
+        )
+    return SaveResult(True, seq, now, list(letters), feedback)
+
+
+def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime) -> None:
+    _check_open_for_saves(attempt, now)
+    AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).update(flagged=flagged)
+
+
+def _update_wrong_book(*, person_id: int, results: list[tuple[int, bool, str]], now) -> None:
+    """Wrong → in the book (streak reset); right → streak + 1 (leaves the book at 2)."""
+    if not results:
+        return
+    existing = {
+        w.question_id: w
+        for w in WrongAnswer.objects.filter(
+            person_id=person_id, question_id__in=[q for q, _c, _r in results]
+        )
+    }
+    new, changed = [], []
+    for question_id, correct, response in results:
+        row = existing.get(question_id)
+        if row is None:
+            if not correct:
+                new.append(
+                    WrongAnswer(
+                        person_id=person_id,
+                        question_id=question_id,
+                        last_wrong_at=now,
+                        last_response=response,
+                    )
+                )
+            continue
+        if correct:
+            row.right_streak = min(row.right_streak + 1, 2)
+        else:
+            row.right_streak = 0
+            row.wrong_count += 1
+            row.last_wrong_at = now
+            row.last_response = response
+        changed.append(row)
+    if new:
+        WrongAnswer.objects.bulk_create(new, ignore_conflicts=True)
+    if changed:
+        WrongAnswer.objects.bulk_update(
+            changed, ["right_streak", "wrong_count", "last_wrong_at", "last_response"]
+        )
+
+
+def finish_attempt(
+    *,
+    attempt: Attempt,
+    now: datetime,
+    reason: str = Attempt.FinishReason.SUBMITTED,
+    client: Client | None = None,
+) -> Attempt:
+    """Finishes and grades the attempt exactly once. A conditional UPDATE on state claims it, so two
+    submits, or a submit racing the sweeper, give one graded result. A timed-out attempt's finish
+    time is its deadline."""
+    finish_at = now
+    if attempt.deadline is not None and (
+        reason == Attempt.FinishReason.TIMEOUT or now > attempt.deadline
+    ):
+        finish_at = min(now, attempt.deadline)
+    with transaction.atomic():
+        claimed = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+            state=Attempt.State.FINISHED, finished_at=finish_at, finish_reason=reason
+        )
+        if not claimed:
+            attempt.refresh_from_db()
+            return attempt
+        paper = attempt.paper
+        items = load_items(attempt)
+        total_score = Decimal(0)
+        results = []
+        for item in items:
+            correct, score = grade_item(
+                qtype=item.snapshot["type"],
+                answer=item.snapshot["answer"],
+                response=item.response,
+                points=item.points,
+                multi=paper.multi_scoring,
+            )
+            item.is_correct, item.score = correct, score
+            total_score += score
+            if item.response and not paper.is_practice:
+                results.append((item.question_id, correct, item.response))
+            elif not item.response and not paper.is_practice:
+                results.append((item.question_id, False, ""))
+        if items:
+            AttemptQuestion.objects.bulk_update(items, ["is_correct", "score"], batch_size=500)
+        passed = total_score >= paper.pass_score
+        Attempt.objects.filter(pk=attempt.pk).update(score=total_score, passed=passed)
+        kind = (
+            AttemptEvent.Kind.SUBMIT
+            if reason == Attempt.FinishReason.SUBMITTED
+            else AttemptEvent.Kind.AUTO_SUBMIT
+        )
+        _log(attempt.pk, kind, client, Attempt.FinishReason(reason).label, at=now)
+        _update_wrong_book(person_id=attempt.person_id, results=results, now=now)
+        attempt.refresh_from_db()
+        if passed and paper.mode == Paper.Mode.EXAM and paper.certificate_template_id:
+            _issue_certificate(attempt)
+    return attempt
+
+
+def _issue_certificate(attempt: Attempt) -> None:
+    from certificates.services import issue_certificate
+
+    paper = attempt.paper
+    issue_certificate(
+        person=attempt.person,
+        source=attempt,
+        template=paper.certificate_template,
+        title=paper.certificate_template.name,
+        details={"subject": paper.title, "score": f"{attempt.score:g}"},
+        reason=_("考试合格：%(title)s") % {"title": paper.title},
+    )
+
+
+def submit_attempt(*, attempt: Attempt, now: datetime, client: Client | None = None) -> Attempt:
+    return finish_attempt(
+        attempt=attempt, now=now, reason=Attempt.FinishReason.SUBMITTED, client=client
+    )
+
+
+def record_blur(*, attempt: Attempt, now: datetime, client: Client | None = None) -> Attempt:
+    """Counts a blur / tab switch; reaching the paper's limit submits the attempt."""
+    if attempt.state != Attempt.State.IN_PROGRESS:
+        return attempt
+    Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
+        blur_count=F("blur_count") + 1
+    )
+    attempt.refresh_from_db(fields=["blur_count", "state"])
+    _log(attempt.pk, AttemptEvent.Kind.BLUR, client, f"#{attempt.blur_count}", at=now)
+    limit = attempt.paper.blur_limit
+    if limit and attempt.blur_count >= limit:
+        return finish_attempt(
+            attempt=attempt, now=now, reason=Attempt.FinishReason.BLUR, client=client
+        )
+    return attempt
+
+
+def sweep_expired(*, now: datetime) -> int:
+    """Finishes every attempt whose deadline (+ grace) has passed; finish time = its deadline."""
+    done = 0
+    for attempt in Attempt.objects.expired(now, save_grace()).select_related(
+        "paper__certificate_template", "person"
+    ):
+        before = attempt.state
+        finished = finish_attempt(attempt=attempt, now=now, reason=Attempt.FinishReason.TIMEOUT)
+        if before != finished.state:
+            done += 1
+    return done
+
+
+# ---------------------------------------------------------------- review
+
+
+def review_level(attempt: Attempt, now: datetime) -> str:
+    """ "nothing" | "score" | "full": what the person may see of a finished attempt now."""
+    paper = attempt.paper
+    if attempt.state != Attempt.State.FINISHED:
+        return Paper.Review.NOTHING
+    if paper.is_practice:
+        return Paper.Review.FULL
+    if paper.review_from and now < paper.review_from:
+        return Paper.Review.NOTHING
+    return paper.review_policy
+
+
+def review_items(attempt: Attempt, items: list[AttemptQuestion]) -> list[dict]:
+    rows = []
+    for item in items:
+        snap = item.snapshot
+        shown = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
+        rows.append(
+            {
+                "id": item.question_id,
+                "position": item.position,
+                "type_label": QuestionType(snap["type"]).label,
+                "stem": snap["stem"],
+                "image": snap.get("image", ""),
+                "options": [
+                    {
+                        "label": LETTERS[i],
+                        "text": snap["options"][LETTERS.index(letter)],
+                        "chosen": letter in item.response,
+                        "right": letter in snap["answer"],
+                    }
+                    for i, letter in enumerate(item.option_order)
+                ],
+                "response": [shown[c] for c in item.response if c in shown],
+                "answer": [shown[c] for c in snap["answer"] if c in shown],
+                "explanation": snap.get("explanation", ""),
+                "is_correct": item.is_correct,
+                "score": float(item.score or 0),
+                "points": float(item.points),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- practice
+
+
+def practice_banks(person: Person):
+    return QuestionBank.objects.filter(owner_covers_q(person)).order_by("name")
+
+
+def start_practice(
+    *,
+    person: Person,
+    now: datetime,
+    bank: QuestionBank | None = None,
+    knowledge_point: str = "",
+    wrong_book: bool = False,
+    count: int = 10,
+    client: Client | None = None,
+) -> Attempt:
+    """A personal 练习 paper: from a bank (optionally one knowledge point), or from the 错题本."""
+    if wrong_book:
+        ids = list(
+            WrongAnswer.objects.filter(person=person, right_streak__lt=2)
+            .filter(question__status=Question.Status.ACTIVE)
+            .order_by("-last_wrong_at")
+            .values_list("question_id", flat=True)[:count]
+        )
+        if not ids:
+            raise ExamError(409, "nothing_to_practise", _("错题本是空的，没有需要练习的题。"))
+        title = _("错题练习")
+    else:
+        if bank is None or not practice_banks(person).filter(pk=bank.pk).exists():
+            raise ExamError(404, "not_found", _("未找到该题库。"))
+        qs = bank.questions.active()
+        if knowledge_point:
+            qs = qs.filter(knowledge_points__contains=knowledge_point)
+        all_ids = list(qs.values_list("pk", flat=True))
+        if not all_ids:
+            raise ExamError(409, "nothing_to_practise", _("没有符合条件的试题。"))
+        ids = random.Random().sample(all_ids, min(count, len(all_ids)))
+        title = _("练习：%(bank)s") % {"bank": bank.name}
+        if knowledge_point:
+            title += f" · {knowledge_point}"
+    with transaction.atomic():
+        paper = Paper.objects.create(
+            title=title,
+            mode=Paper.Mode.PRACTICE,
+            selection=Paper.Selection.FIXED,
+            enterprise_id=person.enterprise_id,
+            practice_for=person,
+            published=True,
+            attempts_allowed=0,
+            shuffle_questions=False,
+            shuffle_options=True,
+            review_policy=Paper.Review.FULL,
+            pass_score=0,
+        )
+        from exams.models import PaperQuestion
+
+        PaperQuestion.objects.bulk_create(
+            [
+                PaperQuestion(paper=paper, question_id=q, points=1, sort_order=i)
+                for i, q in enumerate(ids)
+            ]
+        )
+        attempt, _created = start_or_resume(paper=paper, person=person, now=now, client=client)
+    return attempt
+
+
+def open_wrong_answers(person: Person):
+    return (
+        WrongAnswer.objects.filter(person=person, right_streak__lt=2)
+        .select_related("question__bank")
+        .order_by("-last_wrong_at")
+    )
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def item_statistics(*, paper: Paper) -> dict:
+    """Per question over finished attempts: facility (correct rate), discrimination (correct rate of
+    the top 27% minus the bottom 27% by total score), option distribution; flags questions with
+    discrimination < 0.2 or facility > 0.95 or < 0.2. Two queries whatever the size."""
+    attempts = list(paper.attempts.finished().values_list("pk", "score"))
+    n = len(attempts)
+    ranked = sorted(attempts, key=lambda a: a[1] or 0)
+    k = max(1, round(n * 0.27)) if n >= 2 else 0
+    lower = {pk for pk, _s in ranked[:k]}
+    upper = {pk for pk, _s in ranked[n - k :]} if k else set()
+    per_q: dict[int, dict] = {}
+    for item in AttemptQuestion.objects.filter(attempt_id__in=[a[0] for a in attempts]).order_by(
+        "question_id"
+    ):
+        row = per_q.setdefault(
+            item.question_id,
+            {
+                "question_id": item.question_id,
+                "stem": item.snapshot["stem"],
+                "type_label": QuestionType(item.snapshot["type"]).label,
+                "answer": item.snapshot["answer"],
+                "n": 0,
+                "correct": 0,
+                "upper_n": 0,
+                "upper_correct": 0,
+                "lower_n": 0,
+                "lower_correct": 0,
+                "options": dict.fromkeys(LETTERS[: len(item.snapshot["options"])], 0),
+                "blank": 0,
+            },
+        )
+        row["n"] += 1
+        row["correct"] += 1 if item.is_correct else 0
+        if item.attempt_id in upper:
+            row["upper_n"] += 1
+            row["upper_correct"] += 1 if item.is_correct else 0
+        if item.attempt_id in lower:
+            row["lower_n"] += 1
+            row["lower_correct"] += 1 if item.is_correct else 0
+        if not item.response:
+            row["blank"] += 1
+        for c in item.response:
+            if c in row["options"]:
+                row["options"][c] += 1
+    rows = []
+    for row in per_q.values():
+        facility = row["correct"] / row["n"] if row["n"] else None
+        discrimination = None
+        if row["upper_n"] and row["lower_n"]:
+            discrimination = (
+                row["upper_correct"] / row["upper_n"] - row["lower_correct"] / row["lower_n"]
+            )
+        flags = []
+        if facility is not None and facility > 0.95:
+            flags.append(_("过易"))
+        if facility is not None and facility < 0.2:
+            flags.append(_("过难"))
+        if discrimination is not None and discrimination < 0.2:
+            flags.append(_("区分度低"))
+        row.update(
+            facility=facility,
+            discrimination=discrimination,
+            flags=flags,
+            option_rows=[
+                {"letter": c, "count": v, "right": c in row["answer"]}
+                for c, v in row["options"].items()
+            ],
+        )
+        rows.append(row)
+    return {"attempts": n, "group_size": k, "rows": rows}
+
+
+RESULT_COLUMNS = [
+    "姓名",
+    "企业",
+    "人员类别",
+    "第几次",
+    "状态",
+    "开始时间",
+    "交卷时间",
+    "交卷方式",
+    "得分",
+    "总分",
+    "是否及格",
+    "切屏次数",
+]
+
+
+def result_rows(attempts) -> list[list]:
+    from django.utils import timezone
+
+    def fmt(dt):
+        return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+
+    return [
+        [
+            a.person.name,
+            a.person.enterprise.name,
+            a.person.get_category_display(),
+            a.number,
+            a.get_state_display(),
+            fmt(a.started_at),
+            fmt(a.finished_at),
+            a.get_finish_reason_display() if a.finish_reason else "",
+            float(a.score) if a.score is not None else "",
+            float(a.total),
+            ("是" if a.passed else "否") if a.passed is not None else "",
+            a.blur_count,
+        ]
+        for a in attempts
+    ]

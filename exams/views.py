@@ -1,0 +1,334 @@
+"""Pages of the exam engine for workers: my exams, instructions, the attempt screen (with its JSON
+endpoints for autosave, flag, blur and submit), results, practice and the 错题本."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from exams import services
+from exams.models import Attempt, Paper, QuestionBank
+from exams.services import Client, ExamError
+
+
+def _person(request: HttpRequest):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404(_("您的账号尚未关联从业人员档案。"))
+    return person
+
+
+def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
+    """The attempt if it is the requesting person's own; 404 otherwise (ids cannot be probed)."""
+    return get_object_or_404(
+        Attempt.objects.select_related("paper", "person"), pk=pk, person__user=request.user
+    )
+
+
+def _get_paper_for_user(request: HttpRequest, pk: int) -> Paper:
+    person = _person(request)
+    paper = get_object_or_404(
+        Paper.objects.select_related("region", "enterprise__street").prefetch_related(
+            "audience_enterprises", "audience_people"
+        ),
+        pk=pk,
+    )
+    if not services.is_eligible(paper=paper, person=person):
+        raise Http404
+    return paper
+
+
+def _error_json(exc: ExamError) -> JsonResponse:
+    return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+
+
+@login_required
+def exam_list(request: HttpRequest) -> HttpResponse:
+    person = getattr(request.user, "person", None)
+    rows = services.my_exams(person=person) if person else []
+    now = timezone.now()
+    return render(
+        request,
+        "exams/exam_list.html",
+        {
+            "rows": [r for r in rows if not r.paper.is_practice],
+            "practice_rows": [r for r in rows if r.paper.is_practice],
+            "now": now,
+            "has_person": person is not None,
+        },
+    )
+
+
+@login_required
+def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _get_paper_for_user(request, pk)
+    person = _person(request)
+    row = services.MyExam(paper=paper, attempts=list(paper.attempts.filter(person=person)))
+    return render(
+        request,
+        "exams/paper_detail.html",
+        {
+            "paper": paper,
+            "row": row,
+            "is_open": paper.is_open(timezone.now()),
+            "total": paper.total_score,
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_start(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = _get_paper_for_user(request, pk)
+    try:
+        attempt, _created = services.start_or_resume(
+            paper=paper,
+            person=_person(request),
+            now=timezone.now(),
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        messages.error(request, exc.message)
+        return redirect("exams:paper", pk=paper.pk)
+    return redirect("exams:attempt", pk=attempt.pk)
+
+
+@login_required
+def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answering screen. Queries are fixed: attempt (+paper, person), its items, session/user.
+    The page carries no correct answer while the attempt is open."""
+    attempt = _get_attempt_for_user(request, pk)
+    if attempt.is_finished:
+        return redirect("exams:result", pk=attempt.pk)
+    now = timezone.now()
+    if attempt.deadline and now > attempt.deadline + services.save_grace():
+        services.finish_attempt(attempt=attempt, now=now, reason=Attempt.FinishReason.TIMEOUT)
+        return redirect("exams:result", pk=attempt.pk)
+    items = services.public_items(attempt, services.load_items(attempt))
+    config = {
+        "attempt": attempt.pk,
+        "serverNow": now.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "practice": attempt.paper.is_practice,
+        "blurLimit": attempt.paper.blur_limit,
+        "saveUrl": f"/exams/attempts/{attempt.pk}/answers/",
+        "flagUrl": f"/exams/attempts/{attempt.pk}/flag/",
+        "blurUrl": f"/exams/attempts/{attempt.pk}/blur/",
+        "resultUrl": f"/exams/attempts/{attempt.pk}/result/",
+        "items": items,
+    }
+    return render(
+        request,
+        "exams/attempt.html",
+        {"attempt": attempt, "paper": attempt.paper, "items": items, "config": config},
+    )
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ExamError(422, "invalid_request", _("请求数据格式不正确。"))
+    return data
+
+
+@login_required
+@require_POST
+def attempt_save(request: HttpRequest, pk: int) -> JsonResponse:
+    """Autosave of one answer: {"question": id, "response": ["A"], "seq": n}."""
+    attempt = _get_attempt_for_user(request, pk)
+    try:
+        data = _json_body(request)
+        try:
+            question_id = int(data["question"])
+            seq = int(data["seq"])
+            response = list(data.get("response") or [])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ExamError(422, "invalid_request", _("请求数据格式不正确。")) from exc
+        result = services.save_answer(
+            attempt=attempt,
+            question_id=question_id,
+            response=response,
+            seq=seq,
+            now=timezone.now(),
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        return _error_json(exc)
+    return JsonResponse(_save_payload(question_id, result))
+
+
+def _save_payload(question_id: int, result: services.SaveResult) -> dict:
+    saved_at = timezone.localtime(result.saved_at) if result.saved_at else None
+    return {
+        "question": question_id,
+        "accepted": result.accepted,
+        "seq": result.seq,
+        "response": result.response,
+        "saved_at": saved_at.isoformat() if saved_at else None,
+        "saved_at_display": saved_at.strftime("%H:%M:%S") if saved_at else "",
+        "feedback": result.feedback,
+    }
+
+
+@login_required
+@require_POST
+def attempt_flag(request: HttpRequest, pk: int) -> JsonResponse:
+    attempt = _get_attempt_for_user(request, pk)
+    try:
+        data = _json_body(request)
+        services.set_flag(
+            attempt=attempt,
+            question_id=int(data.get("question", 0)),
+            flagged=bool(data.get("flagged")),
+            now=timezone.now(),
+        )
+    except (ValueError, TypeError):
+        return JsonResponse(
+            {"code": "invalid_request", "message": _("请求数据格式不正确。")}, status=422
+        )
+    except ExamError as exc:
+        return _error_json(exc)
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_POST
+def attempt_blur(request: HttpRequest, pk: int) -> JsonResponse:
+    attempt = _get_attempt_for_user(request, pk)
+    attempt = services.record_blur(
+        attempt=attempt, now=timezone.now(), client=Client.from_request(request)
+    )
+    return JsonResponse(
+        {
+            "blur_count": attempt.blur_count,
+            "finished": attempt.is_finished,
+            "limit": attempt.paper.blur_limit,
+        }
+    )
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, pk)
+    services.submit_attempt(
+        attempt=attempt, now=timezone.now(), client=Client.from_request(request)
+    )
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(
+            {"finished": True, "result_url": f"/exams/attempts/{attempt.pk}/result/"}
+        )
+    return redirect("exams:result", pk=attempt.pk)
+
+
+@login_required
+def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, pk)
+    if not attempt.is_finished:
+        return redirect("exams:attempt", pk=attempt.pk)
+    level = services.review_level(attempt, timezone.now())
+    items = services.review_items(attempt, services.load_items(attempt)) if level == "full" else []
+    return render(
+        request,
+        "exams/result.html",
+        {"attempt": attempt, "paper": attempt.paper, "level": level, "items": items},
+    )
+
+
+@login_required
+def practice(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    banks = list(services.practice_banks(person))
+    kps: dict[int, list[str]] = {}
+    for bank_id, points in (
+        QuestionBank.objects.filter(pk__in=[b.pk for b in banks])
+        .values_list("pk", "questions__knowledge_points")
+        .distinct()
+    ):
+        for kp in (points or "").split("、"):
+            if kp and kp not in kps.setdefault(bank_id, []):
+                kps[bank_id].append(kp)
+    for bank in banks:
+        bank.kp_list = sorted(kps.get(bank.pk, []))
+    return render(
+        request,
+        "exams/practice.html",
+        {"banks": banks, "wrong_count": services.open_wrong_answers(person).count()},
+    )
+
+
+@login_required
+@require_POST
+def practice_start(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    bank = None
+    wrong_book = request.POST.get("source") == "wrong"
+    if not wrong_book:
+        bank = services.practice_banks(person).filter(pk=request.POST.get("bank") or 0).first()
+        if bank is None:
+            raise Http404
+    try:
+        count = max(1, min(50, int(request.POST.get("count") or 10)))
+    except ValueError:
+        count = 10
+    try:
+        attempt = services.start_practice(
+            person=person,
+            now=timezone.now(),
+            bank=bank,
+            knowledge_point=request.POST.get("kp", "").strip(),
+            wrong_book=wrong_book,
+            count=count,
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        messages.error(request, exc.message)
+        return redirect("exams:wrong-book" if wrong_book else "exams:practice")
+    return redirect("exams:attempt", pk=attempt.pk)
+
+
+@login_required
+def wrong_book(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    rows = list(services.open_wrong_answers(person)[:200])
+    return render(request, "exams/wrong_book.html", {"rows": rows})
+
+
+def me_section_context(request: HttpRequest) -> dict:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        return {"has_person": False, "open": [], "recent": []}
+    rows = services.my_exams(person=person)
+    open_rows = [
+        r
+        for r in rows
+        if r.in_progress or (r.attempts_left != 0 and r.paper.is_open(timezone.now()))
+    ]
+    recent = list(
+        Attempt.objects.filter(
+            person=person, state=Attempt.State.FINISHED, paper__practice_for__isnull=True
+        )
+        .select_related("paper")
+        .order_by("-finished_at")[:5]
+    )
+    now = timezone.now()
+    for a in recent:
+        a.review = services.review_level(a, now)
+    return {"has_person": True, "open": open_rows[:5], "recent": recent}
+
+
+def home_section_context(request: HttpRequest) -> dict | None:
+    if not request.user.is_authenticated or getattr(request.user, "person", None) is None:
+        return None
+    ctx = me_section_context(request)
+    return ctx if ctx["open"] else None

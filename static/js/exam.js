@@ -1,0 +1,196 @@
+/* The exam screen: server-clock countdown, autosave per answer with a client sequence number,
+   a localStorage queue of unacknowledged saves re-sent when the network returns, navigator,
+   flags, blur counting and the submit confirmation. No correct answer is ever on this page
+   before the attempt is finished (practice shows feedback the server returns per answer). */
+(function () {
+  "use strict";
+  var cfgEl = document.getElementById("exam-config");
+  if (!cfgEl) return;
+  var cfg = JSON.parse(cfgEl.textContent);
+  var msgs = document.getElementById("exam-msgs").dataset;
+  var form = document.getElementById("exam-form");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var statusEl = document.getElementById("exam-status");
+  var offlineEl = document.getElementById("exam-offline");
+  var queueKey = "exam-queue-" + cfg.attempt;
+  var seqKey = "exam-seq-" + cfg.attempt;
+  var offset = new Date(cfg.serverNow).getTime() - Date.now();
+  var finished = false;
+  var inflight = {};
+
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "{}"); } catch (e) { return {}; }
+  }
+  function storeQueue(q) {
+    try { localStorage.setItem(queueKey, JSON.stringify(q)); } catch (e) { /* private mode */ }
+  }
+  function nextSeq() {
+    var last = parseInt(localStorage.getItem(seqKey) || "0", 10) || 0;
+    var seq = Math.max(Date.now(), last + 1);
+    try { localStorage.setItem(seqKey, String(seq)); } catch (e) { /* ignore */ }
+    return seq;
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify(body)
+    });
+  }
+  function goToResult() {
+    if (finished) return;
+    finished = true;
+    statusEl.textContent = msgs.finished;
+    window.location.href = cfg.resultUrl;
+  }
+  function fieldset(qid) { return document.getElementById("q" + qid); }
+  function responseOf(qid) {
+    var out = [];
+    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) { if (i.checked) out.push(i.value); });
+    return out;
+  }
+  function markNav(qid) {
+    var link = document.querySelector("[data-nav='" + qid + "']");
+    if (!link) return;
+    link.classList.toggle("answered", responseOf(qid).length > 0);
+    link.classList.toggle("flagged", fieldset(qid).querySelector(".exam-flag").checked);
+  }
+  function showFeedback(qid, fb) {
+    var box = document.querySelector("[data-feedback-for='" + qid + "']");
+    if (!box || !fb) return;
+    box.textContent = "";
+    var s = document.createElement("strong");
+    s.className = fb.correct ? "ok" : "bad";
+    s.textContent = fb.correct ? msgs.correct : msgs.wrong;
+    box.appendChild(s);
+    box.appendChild(document.createTextNode(" " + msgs.answer + fb.answer.join("")));
+    if (fb.explanation) {
+      var d = document.createElement("div");
+      d.className = "hint";
+      d.textContent = msgs.explanation + fb.explanation;
+      box.appendChild(d);
+    }
+    box.hidden = false;
+    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) { i.disabled = true; });
+  }
+  function send(qid) {
+    var q = loadQueue();
+    var entry = q[qid];
+    if (!entry || inflight[qid] || finished) return;
+    inflight[qid] = true;
+    statusEl.textContent = msgs.saving;
+    post(cfg.saveUrl, { question: Number(qid), response: entry.response, seq: entry.seq })
+      .then(function (r) {
+        return r.json().then(function (data) { return { status: r.status, data: data }; });
+      })
+      .then(function (res) {
+        inflight[qid] = false;
+        offlineEl.hidden = true;
+        if (res.status === 409) { dropFromQueue(qid, Infinity); statusEl.textContent = res.data.message; setTimeout(goToResult, 1500); return; }
+        if (res.status !== 200) { dropFromQueue(qid, entry.seq); statusEl.textContent = res.data.message || ""; return; }
+        dropFromQueue(qid, res.data.seq);
+        var el = document.querySelector("[data-saved-for='" + qid + "']");
+        if (el) el.textContent = msgs.saved + " " + res.data.saved_at_display;
+        statusEl.textContent = msgs.saved + " " + res.data.saved_at_display;
+        if (res.data.feedback) showFeedback(qid, res.data.feedback);
+        var again = loadQueue()[qid];
+        if (again && again.seq > res.data.seq) send(qid);
+      })
+      .catch(function () {
+        inflight[qid] = false;
+        offlineEl.hidden = false;
+        statusEl.textContent = msgs.queued;
+      });
+  }
+  function dropFromQueue(qid, ackSeq) {
+    var q = loadQueue();
+    if (q[qid] && q[qid].seq <= ackSeq) { delete q[qid]; storeQueue(q); }
+  }
+  function flush() { Object.keys(loadQueue()).forEach(send); }
+
+  form.addEventListener("change", function (ev) {
+    var fs = ev.target.closest("[data-question]");
+    if (!fs) return;
+    var qid = fs.dataset.question;
+    if (ev.target.classList.contains("exam-flag")) {
+      markNav(qid);
+      post(cfg.flagUrl, { question: Number(qid), flagged: ev.target.checked }).catch(function () {});
+      return;
+    }
+    var q = loadQueue();
+    q[qid] = { response: responseOf(qid), seq: nextSeq() };
+    storeQueue(q);
+    markNav(qid);
+    send(qid);
+  });
+
+  // answers this device saved but the server never acknowledged (closed tab, lost network)
+  var pending = loadQueue();
+  var serverSeq = {};
+  cfg.items.forEach(function (it) { serverSeq[it.id] = it.seq; });
+  Object.keys(pending).forEach(function (qid) {
+    if (!fieldset(qid) || pending[qid].seq <= (serverSeq[qid] || 0)) { dropFromQueue(qid, Infinity); return; }
+    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) {
+      i.checked = pending[qid].response.indexOf(i.value) >= 0;
+    });
+    markNav(qid);
+  });
+  flush();
+  window.addEventListener("online", flush);
+  setInterval(flush, 5000);
+
+  // countdown from the server's deadline
+  var timerEl = document.getElementById("exam-timer");
+  if (cfg.deadline && timerEl) {
+    var deadline = new Date(cfg.deadline).getTime();
+    var tick = function () {
+      var left = Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      timerEl.textContent = (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+      timerEl.classList.toggle("urgent", left < 300);
+      if (left === 0 && !finished) {
+        statusEl.textContent = msgs.timeUp;
+        clearInterval(timer);
+        flush();
+        setTimeout(function () { form.submit(); }, 1500);
+      }
+    };
+    var timer = setInterval(tick, 1000);
+    tick();
+  }
+
+  // blur / tab switch counting
+  if (!cfg.practice) {
+    var lastBlur = 0;
+    var onBlur = function () {
+      if (finished || Date.now() - lastBlur < 2000) return;
+      lastBlur = Date.now();
+      post(cfg.blurUrl, {}).then(function (r) { return r.json(); }).then(function (data) {
+        statusEl.textContent = msgs.blur + data.blur_count + (data.limit ? " / " + data.limit : "");
+        if (data.finished) goToResult();
+      }).catch(function () {});
+    };
+    document.addEventListener("visibilitychange", function () { if (document.hidden) onBlur(); });
+    window.addEventListener("blur", onBlur);
+  }
+
+  // submit with a confirmation listing unanswered questions
+  var dialog = document.getElementById("exam-confirm");
+  document.getElementById("exam-submit-btn").addEventListener("click", function () {
+    flush();
+    var missing = [];
+    document.querySelectorAll("[data-question]").forEach(function (fs, i) {
+      if (responseOf(fs.dataset.question).length === 0) missing.push(i + 1);
+    });
+    document.getElementById("exam-confirm-text").textContent =
+      (missing.length ? msgs.unanswered + missing.join("、") + "。" : msgs.allAnswered) + " " + msgs.confirm;
+    document.getElementById("exam-confirm-pending").hidden = Object.keys(loadQueue()).length === 0;
+    if (dialog.showModal) dialog.showModal(); else if (window.confirm(document.getElementById("exam-confirm-text").textContent)) form.submit();
+  });
+  document.getElementById("exam-confirm-no").addEventListener("click", function () { dialog.close(); });
+  document.getElementById("exam-confirm-yes").addEventListener("click", function () {
+    finished = true;
+    form.submit();
+  });
+})();
