@@ -20,7 +20,9 @@ class CmsConfig(AppConfig):
         page_published.connect(cache.purge_page_cache, dispatch_uid="cms-purge-published")
         page_unpublished.connect(cache.purge_page_cache, dispatch_uid="cms-purge-unpublished")
         post_save.connect(
-            cache.purge_page_cache, sender=models.SiteSettings, dispatch_uid="cms-purge-settings"
+            signals.site_settings_saved,
+            sender=models.SiteSettings,
+            dispatch_uid="cms-purge-settings",
         )
         post_save.connect(
             signals.document_saved, sender=get_document_model(), dispatch_uid="cms-doc-index"

@@ -177,6 +177,7 @@ def setup_editorial(**kwargs) -> None:
         GroupPagePermission,
         Workflow,
         WorkflowPage,
+        WorkflowTask,
     )
 
     from portal import roles
@@ -215,8 +216,9 @@ def setup_editorial(**kwargs) -> None:
         task = GroupApprovalTask.objects.create(name=TASK_NAME)
     task.groups.set([groups["REVIEWER"]])
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    if not workflow.workflow_tasks.filter(task=task).exists():
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+    # WorkflowTask.objects, not workflow.workflow_tasks (a modelcluster relation that only
+    # saves with the workflow).
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     if not workflow.active:
         workflow.active = True
         workflow.save(update_fields=["active"])
