@@ -1,0 +1,136 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from courses import services
+from portal.models import Industry, Person, PersonCategory
+from tests.factories import EnterpriseFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+YEAR = timezone.localdate().year
+
+
+def _record(person, hours, on=None):
+    services.record_training(
+        person=person,
+        on=on or date(YEAR, 1, 2),
+        hours=Decimal(hours),
+        kind="refresher",
+        source=None,
+        title="再培训",
+    )
+
+
+def test_requirements_are_seeded_from_the_csv(db):
+    table = services.requirement_table()
+    assert len(table) == 10
+    principal_high = table[(PersonCategory.PRINCIPAL, True)]
+    assert (principal_high.initial_hours, principal_high.annual_hours) == (
+        Decimal("48"),
+        Decimal("16"),
+    )
+    other_normal = table[(PersonCategory.OTHER, False)]
+    assert (other_normal.initial_hours, other_normal.annual_hours) == (Decimal("24"), None)
+
+
+def test_figures_for_a_high_risk_and_a_normal_enterprise(street):
+    chem = EnterpriseFactory(street=street, industry=Industry.HAZARDOUS_CHEMICALS)
+    shop = EnterpriseFactory(street=street, industry=Industry.TRADE)
+    assert chem.is_high_risk
+    assert not shop.is_high_risk
+    # high-risk principal: annual 16 h; has 12 → short by 4
+    boss = PersonFactory(
+        enterprise=chem, category=PersonCategory.PRINCIPAL, hired_on=date(2015, 1, 1)
+    )
+    _record(boss, "12")
+    _record(boss, "30", on=date(YEAR - 1, 6, 1))  # last year's hours do not count
+    # high-risk newcomer (hired this year): initial 72 h; has 72 → compliant
+    newcomer = PersonFactory(
+        enterprise=chem, category=PersonCategory.OTHER, hired_on=date(YEAR, 1, 1)
+    )
+    _record(newcomer, "72")
+    # normal principal: annual 12 h; has 12 → compliant
+    shop_boss = PersonFactory(
+        enterprise=shop, category=PersonCategory.PRINCIPAL, hired_on=date(2010, 1, 1)
+    )
+    _record(shop_boss, "12")
+    # normal other worker hired earlier: no annual figure → no requirement
+    clerk = PersonFactory(enterprise=shop, category=PersonCategory.OTHER, hired_on=date(2010, 1, 1))
+    rows = {
+        r.person.pk: r for r in services.compliance_rows(people=Person.objects.all(), year=YEAR)
+    }
+    assert (rows[boss.pk].required, rows[boss.pk].hours, rows[boss.pk].is_compliant) == (
+        Decimal("16"),
+        Decimal("12"),
+        False,
+    )
+    assert rows[boss.pk].shortfall == Decimal("4")
+    assert (
+        rows[newcomer.pk].required,
+        rows[newcomer.pk].initial,
+        rows[newcomer.pk].is_compliant,
+    ) == (
+        Decimal("72"),
+        True,
+        True,
+    )
+    assert (rows[shop_boss.pk].required, rows[shop_boss.pk].is_compliant) == (Decimal("12"), True)
+    assert rows[clerk.pk].required is None
+    assert rows[clerk.pk].is_compliant
+
+
+def test_a_manager_sees_only_their_enterprise_and_can_export(
+    client, manager, enterprise, other_enterprise
+):
+    PersonFactory(enterprise=enterprise, name="本厂甲")
+    PersonFactory(enterprise=other_enterprise, name="外厂乙")
+    client.force_login(manager)
+    html = client.get("/courses/compliance/").content.decode()
+    assert "本厂甲" in html
+    assert "外厂乙" not in html
+    response = client.get("/courses/compliance/?format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["本厂甲"]
+
+
+def test_a_supervisor_sees_the_region(client, supervisor, enterprise, other_enterprise):
+    PersonFactory(enterprise=enterprise, name="本厂甲")
+    PersonFactory(enterprise=other_enterprise, name="外厂乙")
+    client.force_login(supervisor)
+    html = client.get("/courses/compliance/").content.decode()
+    assert "本厂甲" in html
+    assert "外厂乙" in html
+
+
+def test_a_worker_is_refused_the_compliance_list(client, worker):
+    client.force_login(worker)
+    assert client.get("/courses/compliance/").status_code == 403
+
+
+def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
+    client, manager, enterprise, django_assert_num_queries
+):
+    client.force_login(manager)
+    client.get("/courses/compliance/")
+
+    def run(n):
+        PersonFactory.create_batch(n, enterprise=enterprise)
+        for person in Person.objects.filter(enterprise=enterprise):
+            _record(person, "2")
+        # session, user, groups (scope), people with enterprise, requirement table, hours summed
+        # per person, user permissions + group permissions (the tab bar), the user's person
+        # (header), site, site settings (footer)
+        with django_assert_num_queries(11):
+            assert client.get("/courses/compliance/").status_code == 200
+
+    run(2)
+    run(8)
