@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from portal.dashboard import services
+from portal.dashboard.services import Period
+from portal.dashboard.wagtail_hooks import register_dashboard_menu_item
+from portal.scoping import scope_for
+from tests.dashboard.conftest import add_record, held_drill
+from tests.factories import EnterpriseFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+YEAR = "?period=year&year=2026"
+TODAY = date(2026, 11, 29)
+
+
+def _get(client, user, url):
+    client.force_login(user)
+    return client.get(url)
+
+
+def test_the_district_supervisor_sees_the_district_and_drills_down_to_street_and_enterprise(
+    client, supervisor, street, enterprise, known_data
+):
+    response = _get(client, supervisor, reverse("dashboard:index") + YEAR)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body
+    assert reverse("dashboard:region", args=[street.code]) in body
+    response = client.get(reverse("dashboard:region", args=[street.code]) + YEAR)
+    assert response.status_code == 200
+    assert reverse("dashboard:enterprise", args=[enterprise.pk]) in response.content.decode()
+    response = client.get(reverse("dashboard:enterprise", args=[enterprise.pk]) + YEAR)
+    assert response.status_code == 200
+    assert response.context["board"].training.count == 5  # A holds all of street 1's records
+
+
+def test_a_street_supervisor_cannot_drill_into_another_street_or_its_enterprises(
+    client, street_supervisor, district, other_street, other_enterprise
+):
+    client.force_login(street_supervisor)
+    assert client.get(reverse("dashboard:region", args=[other_street.code])).status_code == 404
+    assert client.get(reverse("dashboard:region", args=[district.code])).status_code == 404
+    url = reverse("dashboard:enterprise", args=[other_enterprise.pk])
+    assert client.get(url).status_code == 404
+    report = reverse("dashboard:report") + f"?region={other_street.code}&format=json"
+    assert client.get(report).status_code == 404
+    report = reverse("dashboard:report") + f"?enterprise={other_enterprise.pk}&format=json"
+    assert client.get(report).status_code == 404
+
+
+def test_the_manager_of_b_is_refused_enterprise_a_and_every_region(
+    client, other_manager, enterprise, street, district
+):
+    client.force_login(other_manager)
+    assert client.get(reverse("dashboard:enterprise", args=[enterprise.pk])).status_code == 404
+    assert client.get(reverse("dashboard:region", args=[street.code])).status_code == 404
+    assert client.get(reverse("dashboard:region", args=[district.code])).status_code == 404
+    report = reverse("dashboard:report") + f"?enterprise={enterprise.pk}&format=json"
+    assert client.get(report).status_code == 404
+
+
+def test_the_manager_sees_their_own_enterprise_dashboard_and_report(
+    client, other_manager, known_data
+):
+    response = _get(client, other_manager, reverse("dashboard:index") + YEAR)
+    assert response.status_code == 200
+    assert response.context["board"].target.enterprise == other_manager.enterprise
+    assert response.context["board"].training.count == 1
+    report = client.get(reverse("dashboard:report") + "?year=2026&format=json")
+    assert report.status_code == 200
+    data = json.loads(report.content)
+    assert data["region"]["kind"] == "enterprise"
+    assert data["training"]["person_times"] == {"value": 1, "previous": 2, "change_pct": -50.0}
+
+
+@pytest.mark.parametrize("who", ["worker", "editor", "reviewer"])
+def test_people_without_a_supervising_scope_are_refused(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("dashboard:index")).status_code == 403
+    assert client.get(reverse("dashboard:report")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(reverse("dashboard:index"))
+    assert response.status_code == 302
+    assert reverse("portal:login") in response["Location"]
+
+
+def test_a_bad_period_shows_the_error_and_the_default_year(client, supervisor):
+    response = _get(client, supervisor, reverse("dashboard:index") + "?period=month&month=13")
+    assert response.status_code == 400
+    assert "月份须为 1 至 12" in response.content.decode()
+
+
+def test_the_report_download_refuses_a_bad_format_or_year(client, supervisor):
+    client.force_login(supervisor)
+    assert client.get(reverse("dashboard:report") + "?format=doc").status_code == 400
+    assert client.get(reverse("dashboard:report") + "?year=abc").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        ("pdf", "application/pdf"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("json", "application/json; charset=utf-8"),
+    ],
+)
+def test_the_dashboard_offers_the_report_in_three_formats(
+    client, street_supervisor, street, fmt, content_type
+):
+    client.force_login(street_supervisor)
+    url = reverse("dashboard:report") + f"?year=2026&region={street.code}&format={fmt}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_the_nav_links_to_the_dashboard_for_managers_but_not_for_workers(client, manager, worker):
+    link = f'href="{reverse("dashboard:index")}"'
+    assert link in _get(client, manager, reverse("portal:me")).content.decode()
+    assert link not in _get(client, worker, reverse("portal:me")).content.decode()
+
+
+def test_the_admin_menu_item_is_shown_to_supervisors_only(supervisor, editor):
+    item = register_dashboard_menu_item()
+    request = RequestFactory().get("/admin/")
+    request.user = supervisor
+    assert item.is_shown(request)
+    request.user = editor
+    assert not item.is_shown(request)
+
+
+# --------------------------------------------------------------------------- query counts
+
+
+def _grow(street, other_street, n: int) -> None:
+    for i in range(n):
+        ent = EnterpriseFactory(street=street if i % 2 else other_street)
+        person = PersonFactory(enterprise=ent, category="principal" if i % 3 else "other")
+        add_record(person, date(2026, 1 + i % 12, 3), "2")
+        held_drill(ent, date(2026, 1 + i % 12, 5), form="live", spent="100", people=2)
+
+
+def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes(
+    supervisor, street, other_street, django_assert_num_queries
+):
+    # Queries (14): training 5 (totals, by category, by enterprise, by street, by month);
+    # compliance 3 (people, requirement table, hours per person); exams 1 (aggregate);
+    # drills 1 (held drills with a participation-count subquery); open corrective actions 1;
+    # expiring certificates 2 (count, first rows); drill-down 1 (the streets of the district).
+    period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
+    target = services.default_target(supervisor)
+    scope_for(supervisor)
+    _grow(street, other_street, 2)
+    with django_assert_num_queries(14):
+        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+    _grow(street, other_street, 12)
+    with django_assert_num_queries(14):
+        board = services.dashboard_figures(
+            user=supervisor, target=target, period=period, today=TODAY
+        )
+    assert board.training.count == 14
+    assert board.drills.total.drills == 14
+
+
+def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes(
+    supervisor, street, other_street, django_assert_num_queries
+):
+    # As the district (14) with drill-down 2 instead of 1: drills per enterprise, the enterprises.
+    period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
+    target = services.region_target(supervisor, street.code)
+    scope_for(supervisor)
+    _grow(street, other_street, 2)
+    with django_assert_num_queries(15):
+        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+    _grow(street, other_street, 12)
+    with django_assert_num_queries(15):
+        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+
+
+def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
+    street, other_street, django_assert_num_queries
+):
+    # Queries (15) with the target resolved: training 2 × 5 (this and last year: totals, by
+    # category, by enterprise, by street, by year), drills 2 × 1 (held drills with participation
+    # counts), programmes 1 (people per programme, both years), exams 2 × 1 (aggregate).
+    target = services.region_target_for_command(None)
+    _grow(street, other_street, 2)
+    with django_assert_num_queries(15):
+        services.annual_report(target=target, year=2026)
+    _grow(street, other_street, 12)
+    with django_assert_num_queries(15):
+        report = services.annual_report(target=target, year=2026)
+    assert report["training"]["person_times"]["value"] == 14
+
+
+def _count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_dashboard_page_takes_the_same_number_of_queries_at_two_data_sizes(
+    client, supervisor, street, other_street
+):
+    # The figures above plus the request's session/user/groups look-ups and the template's
+    # site settings; compared at two sizes rather than pinned, so the session backend does not
+    # matter.
+    client.force_login(supervisor)
+    url = reverse("dashboard:index") + YEAR
+    _grow(street, other_street, 2)
+    _count_queries(client, url)  # warm the per-process caches (site, settings)
+    small = _count_queries(client, url)
+    _grow(street, other_street, 12)
+    assert _count_queries(client, url) == small
