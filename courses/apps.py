@@ -37,6 +37,13 @@ def live_training_count() -> int:
     return TrainingRecord.objects.filter(date__year=timezone.localdate().year).count()
 
 
+def _attempt_saved(sender, instance, **kwargs) -> None:
+    if instance.state == "finished" and instance.passed:
+        from courses.services import complete_after_exam
+
+        complete_after_exam(attempt_id=instance.pk)
+
+
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("培训课程")
@@ -99,6 +106,15 @@ class CoursesConfig(AppConfig):
             "courses.add_cohort",
             "courses.change_cohort",
         )
+        from django.db.models.signals import post_save
+
         from courses import demo
+
+        try:
+            from exams.models import Attempt
+        except ImportError:  # pragma: no cover - exams is always installed here
+            Attempt = None
+        if Attempt is not None:
+            post_save.connect(_attempt_saved, sender=Attempt, dispatch_uid="courses-exam-passed")
 
         registry.register_seeder(registry.Seeder("courses", demo.seed, order=40))

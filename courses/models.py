@@ -210,6 +210,15 @@ class CoursePage(Page):
     open_enrolment = models.BooleanField(
         _("开放报名"), default=True, help_text=_("开放后从业人员可自行报名；否则只能由企业指派。")
     )
+    final_exam = models.ForeignKey(
+        "exams.Paper",
+        verbose_name=_("结业考试"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("设置后，学完全部课时并通过该试卷才算完成课程。"),
+    )
     certificate_template = models.ForeignKey(
         "certificates.CertificateTemplate",
         verbose_name=_("结业证书模板"),
@@ -236,6 +245,7 @@ class CoursePage(Page):
                 FieldPanel("audience"),
                 FieldPanel("industries"),
                 FieldPanel("open_enrolment"),
+                FieldPanel("final_exam"),
                 FieldPanel("certificate_template"),
             ],
             heading=_("培训设置"),

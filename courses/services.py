@@ -399,6 +399,8 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
     )
     if not lesson_ids or lesson_ids - done:
         return False
+    if course.final_exam_id and not exam_passed(person_id=enrolment.person_id, course=course):
+        return False
     with transaction.atomic():
         locked = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if locked.status != Enrolment.Status.COMPLETED:
@@ -428,6 +430,35 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
                 reason=str(_("完成线上课程")),
             )
     return True
+
+
+def exam_passed(*, person_id: int, course: CoursePage) -> bool:
+    from exams.models import Attempt
+
+    return Attempt.objects.filter(
+        paper_id=course.final_exam_id,
+        person_id=person_id,
+        state=Attempt.State.FINISHED,
+        passed=True,
+    ).exists()
+
+
+def complete_after_exam(*, attempt_id: int) -> int:
+    """A finished, passed attempt may complete the courses whose final exam that paper is.
+    Returns how many enrolments were completed."""
+    from exams.models import Attempt
+
+    attempt = Attempt.objects.get(pk=attempt_id)
+    if attempt.state != Attempt.State.FINISHED or not attempt.passed:
+        return 0
+    count = 0
+    for enrolment in Enrolment.objects.filter(
+        person_id=attempt.person_id,
+        course__final_exam_id=attempt.paper_id,
+        status=Enrolment.Status.IN_PROGRESS,
+    ).select_related("course"):
+        count += maybe_complete(enrolment=enrolment, now=attempt.finished_at or timezone.now())
+    return count
 
 
 @dataclass
@@ -507,6 +538,13 @@ def course_page_context(*, course: CoursePage, user) -> dict:
         "can_enrol": person is not None and enrolment is None and course.open_enrolment,
         "is_for_me": person is not None and course_matches_person(course, person),
         "can_assign": scope_for(user).is_staff_scope,
+        "exam_due": bool(
+            enrolment is not None
+            and course.final_exam_id
+            and lessons
+            and len(done) >= len(lessons)
+            and enrolment.status != Enrolment.Status.COMPLETED
+        ),
     }
 
 
