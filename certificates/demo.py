@@ -78,8 +78,7 @@ TEMPLATES = [
         "name": "安全培训合格证书（默认）",
         "title": "安全培训合格证书",
         "body": (
-            "{holder_name}同志（身份证号 {id_number}）参加{subject}，成绩 {score} 分，"
-            "经考核合格，特发此证。"
+            "{holder_name}同志（身份证号 {id_number}）参加“{subject}”，经考核合格，特发此证。"
         ),
         "issuer": SEAL_TEXT,
         "signatory": "陈建国",

@@ -27,6 +27,7 @@ PLACEHOLDERS: dict[str, str] = {
     "id_number": _("身份证号（部分隐藏）"),
     "subject": _("课程或考试名称"),
     "score": _("成绩"),
+    "hours": _("学时"),
     "issued_on": _("发证日期"),
     "valid_until": _("有效期至"),
     "issuer": _("发证机构"),
@@ -93,7 +94,7 @@ class CertificateTemplate(models.Model):
         _("正文"),
         validators=[validate_body],
         help_text=_(
-            "可用占位符：{holder_name}、{id_number}、{subject}、{score}、{issued_on}、"
+            "可用占位符：{holder_name}、{id_number}、{subject}、{score}、{hours}、{issued_on}、"
             "{valid_until}、{issuer}、{serial}"
         ),
     )

@@ -71,6 +71,7 @@ class CertificateData:
     subject: str
     score: str
     issued_on: str
+    hours: str
     valid_until: str
     issuer: str
     serial: str
@@ -86,6 +87,7 @@ def data_for(certificate: Certificate) -> CertificateData:
         id_number=certificate.person.masked_id_number,
         subject=str(details.get("subject") or certificate.title),
         score=str(details.get("score", "")),
+        hours=str(details.get("hours", "")),
         issued_on=cn_date(certificate.issued_on),
         valid_until=cn_date(certificate.valid_until),
         issuer=certificate.template.issuer,
@@ -103,6 +105,7 @@ def sample_data(template: CertificateTemplate, today: date) -> CertificateData:
         id_number="330102********1234",
         subject=_("危险化学品安全作业培训（样例）"),
         score="95",
+        hours="24",
         issued_on=cn_date(today),
         valid_until=cn_date(template.valid_until_for(today)),
         issuer=template.issuer,
