@@ -4,7 +4,7 @@
     body = StreamField(BodyBlock(), verbose_name=_("正文"))
 
 Call-to-action targets are chosen, never typed: a drill through the drill chooser registered by
-portal.cms (district/street drills only), and course pages / exam papers once those models exist.
+portal.cms (district/street drills only), a course page, or an exam paper open to everyone.
 Live figures read real numbers through `portal.registry.live_figures`.
 """
 
@@ -167,13 +167,39 @@ class DrillChooserBlock(blocks.ChooserBlock):
         icon = "date"
 
 
+class PaperChooserBlock(blocks.ChooserBlock):
+    """Chooses an exam paper open to everyone (e.g. a campaign quiz)."""
+
+    @cached_property
+    def target_model(self):
+        from exams.models import Paper
+
+        return Paper
+
+    @cached_property
+    def widget(self):
+        from portal.cms.choosers import paper_chooser_viewset
+
+        return paper_chooser_viewset.widget_class()
+
+    def get_form_state(self, value):
+        return self.widget.get_value_data(value)
+
+    class Meta:
+        icon = "form"
+
+
 class CallToActionBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("标题"), max_length=120)
     text = blocks.TextBlock(label=_("说明"), required=False, max_length=400)
     button_label = blocks.CharBlock(label=_("按钮文字"), max_length=30, default="立即参加")
+    course = blocks.PageChooserBlock(
+        label=_("培训课程"), page_type="courses.CoursePage", required=False
+    )
+    paper = PaperChooserBlock(label=_("考试"), required=False)
     drill = DrillChooserBlock(label=_("应急演练"), required=False)
 
-    TARGETS = ("drill",)
+    TARGETS = ("course", "paper", "drill")
 
     class Meta:
         icon = "pick"
@@ -206,14 +232,13 @@ def cta_target(value) -> tuple[str | None, str]:
     course = value.get("course")
     if course is not None and course.live:
         return course.url, str(_("课程"))
+    from django.urls import reverse
+
     paper = value.get("paper")
     if paper is not None:
-        url = getattr(paper, "get_absolute_url", None)
-        return (url() if url else None), str(_("考试"))
+        return reverse("exams:paper", args=[paper.pk]), str(_("考试"))
     drill = value.get("drill")
     if drill is not None:
-        from django.urls import reverse
-
         return reverse("drills:detail", args=[drill.pk]), str(_("演练"))
     return None, ""
 

@@ -22,3 +22,21 @@ class DrillChooserViewSet(ChooserViewSet):
 
 
 drill_chooser_viewset = DrillChooserViewSet("drill_chooser", url_prefix="cms/drill-chooser")
+
+
+class PaperChooserViewSet(ChooserViewSet):
+    model = "exams.Paper"
+    icon = "form"
+    choose_one_text = _("选择考试")
+    choose_another_text = _("重新选择考试")
+    edit_item_text = _("查看考试")
+    register_widget = False
+
+    def get_object_list(self):
+        from exams.models import Paper
+
+        # Only papers open to everyone (e.g. a campaign quiz) are linked from public pages.
+        return Paper.objects.filter(open_to_all=True).order_by("-pk")
+
+
+paper_chooser_viewset = PaperChooserViewSet("paper_chooser", url_prefix="cms/paper-chooser")
