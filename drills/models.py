@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -329,7 +329,7 @@ class Drill(models.Model):
     def clean(self) -> None:
         errors = {}
         if not self.enterprise_id and not self.organiser_region_id:
-            errors["enterprise"] = _("请填写组织企业或组织区域。")
+            errors[NON_FIELD_ERRORS] = _("请填写组织企业或组织区域。")
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             errors["planned_end"] = _("计划结束时间不能早于开始时间。")
         if self.reported_to_regulator and not self.reported_on:

@@ -314,3 +314,45 @@ def test_participations_count_as_person_times(drill, worker):
     Participation.objects.create(drill=drill, person=worker.person)
     Participation.objects.create(drill=drill, external_name="外部", external_unit="单位")
     assert drill.participations.count() == 2
+
+
+def _region_drill_post(region, enterprises=()):
+    return {
+        "title": "危险化学品道路运输事故联合演练",
+        "organiser_region": region.pk,
+        "level": "district",
+        "is_linked": "on",
+        "participating_enterprises": [e.pk for e in enterprises],
+        "participating_units": "区消防救援大队\n区交警大队",
+        "form": "live",
+        "content": "comprehensive",
+        "purpose": "demonstration",
+        "accident_type": "road_transport",
+        "planned_start": "2026-12-20T09:00",
+        "planned_end": "2026-12-20T12:00",
+        "place": "疏港公路",
+        "budget": "260000",
+        "spent": "0",
+        "campaign": "safety_month",
+        "training_hours": "3",
+    }
+
+
+def test_a_district_supervisor_organises_a_linked_drill_for_the_region(
+    client, supervisor, district, enterprise, other_enterprise
+):
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("drills:create"), _region_drill_post(district, [enterprise, other_enterprise])
+    )
+    assert response.status_code == 302
+    drill = district.organised_drills.get()
+    assert drill.is_linked
+    assert set(drill.participating_enterprises.all()) == {enterprise, other_enterprise}
+
+
+def test_a_street_supervisor_cannot_organise_a_district_drill(client, street_supervisor, district):
+    client.force_login(street_supervisor)
+    response = client.post(reverse("drills:create"), _region_drill_post(district))
+    assert response.status_code == 200
+    assert not district.organised_drills.exists()
