@@ -142,3 +142,11 @@ def test_my_certificates_page_costs_the_same_queries_for_more_certificates(
     client.force_login(large)
     with django_assert_num_queries(count):
         client.get(reverse("certificates:mine"))
+
+
+@pytest.mark.django_db
+def test_the_certificate_endpoints_are_in_the_openapi_schema(client, worker):
+    client.force_login(worker)
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/certificates/" in paths
+    assert "/api/v1/certificates/{serial}/pdf" in paths
