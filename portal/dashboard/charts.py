@@ -46,7 +46,7 @@ def bar_chart(pairs: Pairs, *, title: str, width: int = 360, bar: int = 22) -> S
     pairs = [(str(k), v or 0) for k, v in pairs]
     if not pairs or not any(v for _k, v in pairs):
         return _empty(title, width, 60)
-    gap, left, right = 8, 96, 56
+    gap, left, right = 8, 116, 64
     height = len(pairs) * (bar + gap) + gap
     top = max(float(v) for _k, v in pairs) or 1.0
     span = width - left - right

@@ -659,7 +659,20 @@ def report_pdf(report: dict) -> bytes:
 
     html = render_to_string(
         "pdf/annual_report.html",
-        {"report": report, "rows": _report_rows(report), "charts": report_charts(report)},
+        {
+            "report": report,
+            "rows": _report_rows(report),
+            "charts": report_charts(report),
+            "generated": report["generated_at"][:16].replace("T", " "),
+            "category_changes": [
+                (item["label"], item["person_times"], _change_text(item["person_times"]))
+                for item in report["training"]["by_category"].values()
+            ],
+            "programme_changes": [
+                (item["name"], item["people_trained"], _change_text(item["people_trained"]))
+                for item in report["programmes"]
+            ],
+        },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 

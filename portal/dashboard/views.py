@@ -66,6 +66,7 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
             "board": board,
             "period_error": error,
             "period_query": urlencode(period.query),
+            "period_fields": period.query,
             "report_query": urlencode(report_query),
             "years": list(range(today.year, today.year - 6, -1)),
             "crumbs": _breadcrumbs(request.user, target),
