@@ -588,6 +588,12 @@ class TrainingClass(models.Model):
             self.programme_id = self.cohort.programme_id
 
     @property
+    def organiser_name(self) -> str:
+        if self.region_id:
+            return self.region.name
+        return self.enterprise.name if self.enterprise_id else ""
+
+    @property
     def agenda_lines(self) -> list[str]:
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
 

@@ -189,3 +189,36 @@ def test_the_programme_page_shows_coverage_against_targets(
     assert "2 / 1000" in html
     client.force_login(worker)
     assert client.get(f"/courses/programmes/{programme.pk}/").status_code == 403
+
+
+def test_the_class_list_uses_the_same_queries_at_two_sizes(
+    client, worker, district, enterprise, django_assert_num_queries
+):
+    client.force_login(worker)
+    client.get("/courses/classes/")
+    today = timezone.localdate()
+
+    def run(n):
+        for i in range(n):
+            training_class = TrainingClass.objects.create(
+                title=f"培训班{i}",
+                agenda="安排",
+                starts_on=today,
+                ends_on=today,
+                place="教室",
+                trainer="老师",
+                hours=Decimal("2"),
+                capacity=5,
+                region=district if i % 2 else None,
+                enterprise=None if i % 2 else enterprise,
+            )
+            services.register_for_class(person=worker.person, training_class=training_class)
+        # session, user, groups, person id (scope), person with street (visible classes), count,
+        # request.user.person, page of classes, my registrations (a worker manages none: no
+        # query), user + group permissions (tab bar), site, site settings
+        with django_assert_num_queries(13):
+            html = client.get("/courses/classes/").content.decode()
+        assert "培训班0" in html
+
+    run(2)
+    run(6)
