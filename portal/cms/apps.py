@@ -27,6 +27,15 @@ class CmsConfig(AppConfig):
         post_save.connect(
             signals.document_saved, sender=get_document_model(), dispatch_uid="cms-doc-index"
         )
+        from django.db.models.signals import post_delete
+        from wagtail.models import PageViewRestriction
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                cache.purge_page_cache,
+                sender=PageViewRestriction,
+                dispatch_uid=f"cms-purge-restriction-{signal is post_save}",
+            )
         post_migrate.connect(services.setup_editorial, sender=self, dispatch_uid="cms-editorial")
 
         registry.register_live_figure(

@@ -47,9 +47,22 @@ def purge_page_cache(**kwargs) -> None:
         cache.set(GENERATION_KEY, 2, timeout=None)
 
 
-def page_cache_key(page, request) -> str:
+def page_cache_key(request) -> str:
+    """Keyed by host + path (so PageCacheMiddleware can answer before Wagtail's routing)."""
     query = hashlib.md5(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:12]
-    return f"cms:page:{generation()}:{page.pk}:{get_language()}:{query}"
+    path = hashlib.md5(request.path.encode()).hexdigest()
+    return f"cms:page:{generation()}:{request.get_host()}:{path}:{get_language()}:{query}"
+
+
+def cached_response(request) -> HttpResponse | None:
+    cached = cache.get(page_cache_key(request))
+    if cached is None:
+        return None
+    content, content_type = cached
+    token = get_token(request).encode()
+    response = HttpResponse(content.replace(b"__cms_csrf__", token), content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return response
 
 
 def _cacheable_request(request) -> bool:
@@ -67,15 +80,9 @@ class CachedPageMixin:
     def serve(self, request, *args, **kwargs):
         if not _cacheable_request(request):
             return super().serve(request, *args, **kwargs)
-        key = page_cache_key(self, request)
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            token = get_token(request).encode()
-            response = HttpResponse(
-                content.replace(b"__cms_csrf__", token), content_type=content_type
-            )
-            response["X-Page-Cache"] = "hit"
+        key = page_cache_key(request)
+        response = cached_response(request)
+        if response is not None:
             return response
         response = super().serve(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -85,3 +92,20 @@ class CachedPageMixin:
             cache.set(key, (content, response["Content-Type"]), cache_seconds())
             response["X-Page-Cache"] = "miss"
         return response
+
+
+class PageCacheMiddleware:
+    """Answers anonymous GETs of cached pages before URL routing and Wagtail's page lookup.
+    Only pages stored by CachedPageMixin.serve are ever found here, i.e. pages that passed
+    Wagtail's view-restriction check for an anonymous visitor. Must come last in MIDDLEWARE so
+    that the security-header middlewares still process the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _cacheable_request(request):
+            response = cached_response(request)
+            if response is not None:
+                return response
+        return self.get_response(request)

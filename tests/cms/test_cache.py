@@ -46,3 +46,22 @@ def test_a_cached_page_carries_the_current_visitors_csrf_token(client, news_inde
     assert response["X-Page-Cache"] == "hit"
     assert "__cms_csrf__" not in response.content.decode()
     assert 'name="csrfmiddlewaretoken" value="' in response.content.decode()
+
+
+def test_a_cache_hit_still_carries_the_security_headers(client, news_index):
+    client.get(news_index.url)
+    response = client.get(news_index.url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Content-Security-Policy" in response
+    assert response["X-Frame-Options"]
+
+
+def test_making_a_cached_page_private_purges_it(client, news_index):
+    from wagtail.models import PageViewRestriction
+
+    page = add_news(news_index, "转为内部的通知", "内部内容")
+    client.get(page.url)
+    assert client.get(page.url)["X-Page-Cache"] == "hit"
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get(page.url)
+    assert response.status_code == 302
