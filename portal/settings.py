@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "portal.cms.cache.PageCacheMiddleware",  # last: anonymous page cache hits (portal.cms.cache)
 ]
 
 ROOT_URLCONF = "portal.urls"
