@@ -46,6 +46,7 @@ class DrillForm(forms.ModelForm):
             "reported_to_regulator",
             "reported_on",
             "training_hours",
+            "certificate_template",
         ]
         widgets = {
             "planned_start": forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),

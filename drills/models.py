@@ -270,6 +270,15 @@ class Drill(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("签到参演人员记入培训档案的学时；0 表示不记入。"),
     )
+    certificate_template = models.ForeignKey(
+        "certificates.CertificateTemplate",
+        verbose_name=_("参演证明模板"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("选择后，签到的参演人员在演练进入评估总结时获得一份参演证明。"),
+    )
     status = models.CharField(
         _("状态"),
         max_length=12,

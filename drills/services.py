@@ -947,9 +947,10 @@ def request_report(*, drill: Drill) -> AfterActionReport:
 def record_training_for_drill(*, drill_id: int) -> int:
     """Writes a training record for every checked-in roster participant (idempotent per source and
     person in courses.services.record_training). Returns how many were written."""
+    from certificates.services import issue_certificate
     from courses.services import record_training
 
-    drill = Drill.objects.get(pk=drill_id)
+    drill = Drill.objects.select_related("certificate_template").get(pk=drill_id)
     if drill.training_hours <= 0:
         return 0
     count = 0
@@ -965,5 +966,13 @@ def record_training_for_drill(*, drill_id: int) -> int:
             source=part,
             title=_("应急演练：%(title)s") % {"title": drill.title},
         )
+        if drill.certificate_template_id:
+            issue_certificate(
+                person=part.person,
+                source=part,
+                template=drill.certificate_template,
+                title=_("应急演练参演证明"),
+                details={"subject": drill.title, "hours": str(drill.training_hours)},
+            )
         count += 1
     return count

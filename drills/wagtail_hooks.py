@@ -75,6 +75,7 @@ class DrillViewSet(ScopedModelViewSet):
         "reported_to_regulator",
         "reported_on",
         "training_hours",
+        "certificate_template",
         "summary",
     ]
     list_display = ["code", "title", "organiser_name", "planned_start", "form", "level", "status"]

@@ -51,3 +51,23 @@ def test_moving_to_evaluation_enqueues_the_training_task(
     with django_capture_on_commit_callbacks(execute=True):
         services.transition_drill(drill=drill, to="evaluating")
     assert enqueued == [("drills.tasks.record_training_for_drill", (drill.pk,))]
+
+
+def test_with_a_certificate_template_each_checked_in_participant_gets_one_certificate(
+    drill, worker, other_worker
+):
+    from certificates.models import Certificate
+    from tests.certificates.factories import CertificateTemplateFactory
+
+    drill.certificate_template = CertificateTemplateFactory(name="演练参演证明")
+    drill.save()
+    part = Participation.objects.create(
+        drill=drill, person=worker.person, checked_in_at=timezone.now()
+    )
+    Participation.objects.create(drill=drill, person=other_worker.person)
+    services.record_training_for_drill(drill_id=drill.pk)
+    services.record_training_for_drill(drill_id=drill.pk)
+    certificate = Certificate.objects.get()
+    assert certificate.person == worker.person
+    assert certificate.source_object_id == part.pk
+    assert certificate.details["subject"] == drill.title
