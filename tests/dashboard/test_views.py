@@ -190,15 +190,15 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     street, other_street, django_assert_num_queries
 ):
-    # Queries (15) with the target resolved: training 2 × 5 (this and last year: totals, by
-    # category, by enterprise, by street, by year), drills 2 × 1 (held drills with participation
-    # counts), programmes 1 (people per programme, both years), exams 2 × 1 (aggregate).
+    # Queries (7) with the target resolved: training 2 (totals and by category, both years in
+    # each), drills 2 × 1 (held drills with participation counts, this and last year),
+    # programmes 1 (people per programme, both years), exams 2 × 1 (aggregate per year).
     target = services.region_target_for_command(None)
     _grow(street, other_street, 2)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(7):
         services.annual_report(target=target, year=2026)
     _grow(street, other_street, 12)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(7):
         report = services.annual_report(target=target, year=2026)
     assert report["training"]["person_times"]["value"] == 14
 
