@@ -8,15 +8,16 @@ from datetime import timedelta
 import django_filters
 from django.urls import include, path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.widgets.button import HeaderButton
+from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -87,47 +88,53 @@ class CertificateIndexView(IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if instance.pdf:
-            buttons.append(
-                MenuItem(
-                    _("下载PDF"),
-                    url=reverse("certificates:download", args=[instance.serial]),
-                    icon_name="download",
-                    priority=30,
-                )
-            )
-        buttons.append(
-            MenuItem(
-                _("验证页面"),
-                url=reverse("certificates:verify", args=[instance.code]),
-                icon_name="link-external",
-                priority=35,
+        for label, url, icon, priority in certificate_actions(self.request.user, instance):
+            buttons.append(MenuItem(label, url=url, icon_name=icon, priority=priority))
+        return buttons
+
+
+class CertificateInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        for label, url, icon, priority in certificate_actions(self.request.user, self.object):
+            buttons.append(Button(label, url=url, icon_name=icon, priority=priority))
+        return buttons
+
+
+def certificate_actions(user, instance: Certificate) -> list[tuple]:
+    """Download, verification page, revoke and reissue, as far as the user may."""
+    actions = []
+    if instance.pdf:
+        actions.append(
+            (_("下载PDF"), reverse("certificates:download", args=[instance.serial]), "download", 30)
+        )
+    actions.append(
+        (
+            _("验证页面"),
+            reverse("certificates:verify", args=[instance.code]),
+            "link-external",
+            35,
+        )
+    )
+    if instance.status == Certificate.Status.VALID and user.has_perm(
+        "certificates.revoke_certificate"
+    ):
+        actions.append(
+            (_("撤销"), reverse("certificates_admin:revoke", args=[instance.pk]), "cross", 40)
+        )
+    if instance.status != Certificate.Status.REPLACED and user.has_perm(
+        "certificates.issue_certificate"
+    ):
+        actions.append(
+            (
+                _("更正换发"),
+                reverse("certificates_admin:reissue", args=[instance.pk]),
+                "repeat",
+                45,
             )
         )
-        user = self.request.user
-        if instance.status == Certificate.Status.VALID and user.has_perm(
-            "certificates.revoke_certificate"
-        ):
-            buttons.append(
-                MenuItem(
-                    _("撤销"),
-                    url=reverse("certificates_admin:revoke", args=[instance.pk]),
-                    icon_name="cross",
-                    priority=40,
-                )
-            )
-        if instance.status != Certificate.Status.REPLACED and user.has_perm(
-            "certificates.issue_certificate"
-        ):
-            buttons.append(
-                MenuItem(
-                    _("更正换发"),
-                    url=reverse("certificates_admin:reissue", args=[instance.pk]),
-                    icon_name="repeat",
-                    priority=45,
-                )
-            )
-        return buttons
+    return actions
 
 
 class CertificateViewSet(ScopedModelViewSet):
@@ -136,6 +143,7 @@ class CertificateViewSet(ScopedModelViewSet):
     menu_label = _("证书")
     add_to_admin_menu = False
     index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
     filterset_class = CertificateFilterSet
     copy_view_enabled = False
     inspect_view_enabled = True
