@@ -46,6 +46,18 @@ class CmsConfig(AppConfig):
                 unit=_("篇"),
             )
         )
+        if "drills" not in registry.home_sections:
+            from portal.cms.home_sections import upcoming_public_drills
+
+            registry.register_home_section(
+                registry.HomeSection(
+                    key="drills",
+                    title=_("近期公开演练"),
+                    template="cms/home_drills.html",
+                    get_context=upcoming_public_drills,
+                    order=40,
+                )
+            )
         registry.register_schedule(
             registry.ScheduleSpec(
                 name="cms-publish-scheduled", func="portal.cms.tasks.publish_scheduled", minutes=1

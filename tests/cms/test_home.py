@@ -98,3 +98,43 @@ def test_the_footer_shows_the_site_settings_and_editing_them_purges_the_cache(cl
     html = client.get(home.url).content.decode()
     assert "测试区应急管理局" in html
     assert "浙ICP备12345678号" in html
+
+
+def _drill(title, *, region=None, enterprise=None, days=3, status=None):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from drills.models import Drill
+
+    drill = Drill.objects.create(
+        title=title,
+        organiser_region=region,
+        enterprise=enterprise,
+        level=Drill.Level.DISTRICT if region else Drill.Level.ENTERPRISE,
+        form=Drill.Form.LIVE,
+        content=Drill.Content.COMPREHENSIVE,
+        accident_type=Drill._meta.get_field("accident_type").choices[0][0],
+        planned_start=timezone.now() + timedelta(days=days),
+        planned_end=timezone.now() + timedelta(days=days, hours=2),
+        place="区应急指挥中心",
+    )
+    if status:
+        Drill.objects.filter(pk=drill.pk).update(status=status)
+    return drill
+
+
+def test_upcoming_public_drills_show_district_drills_but_not_enterprise_or_cancelled_ones(
+    client, home, district, enterprise
+):
+    from drills.models import DrillStatus
+    from portal.cms.home_sections import upcoming_public_drills
+
+    _drill("全区危化品泄漏联合演练", region=district)
+    _drill("企业内部消防演练", enterprise=enterprise)
+    _drill("已取消的街道演练", region=district, status=DrillStatus.CANCELLED)
+    _drill("上个月的演练", region=district, days=-30)
+    titles = [d.title for d in upcoming_public_drills(None)["drills"]]
+    assert titles == ["全区危化品泄漏联合演练"]
+    if registry.home_sections["drills"].get_context is upcoming_public_drills:
+        assert "全区危化品泄漏联合演练" in client.get(home.url).content.decode()
