@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -229,7 +230,7 @@ class Certificate(models.Model):
         _("验证码"), max_length=40, unique=True, default=new_verification_code, editable=False
     )
     title = models.CharField(_("证书名称"), max_length=200)
-    details = models.JSONField(_("证书内容"), default=dict, blank=True)
+    details = models.JSONField(_("证书内容"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     issued_on = models.DateField(_("发证日期"))
     valid_until = models.DateField(_("有效期至"), null=True, blank=True, db_index=True)
     status = models.CharField(

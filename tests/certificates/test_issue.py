@@ -129,3 +129,19 @@ def test_a_template_body_may_use_only_known_placeholders():
     with pytest.raises(ValidationError, match="seq"):
         validate_serial_format("AQ-{year}")
     validate_serial_format("AQ-{year}-{seq:06d}")
+
+
+@pytest.mark.django_db
+def test_details_may_carry_decimals_and_dates(person, cert_template):
+    from decimal import Decimal
+
+    source = ManualIssueFactory(person=person, template=cert_template)
+    cert = services.issue_certificate(
+        person=person,
+        source=source,
+        template=cert_template,
+        title="证书",
+        details={"score": Decimal("92.5"), "exam_date": date(2026, 6, 1)},
+    )
+    cert.refresh_from_db()
+    assert cert.details == {"score": "92.5", "exam_date": "2026-06-01"}

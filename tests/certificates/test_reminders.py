@@ -132,3 +132,17 @@ def test_the_reminder_run_costs_the_same_queries_for_more_certificates(
     assert small_rows > 0
     assert large_rows > small_rows
     assert small_queries == large_queries
+
+
+@pytest.mark.django_db
+def test_reading_a_notice_never_redirects_off_site(client, worker, person, issue, cert_template):
+    _expiring_in(issue, person, 20, cert_template)
+    services.send_expiry_reminders(today=timezone.localdate())
+    notice = ExpiryReminder.objects.get(recipient=worker)
+    client.force_login(worker)
+
+    response = client.post(
+        reverse("certificates:read-notice", args=[notice.pk]), {"next": "/\\\\evil.example.com"}
+    )
+
+    assert response["Location"] == reverse("certificates:mine")
