@@ -135,3 +135,16 @@ def test_editor_and_reviewer_can_upload_images_and_documents(editor, reviewer, w
         assert doc_policy.user_has_permission(user, "add")
         assert image_policy.user_has_permission(user, "add")
     assert not doc_policy.user_has_permission(worker, "add")
+
+
+def test_the_admin_editors_and_choosers_render(client, superuser, news, campaign_index, editor):
+    client.force_login(superuser)
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[news.pk])).status_code == 200
+    add = reverse("wagtailadmin_pages:add", args=["cms", "campaignpage", campaign_index.pk])
+    assert client.get(add).status_code == 200
+    for name in ("drill_chooser:choose", "paper_chooser:choose"):
+        assert client.get(reverse(name)).status_code == 200
+    settings_url = reverse("wagtailsettings:edit", args=["cms", "sitesettings"])
+    assert client.get(settings_url, follow=True).status_code == 200
+    client.force_login(editor)
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[news.pk])).status_code == 200
