@@ -229,3 +229,15 @@ def test_attempt_page_autosave_and_submit_run_a_fixed_number_of_queries(
     # attempt, item, conditional UPDATE, event INSERT; submit: session, user, attempt, claim
     # UPDATE, items, bulk UPDATE of scores, score UPDATE, event INSERT, wrong-book SELECT, INSERT.
     assert counts[0] == counts[1], counts
+
+
+def test_the_home_page_block_lists_my_open_exams_and_nothing_for_visitors(rf, worker, paper):
+    from django.contrib.auth.models import AnonymousUser
+
+    from exams.views import home_section_context
+
+    request = rf.get("/")
+    request.user = worker
+    assert [r.paper for r in home_section_context(request)["open"]] == [paper]
+    request.user = AnonymousUser()
+    assert home_section_context(request) is None

@@ -1,0 +1,326 @@
+"""Exam engine under load against a real server, vs a bare Django view in the same run.
+
+    .venv/bin/python bench/exam_load.py [--db sqlite|postgres] [--people 500] [--threads 16]
+                                        [--saves 4] [--port 8158] [--workers 2]
+
+Sets up a throwaway database (SQLite under --var, or the PostgreSQL database portal_exams_bench),
+creates --people workers with API tokens, a 62-question bank and a paper drawing 50 questions, then
+starts gunicorn (--workers processes × 4 threads) on --port and drives it from --threads client
+threads (keep-alive connections):
+
+- bare:        GET /bench-bare/ (constant response through every middleware), 2 × people requests;
+- start-spike: every person POSTs /api/v1/exams/{paper}/attempts once (500 attempts started as
+               fast as the server takes them; the run is refused if it exceeds 60 s);
+- autosave:    every person PUTs --saves answers (/api/v1/attempts/{id}/answers/{q}, rising seq).
+
+Everything is bounded in count and in time (each scenario stops at --max-seconds). Prints
+throughput and p50/p95/p99 latencies per scenario and the ratio to the bare view. Numbers are only
+comparable within one run on one machine; see BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = "postgres://postgres@127.0.0.1:5432/portal_exams_bench"
+
+
+def setup_env(args) -> dict:
+    env = dict(os.environ)
+    if Path(args.var).exists():
+        shutil.rmtree(args.var)
+    env["PORTAL_VAR_DIR"] = args.var
+    env["DJANGO_SETTINGS_MODULE"] = "exam_bench_settings"
+    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'bench'}"
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    if args.db == "postgres":
+        env["DATABASE_URL"] = PG_URL
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-c",
+                "DROP DATABASE IF EXISTS portal_exams_bench",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-c",
+                "CREATE DATABASE portal_exams_bench",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    else:
+        env.pop("DATABASE_URL", None)
+    os.environ.update(env)
+    return env
+
+
+def make_data(people: int) -> tuple[int, list[str]]:
+    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.utils import timezone
+
+    from exams.demo import seed as _unused  # noqa: F401  (app importable)
+    from exams.demo_questions import QUESTIONS
+    from exams.models import DrawRule, Paper, Question, QuestionBank
+    from portal.api import _hash
+    from portal.models import ApiToken, Enterprise, Person, Region, User
+    from tests.factories import credit_code, id_number
+
+    district = Region.objects.create(name="压测区", code="339900", level="district")
+    street = Region.objects.create(
+        name="压测街道", code="339900001", level="street", parent=district
+    )
+    enterprise = Enterprise.objects.create(
+        name="压测企业", credit_code=credit_code(1), street=street
+    )
+    users = User.objects.bulk_create([User(username=f"bench{i}") for i in range(people)])
+    users = list(User.objects.filter(username__startswith="bench").order_by("pk"))
+    Person.objects.bulk_create(
+        [
+            Person(name=f"压测{i}", id_number=id_number(10_000 + i), enterprise=enterprise, user=u)
+            for i, u in enumerate(users)
+        ]
+    )
+    keys = [secrets.token_urlsafe(24) for _u in users]
+    expires = timezone.now() + timedelta(days=1)
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(user=u, key_hash=_hash(k), expires_at=expires)
+            for u, k in zip(users, keys, strict=True)
+        ]
+    )
+    bank = QuestionBank.objects.create(name="压测题库", region=district)
+    Question.objects.bulk_create(
+        [
+            Question(
+                bank=bank,
+                type=t,
+                stem=s,
+                options=o,
+                answer=a,
+                explanation=e,
+                difficulty=d,
+                knowledge_points=k,
+            )
+            for t, s, o, a, e, d, k in QUESTIONS
+        ]
+    )
+    paper = Paper.objects.create(
+        title="压测考试",
+        region=district,
+        selection="draw",
+        pass_score=60,
+        duration_minutes=60,
+        attempts_allowed=1,
+        published=True,
+    )
+    for order, (qtype, count) in enumerate([("single", 30), ("judge", 10), ("multiple", 10)]):
+        DrawRule.objects.create(
+            paper=paper, bank=bank, type=qtype, count=count, points=2, sort_order=order
+        )
+    from django.db import connections
+
+    connections.close_all()
+    return paper.pk, keys
+
+
+_local = threading.local()
+
+
+def request(port: int, method: str, path: str, token: str | None = None, body: dict | None = None):
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    started = time.perf_counter()
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        status = response.status
+    except (http.client.HTTPException, OSError):
+        conn.close()
+        _local.conn = None
+        return time.perf_counter() - started, 599, b""
+    return time.perf_counter() - started, status, payload
+
+
+def run(name: str, jobs: list, threads: int, max_seconds: float) -> dict:
+    latencies, statuses, results = [], {}, {}
+    deadline = time.perf_counter() + max_seconds
+    lock = threading.Lock()
+
+    def one(indexed):
+        index, job = indexed
+        if time.perf_counter() > deadline:
+            return
+        took, status, payload = job()
+        with lock:
+            latencies.append(took)
+            statuses[status] = statuses.get(status, 0) + 1
+            results[index] = payload
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, enumerate(jobs)))
+    wall = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    row = {
+        "name": name,
+        "requests": len(latencies),
+        "wall": wall,
+        "rps": len(latencies) / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "statuses": statuses,
+        "results": results,
+    }
+    print(
+        f"{name:12} {row['requests']:5d} req in {wall:6.2f} s  {row['rps']:7.1f} req/s  "
+        f"p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  p99 {row['p99']:6.1f} ms  {statuses}"
+    )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--saves", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8158)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-seconds", type=float, default=120)
+    parser.add_argument("--var", default="/tmp/bench-exams")
+    args = parser.parse_args()
+    env = setup_env(args)
+    paper_id, keys = make_data(args.people)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env={**env, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0"},
+    )
+    try:
+        for _i in range(100):
+            try:
+                if request(args.port, "GET", "/bench-bare/")[1] == 200:
+                    break
+            except OSError:
+                pass
+            _local.conn = None
+            time.sleep(0.2)
+        print(
+            f"# {args.db}, {args.people} people, {args.threads} client threads, gunicorn {args.workers}×4"
+        )
+        run("warm-up", [lambda: request(args.port, "GET", "/bench-bare/")] * 50, args.threads, 30)
+        bare = run(
+            "bare",
+            [lambda: request(args.port, "GET", "/bench-bare/")] * (2 * args.people),
+            args.threads,
+            args.max_seconds,
+        )
+        spike = run(
+            "start-spike",
+            [
+                (lambda k=k: request(args.port, "POST", f"/api/v1/exams/{paper_id}/attempts", k))
+                for k in keys
+            ],
+            args.threads,
+            min(args.max_seconds, 60),
+        )
+        attempts = []
+        for index, key in enumerate(keys):
+            try:
+                data = json.loads(spike["results"][index])
+                attempts.append((key, data["id"], [q["id"] for q in data["questions"]]))
+            except (ValueError, KeyError):
+                continue
+        save_jobs = []
+        for round_ in range(args.saves):
+            for key, attempt_id, qids in attempts:
+                q = qids[round_ % len(qids)]
+                save_jobs.append(
+                    lambda key=key, a=attempt_id, q=q, s=round_ + 1: request(
+                        args.port,
+                        "PUT",
+                        f"/api/v1/attempts/{a}/answers/{q}",
+                        key,
+                        {"response": ["A"], "seq": s},
+                    )
+                )
+        save = run("autosave", save_jobs, args.threads, args.max_seconds)
+        print()
+        print(
+            "| scenario | requests | throughput (req/s) | p50 ms | p95 ms | p99 ms | vs bare (throughput) |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for row in (bare, spike, save):
+            print(
+                f"| {row['name']} | {row['requests']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
+                f"{row['p99']:.1f} | {row['rps'] / bare['rps']:.2f} |"
+            )
+        ok = spike["statuses"].get(201, 0)
+        print(
+            f"\nstarted {ok} of {args.people} attempts in {spike['wall']:.1f} s; saves ok {save['statuses'].get(200, 0)} of {len(save_jobs)}"
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
