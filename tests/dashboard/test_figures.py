@@ -184,3 +184,48 @@ def test_the_compliance_rate_counts_people_with_a_requirement(
     add_record(short, date(2025, 2, 1), "8")  # last year's hours do not count
     board = _board(supervisor)
     assert board.compliance == {"year": 2026, "people": 2, "compliant": 1, "rate": Decimal("50.0")}
+
+
+def test_the_compliance_count_agrees_with_the_courses_compliance_rows(
+    supervisor, enterprise, other_enterprise
+):
+    from courses.models import TrainingRequirement
+    from courses.services import compliance_rows
+    from portal.scoping import visible_people
+    from tests.dashboard.conftest import add_record
+    from tests.factories import PersonFactory
+
+    TrainingRequirement.objects.all().delete()
+    for risk in (False, True):
+        TrainingRequirement.objects.create(
+            category="principal",
+            high_risk=risk,
+            initial_hours=Decimal("32"),
+            annual_hours=Decimal("12"),
+        )
+        TrainingRequirement.objects.create(
+            category="special_operator", high_risk=risk, annual_hours=Decimal("8")
+        )
+    other_enterprise.high_risk_override = True
+    other_enterprise.save()
+    cases = [
+        (enterprise, "principal", None, "12"),  # annual 12 h: compliant
+        (enterprise, "principal", date(2026, 3, 1), "12"),  # hired this year: needs 32 h
+        (other_enterprise, "principal", date(2020, 3, 1), "11.5"),  # short
+        (other_enterprise, "special_operator", None, "8"),  # compliant
+        (other_enterprise, "other", None, "0"),  # no requirement: not counted
+    ]
+    for ent, category, hired_on, hours in cases:
+        person = PersonFactory(enterprise=ent, category=category, hired_on=hired_on)
+        if Decimal(hours):
+            add_record(person, date(2026, 4, 1), hours)
+    rows = [
+        r
+        for r in compliance_rows(
+            people=visible_people(supervisor).filter(is_active=True), year=2026
+        )
+        if r.required is not None
+    ]
+    board = _board(supervisor)
+    assert board.compliance["people"] == len(rows) == 4
+    assert board.compliance["compliant"] == sum(r.is_compliant for r in rows) == 2
