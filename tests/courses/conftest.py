@@ -47,3 +47,15 @@ def make_course(index, *, slug="fire", lessons=2, minutes=1, **fields) -> Course
 @pytest.fixture
 def course(course_index) -> CoursePage:
     return make_course(course_index)
+
+
+def page_queries(client, url: str) -> list[str]:
+    """The SQL a page runs once warm (a first request fills per-process caches such as Wagtail's
+    site root paths), leaving out the session read, which the Redis session backend skips."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries if "django_session" not in q["sql"]]

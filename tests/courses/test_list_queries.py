@@ -1,0 +1,54 @@
+"""List pages run the same number of queries whatever their size."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from courses import services
+from courses.models import Enrolment
+from tests.courses.conftest import make_course, page_queries
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_records_page_uses_the_same_queries_at_two_sizes(client, manager, enterprise):
+    client.force_login(manager)
+    client.get("/courses/records/")
+
+    def run(n):
+        for _ in range(n):
+            services.record_training(
+                person=PersonFactory(enterprise=enterprise),
+                on=date(timezone.localdate().year, 1, 3),
+                hours=Decimal("1"),
+                kind="topic",
+                source=None,
+                title="专题",
+            )
+        # user, groups, count, page of records with person and enterprise,
+        # user + group permissions (tab bar), user's person (header), site, site settings
+        return len(page_queries(client, "/courses/records/"))
+
+    assert run(2) == run(7) == 9
+
+
+def test_my_courses_uses_the_same_queries_at_two_sizes(client, worker, course_index):
+    client.force_login(worker)
+    client.get("/courses/mine/")
+    counter = iter(range(100))
+
+    def run(n):
+        for _ in range(n):
+            course = make_course(course_index, slug=f"c{next(counter)}")
+            Enrolment.objects.create(
+                person=worker.person, course=course, due_on=timezone.localdate() + timedelta(days=3)
+            )
+        # user, person, enrolments with course, lesson paths, studied lessons, groups +
+        # user/group permissions (tab bar), person id (header), site (course urls), site,
+        # site settings
+        return len(page_queries(client, "/courses/mine/"))
+
+    assert run(1) == run(3) == 11
