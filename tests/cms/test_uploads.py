@@ -86,3 +86,22 @@ def test_a_worker_cannot_upload_documents(client, worker):
     )
     assert response.status_code in (302, 403)
     assert not get_document_model().objects.filter(title="x").exists()
+
+
+def test_an_image_that_is_not_an_image_is_refused_in_chinese(client, editor):
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+
+    client.force_login(editor)
+    response = client.post(
+        reverse("wagtailimages:add"),
+        {
+            "title": "假图片",
+            "file": _upload("banner.png", b"MZ\x90\x00not an image"),
+            "collection": Collection.get_first_root_node().pk,
+        },
+    )
+    assert response.status_code == 200
+    errors = " ".join(str(e) for e in response.context["form"].errors["file"])
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in errors), errors
+    assert not get_image_model().objects.filter(title="假图片").exists()
