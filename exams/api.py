@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from exams import services
 from exams.models import Attempt, Paper
@@ -175,7 +175,7 @@ def start_attempt(request, paper_id: int):
         )
     except ExamError as exc:
         _raise(exc)
-    return (201 if created else 200), _attempt_payload(attempt)
+    return Status(201 if created else 200, _attempt_payload(attempt))
 
 
 @attempts_router.get("/{attempt_id}", response={200: AttemptOut, 404: ErrorOut})
