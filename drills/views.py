@@ -362,6 +362,7 @@ def checkin_screen(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "drill": drill,
             "rows": rows,
+            "present": sum(1 for r in rows if r.checked_in_at),
             "open": drill.status in (DrillStatus.PREPARING, DrillStatus.EXECUTING),
         },
     )
