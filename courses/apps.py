@@ -50,8 +50,12 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses.api import router
         from portal import registry
+        from portal.api import api
         from portal.roles import MANAGER, SUPERVISOR
+
+        api.add_router("/courses/", router)
 
         registry.register_me_section(
             registry.MeSection(

@@ -1,0 +1,115 @@
+"""GET /api/v1/courses/mine (my enrolments with progress), GET /api/v1/courses/records (training
+records the user may see, by year), POST /api/v1/courses/lessons/{id}/beat (lesson heartbeat)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from courses import services
+from courses.models import Enrolment, LessonPage
+from courses.statistics import scoped_records
+from portal.api import ApiError, ErrorOut
+
+router = Router(tags=["courses"])
+
+
+class EnrolmentOut(Schema):
+    course_id: int
+    course: str
+    url: str
+    status: str
+    due_on: date | None
+    completed_at: datetime | None
+    lessons_total: int
+    lessons_done: int
+
+
+class RecordOut(Schema):
+    date: date
+    person: str
+    enterprise: str
+    title: str
+    kind: str
+    source_kind: str
+    hours: Decimal
+
+
+class BeatOut(Schema):
+    seconds: int
+    required: int
+    lesson_done: bool
+    course_done: bool
+
+
+@router.get("/mine", response=list[EnrolmentOut])
+def my_enrolments(request):
+    person = getattr(request.user, "person", None)
+    if person is None:
+        return []
+    return [
+        {
+            "course_id": item.enrolment.course_id,
+            "course": item.enrolment.course.title,
+            "url": item.enrolment.course.url or "",
+            "status": item.enrolment.status,
+            "due_on": item.enrolment.due_on,
+            "completed_at": item.enrolment.completed_at,
+            "lessons_total": item.lessons_total,
+            "lessons_done": item.lessons_done,
+        }
+        for item in services.my_courses(person=person)
+    ]
+
+
+@router.get("/records", response=list[RecordOut])
+def records(request, year: int | None = None):
+    year = year or timezone.localdate().year
+    rows = (
+        scoped_records(request.user)
+        .filter(date__year=year)
+        .select_related("person", "enterprise")
+        .order_by("-date", "-pk")[:1000]
+    )
+    return [
+        {
+            "date": r.date,
+            "person": r.person.name,
+            "enterprise": r.enterprise.name,
+            "title": r.title,
+            "kind": r.kind,
+            "source_kind": r.source_kind,
+            "hours": r.hours,
+        }
+        for r in rows
+    ]
+
+
+@router.post("/lessons/{lesson_id}/beat", response={200: BeatOut, 404: ErrorOut, 400: ErrorOut})
+def beat(request, lesson_id: int, start: bool = False):
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    person = getattr(request.user, "person", None)
+    enrolment = None
+    if lesson is not None and person is not None:
+        enrolment = Enrolment.objects.filter(
+            person=person, course_id=lesson.get_parent().pk
+        ).first()
+    if enrolment is None:
+        raise ApiError(404, "not_enrolled", _("找不到该课时，或您尚未报名该课程。"))
+    try:
+        progress = services.heartbeat(
+            enrolment=enrolment, lesson=lesson, now=timezone.now(), start=start
+        )
+    except services.CourseError as exc:
+        raise ApiError(400, "course_error", str(exc)) from exc
+    enrolment.refresh_from_db()
+    return {
+        "seconds": progress.seconds,
+        "required": lesson.required_seconds,
+        "lesson_done": progress.completed_at is not None,
+        "course_done": enrolment.status == Enrolment.Status.COMPLETED,
+    }
