@@ -113,7 +113,8 @@ class QuestionViewSet(ScopedModelViewSet):
         "status",
         Column("version", label=_("版本")),
     ]
-    list_filter = ["bank", "type", "difficulty", "status"]
+    # no "bank" filter: its choices would list every bank, including other enterprises' names
+    list_filter = ["type", "difficulty", "status"]
     search_fields = ["stem", "knowledge_points"]
 
     def scope_queryset(self, request, queryset):

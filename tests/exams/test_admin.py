@@ -275,3 +275,31 @@ def test_a_paper_is_created_with_draw_rules_in_the_admin(client, examiner, distr
     paper = Paper.objects.get(title="抽题考试")
     assert paper.total_score == 8
     assert paper.draw_rules.count() == 1
+
+
+def test_a_manager_administers_only_their_enterprises_papers(
+    client, manager, enterprise, district, questions
+):
+    own = make_paper(owner_enterprise=enterprise, questions=questions, title="企业A内部考试")
+    district_paper = make_paper(owner_region=district, questions=questions, title="全区统一考试")
+    client.force_login(manager)
+    body = client.get(reverse("exams_papers:index")).content.decode()
+    assert own.title in body
+    assert district_paper.title not in body
+    assert client.get(reverse("exams_papers:edit", args=[own.pk])).status_code == 200
+    assert client.get(reverse("exams_papers:edit", args=[district_paper.pk])).status_code == 404
+    assert (
+        client.get(reverse("exams_admin:statistics", args=[district_paper.pk])).status_code == 404
+    )
+
+
+def test_the_question_list_does_not_leak_other_enterprises_questions(
+    client, manager, enterprise, other_bank
+):
+    make_questions(other_bank, 1)
+    own_bank = QuestionBank.objects.create(name="企业A自有题库", enterprise=enterprise)
+    make_questions(own_bank, 1)
+    client.force_login(manager)
+    body = client.get(reverse("exams_questions:index")).content.decode()
+    assert "企业A自有题库" in body
+    assert "企业B题库" not in body
