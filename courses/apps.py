@@ -37,6 +37,37 @@ def live_training_count() -> int:
     return TrainingRecord.objects.filter(date__year=timezone.localdate().year).count()
 
 
+def _in_class(object_id: str, person) -> bool:
+    from courses.models import ClassRegistration
+
+    return (
+        object_id.isdigit()
+        and ClassRegistration.objects.filter(
+            training_class_id=int(object_id), person=person
+        ).exists()
+    )
+
+
+def _in_cohort(object_id: str, person) -> bool:
+    from courses.models import ClassRegistration
+
+    return (
+        object_id.isdigit()
+        and ClassRegistration.objects.filter(
+            training_class__cohort_id=int(object_id), person=person
+        ).exists()
+    )
+
+
+def _in_course(object_id: str, person) -> bool:
+    from courses.models import Enrolment
+
+    return (
+        object_id.isdigit()
+        and Enrolment.objects.filter(course_id=int(object_id), person=person).exists()
+    )
+
+
 def _attempt_saved(sender, instance, **kwargs) -> None:
     if instance.state == "finished" and instance.passed:
         from courses.services import complete_after_exam
@@ -120,5 +151,11 @@ class CoursesConfig(AppConfig):
             Attempt = None
         if Attempt is not None:
             post_save.connect(_attempt_saved, sender=Attempt, dispatch_uid="courses-exam-passed")
+            # Exam papers may target a class, a programme cohort or a course's learners.
+            from exams.services import COHORT_RESOLVERS
+
+            COHORT_RESOLVERS["courses.TrainingClass"] = _in_class
+            COHORT_RESOLVERS["courses.Cohort"] = _in_cohort
+            COHORT_RESOLVERS["courses.CoursePage"] = _in_course
 
         registry.register_seeder(registry.Seeder("courses", demo.seed, order=40))
