@@ -648,9 +648,14 @@ def sign_in_with_code(
 
 
 def sign_in_svg(url: str) -> str:
+    """A standalone SVG document (with its namespace, so it renders in an <img>)."""
+    import io
+
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=6, dark="#1f2937")
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=6, dark="#1f2937", xmldecl=False)
+    return buffer.getvalue().decode()
 
 
 ATTENDANCE_COLUMNS = ["姓名", "身份证号"]

@@ -138,6 +138,7 @@ def test_the_organiser_gets_a_qr_svg(client, supervisor, district_class):
     response = client.get(f"/courses/classes/{district_class.pk}/qr.svg")
     assert response["Content-Type"] == "image/svg+xml"
     assert b"<svg" in response.content
+    assert b"http://www.w3.org/2000/svg" in response.content  # renders in an <img>
 
 
 def _xlsx(rows):
