@@ -25,6 +25,7 @@ PUBLIC = {
     "certificates:verify-json": "public verification JSON; the code is unguessable",
     "drills:ical": "private feed; the token is the credential (random, resettable)",
     "drills:checkin-scan": "signed, time-limited check-in code; needs a login and a participation",
+    "courses:enrol": "course pages are public; any worker may enrol in an open course",
     "wagtailcore_authenticate_with_password": "Wagtail's password form for a password-protected page",
 }
 
@@ -118,8 +119,92 @@ def _emergency_plan(world):
     ]
 
 
+def _exam_paper(world):
+    from tests.exams.conftest import make_paper, make_questions
+
+    if "exam_paper" not in world:
+        from exams.models import QuestionBank
+
+        bank = QuestionBank.objects.create(name="企业A题库", enterprise=world["enterprise"])
+        world["exam_paper"] = make_paper(
+            owner_enterprise=world["enterprise"], questions=make_questions(bank, 2)
+        )
+    return world["exam_paper"]
+
+
+def _exam_attempt(world):
+    from django.utils import timezone
+
+    from exams.services import start_or_resume
+
+    if "exam_attempt" not in world:
+        world["exam_attempt"], _created = start_or_resume(
+            paper=_exam_paper(world), person=world["worker"].person, now=timezone.now()
+        )
+    return world["exam_attempt"]
+
+
 def _portal_person(world):
     return [world["worker"].person.pk]
+
+
+def _course_lesson(world):
+    """A lesson of a published course that worker A is enrolled in."""
+    if "lesson" not in world:
+        from courses import services
+        from courses.models import CourseIndexPage
+        from portal.cms.models import HomePage
+        from tests.courses.conftest import make_course
+
+        index = CourseIndexPage.objects.first()
+        if index is None:
+            index = CourseIndexPage(title="在线课程", slug="sweep-courses")
+            HomePage.objects.get().add_child(instance=index)
+            index.save_revision().publish()
+        course = make_course(index, slug="sweep-course")
+        services.enrol(person=world["worker"].person, course=course)
+        world["lesson"] = course.lessons().first()
+    return world["lesson"]
+
+
+def _training_class(world):
+    """An internal class of enterprise A, with worker A registered."""
+    if "training_class" not in world:
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from courses import services
+        from courses.models import TrainingClass
+
+        today = timezone.localdate()
+        world["training_class"] = TrainingClass.objects.create(
+            title="企业A内部培训",
+            agenda="09:00 开班",
+            starts_on=today,
+            ends_on=today + timedelta(days=1),
+            place="A厂会议室",
+            trainer="安全科",
+            hours=Decimal("4"),
+            capacity=20,
+            enterprise=world["enterprise"],
+        )
+        services.register_for_class(
+            person=world["worker"].person, training_class=world["training_class"]
+        )
+    return world["training_class"]
+
+
+def _programme(world):
+    """A programme of enterprise A's street (the other enterprise is in another street)."""
+    from courses.models import Programme
+
+    return [
+        Programme.objects.create(
+            name="街道骨干培训", region=world["enterprise"].street, target_people=10
+        ).pk
+    ]
 
 
 ROUTES: dict[str, Callable] = {
@@ -151,6 +236,41 @@ ROUTES: dict[str, Callable] = {
     "certificates:download": lambda w: [_certificate(w).serial],
     "certificates:read-notice": _certificate_notice,
     "api:certificate_pdf": lambda w: [_certificate(w).serial],
+    "courses:heartbeat": lambda w: [_course_lesson(w).pk],
+    "courses:video-ended": lambda w: [_course_lesson(w).pk],
+    "api:beat": lambda w: [_course_lesson(w).pk],
+    **{
+        f"courses:{name}": (lambda w: [_training_class(w).pk])
+        for name in (
+            "class-detail",
+            "class-register",
+            "class-attendance",
+            "class-import",
+            "class-qr",
+            "class-qr-svg",
+            "class-sign-in",
+        )
+    },
+    "courses:programme": _programme,
+    "exams:paper": lambda w: [_exam_paper(w).pk],
+    "exams:start": lambda w: [_exam_paper(w).pk],
+    "api:start_attempt": lambda w: [_exam_paper(w).pk],
+    **{
+        f"exams:{name}": (lambda w: [_exam_attempt(w).pk])
+        for name in (
+            "attempt",
+            "attempt-save",
+            "attempt-flag",
+            "attempt-blur",
+            "attempt-submit",
+            "result",
+        )
+    },
+    **{
+        f"api:{name}": (lambda w: [_exam_attempt(w).pk])
+        for name in ("get_attempt", "submit", "result")
+    },
+    "api:put_answer": lambda w: [_exam_attempt(w).pk, _exam_attempt(w).items.first().question_id],
 }
 
 
