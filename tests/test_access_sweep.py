@@ -271,6 +271,8 @@ ROUTES: dict[str, Callable] = {
         for name in ("get_attempt", "submit", "result")
     },
     "api:put_answer": lambda w: [_exam_attempt(w).pk, _exam_attempt(w).items.first().question_id],
+    "dashboard:enterprise": lambda w: [w["enterprise"].pk],
+    "dashboard:region": lambda w: [w["enterprise"].street.code],
 }
 
 
