@@ -7,6 +7,7 @@ usage, copy) for another row is a 404, so ids cannot be probed.
 
 from __future__ import annotations
 
+from django.forms import modelform_factory
 from django.http import Http404
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -50,3 +51,23 @@ class ScopedModelViewSet(ModelViewSet):
 
     def scope_queryset(self, request, queryset):
         raise NotImplementedError
+
+    # A form class whose __init__ takes `for_user` (a WagtailAdminModelForm) and limits its
+    # choices to what the user may see. Wagtail's ModelViewSet ignores `form_class` when
+    # `form_fields` is set, so it is applied here.
+    form_class = None
+
+    def get_form_class(self, for_update=False):
+        if (
+            self.form_class is None
+            or self._edit_handler
+            or not (self.get_form_fields() or self.get_exclude_form_fields())
+        ):
+            return super().get_form_class(for_update)
+        return modelform_factory(
+            self.model,
+            form=self.form_class,
+            formfield_callback=self.formfield_for_dbfield,
+            fields=self.get_form_fields(),
+            exclude=self.get_exclude_form_fields(),
+        )

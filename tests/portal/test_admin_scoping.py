@@ -44,12 +44,46 @@ def test_another_enterprises_person_is_404_in_every_admin_view(
     assert response.status_code == 404
 
 
-def test_the_manager_can_edit_their_own_people(client, manager, people_a):
+def test_the_manager_can_edit_their_own_people_but_not_move_them_to_another_enterprise(
+    client, manager, enterprise, other_enterprise, people_a
+):
     client.force_login(manager)
-    response = client.get(reverse("portal_people:edit", args=[people_a[0].pk]))
+    url = reverse("portal_people:edit", args=[people_a[0].pk])
+    response = client.get(url)
     assert response.status_code == 200
     # the enterprise field offers only their own enterprise
-    assert response.context["form"].fields["enterprise"].queryset.count() == 1
+    assert list(response.context["form"].fields["enterprise"].queryset) == [enterprise]
+
+    person = people_a[0]
+    data = {
+        "name": person.name,
+        "id_number": person.id_number,
+        "mobile": person.mobile,
+        "enterprise": other_enterprise.pk,
+        "category": person.category,
+        "position": person.position,
+        "is_active": "on",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form is shown again with an error
+    assert response.context["form"].errors["enterprise"]
+    person.refresh_from_db()
+    assert person.enterprise == enterprise
+
+
+def test_a_manager_cannot_create_a_person_in_another_enterprise(client, manager, other_enterprise):
+    from tests.factories import id_number
+
+    client.force_login(manager)
+    data = {
+        "name": "越权",
+        "id_number": id_number(7100),
+        "enterprise": other_enterprise.pk,
+        "category": "other",
+    }
+    response = client.post(reverse("portal_people:add"), data)
+    assert response.status_code == 200
+    assert not other_enterprise.people.exists()
 
 
 def test_another_enterprise_is_404_for_a_manager(client, other_manager, enterprise):
