@@ -54,7 +54,7 @@ def build(scale: int, tag: str):
         code=f"3399000{scale:02d}",
         defaults={"name": f"基准街道{tag}", "level": "street", "parent": district},
     )
-    base = scale * 100000
+    base = scale * 10000  # credit-code serials stay 6 digits
     Enterprise.objects.bulk_create(
         [
             Enterprise(
