@@ -12,6 +12,7 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_edit, name="plan-create"),
     path("plans/<int:pk>/", views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/file/", views.plan_file, name="plan-file"),
     path("feeds/", views.calendar_feeds, name="feeds"),
     path("feeds/reset/", views.calendar_feeds_reset, name="feeds-reset"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical"),

@@ -708,6 +708,15 @@ def attachment_download(request: HttpRequest, pk: int, att_pk: int) -> FileRespo
 
 
 @login_required
+def plan_file(request: HttpRequest, pk: int) -> FileResponse:
+    """An emergency plan's file, for the people who may see the plan (media is not public)."""
+    plan = _get_plan_for_user(request, pk)
+    if not plan.file:
+        raise Http404
+    return FileResponse(plan.file.open("rb"), filename=plan.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
 @require_POST
 def report_request(request: HttpRequest, pk: int) -> HttpResponse:
     drill = _get_drill_for_user(request, pk)

@@ -604,7 +604,7 @@ def _issue_certificate(attempt: Attempt) -> None:
         person=attempt.person,
         source=attempt,
         template=paper.certificate_template,
-        title=paper.certificate_template.name,
+        title=paper.certificate_template.title,
         details={"subject": paper.title, "score": f"{attempt.score:g}"},
         reason=_("考试合格：%(title)s") % {"title": paper.title},
     )

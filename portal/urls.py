@@ -39,6 +39,11 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only the public renditions of Wagtail images. Private files (certificate PDFs, drill
+    # attachments, documents) are served by views that check who is asking; in production the
+    # web server exposes media/images/ alone (see README).
+    urlpatterns += static(
+        settings.MEDIA_URL + "images/", document_root=settings.MEDIA_ROOT / "images"
+    )
 
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -210,6 +210,7 @@ def _programme(world):
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,
+    "drills:plan-file": _emergency_plan,
     **{
         f"drills:{name}": (lambda w: [_drill(w).pk])
         for name in (
