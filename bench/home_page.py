@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,8 @@ def setup(var_dir: str) -> None:
 
 
 def make_content(news_count: int) -> tuple[str, str]:
+    from django.utils import timezone
+
     from portal.cms.demo import _png
     from portal.cms.models import CampaignIndexPage, CampaignPage, HomePage, NewsIndexPage, NewsPage
 
@@ -56,7 +58,7 @@ def make_content(news_count: int) -> tuple[str, str]:
     campaigns = CampaignIndexPage(title="专题活动", slug="campaigns")
     home.add_child(instance=campaigns)
     campaigns.save_revision().publish()
-    today = date.today()
+    today = timezone.localdate()
     for i in range(news_count):
         page = NewsPage(
             title=f"关于开展有限空间作业专项整治的通知（{i}）",
@@ -117,6 +119,7 @@ def main() -> None:
     parser.add_argument("--news", type=int, default=60)
     parser.add_argument("--var-dir", default="/tmp/bench-cms")
     args = parser.parse_args()
+    from django.utils import timezone
 
     setup(args.var_dir)
     from django.conf import settings
@@ -138,9 +141,11 @@ def main() -> None:
         "home miss": run(home_url, args.requests, args.threads, before_each=purge_page_cache),
         "news list": run(news_url, args.requests, args.threads),
     }
-    print(f"{date.today()} {platform.node()} {platform.processor() or platform.machine()} "
-          f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"{args.requests} requests x {args.threads} threads, {args.news} notices, SQLite, locmem cache")
+    print(
+        f"{timezone.localdate()} {platform.node()} {platform.processor() or platform.machine()} "
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{args.requests} requests x {args.threads} threads, {args.news} notices, SQLite, locmem cache"
+    )
     bare = results["bare"]
     for name, rate in results.items():
         print(f"  {name:12s} {rate:8.1f} req/s   ratio to bare {rate / bare:5.2f}")
