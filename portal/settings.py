@@ -294,3 +294,9 @@ LOGGING = {
 PORTAL_NAME = _("安全培训·应急演练·考试门户")
 # Seconds after which /healthz reports the worker cluster as down.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 180)
+
+# Tunables of the apps (each app reads them with the same default).
+EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)  # saves accepted after the deadline
+CERTIFICATE_VERIFY_RATE = env_int("CERTIFICATE_VERIFY_RATE", 30)  # verifications per minute per IP
+CERTIFICATE_FONT_FAMILY = env_str("CERTIFICATE_FONT_FAMILY", "Noto Serif CJK SC")
+CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous page cache lifetime
