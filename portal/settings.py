@@ -296,7 +296,8 @@ PORTAL_NAME = _("安全培训·应急演练·考试门户")
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 180)
 
 # Tunables of the apps (each app reads them with the same default).
-EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)  # saves accepted after the deadline
+# Seconds an exam answer in flight is still accepted after the deadline.
+EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)
 CERTIFICATE_VERIFY_RATE = env_int("CERTIFICATE_VERIFY_RATE", 30)  # verifications per minute per IP
 CERTIFICATE_FONT_FAMILY = env_str("CERTIFICATE_FONT_FAMILY", "Noto Serif CJK SC")
 CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous page cache lifetime
