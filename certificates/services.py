@@ -29,6 +29,7 @@ from certificates.models import (
     ManualIssue,
     SerialCounter,
 )
+from portal.validators import mask_name
 
 logger = logging.getLogger(__name__)
 
@@ -221,16 +222,6 @@ def render_certificate(*, certificate_id: int) -> bool:
 
 
 # --- verification --------------------------------------------------------------------------------
-
-
-def mask_name(name: str) -> str:
-    """王小明 → 王*明, 王明 → 王*, 欧阳小明 → 欧**明: enough to match a face to a card, no more."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 STATUS_LABELS = {

@@ -73,6 +73,7 @@ def mask_id_number(value: str) -> str:
 
 def mask_name(value: str) -> str:
     """张*丰 / 李*: the first character stays, and the last one for names of three or more."""
+    value = (value or "").strip()
     if not value:
         return value
     if len(value) == 1:
