@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "courses",
     "exams",
     "drills",
+    "competitions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("exams/", include("exams.urls")),
     path("drills/", include("drills.urls")),
+    path("competitions/", include("competitions.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
     path("dashboard/", include("portal.dashboard.urls")),
     path("", include("portal.cms.urls")),
