@@ -31,6 +31,10 @@ from portal.models import Person
 # Cohort hook: the courses app may register a resolver "app_label.Model" → fn(object_id, person).
 COHORT_RESOLVERS: dict[str, Callable[[str, Person], bool]] = {}
 
+# Start hook: other apps may close a paper for new attempts beyond its own opens_at/closes_at
+# (portal.cms: a campaign quiz follows the campaign's dates). fn(paper, now) → a message when closed.
+START_CHECKS: list[Callable[[Paper, datetime], str | None]] = []
+
 
 class ExamError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -302,6 +306,10 @@ def start_or_resume(
         finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
     if not paper.is_open(now):
         raise ExamError(409, "not_open", _("考试不在开放时间内。"))
+    for check in START_CHECKS:
+        message = check(paper, now)
+        if message:
+            raise ExamError(409, "not_open", message)
     finished = Attempt.objects.filter(paper=paper, person=person).count()
     if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
         raise ExamError(409, "no_attempts_left", _("您的考试次数已用完。"))
