@@ -6,3 +6,21 @@ class CompetitionsConfig(AppConfig):
     name = "competitions"
     verbose_name = _("技能竞赛")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from competitions.demo import seed
+        from portal import registry
+        from portal.roles import MANAGER, SUPERVISOR
+
+        registry.register_seeder(registry.Seeder(name="competitions", func=seed, order=60))
+        # Supervisors set competitions up (items and judges are edited with the competition);
+        # managers register their own enterprise's teams. Judges need no permission: being
+        # assigned to a competition is what lets them score it (competitions.services.is_judge).
+        registry.grant(
+            SUPERVISOR,
+            *(f"competitions.{op}_competition" for op in ("view", "add", "change", "delete")),
+        )
+        for role in (MANAGER, SUPERVISOR):
+            registry.grant(
+                role, *(f"competitions.{op}_team" for op in ("view", "add", "change", "delete"))
+            )

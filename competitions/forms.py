@@ -1,0 +1,107 @@
+"""Admin forms: every choice limited to what the user may see."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from competitions import services
+from portal.models import Region
+from portal.scoping import scope_for, visible_enterprises, visible_people, visible_regions
+
+
+def theory_papers(user):
+    """Papers a competition may use: those the user administers and those owned by the regions
+    above theirs (a street competition may use the district's paper)."""
+    from exams.models import Paper
+    from exams.services import admin_owner_q
+
+    q = admin_owner_q(user)
+    scope = scope_for(user)
+    if scope.kind == "region":
+        codes = [c for c in scope.region.path.split("/") if c]
+        q |= Q(region__in=Region.objects.filter(code__in=codes))
+    return Paper.objects.filter(q, practice_for__isnull=True).order_by("-created_at")
+
+
+def judge_candidates(user):
+    """Accounts a supervisor may make judges: active accounts of their region's people and
+    enterprises, their region's staff, and accounts tied to no enterprise or region (outside
+    experts). A superuser may pick anyone."""
+    users = get_user_model().objects.filter(is_active=True)
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return users.order_by("username")
+    if scope.kind != "region":
+        return users.none()
+    path = scope.region.path
+    return users.filter(
+        Q(region__path__startswith=path)
+        | Q(enterprise__street__path__startswith=path)
+        | Q(person__enterprise__street__path__startswith=path)
+        | Q(region__isnull=True, enterprise__isnull=True, person__isnull=True)
+    ).order_by("username")
+
+
+class CompetitionAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is None:
+            return
+        if "region" in self.fields:
+            self.fields["region"].queryset = visible_regions(for_user).exclude(
+                level=Region.Level.COMMUNITY
+            )
+        if "theory_paper" in self.fields:
+            self.fields["theory_paper"].queryset = theory_papers(for_user)
+        formset = getattr(self, "formsets", {}).get("judges")
+        if formset is not None:
+            candidates = judge_candidates(for_user)
+            for form in [*formset.forms, formset.empty_form]:
+                if "user" in form.fields:
+                    form.fields["user"].queryset = candidates
+
+
+class TeamAdminForm(WagtailAdminModelForm):
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        self.for_user = for_user
+        if for_user is None:
+            return
+        competitions = services.registrable_competitions(for_user)
+        if self.instance.pk:
+            competitions = competitions | type(self.instance.competition).objects.filter(
+                pk=self.instance.competition_id
+            )
+        self.fields["competition"].queryset = competitions.distinct()
+        self.fields["enterprise"].queryset = visible_enterprises(for_user)
+        self.fields["members"].queryset = (
+            visible_people(for_user).filter(is_active=True).select_related("enterprise")
+        )
+        self.fields["members"].widget = forms.CheckboxSelectMultiple()
+        self.fields["members"].widget.choices = self.fields["members"].choices
+
+    def clean(self):
+        data = super().clean()
+        competition = data.get("competition")
+        enterprise = data.get("enterprise")
+        members = data.get("members") or []
+        if competition and enterprise:
+            if not competition.covers(enterprise):
+                self.add_error("enterprise", _("该企业不在竞赛主办区域内。"))
+            if self.instance.pk is None or self.instance.competition_id != competition.pk:
+                if competition.status not in ("draft", "open"):
+                    self.add_error("competition", _("竞赛已结束，不能报名。"))
+        if enterprise:
+            outsiders = [p.name for p in members if p.enterprise_id != enterprise.pk]
+            if outsiders:
+                self.add_error(
+                    "members",
+                    _("队员须为本企业人员：%(names)s") % {"names": "、".join(outsiders)},
+                )
+        if not members:
+            self.add_error("members", _("请至少选择一名队员。"))
+        return data

@@ -1,0 +1,388 @@
+"""Scoring, ranking, scoping and awards of the skills competitions.
+
+How a team's result is computed (`standings()`), all with Decimal and ROUND_HALF_UP to 2 places:
+
+- Theory: each member's best *submitted* attempt on the competition's theory paper, as a percentage
+  of that attempt's total (score / total × 100). A member without a submitted attempt counts 0.
+  The team's theory score is the mean over all its members (a team without members scores 0).
+- Practical, per item: the judges' scores for that team and item combine by the competition's rule:
+  the mean, or the trimmed mean (drop one highest and one lowest score, then the mean of the rest).
+  The trimmed mean needs at least 3 scores; with fewer it falls back to the plain mean. An item no
+  judge has scored yet counts 0 (the live leaderboard shows partial totals while judging runs).
+- Practical total: the sum of the item scores as a percentage of the sum of the items' maximums.
+- Total: theory × theory weight % + practical × practical weight %.
+- Ranking: higher total first; equal totals are ordered by the tie-break rule (practical then theory,
+  theory then practical, or earlier theory finish — the time the team's last member first handed in
+  the paper; a team with a member who never handed in comes after). Teams still equal on every key
+  share the rank (1, 2, 2, 4). Teams ranked ≤ N (the advancing count) are marked advancing, so a
+  tie at the boundary advances every tied team.
+
+`standings()` runs 5 queries whatever the number of teams, members, items, judges or attempts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from competitions.models import (
+    Award,
+    Combination,
+    Competition,
+    CompetitionStatus,
+    Judge,
+    PracticalItem,
+    Score,
+    Team,
+    TieBreak,
+)
+from portal.scoping import scope_for
+
+TWO = Decimal("0.01")
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+def q2(value: Decimal) -> Decimal:
+    return value.quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def combine(values: list[Decimal], rule: str) -> Decimal:
+    """The item score from the judges' scores (see the module docstring)."""
+    if not values:
+        return ZERO
+    values = sorted(values)
+    if rule == Combination.TRIMMED and len(values) >= 3:
+        values = values[1:-1]
+    return q2(sum(values, ZERO) / len(values))
+
+
+@dataclass
+class Standing:
+    team_id: int
+    name: str
+    enterprise_id: int
+    enterprise: str
+    members: list[int]
+    theory: Decimal
+    practical: Decimal
+    total: Decimal
+    items: dict[int, Decimal] = field(default_factory=dict)
+    item_counts: dict[int, int] = field(default_factory=dict)
+    theory_finished_at: datetime | None = None
+    rank: int = 0
+    advancing: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "team": self.name,
+            "enterprise": self.enterprise,
+            "theory": str(self.theory),
+            "practical": str(self.practical),
+            "total": str(self.total),
+            "advancing": self.advancing,
+        }
+
+
+def _tie_key(s: Standing, rule: str) -> tuple:
+    if rule == TieBreak.THEORY:
+        return (-s.theory, -s.practical)
+    if rule == TieBreak.THEORY_TIME:
+        finished = s.theory_finished_at
+        return (finished is None, finished.timestamp() if finished else 0)
+    return (-s.practical, -s.theory)
+
+
+def standings(competition: Competition) -> list[Standing]:
+    """Every team's result, ranked. Five queries (teams, members, items, scores, attempts)."""
+    teams = list(
+        Team.objects.filter(competition=competition)
+        .select_related("enterprise")
+        .order_by("name", "pk")
+    )
+    members: dict[int, list[int]] = defaultdict(list)
+    for team_id, person_id in Team.members.through.objects.filter(
+        team__competition=competition
+    ).values_list("team_id", "person_id"):
+        members[team_id].append(person_id)
+    items = list(PracticalItem.objects.filter(competition=competition).values("pk", "max_score"))
+    judged: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+    for team_id, item_id, value in Score.objects.filter(team__competition=competition).values_list(
+        "team_id", "item_id", "value"
+    ):
+        judged[(team_id, item_id)].append(value)
+
+    best: dict[int, Decimal] = {}
+    first_done: dict[int, datetime] = {}
+    if competition.theory_paper_id:
+        from exams.models import Attempt
+
+        rows = (
+            Attempt.objects.finished()
+            .filter(
+                paper_id=competition.theory_paper_id,
+                person__competition_teams__competition=competition,
+            )
+            .values_list("person_id", "score", "total", "finished_at")
+            .distinct()
+        )
+        for person_id, score, total, finished_at in rows:
+            percent = (score or ZERO) * HUNDRED / total if total else ZERO
+            if person_id not in best or percent > best[person_id]:
+                best[person_id] = percent
+            if finished_at and (person_id not in first_done or finished_at < first_done[person_id]):
+                first_done[person_id] = finished_at
+
+    max_sum = sum((i["max_score"] for i in items), ZERO)
+    theory_w = competition.theory_weight / HUNDRED
+    practical_w = competition.practical_weight / HUNDRED
+    result = []
+    for team in teams:
+        people = members.get(team.pk, [])
+        theory = (
+            q2(sum((best.get(p, ZERO) for p in people), ZERO) / len(people)) if people else ZERO
+        )
+        finished = None
+        if people and all(p in first_done for p in people):
+            finished = max(first_done[p] for p in people)
+        item_scores = {
+            i["pk"]: combine(judged.get((team.pk, i["pk"]), []), competition.combination)
+            for i in items
+        }
+        practical = q2(sum(item_scores.values(), ZERO) * HUNDRED / max_sum) if max_sum else ZERO
+        result.append(
+            Standing(
+                team_id=team.pk,
+                name=team.name,
+                enterprise_id=team.enterprise_id,
+                enterprise=team.enterprise.name,
+                members=people,
+                theory=theory,
+                practical=practical,
+                total=q2(theory * theory_w + practical * practical_w),
+                items=item_scores,
+                item_counts={i["pk"]: len(judged.get((team.pk, i["pk"]), [])) for i in items},
+                theory_finished_at=finished,
+            )
+        )
+    return rank(result, competition.tie_break, competition.advancing_count)
+
+
+def rank(rows: list[Standing], rule: str, advancing: int) -> list[Standing]:
+    """Orders by total then the tie-break rule; equal keys share a rank; rank ≤ N advances."""
+    rows = sorted(rows, key=lambda s: ((-s.total, *_tie_key(s, rule)), s.name))
+    previous = None
+    for position, s in enumerate(rows, start=1):
+        key = (s.total, _tie_key(s, rule))
+        s.rank = previous[1] if previous and previous[0] == key else position
+        previous = (key, s.rank)
+        s.advancing = s.rank <= advancing
+    return rows
+
+
+# --------------------------------------------------------------------------- who may see what
+
+
+def admin_q(user) -> Q:
+    """Competitions a user administers: a superuser all, a supervisor those hosted in their region's
+    subtree; nobody else."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "region":
+        return Q(region__path__startswith=scope.region.path)
+    return Q(pk__in=[])
+
+
+def administered(user) -> QuerySet[Competition]:
+    return Competition.objects.filter(admin_q(user))
+
+
+def visible_q(user) -> Q:
+    """Competitions whose (non-public) leaderboard a logged-in user may see: the ones they
+    administer, judge, or in which their enterprise (a manager's, or a worker's own) has a team."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    scope = scope_for(user)
+    q = admin_q(user) | Q(judges__user=user)
+    if scope.kind == "region":
+        q |= Q(teams__enterprise__street__path__startswith=scope.region.path)
+    elif scope.kind == "enterprise":
+        q |= Q(teams__enterprise_id=scope.enterprise_id)
+    elif scope.kind == "self":
+        q |= Q(teams__members__pk=scope.person_id)
+    return q
+
+
+def leaderboard_competition(user, pk: int) -> Competition | None:
+    """The competition if this visitor may see its leaderboard, else None (→ 404). A draft is only
+    shown to those who administer or judge it."""
+    public = Q(leaderboard_public=True) & ~Q(status=CompetitionStatus.DRAFT)
+    q = public | visible_q(user)
+    competition = Competition.objects.filter(q, pk=pk).select_related("region").distinct().first()
+    if competition is None:
+        return None
+    if competition.status == CompetitionStatus.DRAFT and not (
+        administered(user).filter(pk=pk).exists() or is_judge(user, competition)
+    ):
+        return None
+    return competition
+
+
+def listed_competitions(user) -> QuerySet[Competition]:
+    public = Q(leaderboard_public=True) & ~Q(status=CompetitionStatus.DRAFT)
+    return (
+        (
+            Competition.objects.filter(public | visible_q(user))
+            .exclude(Q(status=CompetitionStatus.DRAFT) & ~admin_q(user) & ~Q(judges__user=user))
+            .distinct()
+            .order_by("-year", "name")
+        )
+        if user.is_authenticated
+        else Competition.objects.filter(public).order_by("-year", "name")
+    )
+
+
+def is_judge(user, competition: Competition) -> bool:
+    return (
+        user.is_authenticated and Judge.objects.filter(competition=competition, user=user).exists()
+    )
+
+
+def judged_competitions(user) -> QuerySet[Competition]:
+    if not user.is_authenticated:
+        return Competition.objects.none()
+    return Competition.objects.filter(judges__user=user).distinct().order_by("-year", "name")
+
+
+def registrable_competitions(user) -> QuerySet[Competition]:
+    """Competitions a team may be registered in by this user: not closed, and hosted in a region
+    that covers an enterprise the user sees (a manager's own enterprise)."""
+    scope = scope_for(user)
+    qs = Competition.objects.filter(status__in=[CompetitionStatus.DRAFT, CompetitionStatus.OPEN])
+    if scope.kind in ("all", "region"):
+        return qs.filter(admin_q(user)) if scope.kind == "region" else qs
+    if scope.kind == "enterprise":
+        from portal.models import Enterprise
+
+        enterprise = Enterprise.objects.select_related("street").get(pk=scope.enterprise_id)
+        ids = [
+            c.pk
+            for c in qs.select_related("region")
+            if enterprise.street.path.startswith(c.region.path)
+        ]
+        return Competition.objects.filter(pk__in=ids)
+    return Competition.objects.none()
+
+
+def team_q(user) -> Q:
+    """Teams a user administers: a supervisor the teams of their competitions and of their
+    enterprises, a manager their own enterprise's teams."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "region":
+        return Q(competition__region__path__startswith=scope.region.path) | Q(
+            enterprise__street__path__startswith=scope.region.path
+        )
+    if scope.kind == "enterprise":
+        return Q(enterprise_id=scope.enterprise_id)
+    return Q(pk__in=[])
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def parse_score(raw: str, item: PracticalItem) -> Decimal:
+    from decimal import InvalidOperation
+
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("请输入分值。"))
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(_("分值须为数字，如 8.5。")) from None
+    if not value.is_finite():
+        raise ValidationError(_("分值须为数字，如 8.5。"))
+    if value != value.quantize(TWO):
+        raise ValidationError(_("分值最多保留两位小数。"))
+    if value < 0 or value > item.max_score:
+        raise ValidationError(_("分值须在0到%(max)s之间。") % {"max": item.max_score.normalize()})
+    return value
+
+
+def save_score(
+    *, competition: Competition, team: Team, item: PracticalItem, judge, raw: str
+) -> Score:
+    if not is_judge(judge, competition):
+        raise ValidationError(_("您不是本竞赛的裁判。"))
+    if competition.status != CompetitionStatus.OPEN:
+        raise ValidationError(_("竞赛不在比赛中，不能评分。"))
+    if team.competition_id != competition.pk or item.competition_id != competition.pk:
+        raise ValidationError(_("队伍或项目不属于本竞赛。"))
+    value = parse_score(raw, item)
+    score, _created = Score.objects.update_or_create(
+        team=team, item=item, judge=judge, defaults={"value": value, "updated_at": timezone.now()}
+    )
+    return score
+
+
+# --------------------------------------------------------------------------- awards
+
+
+def award_certificates(*, competition: Competition, user) -> tuple[int, int]:
+    """Issues a certificate to every member of the teams ranked within the award count. Re-runnable:
+    each member has one Award row (the certificate's source) and issue_certificate is idempotent per
+    source. Returns (certificates newly issued, members awarded in all)."""
+    from certificates.models import Certificate
+    from certificates.services import issue_certificate
+
+    award_type = ContentType.objects.get_for_model(Award)
+
+    if competition.certificate_template_id is None:
+        raise ValidationError(_("请先为竞赛选择获奖证书模板。"))
+    if competition.status not in (CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED):
+        raise ValidationError(_("竞赛结束后才能颁发证书。"))
+    rows = [s for s in standings(competition) if s.rank <= competition.award_count]
+    template = competition.certificate_template
+    new = total = 0
+    with transaction.atomic():
+        for s in rows:
+            for person_id in s.members:
+                award, _c = Award.objects.update_or_create(
+                    competition=competition,
+                    person_id=person_id,
+                    defaults={"team_id": s.team_id, "rank": s.rank, "total": s.total},
+                )
+                had = (
+                    Certificate.objects.live()
+                    .filter(source_content_type=award_type, source_object_id=award.pk)
+                    .exists()
+                )
+                issue_certificate(
+                    person=award.person,
+                    source=award,
+                    template=template,
+                    title=template.title,
+                    details={
+                        "subject": _("%(name)s 第%(rank)s名（%(team)s）")
+                        % {"name": str(competition), "rank": s.rank, "team": s.name},
+                        "score": str(s.total),
+                    },
+                    issued_by=user,
+                    reason=_("技能竞赛获奖"),
+                )
+                total += 1
+                new += 0 if had else 1
+    return new, total
