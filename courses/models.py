@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -20,6 +21,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.blocks import BodyBlock
+from portal.cms.models import CJK_SEARCH_FIELDS, SearchableBodyMixin
 from portal.models import Enterprise, Industry, Person, PersonCategory, Region
 
 
@@ -181,7 +183,7 @@ class CoursePageForm(WagtailAdminPageForm):
     )
 
 
-class CoursePage(Page):
+class CoursePage(SearchableBodyMixin, Page):
     intro = RichTextField(_("课程介绍"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("课程说明"), blank=True)
     cover_image = models.ForeignKey(
@@ -232,7 +234,9 @@ class CoursePage(Page):
     subpage_types = ["courses.LessonPage"]
     base_form_class = CoursePageForm
 
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    # Title, introduction and body also as CJK unigrams + bigrams so that the site search finds
+    # Chinese words inside longer text (portal.cms.search, docs/search.md).
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *CJK_SEARCH_FIELDS]
 
     content_panels = [
         *Page.content_panels,
@@ -267,6 +271,11 @@ class CoursePage(Page):
             raise ValidationError({"industries": _("未知的行业：%(v)s") % {"v": "、".join(bad)}})
 
     @property
+    def summary(self) -> str:
+        """The introduction as plain text (search results show it; the CJK index includes it)."""
+        return strip_tags(self.intro or "").strip()
+
+    @property
     def audience_labels(self) -> list[str]:
         labels = dict(PersonCategory.choices)
         return [str(labels[c]) for c in self.audience or [] if c in labels]
@@ -282,7 +291,7 @@ class CoursePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(SearchableBodyMixin, Page):
     body = StreamField(BodyBlock(), verbose_name=_("课时内容"))
     estimated_minutes = models.PositiveIntegerField(
         _("预计学习时长（分钟）"), default=10, validators=[MinValueValidator(1)]
@@ -299,6 +308,8 @@ class LessonPage(Page):
 
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []
+
+    search_fields = [*Page.search_fields, *CJK_SEARCH_FIELDS]
 
     content_panels = [
         *Page.content_panels,
