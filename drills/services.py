@@ -337,6 +337,16 @@ def set_manual_check_in(*, participation: Participation, present: bool, now: dat
 # --------------------------------------------------------------------------- evaluation
 
 
+def can_edit_district_rules(user) -> bool:
+    """District-wide drill settings (frequency rules, evaluation templates) have no owner region
+    below the district: only the district's supervisors (and superusers) may change them; street
+    supervisors and managers read them."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return True
+    return scope.kind == "region" and scope.region.level == Region.Level.DISTRICT
+
+
 def templates_for(drill: Drill) -> QuerySet[EvaluationTemplate]:
     return EvaluationTemplate.objects.filter(form=drill.form, is_active=True)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from drills import services
 from drills.models import (
@@ -19,6 +22,8 @@ from drills.models import (
     Participation,
 )
 from portal.admin_scoping import ScopedModelViewSet
+from portal.models import Region
+from portal.roles import SUPERVISOR
 from portal.scoping import enterprise_q, scope_for, visible_enterprises
 
 
@@ -142,6 +147,31 @@ class ActionViewSet(ScopedModelViewSet):
         ).select_related("finding__drill", "owner")
 
 
+class DistrictSettingsPolicy(ModelPermissionPolicy):
+    """Model permissions, and adding/changing/deleting also needs district level
+    (services.can_edit_district_rules): a street supervisor only reads the district-wide rules."""
+
+    WRITE_ACTIONS = frozenset({"add", "change", "delete"})
+
+    def user_has_permission(self, user, action):
+        if action in self.WRITE_ACTIONS and not services.can_edit_district_rules(user):
+            return False
+        return super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        users = super().users_with_any_permission(actions)
+        if set(actions) <= self.WRITE_ACTIONS:
+            users = users.filter(
+                Q(is_superuser=True)
+                | Q(region__level=Region.Level.DISTRICT, groups__name=SUPERVISOR)
+            )
+        return users
+
+
+register_permission_policy(FrequencyRule, DistrictSettingsPolicy(FrequencyRule))
+register_permission_policy(EvaluationTemplate, DistrictSettingsPolicy(EvaluationTemplate))
+
+
 class FrequencyRuleViewSet(ModelViewSet):
     model = FrequencyRule
     icon = "time"
@@ -158,6 +188,7 @@ class FrequencyRuleViewSet(ModelViewSet):
         "is_active",
     ]
     list_display = ["who", "drill", "interval_months", "report_to_regulator", "is_active"]
+    inspect_view_enabled = True
 
 
 class EvaluationTemplateViewSet(ModelViewSet):
@@ -166,6 +197,7 @@ class EvaluationTemplateViewSet(ModelViewSet):
     menu_label = _("评估表模板")
     add_to_admin_menu = False
     list_display = ["name", "form", "is_active"]
+    inspect_view_enabled = True
 
 
 class DrillsGroup(ViewSetGroup):
