@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -66,4 +75,75 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = self.ADMIN_CSP if admin else self.FRONT_CSP
         response.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable (restarted, failing over, SQLite busy past its timeout),
+    answer 503 with Retry-After instead of a 500 page: JSON for the API and the exam page's JSON
+    endpoints (the exam page keeps the answer queued on the phone and retries), a short HTML page
+    that needs no database elsewhere.
+
+    Sits right after AuthenticationMiddleware: it loads the session user itself (the first query of
+    a request), so an outage met there is answered here too, not only one met in the view.
+    """
+
+    RETRY_AFTER = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None:
+            try:
+                user.is_authenticated  # noqa: B018 - loads the session and the user now
+            except DATABASE_ERRORS as exc:
+                return self.unavailable(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return self.unavailable(request, exception)
+        return None
+
+    @classmethod
+    def wants_json(cls, request) -> bool:
+        return (
+            request.path.startswith("/api/")
+            or "application/json" in request.headers.get("Accept", "")
+            or request.content_type == "application/json"
+        )
+
+    @classmethod
+    def unavailable(cls, request, exc):
+        logger.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
+        message = _("服务暂时无法连接数据库，请稍后重试。")
+        if cls.wants_json(request):
+            response = JsonResponse(
+                {
+                    "code": "service_unavailable",
+                    "message": str(message),
+                    "retry_after": cls.RETRY_AFTER,
+                },
+                status=503,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        else:
+            response = HttpResponse(
+                format_html(
+                    '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">'
+                    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                    '<title>{}</title></head><body style="font-family:sans-serif;margin:2rem auto;'
+                    'max-width:32rem;padding:0 1rem;line-height:1.6"><h1>{}</h1><p>{}</p>'
+                    '<p><a href="">{}</a></p></body></html>',
+                    _("服务暂时不可用"),
+                    _("服务暂时不可用"),
+                    _("系统正在恢复，请稍候片刻后刷新页面。您已提交的内容不会丢失。"),
+                    _("刷新页面"),
+                ),
+                status=503,
+            )
+        response["Retry-After"] = str(cls.RETRY_AFTER)
+        response["Cache-Control"] = "no-store"
         return response
