@@ -76,11 +76,31 @@ def desktop(browser, live_server):
 
 
 @pytest.fixture
+def open_page(browser, live_server):
+    """open_page("phone" | "desktop") → a page in a fresh browser context (its own cookies), for a
+    journey where several people act; every context is closed afterwards."""
+    contexts = []
+
+    def _open(kind: str = "phone"):
+        options = PHONE if kind == "phone" else {"viewport": {"width": 1280, "height": 900}}
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def screenshot(request):
-    def take(page, name: str) -> Path:
+    def take(page, name: str, *, full_page: bool = True) -> Path:
+        """full_page=False keeps what the phone shows (sticky bars where the user sees them)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take
@@ -92,3 +112,73 @@ def login(page, username: str, password: str = "secret-pass-1") -> None:
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def run_tasks_inline(monkeypatch):
+    """django-q2 runs each queued task at once, in the process that queues it (the live server's
+    thread), as a cluster would shortly after: the PDFs the journeys download exist when asked for."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF (every page), after checking it is one."""
+    import io
+
+    from pypdf import PdfReader
+
+    assert data[:5] == b"%PDF-", data[:40]
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def download(page, trigger) -> bytes:
+    """Clicks `trigger` (a locator) and returns the bytes of the download it starts."""
+    with page.expect_download(timeout=60_000) as info:
+        trigger.click()
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+_RECORD_VIDEO_JS = """async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 160; canvas.height = 90;
+  const ctx = canvas.getContext('2d');
+  const types = ['video/mp4;codecs=avc1', 'video/mp4', 'video/webm;codecs=vp8', 'video/webm'];
+  const type = types.find((t) => MediaRecorder.isTypeSupported(t));
+  const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: type });
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  let frame = 0;
+  const paint = setInterval(() => {
+    ctx.fillStyle = frame++ % 2 ? '#c62828' : '#1565c0';
+    ctx.fillRect(0, 0, 160, 90);
+  }, 40);
+  recorder.start(100);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  recorder.stop();
+  clearInterval(paint);
+  await stopped;
+  const bytes = new Uint8Array(await new Blob(chunks, { type }).arrayBuffer());
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return [type, btoa(binary)];
+}"""
+
+
+def record_video(browser) -> tuple[str, bytes]:
+    """A real ~1.5 s video clip recorded by the browser itself (MediaRecorder on a canvas), so a
+    lesson's video can be played to its end without shipping a binary file. Returns (extension,
+    bytes): mp4 when this Chromium records MP4, else webm."""
+    import base64
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_content("<!doctype html><title>rec</title>")
+        mime, data = page.evaluate(_RECORD_VIDEO_JS)
+    finally:
+        context.close()
+    return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)
