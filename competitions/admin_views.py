@@ -33,7 +33,7 @@ def result_table(competition: Competition, rows) -> tuple[list[str], list[list]]
         _("队员人数"),
         _("理论成绩"),
         *[
-            _("%(item)s（满分%(max)s）") % {"item": i.name, "max": i.max_score.normalize()}
+            _("%(item)s（满分%(max)s）") % {"item": i.name, "max": f"{i.max_score.normalize():f}"}
             for i in items
         ],
         _("实操成绩"),

@@ -318,7 +318,9 @@ def parse_score(raw: str, item: PracticalItem) -> Decimal:
     if value != value.quantize(TWO):
         raise ValidationError(_("分值最多保留两位小数。"))
     if value < 0 or value > item.max_score:
-        raise ValidationError(_("分值须在0到%(max)s之间。") % {"max": item.max_score.normalize()})
+        raise ValidationError(
+            _("分值须在0到%(max)s之间。") % {"max": f"{item.max_score.normalize():f}"}
+        )
     return value
 
 
