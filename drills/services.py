@@ -495,9 +495,7 @@ class RuleStatus:
         return self.due_on is None or self.due_on < today
 
 
-@dataclass
-class EnterpriseCompliance:
-    enterprise: Enterprise
+class _ComplianceRow:
     rules: list[RuleStatus]
 
     @property
@@ -511,6 +509,21 @@ class EnterpriseCompliance:
         return [r for r in self.rules if r.overdue(today)]
 
 
+@dataclass
+class EnterpriseCompliance(_ComplianceRow):
+    enterprise: Enterprise
+    rules: list[RuleStatus]
+
+
+@dataclass
+class RegionCompliance(_ComplianceRow):
+    """A government body: the district (区人民政府 and its departments) or a street/township
+    (街道办事处/乡镇人民政府). Communities are not government bodies."""
+
+    region: Region
+    rules: list[RuleStatus]
+
+
 def _rules_for(rules: list[FrequencyRule], enterprise: Enterprise) -> list[FrequencyRule]:
     return [
         r
@@ -518,6 +531,23 @@ def _rules_for(rules: list[FrequencyRule], enterprise: Enterprise) -> list[Frequ
         if r.applies_to == FrequencyRule.AppliesTo.ALL
         or (r.applies_to == FrequencyRule.AppliesTo.HIGH_RISK and enterprise.is_high_risk)
     ]
+
+
+def _statuses(rules: list[FrequencyRule], last_by_type: dict[str, date]) -> list[RuleStatus]:
+    """Each rule with the last held drill that counts for it (by plan type) and the next due date."""
+    statuses = []
+    for rule in rules:
+        types = rule.plan_types()
+        dates = [d for pt, d in last_by_type.items() if types is None or pt in types]
+        last_on = max(dates) if dates else None
+        statuses.append(
+            RuleStatus(
+                rule=rule,
+                last_drill_on=last_on,
+                due_on=add_months(last_on, rule.interval_months) if last_on else None,
+            )
+        )
+    return statuses
 
 
 def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[EnterpriseCompliance]:
@@ -544,24 +574,47 @@ def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[Enterpri
     )
     for row in rows:
         last[row["enterprise_id"]][row["plan_type"]] = timezone.localtime(row["last"]).date()
-    result = []
-    for enterprise in enterprise_list:
-        statuses = []
-        for rule in _rules_for(rules, enterprise):
-            types = rule.plan_types()
-            dates = [
-                d for pt, d in last.get(enterprise.pk, {}).items() if types is None or pt in types
-            ]
-            last_on = max(dates) if dates else None
-            statuses.append(
-                RuleStatus(
-                    rule=rule,
-                    last_drill_on=last_on,
-                    due_on=add_months(last_on, rule.interval_months) if last_on else None,
-                )
-            )
-        result.append(EnterpriseCompliance(enterprise=enterprise, rules=statuses))
-    return result
+    return [
+        EnterpriseCompliance(
+            enterprise=enterprise,
+            rules=_statuses(_rules_for(rules, enterprise), last.get(enterprise.pk, {})),
+        )
+        for enterprise in enterprise_list
+    ]
+
+
+GOVERNMENT_LEVELS = (Region.Level.DISTRICT, Region.Level.STREET)
+
+
+def government_regions(user) -> QuerySet[Region]:
+    """The government bodies a user oversees: the district and street regions of their subtree
+    (none for managers and workers)."""
+    return visible_regions(user).filter(level__in=GOVERNMENT_LEVELS)
+
+
+def region_compliance(*, regions: QuerySet[Region]) -> list[RegionCompliance]:
+    """The government rule(s) (《生产安全事故应急条例》第八条: 县级以上人民政府及其负有安全生产
+    监督管理职责的部门、乡镇人民政府、街道办事处 at least every 24 months) for each district/street
+    region. A drill counts for a region when the region organised it (organiser_region set, no
+    organising enterprise) and it has been held. Three queries whatever the number of regions."""
+    regions = regions.filter(level__in=GOVERNMENT_LEVELS)
+    region_list = list(regions.order_by("path").only("name", "level", "path"))
+    rules = list(
+        FrequencyRule.objects.filter(is_active=True, applies_to=FrequencyRule.AppliesTo.GOVERNMENT)
+    )
+    last: dict[int, dict[str, date]] = defaultdict(dict)
+    rows = (
+        Drill.objects.held()
+        .filter(enterprise__isnull=True, organiser_region_id__in=regions.values("pk"))
+        .values("organiser_region_id", "plan_type")
+        .annotate(last=Max("planned_start"))
+    )
+    for row in rows:
+        last[row["organiser_region_id"]][row["plan_type"]] = timezone.localtime(row["last"]).date()
+    return [
+        RegionCompliance(region=region, rules=_statuses(rules, last.get(region.pk, {})))
+        for region in region_list
+    ]
 
 
 def overdue_enterprises(*, user, today: date) -> list[EnterpriseCompliance]:

@@ -816,6 +816,12 @@ def compliance(request: HttpRequest) -> HttpResponse:
             "only_overdue": only_overdue,
             "overdue_count": sum(1 for c in rows if c.overdue_rules(today)),
             "total": len(rows),
+            # Government bodies (区政府、街道/乡镇) for supervisors: the 24-month rule.
+            "regions": (
+                services.region_compliance(regions=services.government_regions(request.user))
+                if default == "1"
+                else []
+            ),
         },
     )
 
