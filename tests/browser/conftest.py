@@ -31,6 +31,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # The live server needs committed data (transaction=True), and the flush after each such
+            # test empties the tables the migrations filled (the page tree, the editorial groups
+            # and workflow, the drill evaluation templates): serialized_rollback puts them back.
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+            )
 
 
 @pytest.fixture(scope="session")
