@@ -207,6 +207,25 @@ def _programme(world):
     ]
 
 
+def _competition(world):
+    """A non-public competition of enterprise A's street with A's team (worker A a member)."""
+    from competitions.models import Competition, Judge, PracticalItem, Team
+    from tests.factories import UserFactory
+
+    if "competition" not in world:
+        competition = Competition.objects.create(
+            name="街道技能比武", year=2026, region=world["enterprise"].street, status="open"
+        )
+        team = Team.objects.create(
+            competition=competition, enterprise=world["enterprise"], name="A队"
+        )
+        team.members.add(world["worker"].person)
+        item = PracticalItem.objects.create(competition=competition, name="灭火", max_score=10)
+        Judge.objects.create(competition=competition, user=UserFactory())
+        world["competition"] = (competition, team, item)
+    return world["competition"]
+
+
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,
@@ -274,6 +293,15 @@ ROUTES: dict[str, Callable] = {
     "api:put_answer": lambda w: [_exam_attempt(w).pk, _exam_attempt(w).items.first().question_id],
     "dashboard:enterprise": lambda w: [w["enterprise"].pk],
     "dashboard:region": lambda w: [w["enterprise"].street.code],
+    "competitions:leaderboard": lambda w: [_competition(w)[0].pk],
+    "competitions:leaderboard-json": lambda w: [_competition(w)[0].pk],
+    "competitions:judge": lambda w: [_competition(w)[0].pk],
+    "competitions:judge-team": lambda w: [_competition(w)[0].pk, _competition(w)[1].pk],
+    "competitions:judge-score": lambda w: [
+        _competition(w)[0].pk,
+        _competition(w)[1].pk,
+        _competition(w)[2].pk,
+    ],
 }
 
 
