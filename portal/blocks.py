@@ -263,8 +263,15 @@ class LiveFigureBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         figure = registry.live_figures.get(value.get("figure"))
-        context["figure"] = figure
-        context["number"] = figure.func() if figure else None
+        page = (parent_context or {}).get("page")
+        number = figure.value(page) if figure else None
+        context["figure"] = figure if number is not None else None
+        context["number"] = number
+        # A per-page figure on a page that serves its figures as JSON (CampaignPage) is refreshed
+        # by static/js/live_figures.js: the page itself may come from the anonymous page cache.
+        context["refresh_url"] = (
+            getattr(page, "live_figures_url", "") if figure and figure.per_page else ""
+        )
         return context
 
 

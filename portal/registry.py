@@ -6,7 +6,8 @@
 - `seeders`: functions that add an app's demo data; seed_demo runs them in order.
 - `home_sections`: blocks of the site home page (featured courses, public drills, my open exams).
   Like me_sections; get_context returns None when the block does not apply to this visitor.
-- `live_figures`: named live numbers an editor can place in a page body (the "实时数据" block).
+- `live_figures`: named live numbers an editor can place in a page body (the "实时数据" block);
+  a figure with per_page=True is computed for the page it is placed on.
 """
 
 from __future__ import annotations
@@ -57,8 +58,15 @@ class HomeSection:
 class LiveFigure:
     key: str
     label: str
-    func: Callable[[], int | float | str]
+    func: Callable[..., int | float | str | None]
     unit: str = ""
+    # False: func() takes no argument (a site-wide number). True: func(page) gets the page the
+    # block is rendered on (None when there is none, e.g. in a block preview) and returns None
+    # when the figure does not apply to that page (e.g. a campaign without a quiz).
+    per_page: bool = False
+
+    def value(self, page=None) -> int | float | str | None:
+        return self.func(page) if self.per_page else self.func()
 
 
 me_sections: dict[str, MeSection] = {}

@@ -46,6 +46,29 @@ class CmsConfig(AppConfig):
                 unit=_("篇"),
             )
         )
+        registry.register_live_figure(
+            registry.LiveFigure(
+                key="campaign_quiz_participants",
+                label=_("知识竞赛参与人数"),
+                func=models.campaign_quiz_participants,
+                unit=_("人"),
+                per_page=True,
+            )
+        )
+        registry.register_live_figure(
+            registry.LiveFigure(
+                key="campaign_quiz_average",
+                label=_("知识竞赛平均成绩"),
+                func=models.campaign_quiz_average,
+                unit=_("分"),
+                per_page=True,
+            )
+        )
+        from exams import services as exam_services
+        from portal.cms import quiz
+
+        if quiz.start_check not in exam_services.START_CHECKS:
+            exam_services.START_CHECKS.append(quiz.start_check)
         if "drills" not in registry.home_sections:
             from portal.cms.home_sections import upcoming_public_drills
 

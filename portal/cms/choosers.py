@@ -36,7 +36,8 @@ class PaperChooserViewSet(ChooserViewSet):
         from exams.models import Paper
 
         # Only papers open to everyone (e.g. a campaign quiz) are linked from public pages.
-        return Paper.objects.filter(open_to_all=True).order_by("-pk")
+        # Personal practice papers (practice_for) are never linked.
+        return Paper.objects.filter(open_to_all=True, practice_for__isnull=True).order_by("-pk")
 
 
 paper_chooser_viewset = PaperChooserViewSet("paper_chooser", url_prefix="cms/paper-chooser")

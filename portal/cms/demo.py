@@ -456,6 +456,100 @@ def seed_content(ctx) -> None:
         campaigns.add_child(instance=page)
         page.save_revision().publish()
 
+    safety_month = CampaignPage.objects.child_of(campaigns).filter(slug="safety-month").first()
+    if safety_month is not None:
+        _attach_quiz(ctx, safety_month)
+
+
+# Share of each demo enterprise's roster that takes the quiz (in ctx.enterprises order), so that the
+# ranking has a spread of participation rates.
+QUIZ_PARTICIPATION = [0.9, 0.55, 0.75, 0.3, 0.65, 0.8, 0.45, 1.0, 0.35, 0.6, 0.5, 0.7]
+QUIZ_FIGURES = [
+    ("campaign_quiz_participants", "实时更新：已交卷的参赛人数"),
+    ("campaign_quiz_average", "每位参赛者最好成绩的平均值"),
+]
+
+
+def _attach_quiz(ctx, page) -> None:
+    """The 安全生产月 campaign gets the exams demo's 知识竞答 paper as its quiz, the two live quiz
+    figures in its body, and finished attempts from part of each enterprise's roster (topped up to
+    QUIZ_PARTICIPATION; the demo workers are left out so that they can take it themselves)."""
+    try:
+        from exams.models import Paper
+    except ImportError:  # pragma: no cover
+        return
+    paper = (
+        Paper.objects.filter(
+            region=ctx.district, mode=Paper.Mode.EXAM, title__contains="安全生产月"
+        )
+        .order_by("pk")
+        .first()
+    )
+    if paper is None:
+        return
+    body = list(page.body.raw_data)
+    present = {
+        b["value"].get("figure") for b in body if b["type"] == "live_figure" and b.get("value")
+    }
+    missing = [(key, note) for key, note in QUIZ_FIGURES if key not in present]
+    if page.quiz_paper_id != paper.pk or missing:
+        page.quiz_paper = paper
+        for key, note in missing:
+            body.append(
+                {"type": "live_figure", "value": {"figure": key, "label": "", "note": note}}
+            )
+        page.body = body
+        page.save_revision().publish()
+    _quiz_attempts(ctx, paper)
+
+
+def _quiz_attempts(ctx, paper) -> None:
+    from exams import services
+    from exams.models import LETTERS, Attempt
+    from exams.services import ExamError
+
+    now = timezone.now()
+    earliest = max(paper.opens_at or now - timedelta(days=6), now - timedelta(days=6))
+    if paper.closes_at is not None and paper.closes_at <= now or earliest >= now:
+        return
+    demo_people = {u.pk for name, u in ctx.users.items() if name.startswith("demo_worker")}
+    done = set(
+        Attempt.objects.filter(paper=paper, state=Attempt.State.FINISHED).values_list(
+            "person_id", flat=True
+        )
+    )
+    rng = ctx.rng
+    span = max(60, int((now - earliest).total_seconds() // 60) - 60)
+    for enterprise, share in zip(ctx.enterprises, QUIZ_PARTICIPATION, strict=False):
+        people = list(enterprise.people.filter(is_active=True).order_by("pk"))
+        target = round(len(people) * share)
+        have = sum(1 for p in people if p.pk in done)
+        candidates = [p for p in people if p.pk not in done and p.user_id not in demo_people]
+        for person in candidates[: max(0, target - have)]:
+            started = earliest + timedelta(minutes=rng.randrange(0, span))
+            try:
+                attempt, _new = services.start_or_resume(paper=paper, person=person, now=started)
+            except ExamError:
+                continue
+            skill = min(0.98, max(0.3, rng.gauss(0.78, 0.15)))
+            for seq, item in enumerate(services.load_items(attempt), start=1):
+                right = item.snapshot["answer"]
+                if rng.random() < skill:
+                    response = list(right)
+                else:
+                    wrong = [c for c in LETTERS[: len(item.snapshot["options"])] if c not in right]
+                    response = [rng.choice(wrong)] if wrong else []
+                services.save_answer(
+                    attempt=attempt,
+                    question_id=item.question_id,
+                    response=response,
+                    seq=seq,
+                    now=started + timedelta(seconds=25 * seq),
+                )
+            services.submit_attempt(
+                attempt=attempt, now=started + timedelta(minutes=rng.randint(6, 15))
+            )
+
 
 def _public_drill():
     try:

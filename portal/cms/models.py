@@ -11,6 +11,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.documents import get_document_model_string
 from wagtail.fields import StreamField
@@ -19,6 +20,7 @@ from wagtail.search import index
 
 from portal.blocks import BodyBlock, DocumentBlock
 from portal.cms.cache import CachedPageMixin
+from portal.cms.choosers import paper_chooser_viewset
 from portal.cms.search import index_terms
 
 NEWS_PER_PAGE = 10
@@ -184,7 +186,12 @@ class CampaignIndexPage(CachedPageMixin, Page):
         return context
 
 
-class CampaignPage(SearchableBodyMixin, CachedPageMixin, Page):
+class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page):
+    """A campaign (安全生产月 …), optionally with a knowledge quiz (an exams.Paper, see
+    portal.cms.quiz). RoutablePageMixin comes first so that only the page itself goes through the
+    anonymous page cache (CachedPageMixin): the quiz routes (entry, ranking, export, live figures)
+    are always computed fresh."""
+
     class Theme(models.TextChoices):
         SAFETY_MONTH = "safety_month", _("安全生产月")
         FIRE_DAY = "fire_day", _("11·9 消防宣传日")
@@ -213,6 +220,19 @@ class CampaignPage(SearchableBodyMixin, CachedPageMixin, Page):
         verbose_name=_("相关资料"),
         blank=True,
     )
+    quiz_paper = models.ForeignKey(
+        "exams.Paper",
+        verbose_name=_("知识竞赛试卷"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"open_to_all": True, "practice_for__isnull": True},
+        help_text=_(
+            "选择一份区（街道）级、面向全部人员的已发布试卷。试卷未设开放/截止时间的，"
+            "以活动开始、结束日期为准。"
+        ),
+    )
 
     parent_page_types = ["cms.CampaignIndexPage"]
     subpage_types = ["cms.ContentPage"]
@@ -231,6 +251,10 @@ class CampaignPage(SearchableBodyMixin, CachedPageMixin, Page):
         FieldPanel("summary"),
         FieldPanel("body"),
         FieldPanel("materials"),
+        MultiFieldPanel(
+            [FieldPanel("quiz_paper", widget=paper_chooser_viewset.widget_class)],
+            heading=_("知识竞赛"),
+        ),
     ]
     search_fields = [
         *Page.search_fields,
@@ -249,6 +273,87 @@ class CampaignPage(SearchableBodyMixin, CachedPageMixin, Page):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("结束日期不能早于开始日期。")})
+        paper = self.quiz_paper if self.quiz_paper_id else None
+        if paper is not None:
+            if paper.mode == paper.Mode.PRACTICE or paper.practice_for_id:
+                raise ValidationError({"quiz_paper": _("练习不能作为知识竞赛，请选择考试试卷。")})
+            if not paper.region_id or not paper.open_to_all:
+                raise ValidationError(
+                    {"quiz_paper": _("知识竞赛须选择区（街道）级、面向全部人员的试卷。")}
+                )
+            if not paper.published:
+                raise ValidationError({"quiz_paper": _("所选试卷尚未发布，请先在考试管理中发布。")})
+
+    # ------------------------------------------------------------------ quiz routes
+
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        # The page itself keeps the anonymous page cache (RoutablePageMixin's own index route
+        # would render it directly).
+        return CachedPageMixin.serve(self, request, *args, **kwargs)
+
+    @path("quiz/", name="quiz")
+    def quiz_entry(self, request):
+        from portal.cms import quiz_views
+
+        return quiz_views.entry(self, request)
+
+    @path("quiz/ranking/", name="quiz-ranking")
+    def quiz_ranking(self, request):
+        from portal.cms import quiz_views
+
+        return quiz_views.ranking(self, request)
+
+    @path("quiz/ranking/detail/", name="quiz-detail")
+    def quiz_detail(self, request):
+        from portal.cms import quiz_views
+
+        return quiz_views.detail(self, request)
+
+    @path("quiz/ranking/export/", name="quiz-export")
+    def quiz_export(self, request):
+        from portal.cms import quiz_views
+
+        return quiz_views.export(self, request)
+
+    @path("figures/", name="live-figures")
+    def live_figures_json(self, request):
+        from portal.cms import quiz_views
+
+        return quiz_views.live_figures(self, request)
+
+    @property
+    def live_figures_url(self) -> str:
+        """Where the live figure blocks of this page fetch fresh numbers (see portal.blocks)."""
+        return (self.url or "") + self.reverse_subpage("live-figures")
+
+    @property
+    def quiz_url(self) -> str:
+        return (self.url or "") + self.reverse_subpage("quiz")
+
+    @property
+    def quiz_ranking_url(self) -> str:
+        return (self.url or "") + self.reverse_subpage("quiz-ranking")
+
+    @property
+    def quiz_detail_url(self) -> str:
+        return (self.url or "") + self.reverse_subpage("quiz-detail")
+
+    @property
+    def quiz_export_url(self) -> str:
+        return (self.url or "") + self.reverse_subpage("quiz-export")
+
+    @property
+    def quiz_state(self) -> str:
+        from portal.cms.quiz import quiz_state
+
+        return quiz_state(self)
+
+    @property
+    def quiz_window(self):
+        from portal.cms.quiz import quiz_window
+
+        return quiz_window(self) if self.quiz_paper_id else None
 
     @property
     def status(self) -> str:
@@ -336,6 +441,27 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("站点设置")
+
+
+def campaign_quiz_participants(page) -> int | None:
+    """Live figure on a campaign page: people who have finished its quiz (one query)."""
+    from portal.cms.quiz import participant_count
+
+    paper_id = getattr(page, "quiz_paper_id", None)
+    if paper_id is None:
+        return None
+    return participant_count(paper_id)
+
+
+def campaign_quiz_average(page) -> str | None:
+    """Live figure on a campaign page: the mean of the participants' best scores (one query)."""
+    from portal.cms.quiz import average_best_score
+
+    paper_id = getattr(page, "quiz_paper_id", None)
+    if paper_id is None:
+        return None
+    average = average_best_score(paper_id)
+    return "—" if average is None else f"{average:.1f}"
 
 
 def published_pages_count() -> int:

@@ -1,0 +1,278 @@
+"""The campaign quiz (安全生产月知识竞赛): an exams.Paper chosen on a CampaignPage.
+
+Definitions (the figures on the ranking page, the export and the live figures):
+- participant: a person with at least one finished (submitted, timed-out or auto-submitted) attempt
+  on the quiz paper, counted once, in the enterprise they belong to now;
+- roster: the active people (Person.is_active) of the enterprise;
+- participation rate: participants / roster (None when the roster is empty);
+- average score: the mean of each participant's best score.
+
+Enterprises ranked are those the paper's owner covers (a district paper: every enterprise of the
+district). Figures are computed in a fixed number of queries whatever the number of enterprises and
+attempts: one for the enterprises with their roster sizes, one for participants and the sum of
+their best scores grouped by enterprise; streets are summed from the enterprise rows.
+
+Quiz window: each bound is the paper's own (opens_at / closes_at) when it has one, else the
+campaign's (start_date 00:00 – the day after end_date 00:00, local time). exams.services calls
+`start_check` before every new attempt, so the engine refuses a start outside the campaign even
+through /exams/ or the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+ONE_PLACE = Decimal("0.1")
+
+
+@dataclass
+class Row:
+    """Figures of one enterprise or one street."""
+
+    key: int
+    name: str
+    participants: int = 0
+    roster: int = 0
+    score_sum: Decimal = Decimal(0)
+    street_name: str = ""
+    street_id: int | None = None
+    rank: int | None = None
+    enterprises: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Participation in %, one decimal; None when nobody is on the roster."""
+        if not self.roster:
+            return None
+        return (Decimal(self.participants) * 100 / self.roster).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+    @property
+    def average(self) -> Decimal | None:
+        if not self.participants:
+            return None
+        return (self.score_sum / self.participants).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+    def sort_key(self):
+        # Rate (highest first; no roster last), then average score (highest first; none last),
+        # then name.
+        rate = self.rate
+        average = self.average
+        return (
+            rate is None,
+            -(rate or 0),
+            average is None,
+            -(average or 0),
+            self.name,
+        )
+
+
+@dataclass
+class Figures:
+    enterprises: list[Row] = field(default_factory=list)  # ranked
+    streets: list[Row] = field(default_factory=list)  # ranked the same way
+    total: Row = field(default_factory=lambda: Row(key=0, name=""))
+
+
+def _finished(paper_id: int):
+    from exams.models import Attempt
+
+    return Attempt.objects.filter(
+        paper_id=paper_id, state=Attempt.State.FINISHED, score__isnull=False
+    )
+
+
+def covered_enterprises(paper):
+    """The enterprises whose people the paper's owner covers."""
+    from portal.models import Enterprise
+
+    if paper.enterprise_id:
+        return Enterprise.objects.filter(pk=paper.enterprise_id)
+    if paper.region_id:
+        return Enterprise.objects.filter(street__path__startswith=paper.region.path)
+    return Enterprise.objects.none()
+
+
+def quiz_figures(paper, *, enterprises=None) -> Figures:
+    """Ranked figures by enterprise and by street. Two queries (plus one for paper.region when it
+    is not loaded yet). `enterprises` narrows the rows (e.g. to a supervisor's scope); the ranks
+    are then those within the rows given."""
+    from portal.models import Person
+
+    qs = covered_enterprises(paper) if enterprises is None else enterprises
+    rows: dict[int, Row] = {}
+    for e in qs.annotate(
+        roster=Count("people", filter=Q(people__is_active=True), distinct=True)
+    ).values("pk", "name", "roster", "street_id", "street__name"):
+        rows[e["pk"]] = Row(
+            key=e["pk"],
+            name=e["name"],
+            roster=e["roster"],
+            street_id=e["street_id"],
+            street_name=e["street__name"],
+        )
+    if rows:
+        best = (
+            _finished(paper.pk)
+            .filter(person=OuterRef("pk"))
+            .values("person")
+            .annotate(best=Max("score"))
+            .values("best")
+        )
+        grouped = (
+            Person.objects.filter(
+                Exists(_finished(paper.pk).filter(person=OuterRef("pk"))),
+                enterprise__in=qs.values("pk"),
+            )
+            .annotate(best=Subquery(best))
+            .values("enterprise_id")
+            .annotate(n=Count("pk"), total=Sum("best"))
+            .order_by()
+        )
+        for g in grouped:
+            row = rows.get(g["enterprise_id"])
+            if row is not None:
+                row.participants = g["n"]
+                row.score_sum = Decimal(g["total"] or 0)
+    enterprise_rows = sorted(rows.values(), key=Row.sort_key)
+    _rank(enterprise_rows)
+
+    streets: dict[int, Row] = {}
+    total = Row(key=0, name=_("合计"))
+    for row in enterprise_rows:
+        street = streets.setdefault(row.street_id, Row(key=row.street_id, name=row.street_name))
+        for agg in (street, total):
+            agg.participants += row.participants
+            agg.roster += row.roster
+            agg.score_sum += row.score_sum
+            agg.enterprises += 1
+    street_rows = sorted(streets.values(), key=Row.sort_key)
+    _rank(street_rows)
+    return Figures(enterprises=enterprise_rows, streets=street_rows, total=total)
+
+
+def _rank(rows: list[Row]) -> None:
+    """Competition ranking (1, 2, 2, 4): equal rate and average share a rank."""
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        key = row.sort_key()[:4]
+        if key != previous:
+            row.rank = position
+            previous = key
+        else:
+            row.rank = rows[position - 2].rank
+
+
+def participant_count(paper_id: int) -> int:
+    """Distinct people with a finished attempt (one query)."""
+    return _finished(paper_id).values("person").distinct().count()
+
+
+def average_best_score(paper_id: int) -> Decimal | None:
+    """Mean of each participant's best score, one decimal (one query)."""
+    from portal.models import Person
+
+    best = (
+        _finished(paper_id)
+        .filter(person=OuterRef("pk"))
+        .values("person")
+        .annotate(best=Max("score"))
+        .values("best")
+    )
+    row = (
+        Person.objects.filter(Exists(_finished(paper_id).filter(person=OuterRef("pk"))))
+        .annotate(best=Subquery(best))
+        .aggregate(n=Count("pk"), total=Coalesce(Sum("best"), Decimal(0)))
+    )
+    if not row["n"]:
+        return None
+    return (Decimal(row["total"]) / row["n"]).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
+def people_rows(paper, enterprise) -> list[dict]:
+    """The active roster of one enterprise with each person's quiz result (two queries):
+    [{"person", "best", "attempts", "passed"}], participants first (best score first)."""
+    from django.db.models import Max as _Max
+
+    from portal.models import Person
+
+    people = list(
+        Person.objects.filter(enterprise=enterprise, is_active=True).order_by("name", "pk")
+    )
+    results = {
+        r["person_id"]: r
+        for r in _finished(paper.pk)
+        .filter(person__enterprise=enterprise)
+        .values("person_id")
+        .annotate(
+            best=_Max("score"),
+            attempts=Count("pk"),
+            passed=Count("pk", filter=Q(passed=True)),
+        )
+        .order_by()
+    }
+    rows = []
+    for person in people:
+        r = results.get(person.pk)
+        rows.append(
+            {
+                "person": person,
+                "best": r["best"] if r else None,
+                "attempts": r["attempts"] if r else 0,
+                "passed": bool(r and r["passed"]),
+            }
+        )
+    rows.sort(key=lambda r: (r["best"] is None, -(r["best"] or 0), r["person"].name))
+    return rows
+
+
+# ---------------------------------------------------------------- the quiz window
+
+
+def _local_midnight(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def quiz_window(page, paper=None) -> tuple[datetime, datetime]:
+    paper = paper or page.quiz_paper
+    opens = paper.opens_at or _local_midnight(page.start_date)
+    closes = paper.closes_at or _local_midnight(page.end_date + timedelta(days=1))
+    return opens, closes
+
+
+def quiz_state(page, now=None) -> str:
+    """ "upcoming" | "open" | "closed" | "" (no quiz)."""
+    if page.quiz_paper_id is None or page.quiz_paper is None:
+        return ""
+    now = now or timezone.now()
+    opens, closes = quiz_window(page)
+    if now < opens:
+        return "upcoming"
+    if now >= closes:
+        return "closed"
+    return "open"
+
+
+def start_check(paper, now) -> str | None:
+    """exams.services.START_CHECKS hook: a paper used as a campaign quiz takes new attempts only
+    inside the quiz window of a live campaign using it (one query)."""
+    from portal.cms.models import CampaignPage
+
+    pages = list(
+        CampaignPage.objects.live()
+        .filter(quiz_paper_id=paper.pk)
+        .only("start_date", "end_date", "quiz_paper_id")
+    )
+    if not pages:
+        return None
+    for page in pages:
+        opens, closes = quiz_window(page, paper)
+        if opens <= now < closes:
+            return None
+    return _("知识竞赛不在活动时间内。")
