@@ -15,8 +15,14 @@
   var queueKey = "exam-queue-" + cfg.attempt;
   var seqKey = "exam-seq-" + cfg.attempt;
   var offset = new Date(cfg.serverNow).getTime() - Date.now();
+  var serverEl = document.getElementById("exam-server");
   var finished = false;
   var inflight = {};
+  // Retry with backoff while the server cannot take saves (5xx, a proxy's error page, no network):
+  // the answer stays in the local queue until the server acknowledges it.
+  var retryDelay = 0;
+  var nextTryAt = 0;
+  var retryTimer = null;
 
   function loadQueue() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "{}"); } catch (e) { return {}; }
@@ -74,40 +80,82 @@
     box.hidden = false;
     fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) { i.disabled = true; });
   }
-  function send(qid) {
+  function readJson(r) {
+    // a JSON answer from the portal, or null (a proxy's HTML error page, a login page after a redirect)
+    var type = r.headers.get("Content-Type") || "";
+    if (type.indexOf("application/json") < 0 || r.redirected) return Promise.resolve({ status: r.status, data: null, retryAfter: r.headers.get("Retry-After") });
+    return r.json().then(
+      function (data) { return { status: r.status, data: data, retryAfter: r.headers.get("Retry-After") }; },
+      function () { return { status: r.status, data: null, retryAfter: r.headers.get("Retry-After") }; }
+    );
+  }
+  function scheduleRetry(retryAfter) {
+    var hinted = parseInt(retryAfter || "", 10);
+    retryDelay = Math.min(30000, retryDelay ? retryDelay * 2 : 1000);
+    if (hinted > 0) retryDelay = Math.min(30000, Math.max(retryDelay, hinted * 1000));
+    nextTryAt = Date.now() + retryDelay;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
+  }
+  function serverTrouble(retryAfter) {
+    // not acknowledged: keep it queued, tell the user, try again later
+    serverEl.textContent = msgs.retrying;
+    serverEl.hidden = false;
+    statusEl.textContent = msgs.retrying;
+    scheduleRetry(retryAfter);
+  }
+  function serverBack() {
+    retryDelay = 0;
+    nextTryAt = 0;
+    if (!serverEl.hidden && Object.keys(loadQueue()).length === 0) {
+      serverEl.hidden = true;
+      statusEl.textContent = msgs.recovered;
+    }
+  }
+  function send(qid, force) {
     var q = loadQueue();
     var entry = q[qid];
     if (!entry || inflight[qid] || finished) return;
+    if (!force && Date.now() < nextTryAt) return;
     inflight[qid] = true;
     statusEl.textContent = msgs.saving;
     post(cfg.saveUrl, { question: Number(qid), response: entry.response, seq: entry.seq })
-      .then(function (r) {
-        return r.json().then(function (data) { return { status: r.status, data: data }; });
-      })
+      .then(readJson)
       .then(function (res) {
         inflight[qid] = false;
         offlineEl.hidden = true;
+        if (res.status >= 500 || res.status === 408 || res.status === 429 || res.data === null) {
+          serverTrouble(res.retryAfter);
+          return;
+        }
         if (res.status === 409) { dropFromQueue(qid, Infinity); statusEl.textContent = res.data.message; setTimeout(goToResult, 1500); return; }
-        if (res.status !== 200) { dropFromQueue(qid, entry.seq); statusEl.textContent = res.data.message || ""; return; }
+        if (res.status !== 200) {
+          // a definite answer from the portal (invalid answer, question not in this exam): drop it
+          dropFromQueue(qid, entry.seq); statusEl.textContent = res.data.message || ""; return;
+        }
         dropFromQueue(qid, res.data.seq);
         var el = document.querySelector("[data-saved-for='" + qid + "']");
         if (el) el.textContent = msgs.saved + " " + res.data.saved_at_display;
         statusEl.textContent = msgs.saved + " " + res.data.saved_at_display;
         if (res.data.feedback) showFeedback(qid, res.data.feedback);
         var again = loadQueue()[qid];
-        if (again && again.seq > res.data.seq) send(qid);
+        if (again && again.seq > res.data.seq) { send(qid, true); return; }
+        var wasRetrying = retryDelay > 0;
+        serverBack();
+        if (wasRetrying) flush();
       })
       .catch(function () {
         inflight[qid] = false;
         offlineEl.hidden = false;
         statusEl.textContent = msgs.queued;
+        scheduleRetry(null);
       });
   }
   function dropFromQueue(qid, ackSeq) {
     var q = loadQueue();
     if (q[qid] && q[qid].seq <= ackSeq) { delete q[qid]; storeQueue(q); }
   }
-  function flush() { Object.keys(loadQueue()).forEach(send); }
+  function flush() { Object.keys(loadQueue()).forEach(function (qid) { send(qid); }); }
 
   form.addEventListener("change", function (ev) {
     var fs = ev.target.closest("[data-question]");
@@ -122,7 +170,7 @@
     q[qid] = { response: responseOf(qid), seq: nextSeq() };
     storeQueue(q);
     markNav(qid);
-    send(qid);
+    send(qid, true);
   });
 
   // answers this device saved but the server never acknowledged (closed tab, lost network)
@@ -137,7 +185,7 @@
     markNav(qid);
   });
   flush();
-  window.addEventListener("online", flush);
+  window.addEventListener("online", function () { nextTryAt = 0; flush(); });
   setInterval(flush, 5000);
 
   // countdown from the server's deadline
