@@ -24,17 +24,16 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
+
+from loadkit import make_data  # shared with bench/load_exam.py and tests/system
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/portal_exams_bench"
@@ -80,81 +79,6 @@ def setup_env(args) -> dict:
         env.pop("DATABASE_URL", None)
     os.environ.update(env)
     return env
-
-
-def make_data(people: int) -> tuple[int, list[str]]:
-    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from django.utils import timezone
-
-    from exams.demo import seed as _unused  # noqa: F401  (app importable)
-    from exams.demo_questions import QUESTIONS
-    from exams.models import DrawRule, Paper, Question, QuestionBank
-    from portal.api import _hash
-    from portal.models import ApiToken, Enterprise, Person, Region, User
-    from tests.factories import credit_code, id_number
-
-    district = Region.objects.create(name="压测区", code="339900", level="district")
-    street = Region.objects.create(
-        name="压测街道", code="339900001", level="street", parent=district
-    )
-    enterprise = Enterprise.objects.create(
-        name="压测企业", credit_code=credit_code(1), street=street
-    )
-    users = User.objects.bulk_create([User(username=f"bench{i}") for i in range(people)])
-    users = list(User.objects.filter(username__startswith="bench").order_by("pk"))
-    Person.objects.bulk_create(
-        [
-            Person(name=f"压测{i}", id_number=id_number(10_000 + i), enterprise=enterprise, user=u)
-            for i, u in enumerate(users)
-        ]
-    )
-    keys = [secrets.token_urlsafe(24) for _u in users]
-    expires = timezone.now() + timedelta(days=1)
-    ApiToken.objects.bulk_create(
-        [
-            ApiToken(user=u, key_hash=_hash(k), expires_at=expires)
-            for u, k in zip(users, keys, strict=True)
-        ]
-    )
-    bank = QuestionBank.objects.create(name="压测题库", region=district)
-    Question.objects.bulk_create(
-        [
-            Question(
-                bank=bank,
-                type=t,
-                stem=s,
-                options=o,
-                answer=a,
-                explanation=e,
-                difficulty=d,
-                knowledge_points=k,
-            )
-            for t, s, o, a, e, d, k in QUESTIONS
-        ]
-    )
-    paper = Paper.objects.create(
-        title="压测考试",
-        region=district,
-        selection="draw",
-        pass_score=60,
-        duration_minutes=60,
-        attempts_allowed=1,
-        published=True,
-    )
-    for order, (qtype, count) in enumerate([("single", 30), ("judge", 10), ("multiple", 10)]):
-        DrawRule.objects.create(
-            paper=paper, bank=bank, type=qtype, count=count, points=2, sort_order=order
-        )
-    from django.db import connections
-
-    connections.close_all()
-    return paper.pk, keys
 
 
 _local = threading.local()
