@@ -106,6 +106,39 @@ def _filtered_attempts(request: HttpRequest, paper, form: ResultFilterForm):
     return attempts
 
 
+def result_papers(request: HttpRequest) -> HttpResponse:
+    """The papers whose results the user may read (their own, and district/street papers their
+    enterprise's people took), newest first, each with the number of attempts the user may read.
+    Queries: session/user, groups, papers (+ owner), attempt counts, administered ids."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count
+
+    _require(request, "exams.view_attempt")
+    papers = (
+        services.result_papers(request.user)
+        .select_related("region", "enterprise")
+        .order_by("-closes_at", "-pk")
+    )
+    page = Paginator(papers, 50).get_page(request.GET.get("page"))
+    ids = [paper.pk for paper in page]
+    counts = dict(
+        services.visible_attempts(request.user)
+        .filter(paper_id__in=ids)
+        .values_list("paper_id")
+        .annotate(n=Count("pk"))
+    )
+    administered = set(
+        services.visible_papers(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    rows = [
+        {"paper": p, "attempts": counts.get(p.pk, 0), "administered": p.pk in administered}
+        for p in page
+    ]
+    return _render(
+        request, "exams/admin/result_papers.html", {"rows": rows, "page": page}, _("成绩查询")
+    )
+
+
 def paper_results(request: HttpRequest, pk: int) -> HttpResponse:
     """Queries: session/user, groups, paper, enterprises (filter form), attempts (+person,
     enterprise) — the same whatever the number of attempts."""

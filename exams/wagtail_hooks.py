@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as WagtailMenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -210,6 +211,7 @@ class ExamsGroup(ViewSetGroup):
     menu_label = _("考试")
     menu_icon = "form"
     menu_order = 250
+    submenu_hook = "register_exams_menu_item"
     items = (
         QuestionBankViewSet("exams_banks"),
         QuestionViewSet("exams_questions"),
@@ -222,9 +224,23 @@ def register_exams():
     return ExamsGroup()
 
 
+class ResultsMenuItem(WagtailMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("exams.view_attempt")
+
+
+@hooks.register("register_exams_menu_item")
+def register_results_menu_item():
+    """成绩查询: also the district/street papers a manager's people took (not in 试卷)."""
+    return ResultsMenuItem(
+        _("成绩查询"), reverse("exams_admin:result-papers"), icon_name="list-ul", order=4
+    )
+
+
 @hooks.register("register_admin_urls")
 def register_exams_admin_urls():
     urls = [
+        path("results/", admin_views.result_papers, name="result-papers"),
         path("import/", admin_views.question_import, name="import"),
         path("import/template/", admin_views.question_template, name="import-template"),
         path("banks/<int:pk>/export/", admin_views.bank_export, name="bank-export"),
