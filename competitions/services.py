@@ -105,62 +105,91 @@ def _tie_key(s: Standing, rule: str) -> tuple:
 
 def standings(competition: Competition) -> list[Standing]:
     """Every team's result, ranked. Five queries (teams, members, items, scores, attempts)."""
+    only = Competition.objects.filter(pk=competition.pk).values("pk")
+    return _standings([competition], only)[competition.pk]
+
+
+def standings_many(competitions: QuerySet[Competition]) -> list[tuple[Competition, list[Standing]]]:
+    """The ranked results of several competitions: six queries (the competitions, then the five
+    of `standings()` for all of them at once), whatever their number — also when there is none."""
+    found = list(competitions)
+    by_id = _standings(found, competitions.values("pk"))
+    return [(c, by_id[c.pk]) for c in found]
+
+
+def _standings(competitions: list[Competition], ids: QuerySet) -> dict[int, list[Standing]]:
     teams = list(
-        Team.objects.filter(competition=competition)
-        .select_related("enterprise")
-        .order_by("name", "pk")
+        Team.objects.filter(competition__in=ids).select_related("enterprise").order_by("name", "pk")
     )
     members: dict[int, list[int]] = defaultdict(list)
     for team_id, person_id in Team.members.through.objects.filter(
-        team__competition=competition
+        team__competition__in=ids
     ).values_list("team_id", "person_id"):
         members[team_id].append(person_id)
-    items = list(PracticalItem.objects.filter(competition=competition).values("pk", "max_score"))
+    items: dict[int, list[dict]] = defaultdict(list)
+    for row in PracticalItem.objects.filter(competition__in=ids).values(
+        "pk", "competition_id", "max_score"
+    ):
+        items[row["competition_id"]].append(row)
     judged: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
-    for team_id, item_id, value in Score.objects.filter(team__competition=competition).values_list(
+    for team_id, item_id, value in Score.objects.filter(team__competition__in=ids).values_list(
         "team_id", "item_id", "value"
     ):
         judged[(team_id, item_id)].append(value)
 
-    best: dict[int, Decimal] = {}
-    first_done: dict[int, datetime] = {}
-    if competition.theory_paper_id:
-        from exams.models import Attempt
+    from exams.models import Attempt
 
-        rows = (
-            Attempt.objects.finished()
-            .filter(
-                paper_id=competition.theory_paper_id,
-                person__competition_teams__competition=competition,
-            )
-            .values_list("person_id", "score", "total", "finished_at")
-            .distinct()
+    paper_of = {c.pk: c.theory_paper_id for c in competitions}
+    best: dict[tuple[int, int], Decimal] = {}
+    first_done: dict[tuple[int, int], datetime] = {}
+    rows = (
+        Attempt.objects.finished()
+        .filter(
+            paper_id__in=Competition.objects.filter(pk__in=ids).values("theory_paper_id"),
+            person__competition_teams__competition__in=ids,
         )
-        for person_id, score, total, finished_at in rows:
-            percent = (score or ZERO) * HUNDRED / total if total else ZERO
-            if person_id not in best or percent > best[person_id]:
-                best[person_id] = percent
-            if finished_at and (person_id not in first_done or finished_at < first_done[person_id]):
-                first_done[person_id] = finished_at
+        .values_list(
+            "person__competition_teams__competition_id",
+            "paper_id",
+            "person_id",
+            "score",
+            "total",
+            "finished_at",
+        )
+        .distinct()
+    )
+    for competition_id, paper_id, person_id, score, total, finished_at in rows:
+        if paper_of.get(competition_id) != paper_id:
+            continue  # another competition's paper
+        key = (competition_id, person_id)
+        percent = (score or ZERO) * HUNDRED / total if total else ZERO
+        if key not in best or percent > best[key]:
+            best[key] = percent
+        if finished_at and (key not in first_done or finished_at < first_done[key]):
+            first_done[key] = finished_at
 
-    max_sum = sum((i["max_score"] for i in items), ZERO)
-    theory_w = competition.theory_weight / HUNDRED
-    practical_w = competition.practical_weight / HUNDRED
-    result = []
+    results: dict[int, list[Standing]] = {c.pk: [] for c in competitions}
+    config = {c.pk: c for c in competitions}
     for team in teams:
+        competition = config[team.competition_id]
+        c_items = items.get(competition.pk, [])
         people = members.get(team.pk, [])
-        theory = (
-            q2(sum((best.get(p, ZERO) for p in people), ZERO) / len(people)) if people else ZERO
-        )
+        keys = [(competition.pk, p) for p in people]
+        theory = q2(sum((best.get(k, ZERO) for k in keys), ZERO) / len(keys)) if keys else ZERO
         finished = None
-        if people and all(p in first_done for p in people):
-            finished = max(first_done[p] for p in people)
+        if keys and all(k in first_done for k in keys):
+            finished = max(first_done[k] for k in keys)
         item_scores = {
             i["pk"]: combine(judged.get((team.pk, i["pk"]), []), competition.combination)
-            for i in items
+            for i in c_items
         }
+        max_sum = sum((i["max_score"] for i in c_items), ZERO)
         practical = q2(sum(item_scores.values(), ZERO) * HUNDRED / max_sum) if max_sum else ZERO
-        result.append(
+        total = q2(
+            theory * competition.theory_weight / HUNDRED
+            + practical * competition.practical_weight / HUNDRED
+        )
+        results[competition.pk].append(
             Standing(
                 team_id=team.pk,
                 name=team.name,
@@ -169,13 +198,16 @@ def standings(competition: Competition) -> list[Standing]:
                 members=people,
                 theory=theory,
                 practical=practical,
-                total=q2(theory * theory_w + practical * practical_w),
+                total=total,
                 items=item_scores,
-                item_counts={i["pk"]: len(judged.get((team.pk, i["pk"]), [])) for i in items},
+                item_counts={i["pk"]: len(judged.get((team.pk, i["pk"]), [])) for i in c_items},
                 theory_finished_at=finished,
             )
         )
-    return rank(result, competition.tie_break, competition.advancing_count)
+    return {
+        pk: rank(rows, config[pk].tie_break, config[pk].advancing_count)
+        for pk, rows in results.items()
+    }
 
 
 def rank(rows: list[Standing], rule: str, advancing: int) -> list[Standing]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ("#b3261e", "#1f6feb", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#795548", "#5d6d7e")
 FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
@@ -37,7 +38,7 @@ def _empty(title: str, width: int, height: int) -> SafeString:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img"><title>{escape(title)}</title>'
         f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="13" fill="#666" '
-        f"{FONT}>暂无数据</text></svg>"
+        f"{FONT}>{escape(_('暂无数据'))}</text></svg>"
     )
 
 

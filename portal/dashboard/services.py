@@ -125,7 +125,12 @@ def parse_period(params: Mapping, *, today: date) -> Period:
             raise PeriodError(_("结束日期不能早于开始日期。"))
         if (end - start).days > 366 * 5:
             raise PeriodError(_("自定义期间不能超过五年。"))
-        return Period("custom", start, end, f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}")
+        return Period(
+            "custom",
+            start,
+            end,
+            _g("%(start)s 至 %(end)s") % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+        )
     raise PeriodError(_("期间类型须为年、季度、月或自定义。"))
 
 
@@ -492,7 +497,7 @@ def annual_report(*, target: Target, year: int, user=None) -> dict:
     """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
 
     Queries, whatever the data size: training 2 (totals, by category; both years each),
-    drills 2 × 1 (drill_statistics), programmes 1, exams 2 × 1 — 7."""
+    drills 2 × 1 (drill_statistics), programmes 1, exams 2 × 1, competitions 6 — 13."""
     viewer = narrowed_user(user, target)
     this = (date(year, 1, 1), date(year, 12, 31))
     last = (date(year - 1, 1, 1), date(year - 1, 12, 31))
@@ -589,7 +594,65 @@ def annual_report(*, target: Target, year: int, user=None) -> dict:
             "by_form": _drill_groups(d_now.by_form, d_before.by_form, Drill.Form.choices),
         },
         "exams": exams,
-        "competitions": {"available": False, "results": []},
+        "competitions": _competition_results(target, year),
+    }
+
+
+def _competition_results(target: Target, year: int) -> dict:
+    """Skills competitions of the year (and the year before, for the changes): those hosted in the
+    target region's subtree, or for an enterprise those it sent a team to; drafts are left out.
+    Six queries whatever the number of competitions or teams (competitions.services.standings_many).
+    """
+    if not apps.is_installed("competitions"):
+        return {"available": False, "count": None, "teams": None, "results": []}
+    from competitions.models import Competition, CompetitionStatus
+    from competitions.services import standings_many
+
+    competitions = (
+        Competition.objects.filter(year__in=[year - 1, year])
+        .exclude(status=CompetitionStatus.DRAFT)
+        .select_related("region")
+        .order_by("-year", "name", "pk")
+    )
+    if target.kind == "region":
+        competitions = competitions.filter(region__path__startswith=target.region.path)
+    elif target.kind == "enterprise":
+        competitions = competitions.filter(
+            pk__in=Competition.objects.filter(teams__enterprise=target.enterprise).values("pk")
+        )
+    counted = {year: [0, 0], year - 1: [0, 0]}
+    results = []
+
+    def team(s) -> dict:
+        return {
+            "rank": s.rank,
+            "team": s.name,
+            "enterprise": s.enterprise,
+            "total": str(s.total),
+        }
+
+    for competition, rows in standings_many(competitions):
+        counted[competition.year][0] += 1
+        counted[competition.year][1] += len(rows)
+        if competition.year != year:
+            continue
+        results.append(
+            {
+                "name": competition.name,
+                "host": competition.region.name,
+                "status": competition.status,
+                "status_label": str(competition.get_status_display()),
+                "teams": len(rows),
+                "winner": team(rows[0]) if rows else None,
+                "advancing": [team(s) for s in rows if s.advancing],
+                "top_three": [team(s) for s in rows if s.rank <= 3],
+            }
+        )
+    return {
+        "available": True,
+        "count": _change(counted[year][0], counted[year - 1][0]),
+        "teams": _change(counted[year][1], counted[year - 1][1]),
+        "results": results,
     }
 
 
@@ -652,7 +715,33 @@ def _report_rows(report: dict) -> list[tuple[str, str, object, object, str]]:
         )
     else:
         rows.append((s, _g("暂无考试数据"), "—", "—", "—"))
-    rows.append((_g("技能竞赛"), _g("暂无竞赛记录"), "—", "—", "—"))
+    co = report["competitions"]
+    s = _g("技能竞赛")
+    if co["available"]:
+        rows.append((s, _g("竞赛场次"), *_triple(co["count"])))
+        rows.append((s, _g("参赛队伍"), *_triple(co["teams"])))
+    for result in co["results"]:
+        for item in result["top_three"]:
+            rows.append(
+                (
+                    s,
+                    _g("%(c)s 第%(r)s名：%(t)s（%(e)s）")
+                    % {
+                        "c": result["name"],
+                        "r": item["rank"],
+                        "t": item["team"],
+                        "e": item["enterprise"],
+                    },
+                    item["total"],
+                    "—",
+                    "—",
+                )
+            )
+        if result["advancing"]:
+            names = "、".join(item["team"] for item in result["advancing"])
+            rows.append((s, _g("%(c)s 晋级队伍") % {"c": result["name"]}, names, "—", "—"))
+    if not co["results"]:
+        rows.append((s, _g("暂无竞赛记录"), "—", "—", "—"))
     return rows
 
 

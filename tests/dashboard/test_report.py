@@ -43,7 +43,12 @@ def test_the_annual_report_has_the_hand_computed_figures_and_year_over_year_chan
         "change_pct": None,
     }
     assert drills["by_level"]["enterprise"]["drills"]["value"] == 2
-    assert report["competitions"] == {"available": False, "results": []}
+    assert report["competitions"] == {
+        "available": True,
+        "count": {"value": 0, "previous": 0, "change_pct": None},
+        "teams": {"value": 0, "previous": 0, "change_pct": None},
+        "results": [],
+    }
 
 
 def test_a_street_report_counts_only_that_street(street, known_data):
@@ -202,3 +207,109 @@ def test_the_command_refuses_an_unknown_region_with_exit_status_1(tmp_path, caps
     assert excinfo.value.code == 1
     assert "找不到区划代码" in capsys.readouterr().err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- competitions
+
+
+@pytest.fixture
+def competitions(district, street, other_street, enterprise, other_enterprise):
+    """2026: a district competition (practical only, advancing 2) with teams A 90, B 70, C 80
+    (C from enterprise A's street), a draft (left out) and a street-2 competition with B alone;
+    2025: one district competition with one team."""
+    from decimal import Decimal
+
+    from competitions.models import CompetitionStatus
+    from tests.competitions.conftest import (
+        add_items,
+        add_judges,
+        add_team,
+        make_competition,
+        score,
+    )
+    from tests.factories import EnterpriseFactory
+
+    def build(region, name, year, teams, **extra):
+        fields = {
+            "theory_weight": Decimal(0),
+            "practical_weight": Decimal(100),
+            "status": CompetitionStatus.CLOSED,
+            **extra,
+        }
+        competition = make_competition(region, name=name, year=year, **fields)
+        (item,) = add_items(competition, 10)
+        (judge,) = add_judges(competition, 1)
+        for team_name, ent, value in teams:
+            score(add_team(competition, ent, team_name, 1), item, judge, value)
+        return competition
+
+    third = EnterpriseFactory(name="企业C有限公司", street=street)
+    build(
+        district,
+        "区应急技能大赛",
+        2026,
+        [("A队", enterprise, 9), ("B队", other_enterprise, 7), ("C队", third, 8)],
+        advancing_count=2,
+    )
+    build(district, "筹备中的比赛", 2026, [("草稿队", enterprise, 10)], status="draft")
+    build(other_street, "二号街道比武", 2026, [("B2队", other_enterprise, 6)])
+    build(district, "2025年大赛", 2025, [("旧队", enterprise, 5)])
+
+
+def test_the_competition_section_has_winner_advancing_and_top_three(competitions):
+    co = _district_report()["competitions"]
+    assert co["available"] is True
+    assert co["count"] == {"value": 2, "previous": 1, "change_pct": 100.0}
+    assert co["teams"] == {"value": 4, "previous": 1, "change_pct": 300.0}
+    assert [r["name"] for r in co["results"]] == ["二号街道比武", "区应急技能大赛"]
+    big = co["results"][1]
+    assert big["teams"] == 3
+    assert big["host"] == "测试区"
+    assert big["status"] == "closed"
+    assert big["winner"] == {
+        "rank": 1,
+        "team": "A队",
+        "enterprise": "企业A化工有限公司",
+        "total": "90.00",
+    }
+    assert [(t["rank"], t["team"], t["total"]) for t in big["top_three"]] == [
+        (1, "A队", "90.00"),
+        (2, "C队", "80.00"),
+        (3, "B队", "70.00"),
+    ]
+    assert [t["team"] for t in big["advancing"]] == ["A队", "C队"]
+
+
+def test_the_competition_section_is_scoped_to_the_region_or_the_enterprise(
+    competitions, street, other_street, other_enterprise
+):
+    first = services.annual_report(
+        target=services.region_target_for_command(street.code), year=2026
+    )
+    assert first["competitions"]["results"] == []
+    second = services.annual_report(
+        target=services.region_target_for_command(other_street.code), year=2026
+    )
+    assert [r["name"] for r in second["competitions"]["results"]] == ["二号街道比武"]
+    target = services.Target("enterprise", other_enterprise.name, enterprise=other_enterprise)
+    mine = services.annual_report(target=target, year=2026)
+    assert [r["name"] for r in mine["competitions"]["results"]] == [
+        "二号街道比武",
+        "区应急技能大赛",
+    ]
+
+
+def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
+    report = _district_report()
+    pdf = services.report_pdf(report)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for expected in ("区应急技能大赛", "冠军：A队", "90.00", "晋级队伍：A队、C队", "二号街道比武"):
+        assert expected in text, expected
+    assert "暂无竞赛记录" not in text
+    sheet = load_workbook(io.BytesIO(services.report_xlsx(report))).active
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["竞赛场次"][2:] == (2, 1, 100)
+    assert rows["参赛队伍"][2:] == (4, 1, 300)
+    assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][2] == 90
+    assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][2] == 70
+    assert rows["区应急技能大赛 晋级队伍"][2] == "A队、C队"

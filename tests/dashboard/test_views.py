@@ -143,11 +143,29 @@ def test_the_admin_menu_item_is_shown_to_supervisors_only(supervisor, editor):
 
 
 def _grow(street, other_street, n: int) -> None:
+    from tests.competitions.conftest import (
+        add_items,
+        add_judges,
+        add_team,
+        finish,
+        make_competition,
+        make_paper,
+        score,
+    )
+
+    paper = make_paper(street.parent)
+    competition = make_competition(street.parent, name=f"技能竞赛{n}", theory_paper=paper)
+    items = add_items(competition, 10, 20)
+    (judge,) = add_judges(competition, 1)
     for i in range(n):
         ent = EnterpriseFactory(street=street if i % 2 else other_street)
         person = PersonFactory(enterprise=ent, category="principal" if i % 3 else "other")
         add_record(person, date(2026, 1 + i % 12, 3), "2")
         held_drill(ent, date(2026, 1 + i % 12, 5), form="live", spent="100", people=2)
+        team = add_team(competition, ent, f"队{n}-{i}", members=[person])
+        finish(paper, person, 50 + i)
+        for item in items:
+            score(team, item, judge, 5)
 
 
 def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes(
@@ -190,17 +208,20 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     street, other_street, django_assert_num_queries
 ):
-    # Queries (7) with the target resolved: training 2 (totals and by category, both years in
+    # Queries (13) with the target resolved: training 2 (totals and by category, both years in
     # each), drills 2 × 1 (held drills with participation counts, this and last year),
-    # programmes 1 (people per programme, both years), exams 2 × 1 (aggregate per year).
+    # programmes 1 (people per programme, both years), exams 2 × 1 (aggregate per year),
+    # competitions 6 (the competitions; their teams, members, items, scores, theory attempts).
     target = services.region_target_for_command(None)
     _grow(street, other_street, 2)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(13):
         services.annual_report(target=target, year=2026)
     _grow(street, other_street, 12)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(13):
         report = services.annual_report(target=target, year=2026)
     assert report["training"]["person_times"]["value"] == 14
+    assert report["competitions"]["count"]["value"] == 2
+    assert report["competitions"]["teams"]["value"] == 14
 
 
 def _count_queries(client, url) -> int:
