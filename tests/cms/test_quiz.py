@@ -481,3 +481,22 @@ def test_campaign_page_models_keep_the_quiz_when_the_paper_goes(campaign, quiz_p
     page = CampaignPage.objects.get(pk=campaign.pk)
     assert page.quiz_paper_id is None
     assert page.quiz_state == ""
+
+
+def test_a_login_only_campaign_keeps_its_quiz_routes_private(client, campaign, worker):
+    from wagtail.models import PageViewRestriction
+
+    PageViewRestriction.objects.create(page=campaign, restriction_type=PageViewRestriction.LOGIN)
+    for url in (campaign.quiz_ranking_url, campaign.live_figures_url):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert reverse("portal:login") in response["Location"]
+    client.force_login(worker)
+    assert client.get(campaign.quiz_ranking_url).status_code == 200
+
+
+def test_the_editor_chooses_the_quiz_paper_in_the_page_editor(client, campaign, superuser):
+    client.force_login(superuser)
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[campaign.pk])).content.decode()
+    assert 'name="quiz_paper"' in html
+    assert "知识竞赛" in html
