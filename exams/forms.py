@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from exams.importing import parse_answer, validate_question_fields
-from exams.models import LETTERS, Question, QuestionType
+from exams.models import LETTERS, Question, QuestionType, knowledge_point_q
 from portal.models import PersonCategory
 
 
@@ -146,7 +146,7 @@ class PaperAdminForm(OwnedAdminForm):
                         )
                     )
                     if d.get("knowledge_point"):
-                        qs = qs.filter(knowledge_points__contains=d["knowledge_point"])
+                        qs = qs.filter(knowledge_point_q(d["knowledge_point"]))
                     have = qs.count()
                     if have < d["count"]:
                         self.add_error(

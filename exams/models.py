@@ -3,6 +3,7 @@ snapshots, the attempt event log and the wrong-answer book (错题本)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 
@@ -80,6 +81,30 @@ class QuestionBank(OwnedMixin):
         return self.name
 
 
+# A question's knowledge points are one text field, the points separated by 、 (the import writes
+# that), or by commas/semicolons when typed in by hand.
+_KP_SEPARATORS = "[、,;，；]"
+_KP_SPLIT = re.compile(f"{_KP_SEPARATORS}+")
+
+
+def split_knowledge_points(text: str) -> list[str]:
+    """The whole knowledge points of a question's list, stripped, without empties or repeats."""
+    return list(dict.fromkeys(k.strip() for k in _KP_SPLIT.split(text or "") if k.strip()))
+
+
+def knowledge_point_q(point: str, field: str = "knowledge_points") -> Q:
+    """Questions that have `point` as one whole knowledge point of their list: `火` matches
+    `火、用电` but not `防火` or `火灾`. A regular expression the database evaluates (SQLite through
+    Django's REGEXP function, PostgreSQL `~`); every character of the point that is not a letter
+    or a digit is backslash-escaped, which both dialects read as that literal character."""
+    point = point.strip()
+    if not point:
+        return Q()
+    literal = "".join(c if c.isalnum() else "\\" + c for c in point)
+    pattern = rf"(^|{_KP_SEPARATORS})\s*{literal}\s*({_KP_SEPARATORS}|$)"
+    return Q(**{f"{field}__contains": point}) & Q(**{f"{field}__regex": pattern})
+
+
 class QuestionQuerySet(models.QuerySet):
     def active(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.ACTIVE)
@@ -133,7 +158,7 @@ class Question(models.Model):
 
     @property
     def knowledge_point_list(self) -> list[str]:
-        return [k for k in self.knowledge_points.split("、") if k]
+        return split_knowledge_points(self.knowledge_points)
 
     @property
     def answer_letters(self) -> list[str]:
@@ -337,7 +362,7 @@ class DrawRule(models.Model):
             difficulty__lte=self.difficulty_max,
         )
         if self.knowledge_point:
-            qs = qs.filter(knowledge_points__contains=self.knowledge_point)
+            qs = qs.filter(knowledge_point_q(self.knowledge_point))
         return qs
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from exams.models import (
     QuestionBank,
     QuestionType,
     WrongAnswer,
+    knowledge_point_q,
 )
 from portal import roles
 from portal.models import Person
@@ -734,7 +735,7 @@ def start_practice(
             raise ExamError(404, "not_found", _("未找到该题库。"))
         qs = bank.questions.active()
         if knowledge_point:
-            qs = qs.filter(knowledge_points__contains=knowledge_point)
+            qs = qs.filter(knowledge_point_q(knowledge_point))
         all_ids = list(qs.values_list("pk", flat=True))
         if not all_ids:
             raise ExamError(409, "nothing_to_practise", _("没有符合条件的试题。"))
