@@ -9,10 +9,20 @@ class CompetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from competitions.demo import seed
+        from competitions.me import me_context
         from portal import registry
         from portal.roles import MANAGER, SUPERVISOR
 
         registry.register_seeder(registry.Seeder(name="competitions", func=seed, order=60))
+        registry.register_me_section(
+            registry.MeSection(
+                key="competitions",
+                title=_("技能竞赛"),
+                template="competitions/me_section.html",
+                get_context=me_context,
+                order=50,
+            )
+        )
         # Supervisors set competitions up (items and judges are edited with the competition);
         # managers register their own enterprise's teams. Judges need no permission: being
         # assigned to a competition is what lets them score it (competitions.services.is_judge).

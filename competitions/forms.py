@@ -59,10 +59,24 @@ class CompetitionAdminForm(WagtailAdminModelForm):
             self.fields["theory_paper"].queryset = theory_papers(for_user)
         formset = getattr(self, "formsets", {}).get("judges")
         if formset is not None:
-            candidates = judge_candidates(for_user)
-            for form in [*formset.forms, formset.empty_form]:
-                if "user" in form.fields:
-                    form.fields["user"].queryset = candidates
+            _limit_judges(formset, judge_candidates(for_user))
+
+
+def _limit_judges(formset, candidates) -> None:
+    """Limits the judge choices of every form of the inline formset, including `empty_form` (the
+    template for "add a judge", built afresh on each access)."""
+
+    def limit(form):
+        if "user" in form.fields:
+            form.fields["user"].queryset = candidates
+        return form
+
+    for form in formset.forms:
+        limit(form)
+    base = type(formset)
+    formset.__class__ = type(
+        base.__name__, (base,), {"empty_form": property(lambda fs: limit(base.empty_form.fget(fs)))}
+    )
 
 
 class TeamAdminForm(WagtailAdminModelForm):

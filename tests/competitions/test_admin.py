@@ -293,3 +293,50 @@ def test_demo_seeder_is_idempotent(db):
     assert len(rows) == 4
     assert rows[0].total > 0
     assert competition.leaderboard_public
+
+
+def test_admin_forms_render_with_scoped_choices(
+    client, street_supervisor, manager, street, other_street, enterprise, other_enterprise
+):
+    from tests.factories import make_manager
+
+    inside = UserFactory(username="judge_in_street")
+    inside.region = street
+    inside.save()
+    outside = make_manager(other_enterprise)
+    outside.username = "manager_elsewhere"
+    outside.save()
+    expert = UserFactory(username="outside_expert")
+    client.force_login(street_supervisor)
+    response = client.get(reverse("competitions_competitions:add"))
+    assert response.status_code == 200
+    judges = response.context["form"].formsets["judges"].empty_form.fields["user"].queryset
+    assert inside in judges
+    assert expert in judges
+    assert outside not in judges
+    regions = response.context["form"].fields["region"].queryset
+    assert street in regions
+    assert other_street not in regions
+    competition = make_competition(street.parent)
+    client.force_login(manager)
+    response = client.get(reverse("competitions_teams:add"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.fields["enterprise"].queryset) == [enterprise]
+    assert competition in form.fields["competition"].queryset
+    assert not form.fields["members"].queryset.exclude(enterprise=enterprise).exists()
+
+
+def test_a_judge_outside_the_supervisors_region_is_refused(
+    client, street_supervisor, street, other_enterprise
+):
+    from tests.factories import make_manager
+
+    outside = make_manager(other_enterprise)
+    client.force_login(street_supervisor)
+    data = _competition_data(
+        street, **{"judges-TOTAL_FORMS": "1", "judges-0-user": outside.pk, "judges-0-id": ""}
+    )
+    response = client.post(reverse("competitions_competitions:add"), data)
+    assert response.status_code == 200
+    assert not Competition.objects.exists()

@@ -268,3 +268,34 @@ def test_member_scores_count_once_per_person(district, enterprise):
     add_team(competition, enterprise, "乙", members=[person])
     finish(paper, person, 88)
     assert [s.theory for s in services.standings(competition)] == [D("88.00"), D("88.00")]
+
+
+@pytest.mark.parametrize("count", [0, 1, 4])
+def test_many_competitions_in_six_queries(district, street, count, django_assert_num_queries):
+    from competitions.models import Competition
+
+    for _n in range(count):
+        _build(district, street, 2)
+    with django_assert_num_queries(6):
+        results = services.standings_many(Competition.objects.order_by("pk"))
+    assert len(results) == count
+    for competition, rows in results:
+        assert [s.total for s in rows] == [s.total for s in services.standings(competition)]
+
+
+def test_each_competition_counts_only_its_own_paper(district, enterprise):
+    from competitions.models import Competition
+
+    person = PersonFactory(enterprise=enterprise)
+    first_paper, second_paper = make_paper(district), make_paper(district)
+    first = make_competition(district, name="一", theory_paper=first_paper)
+    second = make_competition(district, name="二", theory_paper=second_paper)
+    add_team(first, enterprise, "甲", members=[person])
+    add_team(second, enterprise, "乙", members=[person])
+    finish(first_paper, person, 60)
+    finish(second_paper, person, 90)
+    results = dict(
+        services.standings_many(Competition.objects.filter(pk__in=[first.pk, second.pk]))
+    )
+    assert results[first][0].theory == D("60.00")
+    assert results[second][0].theory == D("90.00")

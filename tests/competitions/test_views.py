@@ -235,3 +235,18 @@ def test_index_offers_judging_to_judges(client, board):
     client.force_login(judge)
     html = client.get(reverse("competitions:index")).content.decode()
     assert reverse("competitions:judge", args=[board.pk]) in html
+
+
+def test_me_page_links_judges_and_team_members(client, setup, worker, other_worker):
+    competition, _items, (judge, *_rest), _team = setup
+    client.force_login(judge)
+    html = client.get(reverse("portal:me")).content.decode()
+    assert reverse("competitions:judge", args=[competition.pk]) in html
+    client.force_login(worker)
+    html = client.get(reverse("portal:me")).content.decode()
+    assert "A队" in html
+    assert reverse("competitions:leaderboard", args=[competition.pk]) in html
+    client.force_login(other_worker)
+    html = client.get(reverse("portal:me")).content.decode()
+    assert "暂无竞赛安排。" in html
+    assert reverse("competitions:leaderboard", args=[competition.pk]) not in html
