@@ -18,36 +18,39 @@ from portal.models import PersonCategory
 
 DT = {"type": "datetime-local"}
 
+# The drill fields people edit, on the front-end form and (with the summary) in the admin.
+DRILL_FIELDS = [
+    "title",
+    "enterprise",
+    "organiser_region",
+    "level",
+    "is_linked",
+    "participating_enterprises",
+    "participating_units",
+    "form",
+    "content",
+    "purpose",
+    "accident_type",
+    "plan",
+    "plan_version",
+    "plan_type",
+    "planned_start",
+    "planned_end",
+    "place",
+    "budget",
+    "spent",
+    "campaign",
+    "reported_to_regulator",
+    "reported_on",
+    "training_hours",
+    "certificate_template",
+]
+
 
 class DrillForm(forms.ModelForm):
     class Meta:
         model = Drill
-        fields = [
-            "title",
-            "enterprise",
-            "organiser_region",
-            "level",
-            "is_linked",
-            "participating_enterprises",
-            "participating_units",
-            "form",
-            "content",
-            "purpose",
-            "accident_type",
-            "plan",
-            "plan_version",
-            "plan_type",
-            "planned_start",
-            "planned_end",
-            "place",
-            "budget",
-            "spent",
-            "campaign",
-            "reported_to_regulator",
-            "reported_on",
-            "training_hours",
-            "certificate_template",
-        ]
+        fields = DRILL_FIELDS
         widgets = {
             "planned_start": forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),
             "planned_end": forms.DateTimeInput(attrs=DT, format="%Y-%m-%dT%H:%M"),

@@ -13,6 +13,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from drills import services
+from drills.forms import DRILL_FIELDS
 from drills.models import (
     CorrectiveAction,
     Drill,
@@ -56,33 +57,7 @@ class DrillViewSet(ScopedModelViewSet):
     menu_label = _("演练")
     add_to_admin_menu = False
     form_class = DrillAdminForm
-    form_fields = [
-        "title",
-        "enterprise",
-        "organiser_region",
-        "level",
-        "is_linked",
-        "participating_enterprises",
-        "participating_units",
-        "form",
-        "content",
-        "purpose",
-        "accident_type",
-        "plan",
-        "plan_version",
-        "plan_type",
-        "planned_start",
-        "planned_end",
-        "place",
-        "budget",
-        "spent",
-        "campaign",
-        "reported_to_regulator",
-        "reported_on",
-        "training_hours",
-        "certificate_template",
-        "summary",
-    ]
+    form_fields = [*DRILL_FIELDS, "summary"]
     list_display = ["code", "title", "organiser_name", "planned_start", "form", "level", "status"]
     list_filter = ["status", "form", "level", "accident_type", "campaign"]
     search_fields = ["title", "code", "place"]
