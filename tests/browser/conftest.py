@@ -191,3 +191,10 @@ def record_video(browser) -> tuple[str, bytes]:
     finally:
         context.close()
     return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)
+
+
+def sign_in(page, username: str, password: str = "secret-pass-1") -> None:
+    """login() for a journey: returns only once the login has gone through (the page has left the
+    login form), so the next navigation carries the session."""
+    login(page, username, password)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from wagtail.models import WorkflowState
 
 from portal.cms.models import CampaignIndexPage, CampaignPage, HomePage
-from tests.browser.conftest import login
+from tests.browser.conftest import sign_in
 
 SLOW = 30_000
 TITLE = "2026年安全生产月"
@@ -31,7 +31,7 @@ def test_an_editor_drafts_a_campaign_a_reviewer_approves_it_and_the_public_sees_
     desktop, open_page, editor, reviewer, campaign_index, screenshot
 ):
     page = desktop
-    login(page, editor.username)
+    sign_in(page, editor.username)
 
     # --- the editor drafts the page under the campaign index ------------------------------------
     page.goto(f"/admin/pages/{campaign_index.pk}/")
@@ -73,7 +73,7 @@ def test_an_editor_drafts_a_campaign_a_reviewer_approves_it_and_the_public_sees_
 
     # --- the reviewer finds it on the admin dashboard and approves it ----------------------------------------
     judge = open_page("desktop")
-    login(judge, reviewer.username)
+    sign_in(judge, reviewer.username)
     judge.goto("/admin/")
     # Wagtail's "awaiting your review" panel lists the page
     panel = judge.locator("section", has=judge.get_by_role("heading", name="等待你的审查"))

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from drills import services
 from drills.models import Drill, DrillStatus, ParticipantRole
-from tests.browser.conftest import login, pdf_text
+from tests.browser.conftest import pdf_text, sign_in
 from tests.factories import make_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_a_manager_runs_a_drill_from_planning_to_the_after_action_report(
 ):
     evaluator = make_worker(enterprise, name="赵评估")
     page = desktop
-    login(page, manager.username)
+    sign_in(page, manager.username)
 
     # --- schedule ------------------------------------------------------------------------------
     page.goto("/drills/")
@@ -126,7 +126,7 @@ def test_a_manager_runs_a_drill_from_planning_to_the_after_action_report(
 
     # --- the evaluator files the evaluation on a phone ---------------------------------------------
     judge = open_page("phone")
-    login(judge, evaluator.username)
+    sign_in(judge, evaluator.username)
     judge.goto(f"/drills/{drill.pk}/")
     judge.get_by_role("link", name="评估", exact=True).click()
     expect(judge.locator("h1")).to_have_text("演练评估")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from drills.models import Drill
 from portal.models import PersonCategory
-from tests.browser.conftest import download, login, pdf_text
+from tests.browser.conftest import download, pdf_text, sign_in
 from tests.dashboard.conftest import add_record, held_drill
 from tests.factories import PersonFactory
 
@@ -44,7 +44,7 @@ def test_a_supervisor_reads_the_dashboard_drills_down_and_downloads_the_annual_r
     phone, supervisor, district, street, district_data, screenshot
 ):
     page = phone
-    login(page, supervisor.username)
+    sign_in(page, supervisor.username)
     page.goto("/dashboard/")
     expect(page.locator("h1")).to_have_text(f"{district.name} 数据看板")
     screenshot(page, "01-dashboard")

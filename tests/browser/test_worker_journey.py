@@ -16,7 +16,7 @@ from courses import services as course_services
 from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage, LessonProgress
 from exams.models import Attempt, AttemptQuestion, Paper
 from portal.cms.models import HomePage
-from tests.browser.conftest import download, login, pdf_text, record_video
+from tests.browser.conftest import download, pdf_text, record_video, sign_in
 from tests.certificates.factories import CertificateTemplateFactory
 from tests.exams.conftest import make_paper, make_questions
 
@@ -94,7 +94,7 @@ def test_a_worker_studies_takes_an_exam_through_a_network_loss_and_downloads_the
     phone, worker, video_course, exam_paper, screenshot, run_tasks_inline
 ):
     page = phone
-    login(page, worker.username)
+    sign_in(page, worker.username)
     assert page.url.endswith("/accounts/me/")
 
     # --- the assigned course -------------------------------------------------------------------
