@@ -77,7 +77,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "can_award": request.user.has_perm("competitions.change_competition"),
             "header_title": title,
             "page_title": title,
-            "header_icon": "trophy",
+            "header_icon": "crosshairs",
         },
     )
 

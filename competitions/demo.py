@@ -104,5 +104,5 @@ def seed(ctx) -> None:
                     team=team,
                     item=item,
                     judge=judge,
-                    defaults={"value": value.quantize(Decimal("0.5"))},
+                    defaults={"value": value.quantize(Decimal("0.1"))},
                 )

@@ -41,7 +41,7 @@ class CompetitionIndexView(IndexView):
 
 class CompetitionViewSet(ScopedModelViewSet):
     model = Competition
-    icon = "trophy"
+    icon = "crosshairs"
     menu_label = _("竞赛")
     add_to_admin_menu = False
     index_view_class = CompetitionIndexView
@@ -94,7 +94,7 @@ class TeamViewSet(ScopedModelViewSet):
 
 class CompetitionsGroup(ViewSetGroup):
     menu_label = _("技能竞赛")
-    menu_icon = "trophy"
+    menu_icon = "crosshairs"
     menu_order = 450
     items = (CompetitionViewSet("competitions_competitions"), TeamViewSet("competitions_teams"))
 
