@@ -37,6 +37,10 @@ class ErrorOut(Schema):
     message: str
 
 
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict]
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -57,7 +61,46 @@ class BearerAuth(HttpBearer):
         return row.user
 
 
-api = NinjaAPI(
+UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+class PortalAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI also declares the answers every operation can give, so clients (and
+    schemathesis) know them: 401 without a valid token or session, 403 when a session request has no
+    CSRF token (unsafe methods), 400 when the body is not JSON, 422 when the parameters or the body
+    do not validate."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema["components"]["schemas"]
+        ref = "#/components/schemas/{model}"
+        for model in (ErrorOut, ValidationErrorOut):
+            components.setdefault(model.__name__, model.model_json_schema(ref_template=ref))
+        error, invalid = (
+            {"$ref": ref.format(model=m.__name__)} for m in (ErrorOut, ValidationErrorOut)
+        )
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                answers = operation["responses"]
+                extra = {}
+                if operation.get("security"):
+                    extra[401] = (_("未登录或令牌无效"), error)
+                    if method in UNSAFE_METHODS:
+                        extra[403] = (_("无权访问，或会话请求缺少 CSRF 令牌"), error)
+                if operation.get("requestBody"):
+                    extra[400] = (_("请求体无法解析"), error)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    extra[422] = (_("请求数据格式不正确"), invalid)
+                for status, (description, body) in extra.items():
+                    if status not in answers and str(status) not in answers:
+                        answers[status] = {
+                            "description": str(description),
+                            "content": {"application/json": {"schema": body}},
+                        }
+        return schema
+
+
+api = PortalAPI(
     title="安全培训·应急演练·考试门户 API",
     version="1.0",
     urls_namespace="api",
@@ -90,7 +133,12 @@ def _validation_error(request, exc: ValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    known = {404: ("not_found", _("未找到。")), 403: ("forbidden", _("无权访问。"))}
+    # ninja raises HttpError(400, "Cannot parse request body") and HttpError(403, "CSRF check Failed")
+    known = {
+        400: ("bad_request", _("请求体无法解析，请发送 JSON。")),
+        403: ("forbidden", _("无权访问。")),
+        404: ("not_found", _("未找到。")),
+    }
     code, message = known.get(exc.status_code, ("error", str(exc)))
     return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
 
