@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from courses import services
 from courses.models import Enrolment, LessonPage
@@ -67,7 +67,7 @@ def my_enrolments(request):
 
 
 @router.get("/records", response=list[RecordOut])
-def records(request, year: int | None = None):
+def records(request, year: int | None = Query(None, ge=1900, le=2999)):
     year = year or timezone.localdate().year
     rows = (
         scoped_records(request.user)
