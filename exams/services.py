@@ -227,7 +227,7 @@ def my_exams(*, person: Person, modes: list[str] | None = None) -> list[MyExam]:
 
 def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]:
     """The questions of an attempt with their points, reproducible from the seed."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # replays an attempt from its seed (drawn by SystemRandom)
     if paper.selection == Paper.Selection.FIXED:
         rows = [
             (pq.question, pq.points)
@@ -263,7 +263,7 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
 
 def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question, Decimal]]):
     """Order of questions and of each question's options for this seed."""
-    rng = random.Random(seed * 7919 + 1)
+    rng = random.Random(seed * 7919 + 1)  # nosec B311 # as above: reproducible from the seed
     order = list(range(len(questions)))
     if paper.shuffle_questions:
         rng.shuffle(order)
@@ -739,7 +739,7 @@ def start_practice(
         all_ids = list(qs.values_list("pk", flat=True))
         if not all_ids:
             raise ExamError(409, "nothing_to_practise", _("没有符合条件的试题。"))
-        ids = random.Random().sample(all_ids, min(count, len(all_ids)))
+        ids = random.Random().sample(all_ids, min(count, len(all_ids)))  # nosec B311 # practice, no stakes
         title = _("练习：%(bank)s") % {"bank": bank.name}
         if knowledge_point:
             title += f" · {knowledge_point}"
