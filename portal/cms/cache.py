@@ -49,8 +49,10 @@ def purge_page_cache(**kwargs) -> None:
 
 def page_cache_key(request) -> str:
     """Keyed by host + path (so PageCacheMiddleware can answer before Wagtail's routing)."""
-    query = hashlib.md5(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:12]
-    path = hashlib.md5(request.path.encode()).hexdigest()
+    query = hashlib.md5(
+        request.META.get("QUERY_STRING", "").encode(), usedforsecurity=False
+    ).hexdigest()[:12]
+    path = hashlib.md5(request.path.encode(), usedforsecurity=False).hexdigest()
     return f"cms:page:{generation()}:{request.get_host()}:{path}:{get_language()}:{query}"
 
 
