@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.validators import credit_code_check_char, id_number_check_char
 
-DEFAULT_PASSWORD = "demo-pass-2026"
+DEFAULT_PASSWORD = "demo-pass-2026"  # nosec B105 # the documented demo password (README); seed_demo --password sets another
 
 STREETS = [("330212001", "东湖街道"), ("330212002", "西塘街道"), ("330212003", "南港镇")]
 COMMUNITIES = {
@@ -68,7 +68,7 @@ class DemoContext:
     streets: list[Region]
     enterprises: list[Enterprise]
     users: dict[str, User] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=lambda: random.Random(20260601))
+    rng: random.Random = field(default_factory=lambda: random.Random(20260601))  # nosec B311 # reproducible demo data, no secret
 
     @property
     def enterprise_a(self) -> Enterprise:
@@ -99,7 +99,7 @@ def _region(code: str, name: str, level: str, parent: Region | None) -> Region:
 
 
 def seed_organizations(password: str) -> DemoContext:
-    rng = random.Random(20260601)
+    rng = random.Random(20260601)  # nosec B311 # reproducible demo data, no secret
     district = _region("330212", "海曙示范区", Region.Level.DISTRICT, None)
     streets = []
     for code, name in STREETS:
