@@ -12,7 +12,7 @@ import ctypes.util
 import functools
 import io
 import logging
-import subprocess
+import subprocess  # nosec B404 # only fc-list, with fixed arguments (cjk_font_available)
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -176,7 +176,7 @@ def harfbuzz_subset_available() -> bool:
 @functools.cache
 def cjk_font_available(family: str = FONT_FAMILY) -> bool:
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603 B607 # fixed argv, no shell; fc-list from PATH
             ["fc-list", f"{family}", "family"], capture_output=True, text=True, timeout=10
         ).stdout
     except (OSError, subprocess.SubprocessError):
