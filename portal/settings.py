@@ -261,7 +261,11 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILADMIN_NOTIFICATION_USE_HTML = True
 
 # Security. The production profile passes `manage.py check --deploy` with no warnings.
+# Sessions last one shift from login (absolute, not sliding: activity does not extend them, and no
+# session write per request during an exam). Shared training-room PCs can also end them when the
+# browser closes; off by default because workers use their own phones.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
