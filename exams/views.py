@@ -71,13 +71,16 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _get_paper_for_user(request, pk)
     person = _person(request)
     row = services.MyExam(paper=paper, attempts=list(paper.attempts.filter(person=person)))
+    now = timezone.now()
     return render(
         request,
         "exams/paper_detail.html",
         {
             "paper": paper,
             "row": row,
-            "is_open": paper.is_open(timezone.now()),
+            # The START_CHECKS hooks too (a campaign quiz follows the campaign's dates).
+            "is_open": paper.is_open(now)
+            and not any(check(paper, now) for check in services.START_CHECKS),
             "total": paper.total_score,
         },
     )
