@@ -500,3 +500,15 @@ def test_the_editor_chooses_the_quiz_paper_in_the_page_editor(client, campaign, 
     html = client.get(reverse("wagtailadmin_pages:edit", args=[campaign.pk])).content.decode()
     assert 'name="quiz_paper"' in html
     assert "知识竞赛" in html
+
+
+def test_the_exam_page_of_a_closed_campaign_quiz_offers_no_start(
+    client, campaign_index, quiz_paper, worker
+):
+    page = add_campaign(campaign_index, "已结束的活动", start_offset=-20, end_offset=-2)
+    page.quiz_paper = quiz_paper
+    publish(page)
+    client.force_login(worker)
+    html = client.get(reverse("exams:paper", args=[quiz_paper.pk])).content.decode()
+    assert "考试不在开放时间内" in html
+    assert reverse("exams:start", args=[quiz_paper.pk]) not in html
