@@ -231,8 +231,17 @@ def create_pg_database(url: str, name: str, template: str | None = None) -> str:
     return with_database(url, name)
 
 
-def drop_pg_database(url: str, name: str) -> None:
-    _psql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def drop_pg_database(url: str, name: str, wait: bool = True) -> subprocess.Popen | None:
+    """Drops database `name`; wait=False returns the running psql (wait() on it later)."""
+    sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    if wait:
+        _psql(url, sql)
+        return None
+    return subprocess.Popen(
+        ["psql", with_database(url, "postgres"), "-qc", sql],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 # --- HTTP client ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from tests.system.conftest import Saver, assert_acknowledged_saves_stored, seed,
 
 
 def test_every_acknowledged_save_survives_kill_9_of_a_gunicorn_worker(system_env, tmp_path):
-    paper, keys = seed(system_env, 16)
+    paper, keys = seed(system_env, 12)
     server = loadkit.Gunicorn(system_env, workers=2, threads=4, log=tmp_path / "gunicorn.log")
     try:
         server.wait_ready()

@@ -26,7 +26,7 @@ def test_each_source_gets_exactly_one_certificate_after_kill_9_of_a_cluster_work
         settings="tests.system.qcluster_settings",
         extra={"QHOOK_DIR": str(markers)},
     )
-    data = json.loads(loadkit.run_django(env, "bulk-certificates", "--people", "12"))
+    data = json.loads(loadkit.run_django(env, "bulk-certificates", "--people", "8"))
     cluster = loadkit.QCluster(env, log=tmp_path / "qcluster.log")
     try:
         killed = None
@@ -44,7 +44,7 @@ def test_each_source_gets_exactly_one_certificate_after_kill_9_of_a_cluster_work
         deadline = time.monotonic() + 120
         while True:
             state = json.loads(loadkit.run_django(env, "certificates", str(data["bulk"])))
-            if all(v == [1, 1] for v in state.values()) and len(state) == 12:
+            if all(v == [1, 1] for v in state.values()) and len(state) == 8:
                 break
             assert time.monotonic() < deadline, f"{state}\n{cluster.log_tail()}"
             time.sleep(2)
