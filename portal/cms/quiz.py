@@ -88,6 +88,24 @@ def _finished(paper_id: int):
     )
 
 
+def _participants(paper_id: int):
+    """People with a finished attempt on the paper (each once)."""
+    from portal.models import Person
+
+    return Person.objects.filter(Exists(_finished(paper_id).filter(person=OuterRef("pk"))))
+
+
+def _best_score(paper_id: int) -> Subquery:
+    """The person's (OuterRef) best score on the paper."""
+    return Subquery(
+        _finished(paper_id)
+        .filter(person=OuterRef("pk"))
+        .values("person")
+        .annotate(best=Max("score"))
+        .values("best")
+    )
+
+
 def covered_enterprises(paper):
     """The enterprises whose people the paper's owner covers."""
     from portal.models import Enterprise
@@ -103,8 +121,6 @@ def quiz_figures(paper, *, enterprises=None) -> Figures:
     """Ranked figures by enterprise and by street. Two queries (plus one for paper.region when it
     is not loaded yet). `enterprises` narrows the rows (e.g. to a supervisor's scope); the ranks
     are then those within the rows given."""
-    from portal.models import Person
-
     qs = covered_enterprises(paper) if enterprises is None else enterprises
     rows: dict[int, Row] = {}
     for e in qs.annotate(
@@ -118,19 +134,10 @@ def quiz_figures(paper, *, enterprises=None) -> Figures:
             street_name=e["street__name"],
         )
     if rows:
-        best = (
-            _finished(paper.pk)
-            .filter(person=OuterRef("pk"))
-            .values("person")
-            .annotate(best=Max("score"))
-            .values("best")
-        )
         grouped = (
-            Person.objects.filter(
-                Exists(_finished(paper.pk).filter(person=OuterRef("pk"))),
-                enterprise__in=qs.values("pk"),
-            )
-            .annotate(best=Subquery(best))
+            _participants(paper.pk)
+            .filter(enterprise__in=qs.values("pk"))
+            .annotate(best=_best_score(paper.pk))
             .values("enterprise_id")
             .annotate(n=Count("pk"), total=Sum("best"))
             .order_by()
@@ -176,18 +183,10 @@ def participant_count(paper_id: int) -> int:
 
 def average_best_score(paper_id: int) -> Decimal | None:
     """Mean of each participant's best score, one decimal (one query)."""
-    from portal.models import Person
 
-    best = (
-        _finished(paper_id)
-        .filter(person=OuterRef("pk"))
-        .values("person")
-        .annotate(best=Max("score"))
-        .values("best")
-    )
     row = (
-        Person.objects.filter(Exists(_finished(paper_id).filter(person=OuterRef("pk"))))
-        .annotate(best=Subquery(best))
+        _participants(paper_id)
+        .annotate(best=_best_score(paper_id))
         .aggregate(n=Count("pk"), total=Coalesce(Sum("best"), Decimal(0)))
     )
     if not row["n"]:
@@ -198,8 +197,6 @@ def average_best_score(paper_id: int) -> Decimal | None:
 def people_rows(paper, enterprise) -> list[dict]:
     """The active roster of one enterprise with each person's quiz result (two queries):
     [{"person", "best", "attempts", "passed"}], participants first (best score first)."""
-    from django.db.models import Max as _Max
-
     from portal.models import Person
 
     people = list(
@@ -211,7 +208,7 @@ def people_rows(paper, enterprise) -> list[dict]:
         .filter(person__enterprise=enterprise)
         .values("person_id")
         .annotate(
-            best=_Max("score"),
+            best=Max("score"),
             attempts=Count("pk"),
             passed=Count("pk", filter=Q(passed=True)),
         )

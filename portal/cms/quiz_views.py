@@ -36,8 +36,9 @@ def _paper(page):
 
     if not page.quiz_paper_id:
         raise Http404
-    paper = Paper.objects.select_related("region", "enterprise").filter(pk=page.quiz_paper_id)
-    paper = paper.first()
+    paper = (
+        Paper.objects.select_related("region", "enterprise").filter(pk=page.quiz_paper_id).first()
+    )
     if paper is None:
         raise Http404
     return paper
