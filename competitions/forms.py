@@ -106,9 +106,8 @@ class TeamAdminForm(WagtailAdminModelForm):
         if competition and enterprise:
             if not competition.covers(enterprise):
                 self.add_error("enterprise", _("该企业不在竞赛主办区域内。"))
-            if self.instance.pk is None or self.instance.competition_id != competition.pk:
-                if competition.status not in ("draft", "open"):
-                    self.add_error("competition", _("竞赛已结束，不能报名。"))
+            if competition.status not in ("draft", "open"):
+                self.add_error("competition", _("竞赛已结束，不能报名或修改队伍。"))
         if enterprise:
             outsiders = [p.name for p in members if p.enterprise_id != enterprise.pk]
             if outsiders:

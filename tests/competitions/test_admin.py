@@ -169,8 +169,22 @@ def test_no_registration_in_a_closed_competition(client, manager, enterprise, di
         reverse("competitions_teams:add"),
         _team_data(competition, enterprise, "迟到队", [PersonFactory(enterprise=enterprise)]),
     )
-    assert response.status_code == 200
+    assert response.status_code == 200  # a closed competition is not even a choice
     assert not Team.objects.exists()
+
+
+def test_no_team_changes_after_close(client, manager, enterprise, district):
+    competition = make_competition(district)
+    team = add_team(competition, enterprise, "A厂队", 1)
+    competition.status = CompetitionStatus.CLOSED
+    competition.save()
+    client.force_login(manager)
+    data = _team_data(competition, enterprise, "改名队", list(team.members.all()))
+    response = client.post(reverse("competitions_teams:edit", args=[team.pk]), data)
+    assert response.status_code == 200
+    assert "竞赛已结束，不能报名或修改队伍。" in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "A厂队"
 
 
 @pytest.fixture
