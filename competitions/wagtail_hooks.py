@@ -83,7 +83,7 @@ class TeamViewSet(ScopedModelViewSet):
     form_class = TeamAdminForm
     form_fields = ["competition", "enterprise", "name", "members"]
     list_display = ["name", "enterprise", "competition"]
-    list_filter = ["competition"]
+    # no competition filter: its choices would list every region's competitions
     search_fields = ["name"]
 
     def scope_queryset(self, request, queryset):

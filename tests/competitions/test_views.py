@@ -151,6 +151,7 @@ def test_public_leaderboard_anonymous(client, board):
     assert html.index("A队") < html.index("B队")
     assert "晋级" in html
     assert "competitions/leaderboard.js" in html  # self-refreshing
+    assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in html  # without JS
     assert 'data-url="/competitions/' in html
 
 
