@@ -53,11 +53,17 @@ class ScopedModelViewSet(ModelViewSet):
         raise NotImplementedError
 
     # A form class whose __init__ takes `for_user` (a WagtailAdminModelForm) and limits its
-    # choices to what the user may see. Wagtail's ModelViewSet ignores `form_class` when
-    # `form_fields` is set, so it is applied here.
+    # choices to what the user may see. Wagtail's ModelViewSet ignores `form_class` (with
+    # `form_fields` or with panels), so it is applied here.
     form_class = None
 
     def get_form_class(self, for_update=False):
+        if self.form_class is not None and self._edit_handler:
+            # The model (or the viewset) has panels: Wagtail builds the form from them on the
+            # model's base form, so form_class — and the choices it limits — would be ignored.
+            handler = self._edit_handler.clone()
+            handler.base_form_class = self.form_class
+            return handler.bind_to_model(self.model).get_form_class()
         if (
             self.form_class is None
             or self._edit_handler
