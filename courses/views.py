@@ -263,7 +263,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         [["张三", "330106199001011234", "危险化学品安全专题培训", "专题培训", "2026-03-15", 8]],
         title=str(_("培训记录")),
     )
-    return xlsx.xlsx_response(content, "培训记录导入模板.xlsx")
+    return xlsx.xlsx_response(content, _("培训记录导入模板.xlsx"))
 
 
 @login_required
@@ -276,7 +276,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         rows = [r for r in rows if not r.is_compliant]
     if request.GET.get("format") == "xlsx":
         content = services.compliance_workbook(rows, year=year)
-        return xlsx.xlsx_response(content, f"培训学时达标_{year}.xlsx")
+        return xlsx.xlsx_response(content, _("培训学时达标_%(year)s.xlsx") % {"year": year})
     compliant = sum(1 for r in rows if r.is_compliant)
     return render(
         request,

@@ -123,7 +123,11 @@ class FrequencyRule(models.Model):
         ordering = ["applies_to", "interval_months"]
 
     def __str__(self) -> str:
-        return f"{self.get_applies_to_display()}：{self.drill} / {self.interval_months}个月"
+        return _("%(applies_to)s：%(drill)s / %(n)s个月") % {
+            "applies_to": self.get_applies_to_display(),
+            "drill": self.drill,
+            "n": self.interval_months,
+        }
 
     def plan_types(self) -> set[str] | None:
         """Plan types a drill must have to count; None means any drill counts."""

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from drills.models import (
@@ -690,7 +691,7 @@ def due_reminders(*, now: datetime) -> list[Reminder]:
                         user_id=user.pk,
                         email=user.email,
                         title=_("演练提醒：%(title)s 将于 %(when)s 开始")
-                        % {"title": drill.title, "when": f"{start:%m月%d日 %H:%M}"},
+                        % {"title": drill.title, "when": date_format(start, _("n月j日 H:i"))},
                         body=_("地点：%(place)s。请准时参加并扫码签到。") % {"place": drill.place},
                         url=reverse("drills:detail", args=[drill.pk]),
                     )

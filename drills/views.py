@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -45,7 +46,17 @@ from drills.models import (
 )
 from portal.scoping import scope_for, visible_enterprises
 
-WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+# Column headers of the month calendar (one character in Chinese; the week view uses the full
+# localized weekday name through the `date:"l"` filter).
+WEEKDAYS = [
+    pgettext_lazy("calendar column", "一"),
+    pgettext_lazy("calendar column", "二"),
+    pgettext_lazy("calendar column", "三"),
+    pgettext_lazy("calendar column", "四"),
+    pgettext_lazy("calendar column", "五"),
+    pgettext_lazy("calendar column", "六"),
+    pgettext_lazy("calendar column", "日"),
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -134,7 +145,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         request,
         "drills/calendar_week.html",
         {
-            "days": [(d, WEEKDAYS[i], by_day.get(d, [])) for i, d in enumerate(days)],
+            "days": [(d, by_day.get(d, [])) for d in days],
             "monday": monday,
             "prev_week": monday - timedelta(days=7),
             "next_week": monday + timedelta(days=7),
@@ -741,7 +752,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     return FileResponse(
         report.file.open("rb"),
-        filename=f"{drill.code}-演练总结报告.pdf",
+        filename=_("%(code)s-演练总结报告.pdf") % {"code": drill.code},
         content_type="application/pdf",
     )
 

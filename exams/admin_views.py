@@ -73,7 +73,7 @@ def question_import(request: HttpRequest) -> HttpResponse:
 
 def question_template(request: HttpRequest) -> HttpResponse:
     _require(request, "exams.add_question")
-    return xlsx_response(importing.template_workbook(), "试题导入模板.xlsx")
+    return xlsx_response(importing.template_workbook(), _("试题导入模板.xlsx"))
 
 
 def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
@@ -148,9 +148,11 @@ def paper_results(request: HttpRequest, pk: int) -> HttpResponse:
     attempts = _filtered_attempts(request, paper, form)
     if request.GET.get("export") == "xlsx":
         content = build_workbook(
-            services.RESULT_COLUMNS, services.result_rows(attempts), title="成绩"
+            [str(c) for c in services.RESULT_COLUMNS],
+            services.result_rows(attempts),
+            title=_("成绩"),
         )
-        return xlsx_response(content, f"{paper.title}-成绩.xlsx")
+        return xlsx_response(content, _("%(title)s-成绩.xlsx") % {"title": paper.title})
     rows = list(attempts[:1000])
     finished = [a for a in rows if a.state == Attempt.State.FINISHED]
     summary = {

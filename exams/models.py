@@ -328,7 +328,7 @@ class PaperQuestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question} ({self.points}分)"
+        return _("%(question)s (%(points)s分)") % {"question": self.question, "points": self.points}
 
 
 class DrawRule(models.Model):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from exams.models import (
     LETTERS,
@@ -853,18 +854,18 @@ def item_statistics(*, paper: Paper) -> dict:
 
 
 RESULT_COLUMNS = [
-    "姓名",
-    "企业",
-    "人员类别",
-    "第几次",
-    "状态",
-    "开始时间",
-    "交卷时间",
-    "交卷方式",
-    "得分",
-    "总分",
-    "是否及格",
-    "切屏次数",
+    gettext_lazy("姓名"),
+    gettext_lazy("企业"),
+    gettext_lazy("人员类别"),
+    gettext_lazy("第几次"),
+    gettext_lazy("状态"),
+    gettext_lazy("开始时间"),
+    gettext_lazy("交卷时间"),
+    gettext_lazy("交卷方式"),
+    gettext_lazy("得分"),
+    gettext_lazy("总分"),
+    gettext_lazy("是否及格"),
+    gettext_lazy("切屏次数"),
 ]
 
 
@@ -886,7 +887,7 @@ def result_rows(attempts) -> list[list]:
             a.get_finish_reason_display() if a.finish_reason else "",
             float(a.score) if a.score is not None else "",
             float(a.total),
-            ("是" if a.passed else "否") if a.passed is not None else "",
+            (_("是") if a.passed else _("否")) if a.passed is not None else "",
             a.blur_count,
         ]
         for a in attempts
