@@ -255,6 +255,30 @@ UPLOAD_RULES = {
 }
 
 
+_ZIP, _OLE = (b"PK\x03\x04",), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+_JPEG = (b"\xff\xd8\xff",)
+# What a file of each allowed extension starts with: an .exe renamed .pdf is refused.
+SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".doc": _OLE,
+    ".xls": _OLE,
+    ".docx": _ZIP,
+    ".xlsx": _ZIP,
+    ".jpg": _JPEG,
+    ".jpeg": _JPEG,
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".webm": (b"\x1a\x45\xdf\xa3",),
+}
+
+
+def _content_matches(ext: str, head: bytes) -> bool:
+    if ext == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if ext in (".mp4", ".mov"):  # ISO/QuickTime: the first atom's type
+        return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+    return head.startswith(SIGNATURES.get(ext, (b"\x00\x00invalid",)))
+
+
 def services_validate_upload(f, kind: str) -> None:
     import os
 
@@ -269,4 +293,13 @@ def services_validate_upload(f, kind: str) -> None:
         raise forms.ValidationError(
             _("%(kind)s文件不能超过 %(mb)d MB。")
             % {"kind": Attachment.Kind(kind).label, "mb": max_mb}
+        )
+    position = f.tell() if hasattr(f, "tell") else 0
+    f.seek(0)
+    head = f.read(16)
+    f.seek(position)
+    if not _content_matches(ext, head):
+        raise forms.ValidationError(
+            _("文件内容与扩展名“%(ext)s”不符，可能已损坏或被改名，请检查后重新上传。")
+            % {"ext": ext.lstrip(".")}
         )
