@@ -13,8 +13,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from drills import services
-from drills.forms import DRILL_FIELDS
+from drills.forms import DRILL_FIELDS, services_validate_upload
 from drills.models import (
+    Attachment,
     CorrectiveAction,
     Drill,
     EmergencyPlan,
@@ -49,6 +50,12 @@ class PlanAdminForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "enterprise" in self.fields:
             self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
+
+    def clean_file(self):
+        f = self.cleaned_data.get("file")
+        if f and "file" in self.changed_data:  # the same type, size and content rules as the site
+            services_validate_upload(f, Attachment.Kind.PLAN)
+        return f
 
 
 class DrillViewSet(ScopedModelViewSet):
