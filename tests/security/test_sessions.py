@@ -155,3 +155,32 @@ def test_an_issued_api_token_lives_seven_days(client, worker):
     ):
         refused = client.get("/api/v1/exams/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert refused.status_code == 401
+
+
+def test_the_api_refuses_a_session_request_without_csrf_but_not_a_token_request(worker):
+    """Cookie-authenticated writes need the CSRF token (a cross-site form cannot post to the API);
+    Bearer-token clients are not cookie-based and need none."""
+    from django.test import Client
+
+    from portal.api import _hash
+    from portal.models import ApiToken
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(worker)
+    body = {"code": "not-a-real-code"}
+    refused = browser.post("/api/v1/drills/checkin", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+
+    ApiToken.objects.create(
+        user=worker, key_hash=_hash("app-token"), expires_at=timezone.now() + timedelta(days=1)
+    )
+    app = Client(enforce_csrf_checks=True)
+    answered = app.post(
+        "/api/v1/drills/checkin",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer app-token",
+    )
+    assert answered.status_code == 400  # past authentication: the code itself is refused
+    assert answered.json()["code"] == "checkin_refused"
