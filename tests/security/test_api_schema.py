@@ -2,13 +2,16 @@
 answer is documented and matches its schema (status code, content type, body).
 
 Three parts:
-- generated requests (hypothesis, bounded and derandomized) anonymously and with a worker's token,
-  against a world where the worker has an exam, an attempt, a certificate, a course and a drill;
+- generated requests (hypothesis, bounded and derandomized; valid and invalid data) anonymously,
+  with a worker's token and (the reads) with a manager's, against a world where the worker has an
+  exam, an attempt, a certificate, a course and a drill;
 - hand-made requests for the success paths (generated ids seldom hit a real object), each checked
   by schemathesis against the schema — and a check that every operation has one, so a new route
   cannot slip past.
 
-The app is called in-process through its WSGI handler, inside the test's transaction.
+The app is called in-process through its WSGI handler, inside the test's transaction. The schema
+comes from the NinjaAPI object (the same document /api/v1/openapi.json serves); schemathesis'
+fixture-based lazy loader does not work with pytest 9, so `schema.parametrize()` is used directly.
 """
 
 from __future__ import annotations
