@@ -63,7 +63,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     columns, table = result_table(competition, rows)
     if request.GET.get("export") == "xlsx":
         content = build_workbook(columns, table, title=_("成绩"))
-        return xlsx_response(content, f"{competition.year}-{competition.name}-成绩.xlsx")
+        filename = _("%(year)s-%(name)s-成绩.xlsx") % {
+            "year": competition.year,
+            "name": competition.name,
+        }
+        return xlsx_response(content, filename)
     awarded = Award.objects.filter(competition=competition).count()
     title = _("成绩：%(name)s") % {"name": competition}
     return TemplateResponse(
