@@ -321,3 +321,13 @@ def test_an_unparsable_body_is_a_documented_400_in_chinese(keep_connection, work
 def _operations():
     for result in schema.get_all_operations():
         yield result.ok()
+
+
+def test_the_tested_schema_is_the_one_served(keep_connection):
+    import json
+
+    served = Client(APP).get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json == json.loads(json.dumps(api.get_openapi_schema()))
+    responses = served.json["paths"]["/api/v1/attempts/{attempt_id}/submit"]["post"]["responses"]
+    assert {"401", "403", "422"} <= set(responses)
