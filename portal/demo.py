@@ -239,4 +239,5 @@ DEMO_LOGINS = [
     ("demo_editor", "内容编辑"),
     ("demo_reviewer", "内容审核"),
     ("demo_examiner", "考务管理员"),
+    ("demo_judge1", "技能竞赛裁判（demo_judge2、demo_judge3 同）"),
 ]
