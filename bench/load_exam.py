@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_exam.py [--people 500] [--arrival 60] [--interval 20] [--rounds 4]
                                         [--workers 3] [--threads 4] [--db postgres|sqlite]
-                                        [--no-certificate] [--json FILE]
+                                        [--no-certificate] [--cluster-nice N] [--json FILE]
 
 A realistic scenario next to bench/exam_load.py's closed-loop one (same data, from bench/loadkit.py):
 
@@ -164,6 +164,12 @@ def main() -> None:
     parser.add_argument("--render-wait", type=float, default=600)
     parser.add_argument("--json", help="also write the summary here")
     parser.add_argument(
+        "--cluster-nice",
+        type=int,
+        default=0,
+        help="run the task cluster under `nice -n N` (PDF renders yield the CPUs to requests)",
+    )
+    parser.add_argument(
         "--no-certificate",
         action="store_true",
         help="no certificate template on the paper (submits queue no PDF renders)",
@@ -193,7 +199,7 @@ def main() -> None:
     server = loadkit.Gunicorn(
         env, workers=args.workers, threads=args.threads, log=var / "gunicorn.log", timeout=120
     )
-    cluster = loadkit.QCluster(env, log=var / "qcluster.log")
+    cluster = loadkit.QCluster(env, log=var / "qcluster.log", nice=args.cluster_nice)
     try:
         server.wait_ready("/bench-bare/")
         port = server.port

@@ -186,8 +186,9 @@ class Gunicorn(ProcessGroup):
 
 
 class QCluster(ProcessGroup):
-    def __init__(self, env: dict, log=None):
-        super().__init__([PYTHON, "manage.py", "qcluster"], env, log)
+    def __init__(self, env: dict, log=None, nice: int = 0):
+        prefix = ["nice", "-n", str(nice)] if nice else []
+        super().__init__([*prefix, PYTHON, "manage.py", "qcluster"], env, log)
 
 
 def run_django(env: dict, *args: str, timeout: float = 300) -> str:
