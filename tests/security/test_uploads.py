@@ -89,6 +89,16 @@ def test_an_oversized_image_is_refused(client, editor, settings):
     assert not get_image_model().objects.exists()
 
 
+def test_an_image_with_too_many_pixels_is_refused(client, editor, settings):
+    """A small file can decode to a huge bitmap (a decompression bomb): Wagtail counts pixels."""
+    settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS = 1000
+    client.force_login(editor)
+    response = _add_image(client, "炸弹.png", _png((64, 64)))
+    assert response.status_code == 200
+    assert "像素" in _text(response)
+    assert not get_image_model().objects.exists()
+
+
 def test_the_multiple_image_uploader_refuses_a_renamed_file(client, editor):
     client.force_login(editor)
     response = client.post(
