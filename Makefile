@@ -28,7 +28,7 @@ test-system-deps:
 	bash scripts/system_deps.sh test
 
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=media --ignore=tests --ignore=bench --ignore=artifacts --keyword=_g --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=media --ignore=tests --ignore=bench --ignore=artifacts --no-obsolete
 
 lint: setup
 	$(VENV)/bin/ruff check .
