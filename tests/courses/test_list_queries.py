@@ -29,10 +29,11 @@ def test_the_records_page_uses_the_same_queries_at_two_sizes(client, manager, en
                 title="专题",
             )
         # user, groups, count, page of records with person and enterprise,
-        # user + group permissions (tab bar), user's person (header), site, site settings
+        # user + group permissions (tab bar), user's person (header), site, site settings,
+        # the nav's unread notice count
         return len(page_queries(client, "/courses/records/"))
 
-    assert run(2) == run(7) == 9
+    assert run(2) == run(7) == 10
 
 
 def test_my_courses_uses_the_same_queries_at_two_sizes(client, worker, course_index):
@@ -48,7 +49,7 @@ def test_my_courses_uses_the_same_queries_at_two_sizes(client, worker, course_in
             )
         # user, person, enrolments with course, lesson paths, studied lessons, groups +
         # user/group permissions (tab bar), person id (header), site (course urls), site,
-        # site settings
+        # site settings, the nav's unread notice count
         return len(page_queries(client, "/courses/mine/"))
 
-    assert run(1) == run(3) == 11
+    assert run(1) == run(3) == 12
