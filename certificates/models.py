@@ -413,8 +413,8 @@ class BulkIssue(models.Model):
 
 
 class ExpiryReminder(models.Model):
-    """One reminder (60 or 30 days before expiry) to one user; the unique row makes it once only.
-    It is also the in-site notice: unread ones are shown on 我的证书 / the admin dashboard."""
+    """One reminder (60 or 30 days before expiry) to one user; the unique row makes it once only
+    and records the email. The in-site notice is a portal.Notice (see portal.notices)."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reminders")
     days_before = models.PositiveSmallIntegerField(_("提前天数"))
@@ -423,7 +423,6 @@ class ExpiryReminder(models.Model):
     )
     emailed = models.BooleanField(_("已发邮件"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("到期提醒")

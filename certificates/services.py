@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from certificates.models import (
     ManualIssue,
     SerialCounter,
 )
+from portal import notices
 from portal.validators import mask_name
 
 logger = logging.getLogger(__name__)
@@ -392,11 +394,38 @@ def bulk_progress(bulk: BulkIssue) -> dict:
 REMINDER_DAYS = (60, 30)
 
 
+def expiry_notice_key(certificate_id: int, days_before: int) -> str:
+    """The portal notice key of one expiry reminder (unique per recipient)."""
+    return f"certificates:expiry:{certificate_id}:{days_before}"
+
+
+def expiry_notice_text(
+    *, name: str, title: str, serial: str, valid_until: date, days_before: int
+) -> tuple[str, str]:
+    """Title and body of the in-site notice of an expiry reminder."""
+    return (
+        _("证书即将到期：%(name)s的%(title)s") % {"name": name, "title": title},
+        _(
+            "%(name)s的证书“%(title)s”（编号 %(serial)s）将于 %(date)s 到期（%(days)s天提醒），"
+            "请及时安排复训或复审。"
+        )
+        % {
+            "name": name,
+            "title": title,
+            "serial": serial,
+            "date": valid_until.isoformat(),
+            "days": days_before,
+        },
+    )
+
+
 def send_expiry_reminders(*, today: date) -> int:
     """Creates the 60- and 30-day reminders due today (one row per certificate, threshold and
-    recipient: the holder's login and the enterprise's safety managers), then emails every reminder
-    not yet emailed. The unique row makes each reminder once only, even if two runs overlap.
-    Returns how many reminder rows this run delivered. A constant number of queries."""
+    recipient: the holder's login and the enterprise's safety managers) with a portal notice each
+    (portal.notices; the holder's links to 我的证书, a manager's to the certificate in the admin),
+    then emails every reminder not yet emailed. The unique row (and the notice key) makes each
+    reminder once only, even if two runs overlap. Returns how many reminder rows this run
+    delivered. A constant number of queries."""
     from datetime import timedelta
 
     from django.core.mail import EmailMessage, get_connection
@@ -417,17 +446,40 @@ def send_expiry_reminders(*, today: date) -> int:
     ).values_list("pk", "enterprise_id"):
         managers.setdefault(enterprise_id, []).append(user_id)
     rows = []
+    notice_specs = []
+    mine_url = reverse("certificates:mine")
     for certificate in due:
         days_left = (certificate.valid_until - today).days
         threshold = min(d for d in REMINDER_DAYS if days_left <= d)
         recipients = set(managers.get(certificate.person.enterprise_id, []))
-        if certificate.person.user_id:
-            recipients.add(certificate.person.user_id)
+        holder = certificate.person.user_id
+        if holder:
+            recipients.add(holder)
         rows += [
             ExpiryReminder(certificate=certificate, days_before=threshold, recipient_id=r)
             for r in sorted(recipients)
         ]
+        title, body = expiry_notice_text(
+            name=certificate.person.name,
+            title=certificate.title,
+            serial=certificate.serial,
+            valid_until=certificate.valid_until,
+            days_before=threshold,
+        )
+        admin_url = reverse("certificates_certificates:inspect", args=[certificate.pk])
+        notice_specs += [
+            notices.NoticeSpec(
+                user_id=r,
+                title=title,
+                body=body,
+                url=mine_url if r == holder else admin_url,
+                key=expiry_notice_key(certificate.pk, threshold),
+                kind=notices.KIND_CERTIFICATES,
+            )
+            for r in sorted(recipients)
+        ]
     ExpiryReminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    notices.notify_many(notice_specs)
 
     with transaction.atomic():
         pending = list(

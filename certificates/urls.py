@@ -8,5 +8,4 @@ urlpatterns = [
     path("verify/<str:code>/json/", views.verify_json, name="verify-json"),
     path("certificates/", views.my_certificates, name="mine"),
     path("certificates/<str:serial>/pdf/", views.download, name="download"),
-    path("certificates/notices/<int:pk>/read/", views.read_notice, name="read-notice"),
 ]

@@ -1,4 +1,5 @@
-"""Front-site views: public verification, 我的证书, PDF download, reading a reminder notice."""
+"""Front-site views: public verification, 我的证书, PDF download. Expiry reminder notices are
+portal notices (portal.notices, kind "certificates"): read and marked read on /accounts/notices/."""
 
 from __future__ import annotations
 
@@ -12,14 +13,13 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from certificates import services
-from certificates.models import Certificate, ExpiryReminder
+from certificates.models import Certificate
 from portal.auth import client_ip
+from portal.notices import KIND_CERTIFICATES, unread
 from portal.scoping import visible_people
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -93,9 +93,7 @@ def my_certificates_context(request: HttpRequest) -> dict:
         )
         rows = [{"c": c, "status": c.public_status(today)} for c in certificates]
     notices = list(
-        ExpiryReminder.objects.filter(recipient=request.user, read_at__isnull=True)
-        .select_related("certificate__person")
-        .order_by("-created_at")[:10]
+        unread(request.user).filter(kind=KIND_CERTIFICATES).order_by("-created_at", "-pk")[:10]
     )
     return {"certificates": rows, "notices": notices, "has_person": person is not None}
 
@@ -117,18 +115,3 @@ def download(request: HttpRequest, serial: str) -> HttpResponse:
         filename=f"{certificate.serial}.pdf",
         content_type="application/pdf",
     )
-
-
-@login_required
-@require_POST
-def read_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    reminder = get_object_or_404(ExpiryReminder, pk=pk, recipient=request.user)
-    if reminder.read_at is None:
-        reminder.read_at = timezone.now()
-        reminder.save(update_fields=["read_at"])
-    next_url = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("certificates:mine")

@@ -23,8 +23,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from certificates import admin_views
-from certificates.models import Certificate, CertificateTemplate, ExpiryReminder
+from certificates.models import Certificate, CertificateTemplate
 from portal.admin_scoping import ScopedModelViewSet
+from portal.notices import KIND_CERTIFICATES, unread
 from portal.scoping import visible_people
 
 
@@ -186,7 +187,7 @@ class CertificateViewSet(ScopedModelViewSet):
         "status_display": _("状态"),
         "status_reason": _("状态说明"),
     }
-    export_filename = "证书清单"
+    export_filename = _("证书清单")
     inspect_view_fields = [
         "serial",
         "person",
@@ -259,7 +260,8 @@ def register_certificate_admin_urls():
 
 
 class ExpiryNoticePanel(Component):
-    """In-site notices of certificates about to expire, on the admin home page."""
+    """The caller's unread certificate expiry notices (portal notices of kind "certificates") on
+    the admin home page; nothing when there are none. One query."""
 
     name = "certificate_expiry_notices"
     order = 120
@@ -267,19 +269,22 @@ class ExpiryNoticePanel(Component):
 
     def __init__(self, request):
         self.request = request
+        self._notices = None
+
+    def notices(self) -> list:
+        if self._notices is None:
+            self._notices = list(
+                unread(self.request.user)
+                .filter(kind=KIND_CERTIFICATES)
+                .order_by("-created_at", "-pk")[:20]
+            )
+        return self._notices
 
     def get_context_data(self, parent_context=None):
-        notices = list(
-            ExpiryReminder.objects.filter(recipient=self.request.user, read_at__isnull=True)
-            .select_related("certificate__person")
-            .order_by("certificate__valid_until")[:20]
-        )
-        return {"notices": notices, "request": self.request}
+        return {"notices": self.notices(), "request": self.request}
 
     def render_html(self, parent_context=None):
-        if not ExpiryReminder.objects.filter(
-            recipient=self.request.user, read_at__isnull=True
-        ).exists():
+        if not self.notices():
             return ""
         return super().render_html(parent_context)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 
 from drills.models import DrillStatus, Participation
+from portal.notices import KIND_DRILLS, unread
 
 
 def me_context(request) -> dict:
-    """Queries: 1 upcoming participations (with drill), 1 unread notices, 1 notice count."""
+    """Queries: 1 upcoming participations (with drill), 1 unread drill notices (portal.Notice)."""
     user = request.user
     person = getattr(user, "person", None)
     upcoming = []
@@ -23,5 +24,5 @@ def me_context(request) -> dict:
         now = timezone.now()
         for p in rows:
             (upcoming if p.drill.planned_end >= now else past).append(p)
-    notices = list(user.drill_notices.filter(read_at__isnull=True)[:5])
+    notices = list(unread(user).filter(kind=KIND_DRILLS).order_by("-created_at", "-pk")[:5])
     return {"upcoming": list(reversed(upcoming)), "past": past[:5], "notices": notices}

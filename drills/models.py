@@ -707,27 +707,6 @@ class AfterActionReport(models.Model):
         )
 
 
-class Notice(models.Model):
-    """An in-site notice shown on the 我的 page."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drill_notices"
-    )
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    url = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("演练通知")
-        verbose_name_plural = _("演练通知")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class ReminderLog(models.Model):
     """Each reminder (kind + object + recipient) is sent once: the unique key guards it."""
 

@@ -35,12 +35,11 @@ from drills.models import (
     EvaluationItem,
     EvaluationTemplate,
     FrequencyRule,
-    Notice,
     ParticipantRole,
     Participation,
     ReminderLog,
 )
-from portal import roles
+from portal import notices, roles
 from portal.models import Enterprise, Person, Region
 from portal.scoping import scope_for, visible_enterprises, visible_people, visible_regions
 
@@ -752,7 +751,7 @@ def due_reminders(*, now: datetime) -> list[Reminder]:
 
 
 def send_reminders(*, now: datetime) -> int:
-    """Sends the due reminders not sent before (email + notice); returns how many were sent.
+    """Sends the due reminders not sent before (email + portal notice); returns how many were sent.
     The unique ReminderLog.key makes a second run, or two racing runs, send nothing twice."""
     reminders = due_reminders(now=now)
     if not reminders:
@@ -769,11 +768,19 @@ def send_reminders(*, now: datetime) -> int:
         except IntegrityError:
             continue  # another run sent it
         fresh.append(reminder)
-    Notice.objects.bulk_create(
+    notices.notify_many(
         [
-            Notice(user_id=r.user_id, title=r.title, body=r.body, url=r.url, created_at=now)
+            notices.NoticeSpec(
+                user_id=r.user_id,
+                title=r.title,
+                body=r.body,
+                url=r.url,
+                key=f"drills:{r.key}",
+                kind=notices.KIND_DRILLS,
+            )
             for r in fresh
-        ]
+        ],
+        now=now,
     )
     mails = [
         (r.title, f"{r.body}\n{settings_site_url()}{r.url}", None, [r.email])

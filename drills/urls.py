@@ -16,7 +16,6 @@ urlpatterns = [
     path("feeds/", views.calendar_feeds, name="feeds"),
     path("feeds/reset/", views.calendar_feeds_reset, name="feeds-reset"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical"),
-    path("notices/read/", views.notices_read, name="notices-read"),
     path("c/<str:code>/", views.checkin_scan, name="checkin-scan"),
     path("<int:pk>/", views.drill_detail, name="detail"),
     path("<int:pk>/edit/", views.drill_edit, name="edit"),

@@ -890,13 +890,3 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="drills.ics"'
     return response
-
-
-# --------------------------------------------------------------------------- notices
-
-
-@login_required
-@require_POST
-def notices_read(request: HttpRequest) -> HttpResponse:
-    request.user.drill_notices.filter(read_at__isnull=True).update(read_at=timezone.now())
-    return redirect("portal:me")

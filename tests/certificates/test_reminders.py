@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from certificates import services
 from certificates.models import ExpiryReminder
+from portal.models import Notice
 from tests.factories import make_worker
 
 
@@ -47,8 +48,16 @@ def test_the_holder_and_the_manager_are_reminded_once_60_days_before(
     assert sorted(m.to[0] for m in mail.outbox) == ["manager@example.com", "worker@example.com"]
     assert all(certificate.serial in m.body for m in mail.outbox)
     assert ExpiryReminder.objects.filter(days_before=60).count() == 2
+    # one portal notice each: the holder's leads to 我的证书, the manager's to the admin record
+    holder_notice = Notice.objects.get(user__person=person)
+    manager_notice = Notice.objects.exclude(user__person=person).get()
+    assert holder_notice.kind == manager_notice.kind == "certificates"
+    assert certificate.serial in holder_notice.body
+    assert holder_notice.url == reverse("certificates:mine")
+    assert manager_notice.url == reverse("certificates_certificates:inspect", args=[certificate.pk])
     # the other enterprise's manager hears nothing
     assert not ExpiryReminder.objects.filter(recipient=other_manager).exists()
+    assert not Notice.objects.filter(user=other_manager).exists()
 
 
 @pytest.mark.django_db
@@ -63,6 +72,7 @@ def test_the_30_day_reminder_follows_the_60_day_one(person, issue, cert_template
     kinds = sorted(certificate.reminders.values_list("days_before", flat=True))
     assert kinds == [30, 30, 60, 60]
     assert len(mail.outbox) == 4
+    assert Notice.objects.filter(kind="certificates").count() == 4
 
 
 @pytest.mark.django_db
@@ -85,26 +95,44 @@ def test_the_reminder_is_an_in_site_notice_until_read(client, worker, person, is
     client.force_login(worker)
 
     page = client.get(reverse("certificates:mine")).content.decode()
-    notice = ExpiryReminder.objects.get(recipient=worker)
-    client.post(reverse("certificates:read-notice", args=[notice.pk]))
+    response = client.post(
+        reverse("portal:notices-read-all"),
+        {"kind": "certificates", "next": reverse("certificates:mine")},
+    )
     after = client.get(reverse("certificates:mine")).content.decode()
 
     assert "到期" in page
     assert certificate.title in page
     assert "30天提醒" in page
+    assert response["Location"] == reverse("certificates:mine")
     assert "30天提醒" not in after
+    # read notices stay on the 通知 page
+    assert "30天提醒" in client.get(reverse("portal:notices")).content.decode()
 
 
 @pytest.mark.django_db
-def test_nobody_can_mark_someone_elses_notice_read(
+def test_a_read_reminder_is_not_noticed_again_on_the_next_run(worker, person, issue, cert_template):
+    _expiring_in(issue, person, 20, cert_template)
+    services.send_expiry_reminders(today=timezone.localdate())
+    Notice.objects.filter(user=worker).update(read_at=timezone.now())
+
+    services.send_expiry_reminders(today=timezone.localdate())
+    services.send_expiry_reminders(today=timezone.localdate() + timedelta(days=1))
+
+    assert Notice.objects.filter(user=worker).count() == 1
+    assert not Notice.objects.filter(user=worker, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_nobody_can_open_someone_elses_reminder_notice(
     client, other_worker, person, issue, cert_template
 ):
     _expiring_in(issue, person, 20, cert_template)
     services.send_expiry_reminders(today=timezone.localdate())
-    notice = ExpiryReminder.objects.filter(recipient__person=person).get()
+    notice = Notice.objects.get(user__person=person)
     client.force_login(other_worker)
 
-    response = client.post(reverse("certificates:read-notice", args=[notice.pk]))
+    response = client.post(reverse("portal:notice-open", args=[notice.pk]))
 
     assert response.status_code == 404
     notice.refresh_from_db()
@@ -116,7 +144,7 @@ def test_the_reminder_run_costs_the_same_queries_for_more_certificates(
     enterprise, manager, issue, cert_template
 ):
     # queries: due certificates (+person), managers of their enterprises, bulk insert of the
-    # reminder rows, [savepoint] select of unsent rows (+certificate, person, recipient), update.
+    # reminder rows, bulk insert of their portal notices, [savepoint] select of unsent rows (+certificate, person, recipient), update.
     def run_with(n):
         ExpiryReminder.objects.all().delete()
         for i in range(n):
@@ -135,14 +163,36 @@ def test_the_reminder_run_costs_the_same_queries_for_more_certificates(
 
 
 @pytest.mark.django_db
-def test_reading_a_notice_never_redirects_off_site(client, worker, person, issue, cert_template):
+def test_reading_notices_never_redirects_off_site(client, worker, person, issue, cert_template):
     _expiring_in(issue, person, 20, cert_template)
     services.send_expiry_reminders(today=timezone.localdate())
-    notice = ExpiryReminder.objects.get(recipient=worker)
     client.force_login(worker)
 
     response = client.post(
-        reverse("certificates:read-notice", args=[notice.pk]), {"next": "/\\\\evil.example.com"}
+        reverse("portal:notices-read-all"),
+        {"kind": "certificates", "next": "/\\\\evil.example.com"},
     )
 
-    assert response["Location"] == reverse("certificates:mine")
+    assert response["Location"] == reverse("portal:notices")
+
+
+@pytest.mark.django_db
+def test_the_admin_home_shows_the_managers_unread_expiry_notices(
+    client, manager, person, issue, cert_template
+):
+    client.force_login(manager)
+    assert "证书到期提醒" not in client.get("/admin/").content.decode()
+    certificate = _expiring_in(issue, person, 20, cert_template)
+    services.send_expiry_reminders(today=timezone.localdate())
+    notice = Notice.objects.get(user=manager)
+
+    html = client.get("/admin/").content.decode()
+    response = client.post(
+        reverse("portal:notices-read-all"), {"kind": "certificates", "next": "/admin/"}
+    )
+
+    assert "证书到期提醒" in html
+    assert certificate.serial in html
+    assert reverse("portal:notice-open", args=[notice.pk]) in html
+    assert response["Location"] == "/admin/"
+    assert "证书到期提醒" not in client.get("/admin/").content.decode()

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from drills import services
-from drills.models import CorrectiveAction, Finding, Notice, Participation
+from drills.models import CorrectiveAction, Finding, Participation
+from portal.models import Notice
 from tests.drills.conftest import make_drill
 from tests.factories import PersonFactory, UserFactory
 
@@ -33,7 +35,10 @@ def test_participants_and_organisers_are_reminded_three_days_before_once(
     assert services.send_reminders(now=now) == 2
     assert {m.to[0] for m in mail.outbox} == {"m@example.com", "w@example.com"}
     assert "演练提醒" in mail.outbox[0].subject
-    assert Notice.objects.filter(user=worker).count() == 1
+    notice = Notice.objects.get(user=worker)
+    assert notice.kind == "drills"
+    assert notice.url == reverse("drills:detail", args=[drill.pk])
+    assert notice.read_at is None
     # a second run, minutes later, sends nothing
     assert services.send_reminders(now=now + timedelta(minutes=15)) == 0
     assert len(mail.outbox) == 2

@@ -298,16 +298,24 @@ def test_an_oversized_photo_is_refused(client, manager, drill, monkeypatch):
 
 
 def test_the_my_page_lists_upcoming_drills_and_notices(client, worker, drill, worker_participation):
-    from drills.models import Notice
+    from portal.models import Notice
+    from portal.notices import KIND_DRILLS, notify
 
-    Notice.objects.create(user=worker, title="演练提醒：测试", body="地点：一号罐区")
+    notify(worker, "演练提醒：测试", body="地点：一号罐区", kind=KIND_DRILLS)
+    notify(worker, "其他来源的通知")
     client.force_login(worker)
     html = client.get(reverse("portal:me")).content.decode()
     assert "我的演练" in html
     assert drill.title in html
     assert "演练提醒：测试" in html
-    client.post(reverse("drills:notices-read"))
-    assert not Notice.objects.filter(user=worker, read_at__isnull=True).exists()
+    response = client.post(
+        reverse("portal:notices-read-all"), {"kind": KIND_DRILLS, "next": reverse("portal:me")}
+    )
+    assert response["Location"] == reverse("portal:me")
+    # only the drill notices are marked read from the 我的演练 block
+    assert list(
+        Notice.objects.filter(user=worker, read_at__isnull=True).values_list("title", flat=True)
+    ) == ["其他来源的通知"]
 
 
 def test_participations_count_as_person_times(drill, worker):
