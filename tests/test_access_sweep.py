@@ -98,15 +98,10 @@ def _certificate(world):
     )
 
 
-def _certificate_notice(world):
-    from certificates.models import ExpiryReminder
+def _notice(world):
+    from portal.notices import notify
 
-    certificate = _certificate(world)
-    return [
-        ExpiryReminder.objects.create(
-            certificate=certificate, days_before=30, recipient=world["worker"]
-        ).pk
-    ]
+    return [notify(world["worker"], "演练提醒：测试", url="/accounts/me/").pk]
 
 
 def _emergency_plan(world):
@@ -227,6 +222,7 @@ def _competition(world):
 
 
 ROUTES: dict[str, Callable] = {
+    "portal:notice-open": _notice,
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,
     "drills:plan-file": _emergency_plan,
@@ -254,7 +250,6 @@ ROUTES: dict[str, Callable] = {
     "drills:action-update": _drill_child("action"),
     "drills:attachment": _drill_child("attachment"),
     "certificates:download": lambda w: [_certificate(w).serial],
-    "certificates:read-notice": _certificate_notice,
     "api:certificate_pdf": lambda w: [_certificate(w).serial],
     "courses:heartbeat": lambda w: [_course_lesson(w).pk],
     "courses:video-ended": lambda w: [_course_lesson(w).pk],
