@@ -347,12 +347,13 @@ def parse_score(raw: str, item: PracticalItem) -> Decimal:
         raise ValidationError(_("分值须为数字，如 8.5。")) from None
     if not value.is_finite():
         raise ValidationError(_("分值须为数字，如 8.5。"))
-    if value != value.quantize(TWO):
-        raise ValidationError(_("分值最多保留两位小数。"))
+    # the range first: quantizing a huge value (1e30) raises InvalidOperation
     if value < 0 or value > item.max_score:
         raise ValidationError(
             _("分值须在0到%(max)s之间。") % {"max": f"{item.max_score.normalize():f}"}
         )
+    if value != value.quantize(TWO):
+        raise ValidationError(_("分值最多保留两位小数。"))
     return value
 
 
