@@ -1,8 +1,10 @@
 """The campaign quiz (安全生产月知识竞赛): an exams.Paper chosen on a CampaignPage.
 
 Definitions (the figures on the ranking page, the export and the live figures):
-- participant: a person with at least one finished (submitted, timed-out or auto-submitted) attempt
-  on the quiz paper, counted once, in the enterprise they belong to now;
+- participant: an active person (Person.is_active) with at least one finished (submitted,
+  timed-out or auto-submitted) attempt on the quiz paper, counted once, in the enterprise they
+  belong to now (people who have left count neither on the roster nor as participants, so the
+  rate never exceeds 100 %);
 - roster: the active people (Person.is_active) of the enterprise;
 - participation rate: participants / roster (None when the roster is empty);
 - average score: the mean of each participant's best score.
@@ -89,10 +91,12 @@ def _finished(paper_id: int):
 
 
 def _participants(paper_id: int):
-    """People with a finished attempt on the paper (each once)."""
+    """Active people with a finished attempt on the paper (each once)."""
     from portal.models import Person
 
-    return Person.objects.filter(Exists(_finished(paper_id).filter(person=OuterRef("pk"))))
+    return Person.objects.filter(
+        Exists(_finished(paper_id).filter(person=OuterRef("pk"))), is_active=True
+    )
 
 
 def _best_score(paper_id: int) -> Subquery:
@@ -177,8 +181,8 @@ def _rank(rows: list[Row]) -> None:
 
 
 def participant_count(paper_id: int) -> int:
-    """Distinct people with a finished attempt (one query)."""
-    return _finished(paper_id).values("person").distinct().count()
+    """Participants (active people with a finished attempt, one query)."""
+    return _participants(paper_id).count()
 
 
 def average_best_score(paper_id: int) -> Decimal | None:

@@ -169,6 +169,38 @@ def test_live_figure_functions_count_people_once_and_average_their_best(quiz_pap
     assert quiz.average_best_score(quiz_paper.pk) == Decimal("80.0")
 
 
+def test_people_who_have_left_count_neither_on_the_roster_nor_as_participants(
+    client, campaign, quiz_paper, street, supervisor
+):
+    """A leaver's finished attempt must not push the rate above 100 % nor move the average."""
+    company = EnterpriseFactory(name="离职测试公司", street=street)
+    stayer = PersonFactory(enterprise=company, name="在职者")
+    leavers = [PersonFactory(enterprise=company, name=f"离职{i}") for i in range(2)]
+    finished(quiz_paper, stayer, 60)
+    for leaver in leavers:
+        finished(quiz_paper, leaver, 100)
+        leaver.is_active = False
+        leaver.save()
+
+    row = next(r for r in quiz.quiz_figures(quiz_paper).enterprises if r.key == company.pk)
+    assert (row.participants, row.roster, row.rate, row.average) == (
+        1,
+        1,
+        Decimal("100.0"),
+        Decimal("60.0"),
+    )
+    # The live figures use the same definition as the ranking.
+    assert quiz.participant_count(quiz_paper.pk) == 1
+    assert quiz.average_best_score(quiz_paper.pk) == Decimal("60.0")
+    # The detail page lists the same people as the figures count.
+    client.force_login(supervisor)
+    html = client.get(f"{campaign.quiz_detail_url}?enterprise={company.pk}").content.decode()
+    assert "在职者" in html
+    assert "离职0" not in html
+    assert "300.0%" not in html
+    assert "100.0%" in html
+
+
 def _grow(quiz_paper, district, n):
     """n more enterprises with people and attempts, spread over two new streets."""
     from tests.factories import StreetFactory
