@@ -17,6 +17,10 @@ from tests.factories import (
     make_worker,
 )
 
+# One Playwright browser for the whole run and the data migrate made, put back before every
+# transactional test (tests/browser_support.py); only the root conftest may register plugins.
+pytest_plugins = ["tests.browser_support"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

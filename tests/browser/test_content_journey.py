@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from wagtail.models import WorkflowState
 
 from portal.cms.models import CampaignIndexPage, CampaignPage, HomePage
-from tests.browser.conftest import sign_in
+from tests.browser_support import sign_in
 
 SLOW = 30_000
 TITLE = "2026年安全生产月"

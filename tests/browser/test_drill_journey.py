@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from drills import services
 from drills.models import Drill, DrillStatus, ParticipantRole
-from tests.browser.conftest import pdf_text, sign_in
+from tests.browser_support import pdf_text, sign_in
 from tests.factories import make_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import login
+from tests.browser_support import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from portal.notices import KIND_DRILLS, notify
-from tests.browser.conftest import login
+from tests.browser_support import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from drills.models import Drill
 from portal.models import PersonCategory
-from tests.browser.conftest import download, pdf_text, sign_in
+from tests.browser_support import download, pdf_text, sign_in
 from tests.dashboard.conftest import add_record, held_drill
 from tests.factories import PersonFactory
 

@@ -9,19 +9,19 @@ from decimal import Decimal
 import pytest
 
 from competitions.models import CompetitionStatus
-from tests.browser.conftest import browser, login, open_page, screenshot  # noqa: F401
+from tests.browser_support import login
 from tests.competitions.conftest import add_items, add_team, make_competition, score
 from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 def test_judge_scores_on_a_phone_and_the_open_leaderboard_follows(
-    open_page,  # noqa: F811
-    screenshot,  # noqa: F811
+    open_page,
+    screenshot,
     district,
     enterprise,
     other_enterprise,

@@ -19,8 +19,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import loadkit  # noqa: E402  (bench/loadkit.py: processes, throwaway databases, the HTTP client)
 
-# Chromium through Playwright: the browser journeys' fixtures (tests/browser/conftest.py), shared.
-from tests.browser.conftest import browser, phone, screenshot  # noqa: F401
+# Chromium through Playwright: browser, phone, screenshot come from tests/browser_support.py (one
+# browser for the whole run, registered in tests/conftest.py).
 
 
 def pytest_collection_modifyitems(items):

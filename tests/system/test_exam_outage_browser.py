@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from exams import services
 from exams.models import AttemptQuestion, QuestionBank
-from tests.browser.conftest import login
+from tests.browser_support import login
 from tests.exams.conftest import make_paper, make_questions
 
 pytestmark = pytest.mark.django_db(transaction=True)
