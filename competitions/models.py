@@ -240,8 +240,10 @@ class Award(models.Model):
     competition = models.ForeignKey(
         Competition, verbose_name=_("竞赛"), on_delete=models.CASCADE, related_name="awards"
     )
+    # RESTRICT: a team with awards cannot be deleted on its own (the certificates point at the
+    # awards), but deleting the whole competition still removes its teams and awards together.
     team = models.ForeignKey(
-        Team, verbose_name=_("队伍"), on_delete=models.CASCADE, related_name="+"
+        Team, verbose_name=_("队伍"), on_delete=models.RESTRICT, related_name="+"
     )
     person = models.ForeignKey(
         Person, verbose_name=_("队员"), on_delete=models.PROTECT, related_name="competition_awards"

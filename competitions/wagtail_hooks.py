@@ -3,17 +3,19 @@ user, and the admin views for results, the .xlsx export and awarding certificate
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import DeleteView, IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from competitions import admin_views, services
 from competitions.forms import CompetitionAdminForm, TeamAdminForm
-from competitions.models import Competition, Team
+from competitions.models import Award, Competition, CompetitionStatus, Team
 from portal.admin_scoping import ScopedModelViewSet
 
 
@@ -75,11 +77,29 @@ class CompetitionViewSet(ScopedModelViewSet):
         return queryset.filter(services.admin_q(request.user)).select_related("region")
 
 
+class TeamDeleteView(DeleteView):
+    """A team can be withdrawn only while its competition is in preparation or running, and never
+    once its members were awarded: its scores and the published ranking would change."""
+
+    def dispatch(self, request, *args, **kwargs):
+        team = self.object
+        refusal = None
+        if team.competition.status not in (CompetitionStatus.DRAFT, CompetitionStatus.OPEN):
+            refusal = _("竞赛已结束，不能删除参赛队伍。")
+        elif Award.objects.filter(team=team).exists():
+            refusal = _("该队伍已获奖，不能删除。")
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(self.index_url_name)
+        return super().dispatch(request, *args, **kwargs)
+
+
 class TeamViewSet(ScopedModelViewSet):
     model = Team
     icon = "group"
     menu_label = _("参赛队伍")
     add_to_admin_menu = False
+    delete_view_class = TeamDeleteView
     form_class = TeamAdminForm
     form_fields = ["competition", "enterprise", "name", "members"]
     list_display = ["name", "enterprise", "competition"]

@@ -354,3 +354,45 @@ def test_a_judge_outside_the_supervisors_region_is_refused(
     response = client.post(reverse("competitions_competitions:add"), data)
     assert response.status_code == 200
     assert not Competition.objects.exists()
+
+
+@pytest.mark.parametrize("status", [CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED])
+def test_no_team_deletion_after_close(client, manager, supervisor, enterprise, district, status):
+    competition = make_competition(district)
+    (item,) = add_items(competition, 10)
+    (judge,) = add_judges(competition, 1)
+    team = add_team(competition, enterprise, "A厂队", 1)
+    score(team, item, judge, 8)
+    competition.status = status
+    competition.save()
+    url = reverse("competitions_teams:delete", args=[team.pk])
+    for user in (manager, supervisor):
+        client.force_login(user)
+        response = client.post(url, follow=True)
+        assert response.status_code == 200
+        assert "竞赛已结束，不能删除参赛队伍。" in response.content.decode()
+        assert Team.objects.filter(pk=team.pk).exists()
+    assert team.scores.count() == 1
+
+
+def test_team_deletion_while_open_and_never_of_an_awarded_team(
+    client, manager, enterprise, district
+):
+    from django.db.models import RestrictedError
+
+    competition = make_competition(district)
+    kept = add_team(competition, enterprise, "获奖队", 1)
+    gone = add_team(competition, enterprise, "退赛队", 1)
+    Award.objects.create(
+        competition=competition, team=kept, person=kept.members.get(), rank=1, total=Decimal(90)
+    )
+    client.force_login(manager)
+    client.post(reverse("competitions_teams:delete", args=[gone.pk]))
+    assert not Team.objects.filter(pk=gone.pk).exists()
+    response = client.post(reverse("competitions_teams:delete", args=[kept.pk]), follow=True)
+    assert "该队伍已获奖，不能删除。" in response.content.decode()
+    assert Team.objects.filter(pk=kept.pk).exists()
+    with pytest.raises(RestrictedError):
+        kept.delete()
+    competition.delete()  # the whole competition still goes with its teams and awards
+    assert not Award.objects.exists()
