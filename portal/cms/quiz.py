@@ -17,7 +17,8 @@ their best scores grouped by enterprise; streets are summed from the enterprise 
 Quiz window: each bound is the paper's own (opens_at / closes_at) when it has one, else the
 campaign's (start_date 00:00 – the day after end_date 00:00, local time). exams.services calls
 `start_check` before every new attempt, so the engine refuses a start outside the campaign even
-through /exams/ or the API.
+through /exams/ or the API; a paper chosen on a campaign page that is not live (a draft, or
+unpublished) takes no new attempts at all.
 """
 
 from __future__ import annotations
@@ -261,18 +262,22 @@ def quiz_state(page, now=None) -> str:
 
 
 def start_check(paper, now) -> str | None:
-    """exams.services.START_CHECKS hook: a paper used as a campaign quiz takes new attempts only
-    inside the quiz window of a live campaign using it (one query)."""
+    """exams.services.START_CHECKS hook: a paper chosen as the quiz of any campaign page (live,
+    draft or unpublished) takes new attempts only inside the quiz window of a live campaign using
+    it; while no page using it is live, starts are refused (one query)."""
     from portal.cms.models import CampaignPage
 
     pages = list(
-        CampaignPage.objects.live()
-        .filter(quiz_paper_id=paper.pk)
-        .only("start_date", "end_date", "quiz_paper_id")
+        CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
+            "live", "start_date", "end_date", "quiz_paper_id"
+        )
     )
     if not pages:
         return None
-    for page in pages:
+    live = [page for page in pages if page.live]
+    if not live:
+        return _("知识竞赛所在的活动尚未发布，暂不能参加。")
+    for page in live:
         opens, closes = quiz_window(page, paper)
         if opens <= now < closes:
             return None

@@ -326,6 +326,46 @@ def test_the_quiz_is_closed_after_the_campaign_even_through_the_exam_engine(
     assert not Attempt.objects.filter(paper=quiz_paper).exists()
 
 
+def test_unpublishing_the_campaign_does_not_open_the_quiz_to_everyone(
+    client, campaign, quiz_paper, worker
+):
+    """Without a live page the quiz window is not lifted: starts are refused."""
+    now = timezone.now()
+    assert quiz.start_check(quiz_paper, now) is None  # live and inside the window
+    campaign.unpublish()
+    with pytest.raises(exam_services.ExamError) as error:
+        exam_services.start_or_resume(paper=quiz_paper, person=worker.person, now=now)
+    assert error.value.code == "not_open"
+    assert "尚未发布" in error.value.message
+    client.force_login(worker)
+    client.post(reverse("exams:start", args=[quiz_paper.pk]))
+    assert not Attempt.objects.filter(paper=quiz_paper).exists()
+
+
+def test_a_draft_campaign_quiz_takes_no_attempts_before_it_is_published(
+    campaign_index, quiz_paper, worker
+):
+    page = CampaignPage(
+        title="草稿活动",
+        theme=CampaignPage.Theme.OTHER,
+        start_date=timezone.localdate() - timedelta(days=1),
+        end_date=timezone.localdate() + timedelta(days=5),
+        quiz_paper=quiz_paper,
+        live=False,
+    )
+    campaign_index.add_child(instance=page)
+    page.save_revision()
+    now = timezone.now()
+    assert quiz.start_check(quiz_paper, now)
+    with pytest.raises(exam_services.ExamError):
+        exam_services.start_or_resume(paper=quiz_paper, person=worker.person, now=now)
+    publish(page)
+    attempt, created = exam_services.start_or_resume(
+        paper=quiz_paper, person=worker.person, now=now
+    )
+    assert created
+
+
 def test_the_papers_own_dates_take_precedence_over_the_campaigns(
     campaign_index, quiz_paper, worker
 ):
