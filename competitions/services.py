@@ -5,7 +5,8 @@ How a team's result is computed (`standings()`), all with Decimal and ROUND_HALF
 - Theory: each member's best *submitted* attempt on the competition's theory paper, as a percentage
   of that attempt's total (score / total × 100). A member without a submitted attempt counts 0.
   The team's theory score is the mean over all its members (a team without members scores 0).
-- Practical, per item: the judges' scores for that team and item combine by the competition's rule:
+- Practical, per item: the scores of the competition's current judges (a judge removed from it
+  no longer counts) for that team and item combine by the competition's rule:
   the mean, or the trimmed mean (drop one highest and one lowest score, then the mean of the rest).
   The trimmed mean needs at least 3 scores; with fewer it falls back to the plain mean. An item no
   judge has scored yet counts 0 (the live leaderboard shows partial totals while judging runs).
@@ -30,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,9 +133,12 @@ def _standings(competitions: list[Competition], ids: QuerySet) -> dict[int, list
     ):
         items[row["competition_id"]].append(row)
     judged: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
-    for team_id, item_id, value in Score.objects.filter(team__competition__in=ids).values_list(
-        "team_id", "item_id", "value"
-    ):
+    # only the scores of the competition's current judges: a judge removed from it no longer counts
+    current = Score.objects.filter(
+        team__competition__in=ids,
+        judge__competition_judgings__competition_id=F("team__competition_id"),
+    )
+    for team_id, item_id, value in current.values_list("team_id", "item_id", "value"):
         judged[(team_id, item_id)].append(value)
 
     from exams.models import Attempt

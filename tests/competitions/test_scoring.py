@@ -299,3 +299,19 @@ def test_each_competition_counts_only_its_own_paper(district, enterprise):
     )
     assert results[first][0].theory == D("60.00")
     assert results[second][0].theory == D("90.00")
+
+
+def test_a_removed_judges_scores_no_longer_count(scored):
+    from competitions.models import Judge, Score
+
+    # j3 (the highest scores 10 and 20) leaves: with two judges the mean of the rest counts
+    j3 = Judge.objects.filter(competition=scored).order_by("pk").last()
+    j3.delete()
+    assert Score.objects.filter(judge=j3.user).count() == 2  # kept, but not counted
+    a = services.standings(scored)[0]
+    assert list(a.items.values()) == [D("8.50"), D("15.00")]
+    assert a.item_counts == dict.fromkeys(a.items, 2)
+    # a judge of another competition does not count either
+    other = make_competition(scored.region, name="另一场")
+    Judge.objects.create(competition=other, user=j3.user)
+    assert list(services.standings(scored)[0].items.values()) == [D("8.50"), D("15.00")]
