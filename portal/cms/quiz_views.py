@@ -177,7 +177,8 @@ def export(page, request):
     ]
     content = build_workbook(columns, rows, title=_("企业参与情况"))
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return xlsx_response(content, f"{page.title}-知识竞赛-{stamp}.xlsx")
+    filename = _("%(title)s-知识竞赛-%(date)s.xlsx") % {"title": page.title, "date": stamp}
+    return xlsx_response(content, filename)
 
 
 def live_figure_seconds() -> int:

@@ -482,6 +482,19 @@ def test_the_district_supervisor_exports_every_enterprise(client, campaign, worl
     ]
 
 
+def test_the_export_file_name_goes_through_gettext(client, campaign, supervisor, monkeypatch):
+    from portal.cms import quiz_views
+
+    catalog = {"%(title)s-知识竞赛-%(date)s.xlsx": "%(title)s-quiz-%(date)s.xlsx"}
+    monkeypatch.setattr(quiz_views, "_", lambda msgid: catalog.get(msgid, msgid))
+    client.force_login(supervisor)
+    response = client.get(campaign.quiz_export_url)
+    disposition = unquote(response["Content-Disposition"])
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    assert disposition.endswith(f"{campaign.title}-quiz-{stamp}.xlsx")
+    assert "知识竞赛" not in disposition
+
+
 # ---------------------------------------------------------------- live figures
 
 
