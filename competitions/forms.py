@@ -115,6 +115,22 @@ class TeamAdminForm(WagtailAdminModelForm):
                     "members",
                     _("队员须为本企业人员：%(names)s") % {"names": "、".join(outsiders)},
                 )
+        if competition and members:
+            taken = (
+                type(self.instance)
+                .members.through.objects.filter(
+                    team__competition=competition, person__in=[p.pk for p in members]
+                )
+                .exclude(team_id=self.instance.pk)
+                .select_related("person", "team")
+                .order_by("person__name")
+            )
+            if taken:
+                self.add_error(
+                    "members",
+                    _("以下人员已在本竞赛的其他队伍中：%(names)s")
+                    % {"names": "、".join(f"{t.person.name}（{t.team.name}）" for t in taken)},
+                )
         if not members:
             self.add_error("members", _("请至少选择一名队员。"))
         return data

@@ -396,3 +396,31 @@ def test_team_deletion_while_open_and_never_of_an_awarded_team(
         kept.delete()
     competition.delete()  # the whole competition still goes with its teams and awards
     assert not Award.objects.exists()
+
+
+def test_a_person_is_in_one_team_per_competition(client, manager, enterprise, district):
+    competition = make_competition(district)
+    person, other = (PersonFactory(enterprise=enterprise, name=n) for n in ("张三", "李四"))
+    first = add_team(competition, enterprise, "一队", [person])
+    client.force_login(manager)
+    response = client.post(
+        reverse("competitions_teams:add"),
+        _team_data(competition, enterprise, "二队", [person, other]),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "以下人员已在本竞赛的其他队伍中：张三（一队）" in html
+    assert 'value="二队"' in html  # what was typed is kept
+    assert not Team.objects.filter(name="二队").exists()
+    # editing the team they are in is fine, and so is another competition
+    response = client.post(
+        reverse("competitions_teams:edit", args=[first.pk]),
+        _team_data(competition, enterprise, "一队改", [person]),
+    )
+    assert response.status_code == 302
+    later = make_competition(district, name="下一场")
+    response = client.post(
+        reverse("competitions_teams:add"), _team_data(later, enterprise, "二队", [person, other])
+    )
+    assert response.status_code == 302
+    assert set(Team.objects.get(competition=later).members.all()) == {person, other}
