@@ -149,6 +149,18 @@ class PracticalItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.max_score is not None:
+            highest = self.scores.aggregate(highest=models.Max("value"))["highest"]
+            if highest is not None and self.max_score < highest:
+                raise ValidationError(
+                    {
+                        "max_score": _("已有裁判评分%(score)s分，满分不能低于该分值。")
+                        % {"score": f"{highest.normalize():f}"}
+                    }
+                )
+
 
 class Judge(models.Model):
     """A user who may score this competition's practical items."""

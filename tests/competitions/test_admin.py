@@ -424,3 +424,37 @@ def test_a_person_is_in_one_team_per_competition(client, manager, enterprise, di
     )
     assert response.status_code == 302
     assert set(Team.objects.get(competition=later).members.all()) == {person, other}
+
+
+def test_max_score_cannot_drop_below_an_existing_score(client, street_supervisor, street):
+    judge = UserFactory(username="judge_expert")
+    client.force_login(street_supervisor)
+    data = _competition_data(
+        street,
+        status="open",
+        **{"judges-TOTAL_FORMS": "1", "judges-0-user": judge.pk, "judges-0-id": ""},
+    )
+    assert client.post(reverse("competitions_competitions:add"), data).status_code == 302
+    competition = Competition.objects.get(name="街道应急技能比武")
+    item1, item2 = competition.items.all()
+    team = add_team(competition, PersonFactory().enterprise, "A队", 1)
+    score(team, item1, judge, "8.5")
+    edit = {
+        **data,
+        "items-INITIAL_FORMS": "2",
+        "items-0-id": item1.pk,
+        "items-1-id": item2.pk,
+        "judges-INITIAL_FORMS": "1",
+        "judges-0-id": competition.judges.get().pk,
+        "items-0-max_score": "8",
+    }
+    url = reverse("competitions_competitions:edit", args=[competition.pk])
+    response = client.post(url, edit)
+    assert response.status_code == 200
+    assert "已有裁判评分8.5分，满分不能低于该分值。" in response.content.decode()
+    item1.refresh_from_db()
+    assert item1.max_score == Decimal(10)
+    assert services.standings(competition)[0].practical <= 100
+    assert client.post(url, {**edit, "items-0-max_score": "8.5"}).status_code == 302
+    item1.refresh_from_db()
+    assert item1.max_score == Decimal("8.5")
