@@ -443,24 +443,34 @@ class SiteSettings(BaseSiteSetting):
         verbose_name = _("站点设置")
 
 
-def campaign_quiz_participants(page) -> int | None:
-    """Live figure on a campaign page: people who have finished its quiz (one query)."""
-    from portal.cms.quiz import participant_count
+def _campaign_quiz_paper(page):
+    """The page's quiz paper with its region (one query), or None."""
+    from exams.models import Paper
 
     paper_id = getattr(page, "quiz_paper_id", None)
     if paper_id is None:
         return None
-    return participant_count(paper_id)
+    return Paper.objects.select_related("region").filter(pk=paper_id).first()
+
+
+def campaign_quiz_participants(page) -> int | None:
+    """Live figure on a campaign page: the ranking's participants total (two queries)."""
+    from portal.cms.quiz import participant_count
+
+    paper = _campaign_quiz_paper(page)
+    if paper is None:
+        return None
+    return participant_count(paper)
 
 
 def campaign_quiz_average(page) -> str | None:
-    """Live figure on a campaign page: the mean of the participants' best scores (one query)."""
+    """Live figure on a campaign page: the ranking's average best score (two queries)."""
     from portal.cms.quiz import average_best_score
 
-    paper_id = getattr(page, "quiz_paper_id", None)
-    if paper_id is None:
+    paper = _campaign_quiz_paper(page)
+    if paper is None:
         return None
-    average = average_best_score(paper_id)
+    average = average_best_score(paper)
     return "—" if average is None else f"{average:.1f}"
 
 

@@ -1,6 +1,7 @@
 """The campaign quiz (安全生产月知识竞赛): an exams.Paper chosen on a CampaignPage.
 
-Definitions (the figures on the ranking page, the export and the live figures):
+Definitions (the figures on the ranking page, the export and the live figures, which are the
+ranking's total row):
 - participant: an active person (Person.is_active) with at least one finished (submitted,
   timed-out or auto-submitted) attempt on the quiz paper, counted once, in the enterprise they
   belong to now (people who have left count neither on the roster nor as participants, so the
@@ -181,17 +182,24 @@ def _rank(rows: list[Row]) -> None:
             row.rank = rows[position - 2].rank
 
 
-def participant_count(paper_id: int) -> int:
-    """Participants (active people with a finished attempt, one query)."""
-    return _participants(paper_id).count()
+def _covered_participants(paper):
+    """Participants in the enterprises the paper's owner covers: those the ranking counts."""
+    return _participants(paper.pk).filter(enterprise__in=covered_enterprises(paper).values("pk"))
 
 
-def average_best_score(paper_id: int) -> Decimal | None:
-    """Mean of each participant's best score, one decimal (one query)."""
+def participant_count(paper) -> int:
+    """Participants counted by the ranking (its total row), one query once paper.region is
+    loaded."""
+    return _covered_participants(paper).count()
+
+
+def average_best_score(paper) -> Decimal | None:
+    """Mean of each counted participant's best score, one decimal (the ranking's total average;
+    one query once paper.region is loaded)."""
 
     row = (
-        _participants(paper_id)
-        .annotate(best=_best_score(paper_id))
+        _covered_participants(paper)
+        .annotate(best=_best_score(paper.pk))
         .aggregate(n=Count("pk"), total=Coalesce(Sum("best"), Decimal(0)))
     )
     if not row["n"]:

@@ -165,8 +165,8 @@ def test_equal_rate_and_average_are_ordered_by_name_and_share_a_rank(quiz_paper,
 
 
 def test_live_figure_functions_count_people_once_and_average_their_best(quiz_paper, world):
-    assert quiz.participant_count(quiz_paper.pk) == 3
-    assert quiz.average_best_score(quiz_paper.pk) == Decimal("80.0")
+    assert quiz.participant_count(quiz_paper) == 3
+    assert quiz.average_best_score(quiz_paper) == Decimal("80.0")
 
 
 def test_people_who_have_left_count_neither_on_the_roster_nor_as_participants(
@@ -190,8 +190,8 @@ def test_people_who_have_left_count_neither_on_the_roster_nor_as_participants(
         Decimal("60.0"),
     )
     # The live figures use the same definition as the ranking.
-    assert quiz.participant_count(quiz_paper.pk) == 1
-    assert quiz.average_best_score(quiz_paper.pk) == Decimal("60.0")
+    assert quiz.participant_count(quiz_paper) == 1
+    assert quiz.average_best_score(quiz_paper) == Decimal("60.0")
     # The detail page lists the same people as the figures count.
     client.force_login(supervisor)
     html = client.get(f"{campaign.quiz_detail_url}?enterprise={company.pk}").content.decode()
@@ -199,6 +199,35 @@ def test_people_who_have_left_count_neither_on_the_roster_nor_as_participants(
     assert "离职0" not in html
     assert "300.0%" not in html
     assert "100.0%" in html
+
+
+def test_the_live_figures_count_the_same_people_as_the_ranking(
+    client, campaign, quiz_paper, world, django_assert_num_queries
+):
+    """Someone now in an enterprise the paper does not cover (moved out of the district) is not
+    in the ranking, so not in the live figures either."""
+    from tests.factories import RegionFactory, StreetFactory
+
+    elsewhere = StreetFactory(
+        name="外区街道", code="330200001", parent=RegionFactory(name="外区", code="330200")
+    )
+    moved = PersonFactory(enterprise=EnterpriseFactory(name="外区企业", street=elsewhere))
+    finished(quiz_paper, moved, 20)
+
+    total = quiz.quiz_figures(quiz_paper).total
+    assert (total.participants, total.average) == (3, Decimal("80.0"))
+    assert quiz.participant_count(quiz_paper) == total.participants
+    assert quiz.average_best_score(quiz_paper) == total.average
+    from portal.cms.models import campaign_quiz_average, campaign_quiz_participants
+
+    with django_assert_num_queries(2):
+        assert campaign_quiz_participants(campaign) == 3
+    with django_assert_num_queries(2):
+        assert campaign_quiz_average(campaign) == "80.0"
+    response = client.get(campaign.live_figures_url)
+    assert response.json() == {
+        "figures": {"campaign_quiz_participants": 3, "campaign_quiz_average": "80.0"}
+    }
 
 
 def _grow(quiz_paper, district, n):
