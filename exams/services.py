@@ -37,6 +37,10 @@ COHORT_RESOLVERS: dict[str, Callable[[str, Person], bool]] = {}
 # (portal.cms: a campaign quiz follows the campaign's dates). fn(paper, now) → a message when closed.
 START_CHECKS: list[Callable[[Paper, datetime], str | None]] = []
 
+# Deadline hook: other apps may end a new attempt earlier than now + duration (portal.cms: a
+# campaign quiz attempt ends with the campaign). fn(paper, now) → the latest deadline, or None.
+DEADLINE_CAPS: list[Callable[[Paper, datetime], datetime | None]] = []
+
 
 class ExamError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -322,6 +326,10 @@ def start_or_resume(
         deadline = now + timedelta(minutes=paper.duration_minutes)
         if paper.closes_at and deadline > paper.closes_at:
             deadline = paper.closes_at
+        for cap in DEADLINE_CAPS:
+            latest = cap(paper, now)
+            if latest is not None and deadline > latest:
+                deadline = latest
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
