@@ -600,7 +600,8 @@ def annual_report(*, target: Target, year: int, user=None) -> dict:
 
 def _competition_results(target: Target, year: int) -> dict:
     """Skills competitions of the year (and the year before, for the changes): those hosted in the
-    target region's subtree, or for an enterprise those it sent a team to; drafts are left out.
+    target region's subtree, or for an enterprise those it sent a team to (and then only its own
+    teams are counted); drafts are left out.
     Six queries whatever the number of competitions or teams (competitions.services.standings_many).
     """
     if not apps.is_installed("competitions"):
@@ -633,7 +634,12 @@ def _competition_results(target: Target, year: int) -> dict:
 
     for competition, rows in standings_many(competitions):
         counted[competition.year][0] += 1
-        counted[competition.year][1] += len(rows)
+        if target.kind == "enterprise":
+            counted[competition.year][1] += sum(
+                1 for s in rows if s.enterprise_id == target.enterprise.pk
+            )
+        else:
+            counted[competition.year][1] += len(rows)
         if competition.year != year:
             continue
         results.append(

@@ -299,6 +299,17 @@ def test_the_competition_section_is_scoped_to_the_region_or_the_enterprise(
     ]
 
 
+def test_an_enterprise_report_counts_only_its_own_teams(competitions, enterprise, other_enterprise):
+    def teams(ent):
+        target = services.Target("enterprise", ent.name, enterprise=ent)
+        return services.annual_report(target=target, year=2026)["competitions"]["teams"]
+
+    # B队 in the district competition and B2队 in the street-2 one; none in 2025
+    assert teams(other_enterprise) == {"value": 2, "previous": 0, "change_pct": None}
+    # A队 (not B队 or C队 of the same competition); 旧队 in 2025
+    assert teams(enterprise) == {"value": 1, "previous": 1, "change_pct": 0.0}
+
+
 def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
     report = _district_report()
     pdf = services.report_pdf(report)
