@@ -19,7 +19,7 @@ Quiz window: each bound is the paper's own (opens_at / closes_at) when it has on
 campaign's (start_date 00:00 – the day after end_date 00:00, local time). exams.services calls
 `start_check` before every new attempt, so the engine refuses a start outside the campaign even
 through /exams/ or the API; a paper chosen on a campaign page that is not live (a draft, or
-unpublished) takes no new attempts at all.
+unpublished) takes no new attempts at all. `deadline_cap` ends an attempt when the window closes.
 """
 
 from __future__ import annotations
@@ -269,24 +269,42 @@ def quiz_state(page, now=None) -> str:
     return "open"
 
 
-def start_check(paper, now) -> str | None:
-    """exams.services.START_CHECKS hook: a paper chosen as the quiz of any campaign page (live,
-    draft or unpublished) takes new attempts only inside the quiz window of a live campaign using
-    it; while no page using it is live, starts are refused (one query)."""
+def _campaign_pages(paper) -> list:
+    """Every campaign page (live or not) using the paper as its quiz (one query)."""
     from portal.cms.models import CampaignPage
 
-    pages = list(
+    return list(
         CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
             "live", "start_date", "end_date", "quiz_paper_id"
         )
     )
+
+
+def _open_windows(paper, pages, now) -> list[tuple[datetime, datetime]]:
+    """The quiz windows of the live pages that are open at `now`."""
+    windows = [quiz_window(page, paper) for page in pages if page.live]
+    return [(opens, closes) for opens, closes in windows if opens <= now < closes]
+
+
+def start_check(paper, now) -> str | None:
+    """exams.services.START_CHECKS hook: a paper chosen as the quiz of any campaign page (live,
+    draft or unpublished) takes new attempts only inside the quiz window of a live campaign using
+    it; while no page using it is live, starts are refused (one query)."""
+    pages = _campaign_pages(paper)
     if not pages:
         return None
-    live = [page for page in pages if page.live]
-    if not live:
+    if not any(page.live for page in pages):
         return _("知识竞赛所在的活动尚未发布，暂不能参加。")
-    for page in live:
-        opens, closes = quiz_window(page, paper)
-        if opens <= now < closes:
-            return None
+    if _open_windows(paper, pages, now):
+        return None
     return _("知识竞赛不在活动时间内。")
+
+
+def deadline_cap(paper, now) -> datetime | None:
+    """exams.services.DEADLINE_CAPS hook: an attempt on a campaign quiz ends when the quiz window
+    it started in closes (an attempt started at 23:59 on the campaign's last day does not run its
+    full duration); None for a paper that is no campaign's quiz (one query)."""
+    windows = _open_windows(paper, _campaign_pages(paper), now)
+    if not windows:
+        return None
+    return max(closes for _opens, closes in windows)

@@ -395,6 +395,28 @@ def test_a_draft_campaign_quiz_takes_no_attempts_before_it_is_published(
     assert created
 
 
+def test_an_attempt_started_just_before_the_campaign_ends_ends_with_it(
+    campaign_index, quiz_paper, worker
+):
+    page = add_campaign(campaign_index, "今天结束的活动", start_offset=-5, end_offset=0)
+    page.quiz_paper = quiz_paper
+    publish(page)
+    _opens, closes = quiz.quiz_window(page, quiz_paper)
+    quiz_paper.duration_minutes = 60
+    quiz_paper.save()
+    now = closes - timedelta(minutes=1)  # 23:59 on the last day
+    attempt, created = exam_services.start_or_resume(
+        paper=quiz_paper, person=worker.person, now=now
+    )
+    assert created
+    assert attempt.deadline == closes
+    # Earlier in the campaign the full duration applies.
+    earlier = closes - timedelta(hours=5)
+    assert quiz.deadline_cap(quiz_paper, earlier) == closes
+    other = make_paper(owner_region=quiz_paper.region, title="普通考试")
+    assert quiz.deadline_cap(other, now) is None
+
+
 def test_the_papers_own_dates_take_precedence_over_the_campaigns(
     campaign_index, quiz_paper, worker
 ):
