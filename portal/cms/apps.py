@@ -69,6 +69,8 @@ class CmsConfig(AppConfig):
 
         if quiz.start_check not in exam_services.START_CHECKS:
             exam_services.START_CHECKS.append(quiz.start_check)
+        if quiz.deadline_cap not in exam_services.DEADLINE_CAPS:
+            exam_services.DEADLINE_CAPS.append(quiz.deadline_cap)
         if "drills" not in registry.home_sections:
             from portal.cms.home_sections import upcoming_public_drills
 
