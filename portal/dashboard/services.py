@@ -601,7 +601,7 @@ def annual_report(*, target: Target, year: int, user=None) -> dict:
 def _competition_results(target: Target, year: int) -> dict:
     """Skills competitions of the year (and the year before, for the changes): those hosted in the
     target region's subtree, or for an enterprise those it sent a team to (and then only its own
-    teams are counted); drafts are left out.
+    teams are counted); only closed or published ones (a running competition's ranks are interim).
     Six queries whatever the number of competitions or teams (competitions.services.standings_many).
     """
     if not apps.is_installed("competitions"):
@@ -610,8 +610,10 @@ def _competition_results(target: Target, year: int) -> dict:
     from competitions.services import standings_many
 
     competitions = (
-        Competition.objects.filter(year__in=[year - 1, year])
-        .exclude(status=CompetitionStatus.DRAFT)
+        Competition.objects.filter(
+            year__in=[year - 1, year],
+            status__in=[CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED],
+        )
         .select_related("region")
         .order_by("-year", "name", "pk")
     )

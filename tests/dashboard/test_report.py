@@ -215,7 +215,8 @@ def test_the_command_refuses_an_unknown_region_with_exit_status_1(tmp_path, caps
 @pytest.fixture
 def competitions(district, street, other_street, enterprise, other_enterprise):
     """2026: a district competition (practical only, advancing 2) with teams A 90, B 70, C 80
-    (C from enterprise A's street), a draft (left out) and a street-2 competition with B alone;
+    (C from enterprise A's street), a draft and a running one (both left out: a running one's ranks
+    are interim), a street-2 competition with B alone;
     2025: one district competition with one team."""
     from decimal import Decimal
 
@@ -252,6 +253,7 @@ def competitions(district, street, other_street, enterprise, other_enterprise):
         advancing_count=2,
     )
     build(district, "筹备中的比赛", 2026, [("草稿队", enterprise, 10)], status="draft")
+    build(district, "进行中的比赛", 2026, [("赛中队", enterprise, 10)], status="open")
     build(other_street, "二号街道比武", 2026, [("B2队", other_enterprise, 6)])
     build(district, "2025年大赛", 2025, [("旧队", enterprise, 5)])
 
