@@ -37,6 +37,13 @@ class CertificatesConfig(AppConfig):
                 minutes=60,
             )
         )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="certificates.requeue_stalled_renders",
+                func="certificates.tasks.requeue_stalled_renders",
+                minutes=10,
+            )
+        )
         registry.register_seeder(registry.Seeder("certificates", demo.seed, order=20))
         template_perms = [
             f"certificates.{a}_certificatetemplate" for a in ("add", "change", "view")

@@ -9,8 +9,9 @@ certificates decides, and the loser reads the winner's row.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -221,6 +222,34 @@ def render_certificate(*, certificate_id: int) -> bool:
         certificate.pdf.storage.delete(certificate.pdf.name)
         return False
     return True
+
+
+def stalled_render_age() -> timedelta:
+    """How long an issued certificate may wait for its PDF before it is queued again: the task
+    timeout plus the broker's retry delay and a margin (see requeue_stalled_renders)."""
+    return timedelta(seconds=settings.Q_TIMEOUT + 120)
+
+
+def requeue_stalled_renders(*, now: datetime, limit: int = 200) -> int:
+    """Queues the render again for live certificates still without a PDF well after they were
+    issued. The ORM broker redelivers a task whose worker died, but the Redis broker loses it (a
+    `kill -9` mid-render leaves the certificate without a file for ever): this schedule is the
+    safety net. Rendering is idempotent (an existing PDF is kept), so a render that was merely slow
+    costs one no-op task. Returns how many were queued."""
+    from django_q.tasks import async_task
+
+    ids = list(
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID, pdf="", created_at__lt=now - stalled_render_age()
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for certificate_id in ids:
+        async_task(RENDER_TASK, certificate_id)
+    if ids:
+        logger.warning("Re-queued %d certificate render(s) that never finished", len(ids))
+    return len(ids)
 
 
 # --- verification --------------------------------------------------------------------------------

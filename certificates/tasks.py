@@ -15,6 +15,11 @@ def run_bulk_issue(bulk_id: int) -> int:
     return services.run_bulk_issue(bulk_id=bulk_id)
 
 
+def requeue_stalled_renders() -> int:
+    """Scheduled every 10 minutes (see apps.py): renders lost with a killed worker are queued again."""
+    return services.requeue_stalled_renders(now=timezone.now())
+
+
 def send_expiry_reminders() -> int:
     """Scheduled daily-ish (see apps.py); each reminder is sent once however often it runs."""
     return services.send_expiry_reminders(today=timezone.localdate())

@@ -30,6 +30,13 @@ class DrillsConfig(AppConfig):
                 name="drills.reminders", func="drills.tasks.send_reminders", minutes=15
             )
         )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="drills.requeue_stalled_reports",
+                func="drills.tasks.requeue_stalled_reports",
+                minutes=10,
+            )
+        )
         registry.register_seeder(registry.Seeder(name="drills", func=seed_drills, order=50))
         for role in (MANAGER, SUPERVISOR):
             registry.grant(

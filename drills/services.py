@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -1004,6 +1004,22 @@ def render_report(*, drill_id: int) -> AfterActionReport:
     report.generated_at = started
     report.save()
     return report
+
+
+def requeue_stalled_reports(*, now, limit: int = 100) -> int:
+    """Queues the render again for after-action reports requested well over a task timeout ago
+    and still not generated (the Redis broker loses a task whose worker was killed). Returns how
+    many were queued."""
+    cutoff = now - timedelta(seconds=settings.Q_TIMEOUT + 120)
+    drill_ids = list(
+        AfterActionReport.objects.filter(requested_at__lt=cutoff)
+        .filter(Q(generated_at__isnull=True) | Q(generated_at__lt=F("requested_at")))
+        .order_by("requested_at")
+        .values_list("drill_id", flat=True)[:limit]
+    )
+    for drill_id in drill_ids:
+        _enqueue("drills.tasks.render_report", drill_id)
+    return len(drill_ids)
 
 
 def request_report(*, drill: Drill) -> AfterActionReport:

@@ -17,3 +17,8 @@ def render_report(drill_id: int) -> None:
 
 def record_training_for_drill(drill_id: int) -> int:
     return services.record_training_for_drill(drill_id=drill_id)
+
+
+def requeue_stalled_reports() -> int:
+    """Scheduled every 10 minutes (see apps.py): reports lost with a killed worker are queued again."""
+    return services.requeue_stalled_reports(now=timezone.now())

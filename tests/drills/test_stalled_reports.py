@@ -1,0 +1,59 @@
+"""An after-action report whose render was lost (a killed worker on the Redis broker) is queued
+again after the task timeout; a current or recently requested report is left alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from drills import services
+from drills.models import AfterActionReport
+from portal import registry
+from tests.drills.conftest import make_drill
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
+    return calls
+
+
+def test_only_lost_reports_are_queued_again(
+    settings, drill, other_drill, enterprise, manager, queued
+):
+    settings.Q_TIMEOUT = 300
+    now = timezone.now()
+    long_ago = now - timedelta(seconds=300 + 121)
+    lost = AfterActionReport.objects.create(drill=drill, requested_at=long_ago)
+    recent = AfterActionReport.objects.create(
+        drill=other_drill, requested_at=now - timedelta(seconds=30)
+    )
+    third = make_drill(enterprise=enterprise, created_by=manager)
+    current = AfterActionReport.objects.create(
+        drill=third, requested_at=long_ago, generated_at=long_ago + timedelta(seconds=5)
+    )
+    fourth = make_drill(enterprise=enterprise, created_by=manager)
+    outdated = AfterActionReport.objects.create(  # generated, then requested again: lost re-render
+        drill=fourth, requested_at=long_ago, generated_at=long_ago - timedelta(hours=1)
+    )
+
+    assert services.requeue_stalled_reports(now=now) == 2
+    assert sorted(queued) == sorted(
+        [
+            ("drills.tasks.render_report", lost.drill_id),
+            ("drills.tasks.render_report", outdated.drill_id),
+        ]
+    )
+    assert recent.drill_id not in [args[1] for args in queued]
+    assert current.drill_id not in [args[1] for args in queued]
+
+
+def test_the_safety_net_is_scheduled():
+    spec = registry.schedules["drills.requeue_stalled_reports"]
+    assert spec.func == "drills.tasks.requeue_stalled_reports"
+    assert spec.minutes <= 15
