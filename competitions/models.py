@@ -5,6 +5,7 @@ How scores combine is in competitions/services.py (module docstring)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -103,6 +104,13 @@ class Competition(ClusterableModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    closed_at = models.DateTimeField(
+        _("结束时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("状态改为已结束或已公布的时间；此后交卷的理论考试不再计入成绩。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +128,28 @@ class Competition(ClusterableModel):
                 raise ValidationError(
                     {"practical_weight": _("理论成绩权重与实操成绩权重之和须为100%。")}
                 )
+
+    def save(self, *args, **kwargs):
+        # The theory window closes when the competition leaves the running state (see
+        # competitions.services); reopening it opens the window again.
+        finished = self.status in (CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED)
+        if finished and self.closed_at is None:
+            self.closed_at = timezone.now()
+        elif not finished:
+            self.closed_at = None
+        fields = kwargs.get("update_fields")
+        if fields is not None and "status" in fields:
+            kwargs["update_fields"] = {*fields, "closed_at"}
+        super().save(*args, **kwargs)
+
+    def theory_window(self, paper_opens_at=None) -> tuple:
+        """(from, until) of the theory attempts that count: from the start of the competition's
+        year (and not before the paper opened, so a paper reused from an earlier competition
+        brings none of its old attempts) until the competition was closed (None: still open)."""
+        start = datetime(self.year, 1, 1, tzinfo=timezone.get_current_timezone())
+        if paper_opens_at is not None and paper_opens_at > start:
+            start = paper_opens_at
+        return start, self.closed_at
 
     @property
     def is_scoring_open(self) -> bool:

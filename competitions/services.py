@@ -3,7 +3,11 @@
 How a team's result is computed (`standings()`), all with Decimal and ROUND_HALF_UP to 2 places:
 
 - Theory: each member's best *submitted* attempt on the competition's theory paper, as a percentage
-  of that attempt's total (score / total × 100). A member without a submitted attempt counts 0.
+  of that attempt's total (score / total × 100), handed in within the theory window
+  (`Competition.theory_window`: from the start of the competition's year, and not before the
+  paper's opening time, until the competition was closed — results no longer move after closing,
+  and a paper reused from an earlier competition brings none of its old attempts). A member
+  without such an attempt counts 0.
   The team's theory score is the mean over all its members (a team without members scores 0).
 - Practical, per item: the scores of the competition's current judges (a judge removed from it
   no longer counts) for that team and item combine by the competition's rule:
@@ -144,6 +148,7 @@ def _standings(competitions: list[Competition], ids: QuerySet) -> dict[int, list
     from exams.models import Attempt
 
     paper_of = {c.pk: c.theory_paper_id for c in competitions}
+    config = {c.pk: c for c in competitions}
     best: dict[tuple[int, int], Decimal] = {}
     first_done: dict[tuple[int, int], datetime] = {}
     rows = (
@@ -159,12 +164,19 @@ def _standings(competitions: list[Competition], ids: QuerySet) -> dict[int, list
             "score",
             "total",
             "finished_at",
+            "paper__opens_at",
         )
         .distinct()
     )
-    for competition_id, paper_id, person_id, score, total, finished_at in rows:
+    windows: dict[int, tuple] = {}
+    for competition_id, paper_id, person_id, score, total, finished_at, opens_at in rows:
         if paper_of.get(competition_id) != paper_id:
             continue  # another competition's paper
+        if competition_id not in windows:
+            windows[competition_id] = config[competition_id].theory_window(opens_at)
+        start, until = windows[competition_id]
+        if finished_at is None or finished_at < start or (until and finished_at > until):
+            continue  # handed in outside the theory window
         key = (competition_id, person_id)
         percent = (score or ZERO) * HUNDRED / total if total else ZERO
         if key not in best or percent > best[key]:
@@ -173,7 +185,6 @@ def _standings(competitions: list[Competition], ids: QuerySet) -> dict[int, list
             first_done[key] = finished_at
 
     results: dict[int, list[Standing]] = {c.pk: [] for c in competitions}
-    config = {c.pk: c for c in competitions}
     for team in teams:
         competition = config[team.competition_id]
         c_items = items.get(competition.pk, [])

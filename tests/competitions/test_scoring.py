@@ -3,7 +3,7 @@ attempts, weights, each tie rule, ranking with shared ranks and advancing, fixed
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from competitions import services
-from competitions.models import Combination, TieBreak
+from competitions.models import Combination, CompetitionStatus, TieBreak
 from competitions.services import Standing, combine, rank
 from tests.competitions.conftest import (
     add_items,
@@ -315,3 +315,37 @@ def test_a_removed_judges_scores_no_longer_count(scored):
     other = make_competition(scored.region, name="另一场")
     Judge.objects.create(competition=other, user=j3.user)
     assert list(services.standings(scored)[0].items.values()) == [D("8.50"), D("15.00")]
+
+
+def test_theory_counts_only_attempts_within_the_competitions_window(district, enterprise):
+    paper = make_paper(district)
+    competition = make_competition(
+        district, theory_paper=paper, theory_weight=D(100), practical_weight=D(0)
+    )
+    (person,) = add_team(competition, enterprise, "A队", 1).members.all()
+    now = timezone.now()
+    last_year = datetime(competition.year - 1, 6, 1, 10, tzinfo=timezone.get_current_timezone())
+    finish(paper, person, 100, at=last_year, number=1)  # the paper reused from last year
+    finish(paper, person, 60, at=now - timedelta(hours=1), number=2)
+    assert services.standings(competition)[0].theory == D("60.00")
+    # the paper was reopened this year: attempts before its opening time do not count either
+    paper.opens_at = now - timedelta(minutes=30)
+    paper.save()
+    assert services.standings(competition)[0].theory == D("0.00")
+    paper.opens_at = None
+    paper.save()
+    competition.status = CompetitionStatus.CLOSED
+    competition.save()
+    assert competition.closed_at is not None
+    finish(paper, person, 90, at=timezone.now() + timedelta(minutes=1), number=3)
+    closed = services.standings(competition)[0]
+    assert closed.theory == D("60.00")  # handed in after closing: the result does not move
+    competition.status = CompetitionStatus.PUBLISHED
+    competition.save(update_fields=["status"])
+    competition.refresh_from_db()
+    assert competition.closed_at is not None
+    assert services.standings(competition)[0].theory == D("60.00")
+    competition.status = CompetitionStatus.OPEN  # reopened: the window is open again
+    competition.save()
+    assert competition.closed_at is None
+    assert services.standings(competition)[0].theory == D("90.00")
