@@ -394,9 +394,12 @@ def save_score(
 def award_certificates(*, competition: Competition, user) -> tuple[int, int]:
     """Issues a certificate to every member of the teams ranked within the award count. Re-runnable:
     each member has one Award row (the certificate's source) and issue_certificate is idempotent per
-    source. Returns (certificates newly issued, members awarded in all)."""
+    source. When the ranking changed since the last run, the certificates of members no longer
+    ranked within the award count are revoked and their awards deleted, and a valid certificate
+    whose rank, team or total changed is reissued with the new text. Returns (certificates newly
+    issued or reissued, members awarded in all)."""
     from certificates.models import Certificate
-    from certificates.services import issue_certificate
+    from certificates.services import issue_certificate, reissue_certificate, revoke_certificate
 
     award_type = ContentType.objects.get_for_model(Award)
 
@@ -405,10 +408,28 @@ def award_certificates(*, competition: Competition, user) -> tuple[int, int]:
     if competition.status not in (CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED):
         raise ValidationError(_("竞赛结束后才能颁发证书。"))
     rows = [s for s in standings(competition) if s.rank <= competition.award_count]
+    awarded = {person_id for s in rows for person_id in s.members}
     template = competition.certificate_template
     new = total = 0
     with transaction.atomic():
+        for old in Award.objects.filter(competition=competition).exclude(person_id__in=awarded):
+            for certificate in Certificate.objects.filter(
+                source_content_type=award_type,
+                source_object_id=old.pk,
+                status=Certificate.Status.VALID,
+            ):
+                revoke_certificate(
+                    certificate=certificate,
+                    user=user,
+                    reason=_("竞赛排名变动，不再获奖"),
+                )
+            old.delete()
         for s in rows:
+            details = {
+                "subject": _("%(name)s 第%(rank)s名（%(team)s）")
+                % {"name": str(competition), "rank": s.rank, "team": s.name},
+                "score": str(s.total),
+            }
             for person_id in s.members:
                 award, _c = Award.objects.update_or_create(
                     competition=competition,
@@ -418,21 +439,26 @@ def award_certificates(*, competition: Competition, user) -> tuple[int, int]:
                 had = (
                     Certificate.objects.live()
                     .filter(source_content_type=award_type, source_object_id=award.pk)
-                    .exists()
+                    .first()
                 )
-                issue_certificate(
-                    person=award.person,
-                    source=award,
-                    template=template,
-                    title=template.title,
-                    details={
-                        "subject": _("%(name)s 第%(rank)s名（%(team)s）")
-                        % {"name": str(competition), "rank": s.rank, "team": s.name},
-                        "score": str(s.total),
-                    },
-                    issued_by=user,
-                    reason=_("技能竞赛获奖"),
-                )
+                if had is None:
+                    issue_certificate(
+                        person=award.person,
+                        source=award,
+                        template=template,
+                        title=template.title,
+                        details=details,
+                        issued_by=user,
+                        reason=_("技能竞赛获奖"),
+                    )
+                    new += 1
+                elif had.status == Certificate.Status.VALID and had.details != details:
+                    reissue_certificate(
+                        certificate=had,
+                        user=user,
+                        reason=_("竞赛排名变动，更正名次与成绩"),
+                        details=details,
+                    )
+                    new += 1
                 total += 1
-                new += 0 if had else 1
     return new, total

@@ -458,3 +458,32 @@ def test_max_score_cannot_drop_below_an_existing_score(client, street_supervisor
     assert client.post(url, {**edit, "items-0-max_score": "8.5"}).status_code == 302
     item1.refresh_from_db()
     assert item1.max_score == Decimal("8.5")
+
+
+def test_awarding_again_after_the_ranking_changed(supervisor, finished_competition):
+    from certificates.models import Certificate
+    from competitions.models import Score
+
+    assert services.award_certificates(competition=finished_competition, user=supervisor) == (2, 2)
+    champions = set(Team.objects.get(name="冠军队").members.values_list("pk", flat=True))
+    runners = set(Team.objects.get(name="亚军队").members.values_list("pk", flat=True))
+    # a score corrected after the first run: 亚军队 now wins
+    Score.objects.filter(team__name="亚军队").update(value=Decimal("9.5"))
+    assert services.award_certificates(competition=finished_competition, user=supervisor) == (2, 2)
+    assert set(Award.objects.values_list("person_id", flat=True)) == runners
+    gone = Certificate.objects.filter(person__in=champions)
+    assert {c.status for c in gone} == {Certificate.Status.REVOKED}
+    assert {c.status_reason for c in gone} == {"竞赛排名变动，不再获奖"}
+    valid = Certificate.objects.filter(person__in=runners, status=Certificate.Status.VALID)
+    assert {c.details["score"] for c in valid} == {"95.00"}
+    assert all("第1名（亚军队）" in c.details["subject"] for c in valid)
+    # the same rank with another total: the certificate is reissued with the new figures
+    Score.objects.filter(team__name="亚军队").update(value=Decimal("9.8"))
+    assert services.award_certificates(competition=finished_competition, user=supervisor) == (2, 2)
+    live = Certificate.objects.live().filter(person__in=runners)
+    assert {c.details["score"] for c in live} == {"98.00"}
+    assert {c.status for c in live} == {Certificate.Status.VALID}
+    assert Certificate.objects.filter(status=Certificate.Status.REPLACED).count() == 2
+    assert {a.total for a in Award.objects.all()} == {Decimal("98.00")}
+    # nothing changed: nothing new
+    assert services.award_certificates(competition=finished_competition, user=supervisor) == (0, 2)
