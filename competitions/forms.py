@@ -27,23 +27,29 @@ def theory_papers(user):
     return Paper.objects.filter(q, practice_for__isnull=True).order_by("-created_at")
 
 
-def judge_candidates(user):
+def judge_candidates(user, competition=None):
     """Accounts a supervisor may make judges: active accounts of their region's people and
     enterprises, their region's staff, and accounts tied to no enterprise or region (outside
-    experts). A superuser may pick anyone."""
-    users = get_user_model().objects.filter(is_active=True)
+    experts). A superuser may pick anyone. The competition's current judges stay choices (a
+    superuser may have added one from elsewhere; the supervisor can still save or remove them)."""
+    users = get_user_model().objects.all()
     scope = scope_for(user)
     if scope.kind == "all":
-        return users.order_by("username")
+        return users.filter(is_active=True).order_by("username")
     if scope.kind != "region":
         return users.none()
     path = scope.region.path
-    return users.filter(
+    q = Q(is_active=True) & (
         Q(region__path__startswith=path)
         | Q(enterprise__street__path__startswith=path)
         | Q(person__enterprise__street__path__startswith=path)
         | Q(region__isnull=True, enterprise__isnull=True, person__isnull=True)
-    ).order_by("username")
+    )
+    if competition is not None and competition.pk:
+        from competitions.models import Judge
+
+        q |= Q(pk__in=Judge.objects.filter(competition=competition).values("user_id"))
+    return users.filter(q).order_by("username")
 
 
 class CompetitionAdminForm(WagtailAdminModelForm):
@@ -59,7 +65,7 @@ class CompetitionAdminForm(WagtailAdminModelForm):
             self.fields["theory_paper"].queryset = theory_papers(for_user)
         formset = getattr(self, "formsets", {}).get("judges")
         if formset is not None:
-            _limit_judges(formset, judge_candidates(for_user))
+            _limit_judges(formset, judge_candidates(for_user, self.instance))
 
 
 def _limit_judges(formset, candidates) -> None:

@@ -487,3 +487,37 @@ def test_awarding_again_after_the_ranking_changed(supervisor, finished_competiti
     assert {a.total for a in Award.objects.all()} == {Decimal("98.00")}
     # nothing changed: nothing new
     assert services.award_certificates(competition=finished_competition, user=supervisor) == (0, 2)
+
+
+def test_a_supervisor_can_save_a_competition_with_a_judge_from_elsewhere(
+    client, street_supervisor, street, other_enterprise
+):
+    from competitions.models import Judge
+    from tests.factories import make_manager
+
+    elsewhere = make_manager(other_enterprise)  # added by the district, outside the street
+    competition = make_competition(street, status=CompetitionStatus.DRAFT)
+    judge = Judge.objects.create(competition=competition, user=elsewhere)
+    client.force_login(street_supervisor)
+    url = reverse("competitions_competitions:edit", args=[competition.pk])
+    data = _competition_data(
+        street,
+        name="改名后的比武",
+        **{
+            "items-TOTAL_FORMS": "0",
+            "judges-TOTAL_FORMS": "1",
+            "judges-INITIAL_FORMS": "1",
+            "judges-0-id": judge.pk,
+            "judges-0-user": elsewhere.pk,
+        },
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302
+    competition.refresh_from_db()
+    assert competition.name == "改名后的比武"
+    assert services.is_judge(elsewhere, competition)
+    # still no way to add another account from elsewhere
+    newcomer = make_manager(other_enterprise)
+    data.update({"judges-TOTAL_FORMS": "2", "judges-1-id": "", "judges-1-user": newcomer.pk})
+    assert client.post(url, data).status_code == 200
+    assert not services.is_judge(newcomer, competition)
