@@ -33,6 +33,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -385,7 +386,13 @@ def save_score(
     score, _created = Score.objects.update_or_create(
         team=team, item=item, judge=judge, defaults={"value": value, "updated_at": timezone.now()}
     )
+    cache.delete(leaderboard_cache_key(competition.pk))
     return score
+
+
+def leaderboard_cache_key(competition_id: int) -> str:
+    """The cache key of a competition's leaderboard rows (competitions.views.leaderboard_json)."""
+    return f"competitions:leaderboard:{competition_id}"
 
 
 # --------------------------------------------------------------------------- awards

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,9 @@ from competitions import services
 from competitions.models import Competition, CompetitionStatus, PracticalItem, Score, Team
 
 REFRESH_SECONDS = 10
+# The leaderboard JSON is polled by every open phone: its rows are computed at most once per
+# this many seconds per competition (a judge's saved score clears them at once).
+LEADERBOARD_CACHE_SECONDS = 5
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -56,15 +60,21 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def leaderboard_json(request: HttpRequest, pk: int) -> JsonResponse:
     competition = _leaderboard_competition(request, pk)
-    rows = services.standings(competition)
+    key = services.leaderboard_cache_key(competition.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = {
+            "updated_at": timezone.localtime().strftime("%H:%M:%S"),
+            "rows": [s.as_json() for s in services.standings(competition)],
+        }
+        cache.set(key, cached, LEADERBOARD_CACHE_SECONDS)
     return JsonResponse(
         {
             "competition": competition.name,
             "status": competition.status,
             "status_display": competition.get_status_display(),
             "advancing_count": competition.advancing_count,
-            "updated_at": timezone.localtime().strftime("%H:%M:%S"),
-            "rows": [s.as_json() for s in rows],
+            **cached,
         },
         json_dumps_params={"ensure_ascii": False},
     )

@@ -253,3 +253,30 @@ def test_me_page_links_judges_and_team_members(client, setup, worker, other_work
     html = client.get(reverse("portal:me")).content.decode()
     assert "暂无竞赛安排。" in html
     assert reverse("competitions:leaderboard", args=[competition.pk]) not in html
+
+
+def test_leaderboard_json_is_computed_at_most_every_few_seconds(client, board):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from competitions.models import Judge, PracticalItem, Team
+    from competitions.views import LEADERBOARD_CACHE_SECONDS
+
+    board.leaderboard_public = True
+    board.save()
+    url = reverse("competitions:leaderboard-json", args=[board.pk])
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).json()["rows"][0]["total"] == "18.00"
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(url).json()["rows"][0]["total"] == "18.00"
+    assert len(second) == len(first) - 5  # the standings' five queries are saved
+    assert 0 < LEADERBOARD_CACHE_SECONDS <= 10
+    # a judge's saved score shows at once
+    judge = Judge.objects.filter(competition=board).order_by("pk").first().user
+    team = Team.objects.get(competition=board, name="B队")
+    item = PracticalItem.objects.filter(competition=board).order_by("sort_order").first()
+    client.force_login(judge)
+    assert client.post(_score_url(board, team, item), {"value": "10"}).status_code == 302
+    client.logout()
+    rows = client.get(url).json()["rows"]
+    assert rows[1]["practical"] == "26.67"  # B: j1 6 → 10: (7, 8, 10) → 8 of 30
