@@ -15,7 +15,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from competitions import admin_views, services
 from competitions.forms import CompetitionAdminForm, TeamAdminForm
-from competitions.models import Award, Competition, CompetitionStatus, Team
+from competitions.models import Award, Competition, CompetitionStatus, Score, Team
 from portal.admin_scoping import ScopedModelViewSet
 
 
@@ -131,3 +131,16 @@ def register_competition_admin_urls():
         path("<int:pk>/award/", admin_views.award, name="award"),
     ]
     return [path("competitions-admin/", (urls, "competitions_admin", "competitions_admin"))]
+
+
+@hooks.register("before_delete_user")
+def refuse_deleting_a_judge_with_scores(request, user):
+    """A judge's scores keep their account (Score.judge PROTECT): refuse clearly instead of an
+    error page, and point at deactivating the account."""
+    if Score.objects.filter(judge=user).exists():
+        messages.error(
+            request,
+            _("该账号在技能竞赛中有裁判评分记录，不能删除；如不再使用，请停用该账号。"),
+        )
+        return redirect("wagtailusers_users:edit", user.pk)
+    return None

@@ -521,3 +521,23 @@ def test_a_supervisor_can_save_a_competition_with_a_judge_from_elsewhere(
     data.update({"judges-TOTAL_FORMS": "2", "judges-1-id": "", "judges-1-user": newcomer.pk})
     assert client.post(url, data).status_code == 200
     assert not services.is_judge(newcomer, competition)
+
+
+def test_deleting_a_judges_account_with_scores_is_refused_clearly(
+    client, superuser, district, enterprise
+):
+    competition = make_competition(district)
+    (item,) = add_items(competition, 10)
+    judge, idle = add_judges(competition, 2)
+    score(add_team(competition, enterprise, "A队", 1), item, judge, 8)
+    client.force_login(superuser)
+    response = client.post(reverse("wagtailusers_users:delete", args=[judge.pk]), follow=True)
+    assert response.status_code == 200
+    assert "该账号在技能竞赛中有裁判评分记录，不能删除；如不再使用，请停用该账号。" in (
+        response.content.decode()
+    )
+    assert type(judge).objects.filter(pk=judge.pk).exists()
+    # a judge who scored nothing can go
+    response = client.post(reverse("wagtailusers_users:delete", args=[idle.pk]))
+    assert response.status_code == 302
+    assert not type(idle).objects.filter(pk=idle.pk).exists()
