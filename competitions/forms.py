@@ -67,6 +67,29 @@ class CompetitionAdminForm(WagtailAdminModelForm):
         if formset is not None:
             _limit_judges(formset, judge_candidates(for_user, self.instance))
 
+    def clean(self):
+        data = super().clean()
+        competition = self.instance
+        formset = getattr(self, "formsets", {}).get("judges")
+        if formset is None or not competition.pk:
+            return data
+        if competition.status not in ("closed", "published"):
+            return data
+        from competitions.models import Judge, Score
+
+        # once closed, the judges who scored stay: removing one would change the results
+        gone = set()
+        for form in formset.forms:
+            if not form.instance.pk:
+                continue
+            if form in formset.deleted_forms or "user" in form.changed_data:
+                gone.add(form.instance.pk)
+        if gone:
+            removed = Judge.objects.filter(pk__in=gone, competition=competition).values("user_id")
+            if Score.objects.filter(team__competition=competition, judge__in=removed).exists():
+                self.add_error(None, _("竞赛已结束，已评分的裁判不能移除或更换。"))
+        return data
+
 
 def _limit_judges(formset, candidates) -> None:
     """Limits the judge choices of every form of the inline formset, including `empty_form` (the

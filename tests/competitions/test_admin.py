@@ -541,3 +541,45 @@ def test_deleting_a_judges_account_with_scores_is_refused_clearly(
     response = client.post(reverse("wagtailusers_users:delete", args=[idle.pk]))
     assert response.status_code == 302
     assert not type(idle).objects.filter(pk=idle.pk).exists()
+
+
+def test_a_judge_who_scored_cannot_be_removed_after_close(client, street_supervisor, street):
+    from competitions.models import Judge
+
+    competition = make_competition(street, status=CompetitionStatus.CLOSED)
+    (item,) = add_items(competition, 10)
+    judge, idle = add_judges(competition, 2)
+    score(add_team(competition, PersonFactory().enterprise, "A队", 1), item, judge, 8)
+    rows = list(Judge.objects.filter(competition=competition).order_by("pk"))
+    data = _competition_data(
+        street,
+        status="closed",
+        **{
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "1",
+            "items-0-id": item.pk,
+            "items-0-name": item.name,
+            "items-0-max_score": "10",
+            "items-0-sort_order": "0",
+            "judges-TOTAL_FORMS": "2",
+            "judges-INITIAL_FORMS": "2",
+            "judges-0-id": rows[0].pk,
+            "judges-0-user": judge.pk,
+            "judges-0-DELETE": "on",
+            "judges-1-id": rows[1].pk,
+            "judges-1-user": idle.pk,
+        },
+    )
+    client.force_login(street_supervisor)
+    url = reverse("competitions_competitions:edit", args=[competition.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "竞赛已结束，已评分的裁判不能移除或更换。" in response.content.decode()
+    assert services.is_judge(judge, competition)
+    assert services.standings(competition)[0].practical == Decimal("80.00")
+    # a judge who scored nothing may go
+    del data["judges-0-DELETE"]
+    data["judges-1-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not services.is_judge(idle, competition)
+    assert services.is_judge(judge, competition)
