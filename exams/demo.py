@@ -133,24 +133,32 @@ def seed(ctx) -> None:
                 continue  # leave the demo worker a fresh mock exam to try
             started = now - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
             attempt, _new = services.start_or_resume(paper=paper, person=person, now=started)
-            personal_skill = min(0.98, max(0.3, rng.gauss(skill, 0.15)))
-            for seq, item in enumerate(services.load_items(attempt), start=1):
-                right = item.snapshot["answer"]
-                if rng.random() < personal_skill:
-                    response = list(right)
-                else:
-                    wrong = [c for c in LETTERS[: len(item.snapshot["options"])] if c not in right]
-                    response = [rng.choice(wrong)] if wrong else []
-                services.save_answer(
-                    attempt=attempt,
-                    question_id=item.question_id,
-                    response=response,
-                    seq=seq,
-                    now=started + timedelta(seconds=20 * seq),
-                )
+            answer_like_a_person(attempt, rng=rng, skill=skill, started=started, pace_seconds=20)
             if rng.random() < 0.2:
                 attempt.blur_count = rng.randint(1, 3)
                 attempt.save(update_fields=["blur_count"])
             services.submit_attempt(
                 attempt=attempt, now=started + timedelta(minutes=rng.randint(8, 18))
             )
+
+
+def answer_like_a_person(attempt, *, rng, skill: float, started, pace_seconds: int) -> None:
+    """Demo data: answers every question of `attempt` through the exam services, right with a
+    personal probability drawn around `skill`, one answer every `pace_seconds` from `started`."""
+    from exams import services
+
+    personal_skill = min(0.98, max(0.3, rng.gauss(skill, 0.15)))
+    for seq, item in enumerate(services.load_items(attempt), start=1):
+        right = item.snapshot["answer"]
+        if rng.random() < personal_skill:
+            response = list(right)
+        else:
+            wrong = [c for c in LETTERS[: len(item.snapshot["options"])] if c not in right]
+            response = [rng.choice(wrong)] if wrong else []
+        services.save_answer(
+            attempt=attempt,
+            question_id=item.question_id,
+            response=response,
+            seq=seq,
+            now=started + timedelta(seconds=pace_seconds * seq),
+        )

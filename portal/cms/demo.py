@@ -505,7 +505,8 @@ def _attach_quiz(ctx, page) -> None:
 
 def _quiz_attempts(ctx, paper) -> None:
     from exams import services
-    from exams.models import LETTERS, Attempt
+    from exams.demo import answer_like_a_person
+    from exams.models import Attempt
     from exams.services import ExamError
 
     now = timezone.now()
@@ -531,21 +532,7 @@ def _quiz_attempts(ctx, paper) -> None:
                 attempt, _new = services.start_or_resume(paper=paper, person=person, now=started)
             except ExamError:
                 continue
-            skill = min(0.98, max(0.3, rng.gauss(0.78, 0.15)))
-            for seq, item in enumerate(services.load_items(attempt), start=1):
-                right = item.snapshot["answer"]
-                if rng.random() < skill:
-                    response = list(right)
-                else:
-                    wrong = [c for c in LETTERS[: len(item.snapshot["options"])] if c not in right]
-                    response = [rng.choice(wrong)] if wrong else []
-                services.save_answer(
-                    attempt=attempt,
-                    question_id=item.question_id,
-                    response=response,
-                    seq=seq,
-                    now=started + timedelta(seconds=25 * seq),
-                )
+            answer_like_a_person(attempt, rng=rng, skill=0.78, started=started, pace_seconds=25)
             services.submit_attempt(
                 attempt=attempt, now=started + timedelta(minutes=rng.randint(6, 15))
             )
