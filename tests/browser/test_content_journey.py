@@ -46,6 +46,12 @@ def test_an_editor_drafts_a_campaign_a_reviewer_approves_it_and_the_public_sees_
     page.keyboard.press("Escape")  # closes the date picker
     page.locator("#id_title").click()
     page.fill("#id_summary", "全区开展安全生产月系列活动。")
+    # Wagtail's date picker (xdsoft) may still be fading out over the footer on a slow machine and
+    # would take the next click: the values are in the inputs, so the pickers are simply hidden.
+    page.evaluate(
+        "() => document.querySelectorAll('.xdsoft_datetimepicker')"
+        ".forEach((el) => { el.style.display = 'none'; })"
+    )
     screenshot(page, "01-editor-draft")
 
     # "submit to 内容审核流程" sits in the footer's action menu
