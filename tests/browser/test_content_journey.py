@@ -41,17 +41,19 @@ def test_an_editor_drafts_a_campaign_a_reviewer_approves_it_and_the_public_sees_
     page.fill("#id_title", TITLE)
     page.select_option("#id_theme", "safety_month")
     page.fill("#id_slogan", SLOGAN)
-    page.fill("#id_start_date", (today + timedelta(days=1)).isoformat())
-    page.fill("#id_end_date", (today + timedelta(days=30)).isoformat())
-    page.keyboard.press("Escape")  # closes the date picker
-    page.locator("#id_title").click()
+    # The dates are set without focusing their inputs: Wagtail's date picker (xdsoft) opens on focus
+    # with a delay and, on a slow machine, was still over the footer menu when the test clicked it.
+    for field, day in (
+        ("#id_start_date", today + timedelta(days=1)),
+        ("#id_end_date", today + timedelta(days=30)),
+    ):
+        page.eval_on_selector(
+            field,
+            "(el, value) => { el.value = value;"
+            " el.dispatchEvent(new Event('change', { bubbles: true })); }",
+            day.isoformat(),
+        )
     page.fill("#id_summary", "全区开展安全生产月系列活动。")
-    # Wagtail's date picker (xdsoft) may still be fading out over the footer on a slow machine and
-    # would take the next click: the values are in the inputs, so the pickers are simply hidden.
-    page.evaluate(
-        "() => document.querySelectorAll('.xdsoft_datetimepicker')"
-        ".forEach((el) => { el.style.display = 'none'; })"
-    )
     screenshot(page, "01-editor-draft")
 
     # "submit to 内容审核流程" sits in the footer's action menu
