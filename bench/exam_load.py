@@ -21,7 +21,6 @@ comparable within one run on one machine; see BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -33,7 +32,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from loadkit import make_data  # shared with bench/load_exam.py and tests/system
+import loadkit  # shared with bench/load_exam.py and tests/system
+from loadkit import make_data
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/portal_exams_bench"
@@ -81,28 +81,10 @@ def setup_env(args) -> dict:
     return env
 
 
-_local = threading.local()
-
-
 def request(port: int, method: str, path: str, token: str | None = None, body: dict | None = None):
-    conn = getattr(_local, "conn", None)
-    if conn is None:
-        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    started = time.perf_counter()
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        status = response.status
-    except (http.client.HTTPException, OSError):
-        conn.close()
-        _local.conn = None
-        return time.perf_counter() - started, 599, b""
-    return time.perf_counter() - started, status, payload
+    """loadkit.request (one keep-alive connection per thread), as (seconds, status, body)."""
+    status, payload, seconds = loadkit.request(port, method, path, token, body)
+    return seconds, status, payload
 
 
 def run(name: str, jobs: list, threads: int, max_seconds: float) -> dict:
@@ -185,7 +167,7 @@ def main() -> None:
                     break
             except OSError:
                 pass
-            _local.conn = None
+            loadkit._local.conn = None
             time.sleep(0.2)
         print(
             f"# {args.db}, {args.people} people, {args.threads} client threads, gunicorn {args.workers}×4"
