@@ -101,7 +101,8 @@ def detail(page, request):
         return refused
     user = request.user
     figures = quiz.quiz_figures(paper)
-    visible_ids = set(visible_enterprises(user).values_list("pk", flat=True))
+    enterprises = visible_enterprises(user)
+    visible_ids = set(enterprises.values_list("pk", flat=True))
     rows = [row for row in figures.enterprises if row.key in visible_ids]
     scope = scope_for(user)
 
@@ -120,7 +121,7 @@ def detail(page, request):
 
     people = []
     if chosen is not None:
-        enterprise = visible_enterprises(user).filter(pk=chosen.key).first()
+        enterprise = enterprises.filter(pk=chosen.key).first()
         if enterprise is None:  # pragma: no cover - rows are already scoped
             raise Http404
         allowed = set(
@@ -181,10 +182,6 @@ def export(page, request):
     return xlsx_response(content, filename)
 
 
-def live_figure_seconds() -> int:
-    return getattr(settings, "CMS_LIVE_FIGURE_SECONDS", 10)
-
-
 def live_figures(page, request):
     """The page's per-page live figures as JSON, for static/js/live_figures.js.
 
@@ -204,7 +201,7 @@ def live_figures(page, request):
                 value = figure.value(page)
                 if value is not None:
                     values[figure.key] = value
-        cache.set(key, values, live_figure_seconds())
+        cache.set(key, values, settings.CMS_LIVE_FIGURE_SECONDS)
     response = JsonResponse({"figures": values})
     response["Cache-Control"] = "no-cache"
     return response
