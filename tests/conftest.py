@@ -116,3 +116,11 @@ def examiner(district):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch):
+    """The django-q2 tasks queued during the test, as (func, *args) tuples, instead of queuing."""
+    calls = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
+    return calls

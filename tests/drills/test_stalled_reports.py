@@ -1,4 +1,4 @@
-"""An after-action report whose render was lost (a killed worker on the Redis broker) is queued
+"""An after-action report whose render was lost (a killed worker on the Redis broker) is queued_tasks
 again after the task timeout; a current or recently requested report is left alone."""
 
 from __future__ import annotations
@@ -16,15 +16,8 @@ from tests.drills.conftest import make_drill
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    calls = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
-    return calls
-
-
-def test_only_lost_reports_are_queued_again(
-    settings, drill, other_drill, enterprise, manager, queued
+def test_only_lost_reports_are_queued_tasks_again(
+    settings, drill, other_drill, enterprise, manager, queued_tasks
 ):
     settings.Q_TIMEOUT = 300
     now = timezone.now()
@@ -43,14 +36,14 @@ def test_only_lost_reports_are_queued_again(
     )
 
     assert services.requeue_stalled_reports(now=now) == 2
-    assert sorted(queued) == sorted(
+    assert sorted(queued_tasks) == sorted(
         [
             ("drills.tasks.render_report", lost.drill_id),
             ("drills.tasks.render_report", outdated.drill_id),
         ]
     )
-    assert recent.drill_id not in [args[1] for args in queued]
-    assert current.drill_id not in [args[1] for args in queued]
+    assert recent.drill_id not in [args[1] for args in queued_tasks]
+    assert current.drill_id not in [args[1] for args in queued_tasks]
 
 
 def test_the_safety_net_is_scheduled():

@@ -204,3 +204,20 @@ class Saver:
                         return
                 time.sleep(self.retry_pause)
             time.sleep(self.pause)
+
+
+@pytest.fixture
+def attempt(district, worker):
+    """A worker's attempt in progress on a 3-question district paper (the outage tests)."""
+    from django.utils import timezone
+
+    from exams import services
+    from exams.models import QuestionBank
+    from tests.exams.conftest import make_paper, make_questions
+
+    bank = QuestionBank.objects.create(name="区级题库", region=district)
+    paper = make_paper(owner_region=district, questions=make_questions(bank, 3, "single"))
+    attempt, _created = services.start_or_resume(
+        paper=paper, person=worker.person, now=timezone.now()
+    )
+    return attempt

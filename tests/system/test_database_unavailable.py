@@ -9,23 +9,11 @@ import json
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.urls import reverse
-from django.utils import timezone
 
 from exams import services
-from exams.models import AttemptQuestion, QuestionBank
-from tests.exams.conftest import make_paper, make_questions
+from exams.models import AttemptQuestion
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def attempt(district, worker):
-    bank = QuestionBank.objects.create(name="区级题库", region=district)
-    paper = make_paper(owner_region=district, questions=make_questions(bank, 3, "single"))
-    attempt, _created = services.start_or_resume(
-        paper=paper, person=worker.person, now=timezone.now()
-    )
-    return attempt
 
 
 def _outage(monkeypatch, exc=None):

@@ -9,27 +9,14 @@ import json
 import time
 
 import pytest
-from django.utils import timezone
 
-from exams import services
-from exams.models import AttemptQuestion, QuestionBank
+from exams.models import AttemptQuestion
 from tests.browser_support import login
-from tests.exams.conftest import make_paper, make_questions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SAVES = "**/exams/attempts/*/answers/"
 RETRYING = "服务器暂时无法连接，答案已保存在本机，正在重试…"
-
-
-@pytest.fixture
-def attempt(district, worker):
-    bank = QuestionBank.objects.create(name="区级题库", region=district)
-    paper = make_paper(owner_region=district, questions=make_questions(bank, 3, "single"))
-    attempt, _created = services.start_or_resume(
-        paper=paper, person=worker.person, now=timezone.now()
-    )
-    return attempt
 
 
 def _wait(page, predicate, seconds: float = 20) -> None:
