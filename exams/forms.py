@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from exams.importing import parse_answer, validate_question_fields
-from exams.models import LETTERS, Question, QuestionType, knowledge_point_q
+from exams.models import LETTERS, Paper, Question, QuestionType, knowledge_point_q
 from portal.models import PersonCategory
 
 
@@ -161,6 +161,16 @@ class PaperAdminForm(OwnedAdminForm):
                                 "need": d["count"],
                             },
                         )
+        if data.get("mode") == Paper.Mode.PRACTICE and formsets:
+            # practice never serves an exam-only bank's questions (exams.disclosure)
+            banks = [f.cleaned_data.get("bank") for f in live("draw_rules")] + [
+                getattr(f.cleaned_data.get("question"), "bank", None)
+                for f in live("paper_questions")
+            ]
+            for bank in dict.fromkeys(b for b in banks if b is not None and b.exam_only):
+                self.add_error(
+                    "mode", _("题库“%(bank)s”仅用于考试，练习试卷不能使用。") % {"bank": bank.name}
+                )
         return data
 
 

@@ -70,6 +70,11 @@ class OwnedMixin(models.Model):
 class QuestionBank(OwnedMixin):
     name = models.CharField(_("题库名称"), max_length=100, unique=True)
     description = models.TextField(_("说明"), blank=True)
+    exam_only = models.BooleanField(
+        _("仅用于考试"),
+        default=False,
+        help_text=_("勾选后，本题库的试题只用于考试，从不出现在练习（包括错题练习）中。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -59,6 +59,7 @@ class QuestionBankViewSet(ScopedModelViewSet):
         [
             FieldPanel("name"),
             FieldPanel("description"),
+            FieldPanel("exam_only"),
             FieldPanel("region"),
             FieldPanel("enterprise"),
         ],
