@@ -6,6 +6,12 @@ GET  /api/v1/attempts/{id}                  state, deadline, server time, questi
 PUT  /api/v1/attempts/{id}/answers/{qid}    {"response": [...], "seq": n}
 POST /api/v1/attempts/{id}/submit
 GET  /api/v1/attempts/{id}/result
+GET  /api/v1/practice/                      banks I may practise, my 错题本's size
+POST /api/v1/practice/                      {"bank": id} or {"wrong_book": true}: a practice attempt
+GET  /api/v1/practice/wrong-book            my 错题本
+
+What of a question is shown (review items, practice feedback, the 错题本) is decided by
+exams.disclosure, as on the HTML pages.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from exams import services
 from exams.models import Attempt, Paper
@@ -23,6 +29,7 @@ from portal.api import ApiError, ErrorOut
 
 exams_router = Router(tags=["exams"])
 attempts_router = Router(tags=["exams"])
+practice_router = Router(tags=["exams"])
 
 
 def _person(request):
@@ -77,6 +84,8 @@ class QuestionOut(Schema):
     response: list[str]
     seq: int
     flagged: bool
+    feedback: dict | None = None  # practice, an answered question: what it may show
+    withheld: bool = False  # practice: a question it takes no answer to (exams.disclosure)
 
 
 class AttemptOut(Schema):
@@ -116,6 +125,7 @@ class ResultOut(Schema):
     total: float | None = None
     passed: bool | None = None
     items: list[dict] = []
+    withheld: bool = False
 
 
 @exams_router.get("/", response={200: list[ExamOut], 404: ErrorOut})
@@ -149,7 +159,9 @@ def _attempt_payload(attempt: Attempt) -> dict:
         "deadline": attempt.deadline,
         "server_time": timezone.now(),
         "blur_count": attempt.blur_count,
-        "questions": services.public_items(attempt, services.load_items(attempt))
+        "questions": services.public_items(
+            attempt, services.load_items(attempt), now=timezone.now()
+        )
         if not attempt.is_finished
         else [],
     }
@@ -211,20 +223,20 @@ def put_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
 
 
 def _result_payload(attempt: Attempt) -> dict:
-    level = services.review_level(attempt, timezone.now())
+    review = services.attempt_review(attempt=attempt, now=timezone.now())
     data = {
         "id": attempt.pk,
         "state": attempt.state,
         "finished_at": attempt.finished_at,
         "finish_reason": attempt.finish_reason,
-        "review": level,
+        "review": review.level,
+        "items": review.items,
+        "withheld": review.withheld,
     }
-    if level in ("score", "full"):
+    if review.level in ("score", "full"):
         data.update(
             score=float(attempt.score or 0), total=float(attempt.total), passed=attempt.passed
         )
-    if level == "full":
-        data["items"] = services.review_items(attempt, services.load_items(attempt))
     return data
 
 
@@ -245,3 +257,101 @@ def result(request, attempt_id: int):
     if not attempt.is_finished:
         raise ApiError(409, "not_finished", _("尚未交卷，暂无结果。"))
     return _result_payload(attempt)
+
+
+# ---------------------------------------------------------------- practice and the 错题本
+
+
+class PracticeBankOut(Schema):
+    id: int
+    name: str
+    description: str
+    knowledge_points: list[str]
+    busy_with: str | None  # an exam in progress draws from this bank: no practice until it ends
+
+
+class PracticeOptionsOut(Schema):
+    banks: list[PracticeBankOut]
+    wrong_count: int
+    wrong_busy_with: str | None
+
+
+class PracticeIn(Schema):
+    bank: int | None = Field(None, ge=1, le=2**63 - 1)
+    wrong_book: bool = False
+    knowledge_point: str = Field("", max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")
+    count: int = Field(10, ge=1, le=50)
+
+
+class WrongAnswerOut(Schema):
+    question_id: int
+    type: str
+    stem: str
+    bank: str
+    wrong_count: int
+    right_streak: int
+    last_wrong_at: datetime
+
+
+class WrongBookOut(Schema):
+    entries: list[WrongAnswerOut]
+    busy_with: str | None
+
+
+@practice_router.get("/", response={200: PracticeOptionsOut, 404: ErrorOut})
+def practice_options(request):
+    options = services.practice_options(person=_person(request), now=timezone.now())
+    return {
+        "banks": [
+            {
+                "id": row.bank.pk,
+                "name": row.bank.name,
+                "description": row.bank.description,
+                "knowledge_points": row.knowledge_points,
+                "busy_with": row.busy_with,
+            }
+            for row in options.banks
+        ],
+        "wrong_count": options.wrong_count,
+        "wrong_busy_with": options.wrong_busy_with,
+    }
+
+
+@practice_router.post("/", response={201: AttemptOut, 404: ErrorOut, 409: ErrorOut})
+def start_practice(request, payload: PracticeIn):
+    """A practice attempt from a bank or from the 错题本; 409 `exam_only` for an exam-only bank,
+    `exam_in_progress` while an exam in progress draws from it (any exam, for the 错题本),
+    `nothing_to_practise` when no question is left."""
+    try:
+        attempt = services.start_practice(
+            person=_person(request),
+            now=timezone.now(),
+            bank_id=None if payload.wrong_book else payload.bank,
+            knowledge_point=payload.knowledge_point.strip(),
+            wrong_book=payload.wrong_book,
+            count=payload.count,
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        _raise(exc)
+    return Status(201, _attempt_payload(attempt))
+
+
+@practice_router.get("/wrong-book", response={200: WrongBookOut, 404: ErrorOut})
+def wrong_book(request):
+    book = services.wrong_book(person=_person(request), now=timezone.now())
+    return {
+        "entries": [
+            {
+                "question_id": w.question_id,
+                "type": w.question.type,
+                "stem": w.question.stem,
+                "bank": w.question.bank.name,
+                "wrong_count": w.wrong_count,
+                "right_streak": w.right_streak,
+                "last_wrong_at": w.last_wrong_at,
+            }
+            for w in book.entries
+        ],
+        "busy_with": book.busy_with,
+    }

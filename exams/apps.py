@@ -9,12 +9,13 @@ class ExamsConfig(AppConfig):
 
     def ready(self) -> None:
         from exams import demo, views
-        from exams.api import attempts_router, exams_router
+        from exams.api import attempts_router, exams_router, practice_router
         from portal import registry, roles
         from portal.api import api
 
         api.add_router("/exams/", exams_router)
         api.add_router("/attempts/", attempts_router)
+        api.add_router("/practice/", practice_router)
         registry.register_me_section(
             registry.MeSection(
                 key="exams",

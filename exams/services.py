@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level, withheld_questions
 from exams.models import (
     LETTERS,
     Attempt,
@@ -26,6 +27,7 @@ from exams.models import (
     QuestionType,
     WrongAnswer,
     knowledge_point_q,
+    split_knowledge_points,
 )
 from portal import roles
 from portal.models import Person
@@ -367,9 +369,18 @@ def start_or_resume(
 # ---------------------------------------------------------------- attempt data (no answers)
 
 
-def public_items(attempt: Attempt, items: list[AttemptQuestion]) -> list[dict]:
-    """What the exam page and the API show: never the answer or the explanation while in progress
-    (practice shows them for questions already answered)."""
+def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetime) -> list[dict]:
+    """What the exam page and the API show: never the answer or the explanation while in progress.
+    Practice shows, for questions already answered, what `disclose` lets it show; a question it
+    withholds is marked `withheld` (practice does not take an answer to it)."""
+    shown: dict[int, Disclosure] = {}
+    if attempt.paper.is_practice:
+        shown = disclose(
+            person_id=attempt.person_id,
+            question_ids=[i.question_id for i in items],
+            now=now,
+            via=attempt,
+        )
     rows = []
     for item in items:
         snap = item.snapshot
@@ -390,20 +401,25 @@ def public_items(attempt: Attempt, items: list[AttemptQuestion]) -> list[dict]:
             "seq": item.seq,
             "flagged": item.flagged,
         }
-        if attempt.paper.is_practice and item.response:
-            row["feedback"] = _feedback(item)
+        if attempt.paper.is_practice:
+            row["withheld"] = not shown[item.question_id].correctness
+            if item.response:
+                row["feedback"] = _feedback(item, shown[item.question_id])
         rows.append(row)
     return rows
 
 
-def _feedback(item: AttemptQuestion) -> dict:
-    letters = item.option_order
-    shown = {letter: LETTERS[i] for i, letter in enumerate(letters)}
-    return {
-        "correct": bool(item.is_correct),
-        "answer": [shown[c] for c in item.snapshot["answer"]],
-        "explanation": item.snapshot.get("explanation", ""),
-    }
+def _feedback(item: AttemptQuestion, shown: Disclosure) -> dict | None:
+    """Practice feedback on an answered item: as much as `shown` allows, None when nothing."""
+    if not shown.correctness:
+        return None
+    labels = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
+    feedback: dict = {"correct": bool(item.is_correct)}
+    if shown.answer:
+        feedback["answer"] = [labels[c] for c in item.snapshot["answer"]]
+    if shown.explanation:
+        feedback["explanation"] = item.snapshot.get("explanation", "")
+    return feedback
 
 
 def load_items(attempt: Attempt) -> list[AttemptQuestion]:
@@ -475,9 +491,19 @@ def save_answer(
         raise ExamError(404, "not_found", _("本次考试中没有这道题。"))
     letters = _clean_response(item, response)
     practice = attempt.paper.is_practice
+    shown = SHOW_NOTHING
+    if practice:
+        shown = disclose(
+            person_id=attempt.person_id, question_ids=[question_id], now=now, via=attempt
+        )[question_id]
+        if not shown.correctness:
+            # its feedback, or the practice score, would give away what an exam withholds
+            raise ExamError(403, "question_withheld", str(WITHHELD_MESSAGE))
     if practice and item.response:
         # practice: the first answer is graded at once and kept
-        return SaveResult(False, item.seq, item.saved_at, list(item.response), _feedback(item))
+        return SaveResult(
+            False, item.seq, item.saved_at, list(item.response), _feedback(item, shown)
+        )
     updates = {"response": letters, "seq": seq, "saved_at": now}
     if flagged is not None:
         updates["flagged"] = flagged
@@ -497,13 +523,13 @@ def save_answer(
             item.seq,
             item.saved_at,
             list(item.response),
-            _feedback(item) if practice and item.response else None,
+            _feedback(item, shown) if practice and item.response else None,
         )
     _log(attempt.pk, AttemptEvent.Kind.SAVE, client, f"Q{question_id} seq={seq} {letters}", at=now)
     feedback = None
     if practice:
         item.response, item.is_correct = letters, updates["is_correct"]
-        feedback = _feedback(item)
+        feedback = _feedback(item, shown)
         _update_wrong_book(
             person_id=attempt.person_id,
             results=[(item.question_id, bool(item.is_correct), letters)] if letters else [],
@@ -518,7 +544,9 @@ def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime
 
 
 def _update_wrong_book(*, person_id: int, results: list[tuple[int, bool, str]], now) -> None:
-    """Wrong → in the book (streak reset); right → streak + 1 (leaves the book at 2)."""
+    """Wrong → in the book (streak reset); right → streak + 1 (leaves the book at 2). Records every
+    graded answer, those of a paper whose review hides them too: what the book shows is decided
+    when it is read (`open_wrong_answers`, exams.disclosure rule 2)."""
     if not results:
         return
     existing = {
@@ -667,82 +695,187 @@ def sweep_expired(*, now: datetime) -> int:
 # ---------------------------------------------------------------- review
 
 
-def review_level(attempt: Attempt, now: datetime) -> str:
-    """ "nothing" | "score" | "full": what the person may see of a finished attempt now."""
-    paper = attempt.paper
-    if attempt.state != Attempt.State.FINISHED:
-        return Paper.Review.NOTHING
-    if paper.is_practice:
-        return Paper.Review.FULL
-    if paper.review_from and now < paper.review_from:
-        return Paper.Review.NOTHING
-    return paper.review_policy
+@dataclass
+class Review:
+    """What the person sees of their finished attempt now: `level` ("nothing" | "score" | "full"),
+    and at "full" the items. `withheld` when the paper would show the items but some question is
+    withheld from the person (exams.disclosure, rule 1): then only the score is shown, since the
+    score and the other items would give away the withheld ones."""
+
+    level: str
+    items: list[dict] = field(default_factory=list)
+    withheld: bool = False
 
 
-def review_items(attempt: Attempt, items: list[AttemptQuestion]) -> list[dict]:
+def attempt_review(*, attempt: Attempt, now: datetime) -> Review:
+    """The review behind the result page and the API result. Queries: none before the review
+    opens; else the items and `disclose`'s (2–3)."""
+    level = review_level(attempt, now)
+    if level != Paper.Review.FULL:
+        return Review(level=level)
+    items = load_items(attempt)
+    shown = disclose(
+        person_id=attempt.person_id,
+        question_ids=[i.question_id for i in items],
+        now=now,
+        via=attempt,
+    )
+    if not all(d.correctness for d in shown.values()):
+        return Review(level=Paper.Review.SCORE, withheld=True)
+    return Review(level=level, items=review_items(items, shown))
+
+
+def review_items(items: list[AttemptQuestion], shown: dict[int, Disclosure]) -> list[dict]:
+    """The rows of a review, each with what `shown` (from `disclose`) lets it carry."""
     rows = []
     for item in items:
-        snap = item.snapshot
-        shown = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
-        rows.append(
-            {
-                "id": item.question_id,
-                "position": item.position,
-                "type_label": QuestionType(snap["type"]).label,
-                "stem": snap["stem"],
-                "image": snap.get("image", ""),
-                "options": [
-                    {
-                        "label": LETTERS[i],
-                        "text": snap["options"][LETTERS.index(letter)],
-                        "chosen": letter in item.response,
-                        "right": letter in snap["answer"],
-                    }
-                    for i, letter in enumerate(item.option_order)
-                ],
-                "response": [shown[c] for c in item.response if c in shown],
-                "answer": [shown[c] for c in snap["answer"] if c in shown],
-                "explanation": snap.get("explanation", ""),
-                "is_correct": item.is_correct,
-                "score": float(item.score or 0),
-                "points": float(item.points),
-            }
-        )
+        snap, can = item.snapshot, shown[item.question_id]
+        labels = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
+        answer = snap["answer"] if can.answer else ""
+        row = {
+            "id": item.question_id,
+            "position": item.position,
+            "type_label": QuestionType(snap["type"]).label,
+            "stem": snap["stem"],
+            "image": snap.get("image", ""),
+            "options": [
+                {
+                    "label": LETTERS[i],
+                    "text": snap["options"][LETTERS.index(letter)],
+                    "chosen": letter in item.response,
+                    "right": letter in answer,
+                }
+                for i, letter in enumerate(item.option_order)
+            ],
+            "response": [labels[c] for c in item.response if c in labels],
+            "points": float(item.points),
+        }
+        if can.correctness:
+            row.update(is_correct=item.is_correct, score=float(item.score or 0))
+        if can.answer:
+            row["answer"] = [labels[c] for c in answer if c in labels]
+        if can.explanation:
+            row["explanation"] = snap.get("explanation", "")
+        rows.append(row)
     return rows
 
 
-# ---------------------------------------------------------------- practice
+# ---------------------------------------------------------------- practice and the 错题本
+
+# Practice refuses an answer to a question `disclose` withholds from it.
+WITHHELD_MESSAGE = gettext_lazy(
+    "这道题暂不能在练习中作答：它出现在您正在参加或尚未公布答案的考试中，或只用于考试。"
+)
+
+
+def _open_exam_banks(person: Person) -> dict[int, str]:
+    """Banks the person's non-practice attempts in progress draw from → the paper's title. One
+    query."""
+    rows = (
+        AttemptQuestion.objects.filter(
+            attempt__person=person, attempt__state=Attempt.State.IN_PROGRESS
+        )
+        .exclude(attempt__paper__mode=Paper.Mode.PRACTICE)
+        .values_list("question__bank_id", "attempt__paper__title")
+        .distinct()
+    )
+    return dict(rows)
+
+
+@dataclass
+class PracticeBank:
+    bank: QuestionBank
+    knowledge_points: list[str]
+    busy_with: str | None = None  # the title of an exam in progress that draws from it
+
+
+@dataclass
+class PracticeOptions:
+    banks: list[PracticeBank]
+    wrong_count: int
+    wrong_busy_with: str | None = None  # an exam in progress: no practice from the 错题本
 
 
 def practice_banks(person: Person):
-    return QuestionBank.objects.filter(owner_covers_q(person)).order_by("name")
+    """Banks the person may practise: within their owners, not exam-only."""
+    return QuestionBank.objects.filter(owner_covers_q(person), exam_only=False).order_by("name")
+
+
+def practice_options(*, person: Person, now: datetime) -> PracticeOptions:
+    """The practice page and GET /api/v1/practice/. Queries: banks, knowledge points, exams in
+    progress, and the 错题本's count (2–3)."""
+    banks = list(practice_banks(person))
+    points: dict[int, list[str]] = {}
+    for bank_id, text in (
+        Question.objects.active()
+        .filter(bank__in=[b.pk for b in banks])
+        .values_list("bank_id", "knowledge_points")
+        .distinct()
+    ):
+        for point in split_knowledge_points(text):
+            if point not in points.setdefault(bank_id, []):
+                points[bank_id].append(point)
+    busy = _open_exam_banks(person)
+    return PracticeOptions(
+        banks=[
+            PracticeBank(
+                bank=b, knowledge_points=sorted(points.get(b.pk, [])), busy_with=busy.get(b.pk)
+            )
+            for b in banks
+        ],
+        wrong_count=open_wrong_answers(person, now=now).count(),
+        wrong_busy_with=next(iter(busy.values()), None),
+    )
 
 
 def start_practice(
     *,
     person: Person,
     now: datetime,
-    bank: QuestionBank | None = None,
+    bank_id: int | None = None,
     knowledge_point: str = "",
     wrong_book: bool = False,
     count: int = 10,
     client: Client | None = None,
 ) -> Attempt:
-    """A personal 练习 paper: from a bank (optionally one knowledge point), or from the 错题本."""
+    """A personal 练习 paper: from a bank (optionally one knowledge point), or from the 错题本.
+    Never a question `disclose` withholds from practice; refused while an exam in progress draws
+    from the bank (or, for the 错题本, while any exam is in progress: the book spans every bank)."""
+    busy = _open_exam_banks(person)
     if wrong_book:
+        if busy:
+            raise ExamError(
+                409,
+                "exam_in_progress",
+                _("您正在参加考试“%(paper)s”，交卷后才能练习错题。")
+                % {"paper": next(iter(busy.values()))},
+            )
         ids = list(
-            WrongAnswer.objects.filter(person=person, right_streak__lt=2)
-            .filter(question__status=Question.Status.ACTIVE)
-            .order_by("-last_wrong_at")
+            open_wrong_answers(person, now=now)
+            .filter(question__status=Question.Status.ACTIVE, question__bank__exam_only=False)
             .values_list("question_id", flat=True)[:count]
         )
         if not ids:
-            raise ExamError(409, "nothing_to_practise", _("错题本是空的，没有需要练习的题。"))
+            raise ExamError(409, "nothing_to_practise", _("错题本中没有可以练习的题。"))
         title = _("错题练习")
     else:
-        if bank is None or not practice_banks(person).filter(pk=bank.pk).exists():
+        bank = QuestionBank.objects.filter(owner_covers_q(person), pk=bank_id or 0).first()
+        if bank is None:
             raise ExamError(404, "not_found", _("未找到该题库。"))
-        qs = bank.questions.active()
+        if bank.exam_only:
+            raise ExamError(
+                409, "exam_only", _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name}
+            )
+        if bank.pk in busy:
+            raise ExamError(
+                409,
+                "exam_in_progress",
+                _("您正在参加的考试“%(paper)s”使用了题库“%(bank)s”的试题，交卷后才能练习这个题库。")
+                % {"paper": busy[bank.pk], "bank": bank.name},
+            )
+        qs = bank.questions.active().exclude(
+            pk__in=withheld_questions(person_id=person.pk, now=now)
+        )
         if knowledge_point:
             qs = qs.filter(knowledge_point_q(knowledge_point))
         all_ids = list(qs.values_list("pk", flat=True))
@@ -778,9 +911,29 @@ def start_practice(
     return attempt
 
 
-def open_wrong_answers(person: Person):
+@dataclass
+class WrongBook:
+    entries: list[WrongAnswer]
+    busy_with: str | None = None  # an exam in progress: no practice from the book until it ends
+
+
+def wrong_book(*, person: Person, now: datetime, limit: int = 200) -> WrongBook:
+    """The 错题本 page and GET /api/v1/practice/wrong-book: the latest `limit` entries."""
+    busy = _open_exam_banks(person)
+    return WrongBook(
+        entries=list(open_wrong_answers(person, now=now)[:limit]),
+        busy_with=next(iter(busy.values()), None),
+    )
+
+
+def open_wrong_answers(person: Person, *, now: datetime):
+    """The 错题本 as the person may see it now: entries with fewer than two right answers in a row,
+    without the questions `disclose` withholds (an entry says "wrong"). Every graded answer is
+    recorded (`_update_wrong_book`); what the book shows follows the papers' review policies.
+    Queries: one, plus the one of the returned queryset (the withheld questions are a subquery)."""
     return (
         WrongAnswer.objects.filter(person=person, right_streak__lt=2)
+        .exclude(question_id__in=withheld_questions(person_id=person.pk, now=now))
         .select_related("question__bank")
         .order_by("-last_wrong_at")
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exams import services
-from exams.models import Attempt, Paper, QuestionBank
+from exams.models import Attempt, Paper
 from exams.services import Client, ExamError
 
 
@@ -114,7 +114,7 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.deadline and now > attempt.deadline + services.save_grace():
         services.finish_attempt(attempt=attempt, now=now, reason=Attempt.FinishReason.TIMEOUT)
         return redirect("exams:result", pk=attempt.pk)
-    items = services.public_items(attempt, services.load_items(attempt))
+    items = services.public_items(attempt, services.load_items(attempt), now=now)
     config = {
         "attempt": attempt.pk,
         "serverNow": now.isoformat(),
@@ -130,7 +130,13 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "exams/attempt.html",
-        {"attempt": attempt, "paper": attempt.paper, "items": items, "config": config},
+        {
+            "attempt": attempt,
+            "paper": attempt.paper,
+            "items": items,
+            "config": config,
+            "withheld_message": services.WITHHELD_MESSAGE,
+        },
     )
 
 
@@ -239,47 +245,37 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, pk)
     if not attempt.is_finished:
         return redirect("exams:attempt", pk=attempt.pk)
-    level = services.review_level(attempt, timezone.now())
-    items = services.review_items(attempt, services.load_items(attempt)) if level == "full" else []
+    review = services.attempt_review(attempt=attempt, now=timezone.now())
     return render(
         request,
         "exams/result.html",
-        {"attempt": attempt, "paper": attempt.paper, "level": level, "items": items},
+        {
+            "attempt": attempt,
+            "paper": attempt.paper,
+            "level": review.level,
+            "items": review.items,
+            "withheld": review.withheld,
+        },
     )
 
 
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
-    banks = list(services.practice_banks(person))
-    kps: dict[int, list[str]] = {}
-    for bank_id, points in (
-        QuestionBank.objects.filter(pk__in=[b.pk for b in banks])
-        .values_list("pk", "questions__knowledge_points")
-        .distinct()
-    ):
-        for kp in (points or "").split("、"):
-            if kp and kp not in kps.setdefault(bank_id, []):
-                kps[bank_id].append(kp)
-    for bank in banks:
-        bank.kp_list = sorted(kps.get(bank.pk, []))
-    return render(
-        request,
-        "exams/practice.html",
-        {"banks": banks, "wrong_count": services.open_wrong_answers(person).count()},
-    )
+    options = services.practice_options(person=_person(request), now=timezone.now())
+    return render(request, "exams/practice.html", {"options": options})
 
 
 @login_required
 @require_POST
 def practice_start(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    bank = None
     wrong_book = request.POST.get("source") == "wrong"
-    if not wrong_book:
-        bank = services.practice_banks(person).filter(pk=request.POST.get("bank") or 0).first()
-        if bank is None:
-            raise Http404
+    try:
+        bank_id = None if wrong_book else int(request.POST.get("bank") or 0)
+    except ValueError:
+        raise Http404 from None
+    if bank_id is not None and not 0 < bank_id < 2**63:
+        raise Http404
     try:
         count = max(1, min(50, int(request.POST.get("count") or 10)))
     except ValueError:
@@ -288,13 +284,15 @@ def practice_start(request: HttpRequest) -> HttpResponse:
         attempt = services.start_practice(
             person=person,
             now=timezone.now(),
-            bank=bank,
+            bank_id=bank_id,
             knowledge_point=request.POST.get("kp", "").strip(),
             wrong_book=wrong_book,
             count=count,
             client=Client.from_request(request),
         )
     except ExamError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
         messages.error(request, exc.message)
         return redirect("exams:wrong-book" if wrong_book else "exams:practice")
     return redirect("exams:attempt", pk=attempt.pk)
@@ -302,9 +300,8 @@ def practice_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def wrong_book(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
-    rows = list(services.open_wrong_answers(person)[:200])
-    return render(request, "exams/wrong_book.html", {"rows": rows})
+    book = services.wrong_book(person=_person(request), now=timezone.now())
+    return render(request, "exams/wrong_book.html", {"book": book})
 
 
 def me_section_context(request: HttpRequest) -> dict:

@@ -70,7 +70,7 @@
     s.className = fb.correct ? "ok" : "bad";
     s.textContent = fb.correct ? msgs.correct : msgs.wrong;
     box.appendChild(s);
-    box.appendChild(document.createTextNode(" " + msgs.answer + fb.answer.join("")));
+    if (fb.answer) box.appendChild(document.createTextNode(" " + msgs.answer + fb.answer.join("")));
     if (fb.explanation) {
       var d = document.createElement("div");
       d.className = "hint";

@@ -322,17 +322,17 @@ def test_wrong_answers_stay_in_the_book_until_answered_right_twice(paper, person
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     answer_all(attempt, right=False)
     services.submit_attempt(attempt=attempt, now=NOW)
-    assert services.open_wrong_answers(person).count() == 7
+    assert services.open_wrong_answers(person, now=NOW).count() == 7
     for round_ in range(2):
         attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
         answer_all(attempt, right=True)
         services.submit_attempt(attempt=attempt, now=NOW)
-        assert services.open_wrong_answers(person).count() == (7 if round_ == 0 else 0)
+        assert services.open_wrong_answers(person, now=NOW).count() == (7 if round_ == 0 else 0)
     assert WrongAnswer.objects.filter(person=person, right_streak=2).count() == 7
 
 
 def test_practice_gives_feedback_at_once_and_feeds_the_wrong_book(bank, questions, person):
-    attempt = services.start_practice(person=person, now=NOW, bank=bank, count=3)
+    attempt = services.start_practice(person=person, now=NOW, bank_id=bank.pk, count=3)
     assert attempt.deadline is None
     assert attempt.paper.mode == Paper.Mode.PRACTICE
     item = services.load_items(attempt)[0]
@@ -344,7 +344,7 @@ def test_practice_gives_feedback_at_once_and_feeds_the_wrong_book(bank, question
     )
     assert result.feedback["correct"] is False
     assert result.feedback["explanation"]
-    assert services.open_wrong_answers(person).count() == 1
+    assert services.open_wrong_answers(person, now=NOW).count() == 1
     locked = services.save_answer(
         attempt=attempt,
         question_id=item.question_id,
@@ -359,7 +359,7 @@ def test_practice_gives_feedback_at_once_and_feeds_the_wrong_book(bank, question
 
 def test_practice_by_knowledge_point_only_draws_that_point(bank, questions, person):
     attempt = services.start_practice(
-        person=person, now=NOW, bank=bank, knowledge_point="消防", count=10
+        person=person, now=NOW, bank_id=bank.pk, knowledge_point="消防", count=10
     )
     items = services.load_items(attempt)
     assert items
@@ -369,7 +369,7 @@ def test_practice_by_knowledge_point_only_draws_that_point(bank, questions, pers
 def test_practice_from_another_enterprises_bank_is_refused(other_bank, person):
     make_questions(other_bank, 2)
     with pytest.raises(ExamError):
-        services.start_practice(person=person, now=NOW, bank=other_bank)
+        services.start_practice(person=person, now=NOW, bank_id=other_bank.pk)
 
 
 def test_passing_an_exam_with_a_certificate_template_issues_one_certificate(paper, person):

@@ -84,7 +84,7 @@ def test_a_draw_rule_draws_only_questions_with_the_whole_point(district, bank, k
 
 def test_practice_by_knowledge_point_uses_whole_points(bank, kp_questions, worker):
     attempt = services.start_practice(
-        person=worker.person, now=timezone.now(), bank=bank, knowledge_point="防火", count=10
+        person=worker.person, now=timezone.now(), bank_id=bank.pk, knowledge_point="防火", count=10
     )
     stems = {aq.question.stem for aq in attempt.items.select_related("question")}
     assert stems == {"知识点题：防火"}

@@ -244,6 +244,22 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
         path_parameters={"attempt_id": attempt_id},
     ).json()
     assert result["state"] != "in_progress"
+    call(
+        "POST",
+        "/api/v1/attempts/{attempt_id}/submit",
+        worker,
+        path_parameters={"attempt_id": started["id"]},
+    )
+    options = call("GET", "/api/v1/practice/", worker).json()
+    practice = call(
+        "POST",
+        "/api/v1/practice/",
+        worker,
+        expect=201,
+        body={"bank": options["banks"][0]["id"], "count": 2},
+    ).json()
+    assert len(practice["questions"]) == 2
+    call("GET", "/api/v1/practice/wrong-book", worker)
 
     from certificates import tasks
 
