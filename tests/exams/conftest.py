@@ -89,3 +89,15 @@ def draw_paper(district, bank):
 @pytest.fixture
 def person(worker):
     return worker.person
+
+
+@pytest.fixture
+def token(client, worker):
+    """The worker's API token, as test-client headers."""
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": worker.username, "password": "secret-pass-1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}

@@ -221,14 +221,14 @@ def test_statistics_and_events_pages_render(client, examiner, finished_paper):
     assert "交卷" in body
 
 
-def test_a_paper_is_created_with_draw_rules_in_the_admin(client, examiner, district, bank):
-    make_questions(bank, 5, "single")
-    client.force_login(examiner)
+def draw_paper_form(*, region, bank, **fields) -> dict:
+    """The admin's add-paper form, a draw paper with one rule (9 single-choice questions of
+    `bank`, 2 points each); `fields` overrides any field."""
     data = {
         "title": "抽题考试",
         "mode": "exam",
         "instructions": "",
-        "region": district.pk,
+        "region": region.pk,
         "enterprise": "",
         "published": "on",
         "pass_score": "6",
@@ -264,6 +264,14 @@ def test_a_paper_is_created_with_draw_rules_in_the_admin(client, examiner, distr
         "paper_questions-MIN_NUM_FORMS": "0",
         "paper_questions-MAX_NUM_FORMS": "1000",
     }
+    data.update(fields)
+    return data
+
+
+def test_a_paper_is_created_with_draw_rules_in_the_admin(client, examiner, district, bank):
+    make_questions(bank, 5, "single")
+    client.force_login(examiner)
+    data = draw_paper_form(region=district, bank=bank)
     response = client.post(reverse("exams_papers:add"), data)
     assert response.status_code == 200
     assert "只有5道可用试题" in response.content.decode()

@@ -31,6 +31,7 @@ from exams.urls import urlpatterns as exam_urlpatterns
 from portal.api import api as portal_api
 from portal.roles import sync_role_groups
 from tests.exams.conftest import make_paper, make_questions
+from tests.exams.test_admin import draw_paper_form
 
 # Every question here has the explanation "秘密解析<pk>" and the answer B (single choice).
 SECRET = "秘密解析"
@@ -51,13 +52,8 @@ def client_worker(client, worker):
 
 
 @pytest.fixture
-def api(client, worker):
+def api(client, token):
     """Calls /api/v1/ with the worker's token: api("GET", "/api/v1/…", body) → response."""
-    token = client.post(
-        "/api/v1/auth/token",
-        {"username": worker.username, "password": "secret-pass-1"},
-        content_type="application/json",
-    ).json()["token"]
 
     def call(method: str, path: str, body: dict | None = None):
         return client.generic(
@@ -65,7 +61,7 @@ def api(client, worker):
             path,
             json.dumps(body) if body is not None else "",
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
+            **token,
         )
 
     return call
@@ -480,50 +476,20 @@ def test_the_admin_refuses_a_practice_paper_drawing_from_an_exam_only_bank(
     bank.exam_only = True
     bank.save()
     client.force_login(examiner)
-    data = {
-        "title": "练习卷",
-        "mode": "practice",
-        "instructions": "",
-        "region": district.pk,
-        "enterprise": "",
-        "published": "on",
-        "pass_score": "0",
-        "duration_minutes": "0",
-        "opens_at": "",
-        "closes_at": "",
-        "attempts_allowed": "0",
-        "blur_limit": "0",
-        "multi_scoring": "all",
-        "review_policy": "full",
-        "review_from": "",
-        "certificate_template": "",
-        "open_to_all": "on",
-        "audience_cohort": "",
-        "selection": "draw",
-        "draw_rules-TOTAL_FORMS": "1",
-        "draw_rules-INITIAL_FORMS": "0",
-        "draw_rules-MIN_NUM_FORMS": "0",
-        "draw_rules-MAX_NUM_FORMS": "1000",
-        "draw_rules-0-bank": bank.pk,
-        "draw_rules-0-type": "single",
-        "draw_rules-0-difficulty_min": "1",
-        "draw_rules-0-difficulty_max": "5",
-        "draw_rules-0-knowledge_point": "",
-        "draw_rules-0-count": "2",
-        "draw_rules-0-points": "1",
-        "draw_rules-0-id": "",
-        "draw_rules-0-ORDER": "",
-        "paper_questions-TOTAL_FORMS": "0",
-        "paper_questions-INITIAL_FORMS": "0",
-        "paper_questions-MIN_NUM_FORMS": "0",
-        "paper_questions-MAX_NUM_FORMS": "1000",
-    }
+    data = draw_paper_form(
+        region=district,
+        bank=bank,
+        title="练习卷",
+        mode="practice",
+        duration_minutes="0",
+        review_policy="full",
+        **{"draw_rules-0-count": "2"},
+    )
     response = client.post(reverse("exams_papers:add"), data)
     assert response.status_code == 200
     assert f"题库“{bank.name}”仅用于考试，练习试卷不能使用。" in response.content.decode()
     assert not Paper.objects.filter(title="练习卷").exists()
-    data["mode"] = "exam"
-    data["duration_minutes"] = "30"
+    data.update(mode="exam", duration_minutes="30")
     assert client.post(reverse("exams_papers:add"), data).status_code == 302
 
 

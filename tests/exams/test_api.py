@@ -5,21 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from exams.models import Attempt
-
-
-@pytest.fixture
-def token(client, worker):
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": worker.username, "password": "secret-pass-1"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def test_the_whole_flow_through_the_api(client, paper, token):
