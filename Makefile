@@ -28,7 +28,7 @@ test-system-deps:
 	bash scripts/system_deps.sh test
 
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=media --ignore=tests --ignore=bench --ignore=artifacts --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=media --ignore=tests --ignore=bench --ignore=artifacts --no-obsolete --no-location
 
 lint: setup
 	$(VENV)/bin/ruff check .
