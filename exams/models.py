@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from portal.models import Enterprise, Person, PersonCategory, Region
+from portal.models import Enterprise, Person, PersonCategory
+from portal.ownership import OwnedModel
 
 LETTERS = string.ascii_uppercase[:8]  # A..H
 
@@ -27,44 +28,8 @@ class QuestionType(models.TextChoices):
     JUDGE = "judge", _("判断")
 
 
-class OwnedMixin(models.Model):
-    """Owned by a region (区/街道) or by one enterprise — exactly one of the two."""
-
-    region = models.ForeignKey(
-        Region,
-        verbose_name=_("所属区域"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("区或街道的题库/试卷；与所属企业二选一。"),
-    )
-    enterprise = models.ForeignKey(
-        Enterprise,
-        verbose_name=_("所属企业"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        abstract = True
-
-    def clean(self) -> None:
-        super().clean()
-        if bool(self.region_id) == bool(self.enterprise_id):
-            raise ValidationError(_("请在“所属区域”和“所属企业”中选择且只选择一项。"))
-
-    @property
-    def owner(self):
-        return self.enterprise if self.enterprise_id else self.region
-
-    def covers(self, enterprise: Enterprise) -> bool:
-        """Whether a person of `enterprise` falls within this owner."""
-        if self.enterprise_id:
-            return self.enterprise_id == enterprise.pk
-        return enterprise.street.path.startswith(self.region.path)
+# Banks and papers are owned by a region or an enterprise (portal.ownership).
+OwnedMixin = OwnedModel
 
 
 class QuestionBank(OwnedMixin):

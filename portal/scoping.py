@@ -10,6 +10,7 @@ Every view, admin listing, export and API of every app scopes through these func
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import Q, QuerySet
 
@@ -17,16 +18,43 @@ from portal import roles
 from portal.models import Enterprise, Person, Region
 
 
+class ScopeKind(StrEnum):
+    ALL = "all"  # a superuser
+    REGION = "region"  # a supervisor: their region's subtree
+    ENTERPRISE = "enterprise"  # an enterprise's safety manager
+    SELF = "self"  # a worker: their own Person row
+    NONE = "none"  # anonymous, inactive, or a login without a person
+
+
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # "all" | "region" | "enterprise" | "self" | "none"
+    Kind = ScopeKind
+
+    kind: ScopeKind
     region: Region | None = None
     enterprise_id: int | None = None
     person_id: int | None = None
 
     @property
     def is_staff_scope(self) -> bool:
-        return self.kind in {"all", "region", "enterprise"}
+        return self.kind in {ScopeKind.ALL, ScopeKind.REGION, ScopeKind.ENTERPRISE}
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(ScopeKind.ALL)
+
+    @classmethod
+    def of_region(cls, region: Region) -> Scope:
+        """The scope of a region's subtree (a district, a street), independent of any user."""
+        return cls(ScopeKind.REGION, region=region)
+
+    @classmethod
+    def of_enterprise(cls, enterprise_id: int) -> Scope:
+        return cls(ScopeKind.ENTERPRISE, enterprise_id=enterprise_id)
+
+    @classmethod
+    def of_person(cls, person_id: int) -> Scope:
+        return cls(ScopeKind.SELF, person_id=person_id)
 
 
 def scope_for(user) -> Scope:
