@@ -105,5 +105,6 @@ def test_a_region_owned_row_covers_the_enterprises_below_it_only(district, stree
     a = EnterpriseFactory(street=street)
     b = EnterpriseFactory(street=other_street)
     bank = QuestionBank(name="街道", region=street)
-    assert bank.covers(a) and not bank.covers(b)
+    assert bank.covers(a)
+    assert not bank.covers(b)
     assert QuestionBank(name="区", region=district).covers(b)
