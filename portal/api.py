@@ -1,7 +1,9 @@
 """The JSON API (/api/v1/, OpenAPI at /api/v1/openapi.json).
 
 Apps add their routers in their AppConfig.ready(): `api.add_router("/exams/", router)`.
-Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/token, or the site's session (with CSRF).
+Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/token, or the site's session (with CSRF);
+POST /api/v1/auth/logout ends the token (or session) it is called with. A login that must still
+change its first password is refused everywhere with 403 `password_change_required`.
 Errors are JSON: {"code": "<stable_code>", "message": "<中文说明>"}.
 """
 
@@ -11,17 +13,19 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from portal.auth import client_ip, login_locked, reset_login_failures
+from portal.auth import client_ip, login_locked
 from portal.models import ApiToken
 
 TOKEN_LIFETIME = timedelta(days=7)
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
 
 
 class ApiError(HttpError):
@@ -45,23 +49,46 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _refuse_until_password_changed(user) -> None:
+    if user.must_change_password:
+        raise ApiError(
+            403,
+            PASSWORD_CHANGE_REQUIRED,
+            _("请先在网页上登录并修改初始密码，然后才能使用移动端。"),
+        )
+
+
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
+        now = timezone.now()
         row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
+            ApiToken.objects.active(now=now)
+            .select_related("user")
+            .filter(key_hash=_hash(token), user__is_active=True)
             .first()
         )
         if row is None:
             return None
-        now = timezone.now()
+        _refuse_until_password_changed(row.user)
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row
         return row.user
 
 
-UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+class PortalSessionAuth(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user:
+            _refuse_until_password_changed(user)
+        return user
+
+
+FORBIDDEN_DESCRIPTION = gettext_lazy(
+    "无权访问（forbidden）；会话请求缺少 CSRF 令牌（forbidden，仅写操作）；"
+    "或账号须先修改初始密码（password_change_required）"
+)
 
 
 class PortalAPI(NinjaAPI):
@@ -80,19 +107,24 @@ class PortalAPI(NinjaAPI):
             {"$ref": ref.format(model=m.__name__)} for m in (ErrorOut, ValidationErrorOut)
         )
         for methods in schema["paths"].values():
-            for method, operation in methods.items():
+            for operation in methods.values():
                 answers = operation["responses"]
                 extra = {}
                 if operation.get("security"):
                     extra[401] = (_("未登录或令牌无效"), error)
-                    if method in UNSAFE_METHODS:
-                        extra[403] = (_("无权访问，或会话请求缺少 CSRF 令牌"), error)
+                    extra[403] = (FORBIDDEN_DESCRIPTION, error)
                 if operation.get("requestBody"):
                     extra[400] = (_("请求体无法解析"), error)
                 if operation.get("parameters") or operation.get("requestBody"):
                     extra[422] = (_("请求数据格式不正确"), invalid)
+                for answer in answers.values():
+                    answer["description"] = str(answer["description"])  # lazy texts
                 for status, (description, body) in extra.items():
-                    if status not in answers and str(status) not in answers:
+                    documented = answers.get(status) or answers.get(str(status))
+                    if documented and status == 403:
+                        # the operation's own 403 (a business refusal) can be this one too
+                        documented["description"] += "；" + str(description)
+                    elif documented is None:
                         answers[status] = {
                             "description": str(description),
                             "content": {"application/json": {"schema": body}},
@@ -104,7 +136,7 @@ api = PortalAPI(
     title="安全培训·应急演练·考试门户 API",
     version="1.0",
     urls_namespace="api",
-    auth=[BearerAuth(), SessionAuth()],
+    auth=[BearerAuth(), PortalSessionAuth()],
 )
 
 
@@ -154,17 +186,52 @@ class TokenOut(Schema):
 
 
 @api.post(
-    "/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, tags=["auth"]
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    tags=["auth"],
+    openapi_extra={
+        "responses": {
+            403: {
+                "description": gettext_lazy(
+                    "账号须先在网页上修改初始密码（password_change_required）"
+                )
+            },
+            429: {
+                "description": gettext_lazy(
+                    "登录失败次数过多（too_many_attempts），按账号和按 IP 计数"
+                )
+            },
+        }
+    },
 )
 def issue_token(request, payload: TokenIn):
-    ip = client_ip(request)
-    if login_locked(payload.username, ip):
+    """A bearer token for this device (7 days). Refused with 403 `password_change_required` until
+    a first password is changed on the web; counted by the same login throttle as the web login."""
+    if login_locked(payload.username, client_ip(request)):
         raise ApiError(429, "too_many_attempts", _("登录失败次数过多，请稍后再试。"))
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:  # the failure is counted by portal.auth's user_login_failed receiver
         raise ApiError(401, "invalid_credentials", _("账号或密码不正确。"))
-    reset_login_failures(payload.username, ip)
+    _refuse_until_password_changed(user)
     key = secrets.token_urlsafe(32)
     expires = timezone.now() + TOKEN_LIFETIME
-    ApiToken.objects.create(user=user, key_hash=_hash(key), expires_at=expires)
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_hash(key),
+        expires_at=expires,
+        user_agent=request.headers.get("User-Agent", "")[:255],
+    )
     return {"token": key, "expires_at": expires.isoformat()}
+
+
+@api.post("/auth/logout", response={204: None}, tags=["auth"])
+def end_login(request):
+    """Logs this device out: the bearer token it called with stops working (the account's other
+    devices keep theirs); called with the site's session, the session ends."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).delete()
+    else:
+        logout(request)
+    return Status(204, None)

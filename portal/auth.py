@@ -1,4 +1,4 @@
-"""Login by username, mobile number or ID number; throttling of failed logins per username + IP."""
+"""Login by username, mobile number or ID number; throttling of failed logins per account and per IP."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ class PortalBackend(ModelBackend):
             get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            reset_login_failures(user.pk)
             return user
         return None
 
@@ -62,17 +63,44 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _throttle_key(identifier: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{identifier.strip().lower()}|{ip}".encode()).hexdigest()
-    return f"login-failures:{digest}"
+# ---- the login throttle (one for the site's form, the admin login and the API token endpoint)
+#
+# Failures are counted per ACCOUNT, whatever identifier was typed for it (username, 手机号 or
+# 身份证号 all count for the one login they name; an identifier that names no login is counted by
+# what was typed), and separately per client IP with a higher limit (one address guessing across
+# many accounts). Either count at its limit locks for the rest of LOGIN_FAILURE_WINDOW.
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _user_key(user_id: int) -> str:
+    return f"login-failures:user:{user_id}"
+
+
+def _account_key(identifier: str) -> str:
+    user = find_user(identifier)
+    if user is not None:
+        return _user_key(user.pk)
+    typed = (identifier or "").strip().lower()
+    return f"login-failures:typed:{_digest(typed)}"
+
+
+def _ip_key(ip: str) -> str:
+    return f"login-failures:ip:{_digest(ip)}"
 
 
 def login_locked(identifier: str, ip: str) -> bool:
-    return cache.get(_throttle_key(identifier, ip), 0) >= settings.LOGIN_FAILURE_LIMIT
+    account, address = _account_key(identifier), _ip_key(ip)
+    counts = cache.get_many([account, address])
+    return (
+        counts.get(account, 0) >= settings.LOGIN_FAILURE_LIMIT
+        or counts.get(address, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
+    )
 
 
-def record_login_failure(identifier: str, ip: str) -> int:
-    key = _throttle_key(identifier, ip)
+def _count(key: str) -> int:
     if cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
         return 1
     try:
@@ -82,8 +110,15 @@ def record_login_failure(identifier: str, ip: str) -> int:
         return 1
 
 
-def reset_login_failures(identifier: str, ip: str) -> None:
-    cache.delete(_throttle_key(identifier, ip))
+def record_login_failure(identifier: str, ip: str) -> None:
+    _count(_account_key(identifier))
+    _count(_ip_key(ip))
+
+
+def reset_login_failures(user_id: int) -> None:
+    """After a successful login: the account's count starts again (the IP's does not, or one
+    working login would let an address guess on at other accounts)."""
+    cache.delete(_user_key(user_id))
 
 
 @receiver(user_login_failed)

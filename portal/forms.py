@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.auth import client_ip, login_locked, reset_login_failures
+from portal.auth import client_ip, login_locked
 
 
 class LoginForm(AuthenticationForm):
@@ -24,15 +25,11 @@ class LoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username", "")
         ip = client_ip(self.request) if self.request else ""
         if username and login_locked(username, ip):
-            from django.conf import settings
-
             raise forms.ValidationError(
                 self.error_messages["locked"],
                 code="locked",
                 params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
             )
-        cleaned = (
-            super().clean()
-        )  # a failure is counted by portal.auth's user_login_failed receiver
-        reset_login_failures(username, ip)
-        return cleaned
+        # The backend (portal.auth) enforces the throttle too and resets the account's count on
+        # success; a failure is counted by its user_login_failed receiver.
+        return super().clean()

@@ -241,6 +241,33 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_is_active = user.__dict__.get("is_active")
+        return user
+
+    def save(self, *args, **kwargs) -> None:
+        """A new password (set_password, not a hash upgrade at login) or a deactivation ends the
+        login's API tokens; Django ends its sessions through the session auth hash."""
+        update_fields = kwargs.get("update_fields")
+        existing = not self._state.adding
+        password_changed = (
+            existing
+            and self._password is not None
+            and (update_fields is None or "password" in update_fields)
+        )
+        deactivated = (
+            existing
+            and not self.is_active
+            and getattr(self, "_stored_is_active", True)
+            and (update_fields is None or "is_active" in update_fields)
+        )
+        super().save(*args, **kwargs)
+        self._stored_is_active = self.is_active
+        if password_changed or deactivated:
+            ApiToken.objects.filter(user=self).delete()
+
     @cached_property
     def group_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
@@ -298,6 +325,12 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        person = super().from_db(db, field_names, values)
+        person._stored_is_active = person.__dict__.get("is_active")
+        return person
+
     class Meta:
         verbose_name = _("从业人员")
         verbose_name_plural = _("从业人员")
@@ -324,7 +357,17 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.id_number = normalize_id_number(self.id_number)
+        update_fields = kwargs.get("update_fields")
+        left = (
+            not self.is_active
+            and getattr(self, "_stored_is_active", False)
+            and (update_fields is None or "is_active" in update_fields)
+        )
         super().save(*args, **kwargs)
+        self._stored_is_active = self.is_active
+        if left and self.user_id:
+            # Leaving the roster (在职 off) ends the login's API tokens: a phone must log in again.
+            ApiToken.objects.filter(user_id=self.user_id).delete()
 
 
 class Heartbeat(models.Model):
@@ -341,14 +384,24 @@ class Heartbeat(models.Model):
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, *, now=None) -> ApiTokenQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+    """A bearer token for the JSON API (one per device that logged in). Only its SHA-256 is
+    stored. Deleted when its device logs out, when its owner revokes it in 我的, and for every
+    token of a login whose password changes or that is deactivated (User.save, Person.save)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portal_api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("登录时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    user_agent = models.CharField(_("设备"), max_length=255, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API令牌")

@@ -194,7 +194,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Failed logins per (username, IP): a whole factory behind one NAT must not lock itself out.
+# Failed logins before a lock, counted per account (whatever identifier was typed) and, with a
+# higher limit, per client IP; both over the same window (portal.auth).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 50)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 # Behind a reverse proxy, take the client address from X-Forwarded-For (set only if the proxy sets it).
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)

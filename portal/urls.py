@@ -18,6 +18,7 @@ portal_patterns = (
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("password/", views.password_change, name="password-change"),
         path("me/", views.me, name="me"),
+        path("me/devices/<int:pk>/revoke/", views.revoke_device, name="device-revoke"),
         path("notices/", include("portal.notice_urls")),
     ],
     "portal",

@@ -9,14 +9,16 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from portal import registry
 from portal.forms import LoginForm
-from portal.models import Heartbeat
+from portal.models import ApiToken, Heartbeat
 from portal.scoping import can_see_full_id_number
 
 
@@ -35,7 +37,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             user.must_change_password = False
             user.save(update_fields=["must_change_password"])
         update_session_auth_hash(request, user)
-        messages.success(request, _("密码已修改。"))
+        # Saving the new password ended the other sessions and every API token (User.save).
+        messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
         return redirect("portal:me")
     return render(
         request,
@@ -57,8 +60,23 @@ def me(request: HttpRequest) -> HttpResponse:
             "person": person,
             "show_full_id": person is not None and can_see_full_id_number(request.user, person),
             "sections": sections,
+            "devices": ApiToken.objects.active().filter(user=request.user).order_by("-created_at"),
         },
     )
+
+
+def _get_token_for_user(request: HttpRequest, pk: int) -> ApiToken:
+    """One of the user's own API tokens; 404 for anyone else's."""
+    return get_object_or_404(ApiToken, pk=pk, user=request.user)
+
+
+@login_required
+@require_POST
+def revoke_device(request: HttpRequest, pk: int) -> HttpResponse:
+    token = _get_token_for_user(request, pk)
+    token.delete()
+    messages.success(request, _("该设备已退出登录。"))
+    return redirect(f"{reverse('portal:me')}#me-devices")
 
 
 def _check_database() -> dict:

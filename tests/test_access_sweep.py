@@ -104,6 +104,19 @@ def _notice(world):
     return [notify(world["worker"], "演练提醒：测试", url="/accounts/me/").pk]
 
 
+def _api_token(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import ApiToken
+
+    token = ApiToken.objects.create(
+        user=world["worker"], key_hash="sweep" * 8, expires_at=timezone.now() + timedelta(days=1)
+    )
+    return [token.pk]
+
+
 def _emergency_plan(world):
     from drills.models import EmergencyPlan
 
@@ -223,6 +236,7 @@ def _competition(world):
 
 ROUTES: dict[str, Callable] = {
     "portal:notice-open": _notice,
+    "portal:device-revoke": _api_token,
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,
     "drills:plan-file": _emergency_plan,

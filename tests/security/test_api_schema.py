@@ -127,6 +127,7 @@ def world(keep_connection, district, enterprise, worker, manager):
     )
     Participation.objects.create(drill=drill, person=worker.person, role=ParticipantRole.PLAYER)
     return {
+        "worker_user": worker,
         "worker": {"Authorization": f"Bearer {_token(worker)}"},
         "manager": {"Authorization": f"Bearer {_token(manager)}"},
         "paper": paper,
@@ -309,6 +310,11 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
         query={"start": today.isoformat(), "end": today.isoformat()},
     )
 
+    # logging this device out ends its token (a fresh one: the world's is used above)
+    device = {"Authorization": f"Bearer {_token(world['worker_user'])}"}
+    call("POST", "/api/v1/auth/logout", device, expect=204)
+    assert _call("GET", "/api/v1/exams/", device).status_code == 401
+
     every = {f"{op.method.upper()} {op.path}" for op in _operations()}
     assert every - set(seen) == set(), "operations without a success-path check here"
 
@@ -322,6 +328,18 @@ def test_a_token_is_issued_and_answers_as_documented(keep_connection, worker):
     assert response.status_code == 200
     token = response.json()["token"]
     assert _call("GET", "/api/v1/exams/", {"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_login_that_must_change_its_password_is_refused_as_documented(keep_connection, worker):
+    worker.must_change_password = True
+    worker.save(update_fields=["must_change_password"])
+    response = _call(
+        "POST",
+        "/api/v1/auth/token",
+        body={"username": worker.username, "password": "secret-pass-1"},
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "password_change_required"
 
 
 def test_an_unparsable_body_is_a_documented_400_in_chinese(keep_connection, worker):
