@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal import services
+from portal import accounts, services
 from portal.forms_admin import RosterImportForm
 from portal.models import Person
 from portal.scoping import scope_for, visible_people
-from portal.xlsx import xlsx_response
+from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 
 def _require(request: HttpRequest, perm: str) -> None:
@@ -39,16 +42,17 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         report = services.import_people(
             enterprise=enterprise,
             upload=form.cleaned_data["file"],
+            actor=request.user,
             dry_run=form.cleaned_data["dry_run"],
         )
         if report.ok and not report.dry_run:
-            messages.success(
-                request,
-                _(
-                    "已导入：新增%(created)s人，更新%(updated)s人。新账号的初始密码为身份证号后六位，首次登录须修改。"
-                )
-                % {"created": report.created, "updated": report.updated},
-            )
+            done = _("已导入：新增%(created)s人，更新%(updated)s人。") % {
+                "created": report.created,
+                "updated": report.updated,
+            }
+            if report.credentials:
+                return _credentials_page(request, report.credentials, summary=done)
+            messages.success(request, done)
             return redirect("portal_people:index")
     return TemplateResponse(
         request,
@@ -82,10 +86,35 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "portal.change_person")
     person = _get_person_for_user(request, pk)
     if request.method == "POST":
-        services.reset_password(person=person)
-        messages.success(
-            request,
-            _("已重置%(name)s的密码为身份证号后六位，下次登录须修改。") % {"name": person.name},
-        )
-        return redirect("portal_people:index")
+        try:
+            credential = accounts.reset_password(person=person)
+        except accounts.AccountError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal_people:index")
+        summary = _("已重置%(name)s的密码：原密码、已登录的会话和移动端令牌均已失效。") % {
+            "name": person.name
+        }
+        return _credentials_page(request, [credential], summary=summary)
     return TemplateResponse(request, "portal/admin/reset_password.html", {"person": person})
+
+
+def _credentials_page(
+    request: HttpRequest, credentials: list[accounts.InitialCredential], *, summary: str
+) -> HttpResponse:
+    """The first passwords, shown this once: a printable page that carries its own .xlsx (a data:
+    link), so neither the page nor the sheet is kept anywhere on the server, and no-store keeps the
+    browser from caching it."""
+    sheet = accounts.credentials_workbook(credentials)
+    response = TemplateResponse(
+        request,
+        "portal/admin/initial_passwords.html",
+        {
+            "summary": summary,
+            "credentials": credentials,
+            "sheet_url": f"data:{XLSX_CONTENT_TYPE};base64,{base64.b64encode(sheet).decode()}",
+            "sheet_name": f"初始密码-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+            "printed_at": timezone.localtime(),
+        },
+    )
+    add_never_cache_headers(response)
+    return response

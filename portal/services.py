@@ -1,14 +1,18 @@
-"""Services of the portal app: roster import and export, logins for people, password resets."""
+"""Services of the portal app: roster import and export (logins and passwords: portal.accounts)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from portal.accounts import AccountError, InitialCredential, ensure_login
 from portal.models import Enterprise, Person, PersonCategory, SpecialOperation, User
+from portal.scoping import scope_for, visible_people
 from portal.validators import (
     mask_id_number,
     normalize_id_number,
@@ -37,32 +41,12 @@ ROSTER_COLUMNS = [
 ROSTER_REQUIRED = ["姓名", "身份证号", "人员类别"]
 
 
-def initial_password(person: Person) -> str:
-    """The first password of an imported or reset login: the last six characters of the 身份证号.
-    It must be changed at the first login (User.must_change_password)."""
-    return person.id_number[-6:]
+@dataclass
+class RosterImportReport(ImportReport):
+    """An import's report plus the first passwords of the logins it created, to be shown once to
+    the manager who imported (never stored)."""
 
-
-def ensure_login(*, person: Person) -> User:
-    """The person's login, created when missing (username = 身份证号, forced password change)."""
-    if person.user_id:
-        return person.user
-    user = User.objects.filter(username=person.id_number).first()
-    if user is None:
-        user = User(username=person.id_number, first_name=person.name, must_change_password=True)
-        user.set_password(initial_password(person))
-        user.save()
-    person.user = user
-    person.save(update_fields=["user", "updated_at"])
-    return user
-
-
-def reset_password(*, person: Person) -> None:
-    """A manager's reset: back to the initial password, to be changed at the next login."""
-    user = ensure_login(person=person)
-    user.set_password(initial_password(person))
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    credentials: list[InitialCredential] = field(default_factory=list)
 
 
 def _category_by_label() -> dict[str, str]:
@@ -71,15 +55,70 @@ def _category_by_label() -> dict[str, str]:
     return mapping
 
 
+conflict_message = gettext_lazy("该身份证号不能导入本企业，请联系监管人员办理调动")
+
+
+def _conflicts(
+    *, enterprise: Enterprise, ids: list[str], existing: dict[str, Person], actor: User | None
+) -> dict[str, str]:
+    """身份证号 -> why the row cannot be imported into `enterprise`, for the 身份证号 that only a
+    supervisor can sort out: registered in another enterprise (a transfer), or already the username
+    of a login that is not this person's. Whoever may not see the other record (a manager) gets one
+    message for all of them, which tells neither where nor whether; a supervisor whose region holds
+    the other record, and the operator's command (actor None), are told what it is."""
+    taken = set(User.objects.filter(username__in=ids).values_list("username", flat=True))
+    elsewhere = {i for i, p in existing.items() if p.enterprise_id != enterprise.pk}
+    clash = {i for i in taken - elsewhere if i not in existing or existing[i].user_id is None}
+    if not (elsewhere or clash):
+        return {}
+    if actor is None:
+        seen = elsewhere
+    else:
+        seen = set(
+            visible_people(actor)
+            .filter(id_number__in=elsewhere)
+            .values_list("id_number", flat=True)
+        )
+    supervising = actor is None or scope_for(actor).kind in {"all", "region"}
+    generic = str(conflict_message)
+    reasons = {}
+    for id_number in elsewhere:
+        if id_number in seen:
+            other = existing[id_number]
+            reasons[id_number] = _(
+                "该身份证号已登记在%(enterprise)s（%(state)s），调动请在“从业人员”中修改其所属企业"
+            ) % {
+                "enterprise": other.enterprise.name,
+                "state": _("在职") if other.is_active else _("离职"),
+            }
+        else:
+            reasons[id_number] = generic
+    for id_number in clash:
+        reasons[id_number] = (
+            _("该身份证号已是另一个登录账号的用户名（未关联本人员），请由系统管理员核实")
+            if supervising
+            else generic
+        )
+    return reasons
+
+
 def import_people(
-    *, enterprise: Enterprise, upload, dry_run: bool = False, create_logins: bool = True
-) -> ImportReport:
-    """Imports a roster sheet (ROSTER_COLUMNS) into `enterprise`.
+    *,
+    enterprise: Enterprise,
+    upload,
+    actor: User | None,
+    dry_run: bool = False,
+    create_logins: bool = True,
+) -> RosterImportReport:
+    """Imports a roster sheet (ROSTER_COLUMNS) into `enterprise` for `actor` (None: the operator's
+    command).
 
     Any bad row and nothing is saved; the report lists every bad row with its number and reason.
-    People already known (by 身份证号) in this enterprise are updated, never duplicated.
+    People already known (by 身份证号) in this enterprise are updated, never duplicated. A person
+    registered in another enterprise is refused (see `_conflicts`). New logins get a random first
+    password, returned once in `report.credentials` (not on a dry run, which creates none).
     """
-    report = ImportReport(dry_run=dry_run)
+    report = RosterImportReport(dry_run=dry_run)
     try:
         rows = list(read_rows(upload, ROSTER_COLUMNS, required=ROSTER_REQUIRED))
     except SpreadsheetError as exc:
@@ -101,6 +140,8 @@ def import_people(
         for p in Person.objects.filter(id_number__in=ids).select_related("enterprise")
     }
 
+    conflicts = _conflicts(enterprise=enterprise, ids=ids, existing=existing, actor=actor)
+
     seen: dict[str, int] = {}
     parsed: list[tuple[int, dict]] = []
     for row in rows:
@@ -119,9 +160,8 @@ def import_people(
             if id_number in seen:
                 problems.append(_("身份证号与第%(row)s行重复") % {"row": seen[id_number]})
             seen.setdefault(id_number, row.number)
-            other = existing.get(id_number)
-            if other is not None and other.enterprise_id != enterprise.pk:
-                problems.append(_("该身份证号已登记在其他企业，请先由原企业办理离职"))
+            if id_number in conflicts:
+                problems.append(conflicts[id_number])
         mobile = row.text("手机号")
         if mobile:
             try:
@@ -185,7 +225,7 @@ def import_people(
         return report
 
     with transaction.atomic():
-        for _number, data in parsed:
+        for number, data in parsed:
             person = existing.get(data["id_number"])
             if person is None:
                 person = Person(enterprise=enterprise, **data)
@@ -196,8 +236,16 @@ def import_people(
                 person.is_active = True
                 report.updated += 1
             person.save()
-            if create_logins:
-                ensure_login(person=person)
+            if create_logins and not dry_run:
+                try:
+                    credential = ensure_login(person=person)
+                except AccountError:  # a login took the username since the check above
+                    report.errors.append(RowError(number, str(conflict_message)))
+                    report.credentials.clear()
+                    transaction.set_rollback(True)
+                    return report
+                if credential is not None:
+                    report.credentials.append(credential)
         if dry_run:
             transaction.set_rollback(True)
     return report

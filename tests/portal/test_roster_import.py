@@ -36,7 +36,9 @@ def good_rows():
 
 
 def test_a_good_file_imports_everyone_with_logins_that_must_change_their_password(enterprise):
-    report = import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()))
+    report = import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()), actor=None
+    )
 
     assert report.ok, report.errors
     assert report.created == 3
@@ -47,7 +49,10 @@ def test_a_good_file_imports_everyone_with_logins_that_must_change_their_passwor
     assert Person.objects.get(id_number=C).hired_on == date(2020, 1, 2)
     user = electrician.user
     assert user.must_change_password
-    assert user.check_password(B[-6:])
+    assert not user.check_password(B[-6:])
+    [first] = [c for c in report.credentials if c.name == "赵电工"]
+    assert user.check_password(first.password)
+    assert len(report.credentials) == 3
 
 
 def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(enterprise):
@@ -57,7 +62,9 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(enterprise):
         ["周电工", id_number(9005), "", "特种作业人员", "电工作业", "熔化焊接与热切割作业", "", ""],
         ["王大锤", A, "", "其他从业人员", "", "", "", ""],
     ]
-    report = import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows))
+    report = import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows), actor=None
+    )
 
     assert not report.ok
     assert [e.row for e in report.errors] == [5, 6, 7, 8]
@@ -79,10 +86,14 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(enterprise):
 
 
 def test_reimporting_updates_people_by_id_number_and_never_duplicates(enterprise):
-    import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()))
+    import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()), actor=None
+    )
     rows = good_rows()
     rows[0][6] = "仓管员"
-    report = import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows))
+    report = import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows), actor=None
+    )
 
     assert report.ok
     assert (report.created, report.updated) == (0, 3)
@@ -91,19 +102,22 @@ def test_reimporting_updates_people_by_id_number_and_never_duplicates(enterprise
     assert User.objects.filter(username=A).count() == 1
 
 
-def test_a_person_of_another_enterprise_is_refused(enterprise, other_enterprise):
+def test_a_person_of_another_enterprise_is_refused(enterprise, other_enterprise, manager):
     PersonFactory(enterprise=other_enterprise, id_number=A)
     report = import_people(
-        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()[:1])
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()[:1]), actor=manager
     )
     assert not report.ok
-    assert "其他企业" in str(report.errors[0])
+    assert "请联系监管人员办理调动" in str(report.errors[0])
     assert Person.objects.get(id_number=A).enterprise == other_enterprise
 
 
 def test_a_dry_run_reports_but_saves_nothing(enterprise):
     report = import_people(
-        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()), dry_run=True
+        enterprise=enterprise,
+        upload=xlsx_upload(ROSTER_COLUMNS, good_rows()),
+        actor=None,
+        dry_run=True,
     )
     assert report.ok
     assert report.created == 3
@@ -119,21 +133,23 @@ def test_a_dry_run_reports_but_saves_nothing(enterprise):
     ],
 )
 def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_error(enterprise, upload, message):
-    report = import_people(enterprise=enterprise, upload=upload)
+    report = import_people(enterprise=enterprise, upload=upload, actor=None)
     assert not report.ok
     assert message in str(report.errors[0])
 
 
 def test_a_sheet_without_the_required_columns_is_refused(enterprise):
     report = import_people(
-        enterprise=enterprise, upload=xlsx_upload(["名字", "号码"], [["张三", "1"]])
+        enterprise=enterprise, upload=xlsx_upload(["名字", "号码"], [["张三", "1"]]), actor=None
     )
     assert "表头缺少以下列：姓名、身份证号、人员类别" in str(report.errors[0])
 
 
 def test_a_sheet_over_the_row_limit_is_refused(enterprise, settings):
     settings.IMPORT_MAX_ROWS = 2
-    report = import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()))
+    report = import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()), actor=None
+    )
     assert "行数超过上限" in str(report.errors[0])
     assert Person.objects.count() == 0
 
@@ -141,7 +157,9 @@ def test_a_sheet_over_the_row_limit_is_refused(enterprise, settings):
 def test_formulas_are_read_as_values_not_run(enterprise):
     rows = good_rows()[:1]
     rows[0][6] = '=HYPERLINK("http://evil","x")'
-    report = import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows))
+    report = import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, rows), actor=None
+    )
     # openpyxl without a cached value gives None for a formula cell: the field is just empty.
     assert report.ok
     assert not Person.objects.get(id_number=A).position.startswith("=")
@@ -158,8 +176,11 @@ def test_the_command_imports_and_exits_non_zero_on_bad_rows(enterprise, tmp_path
         "import_people", str(good), "--enterprise", enterprise.credit_code, "--dry-run", stdout=out
     )
     assert Person.objects.count() == 0
+    assert not list(tmp_path.glob("*初始密码*"))  # a dry run creates no logins, so no sheet
     call_command("import_people", str(good), "--enterprise", enterprise.credit_code, stdout=out)
     assert Person.objects.count() == 3
+    [sheet] = tmp_path.glob("good-初始密码-*.xlsx")
+    assert sheet.stat().st_mode & 0o077 == 0  # readable by its owner only
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 行有错误"):
         call_command(
@@ -171,6 +192,7 @@ def test_the_command_imports_and_exits_non_zero_on_bad_rows(enterprise, tmp_path
             stderr=err,
         )
     assert "第2行：姓名不能为空" in err.getvalue()
+    assert len(list(tmp_path.glob("*初始密码*"))) == 1  # a refused file leaves no empty sheet
     with pytest.raises(CommandError, match="没有统一社会信用代码"):
         call_command("import_people", str(good), "--enterprise", "91000000000000000X", stdout=out)
 
@@ -178,11 +200,13 @@ def test_the_command_imports_and_exits_non_zero_on_bad_rows(enterprise, tmp_path
 def test_the_exported_roster_has_the_import_columns_and_round_trips(enterprise):
     from portal.services import export_people
 
-    import_people(enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()))
+    import_people(
+        enterprise=enterprise, upload=xlsx_upload(ROSTER_COLUMNS, good_rows()), actor=None
+    )
     content = export_people(people=Person.objects.order_by("name"), full_id_numbers=True)
     sheet = load_workbook(io.BytesIO(content)).active
     assert [c.value for c in sheet[1]] == ROSTER_COLUMNS
     upload = SimpleUploadedFile("export.xlsx", content)
-    report = import_people(enterprise=enterprise, upload=upload)
+    report = import_people(enterprise=enterprise, upload=upload, actor=None)
     assert report.ok, report.errors
     assert (report.created, report.updated) == (0, 3)
