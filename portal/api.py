@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from portal.auth import client_ip, login_locked
@@ -91,6 +92,59 @@ FORBIDDEN_DESCRIPTION = gettext_lazy(
 )
 
 
+def _unstorable(value, where: tuple = ()):
+    """Where in a parsed JSON value or query string a text holds what no database stores: a NUL
+    character (PostgreSQL refuses it) or a lone UTF-16 surrogate (JSON's "\\ud800" decodes to
+    one; no UTF-8 encoder takes it). None when every text (keys included) is storable."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, (*where, key)) if isinstance(key, str) else None
+            if found is None:
+                found = _unstorable(item, (*where, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, (*where, index))
+            if found is not None:
+                return found
+    return None
+
+
+class PortalParser(Parser):
+    """ninja's JSON parser, refusing texts no database can store at the edge: a body with one
+    answers 400 `bad_request`, a query parameter 422 `invalid_request` — never a 500 from deep in
+    the ORM (a login name with a lone surrogate once was one)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if _unstorable(data) is not None:
+            raise ValueError("unstorable text in the body")
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        where = _unstorable(result)
+        if where is not None:
+            raise ValidationError(
+                [
+                    {
+                        "type": "invalid_text",
+                        "loc": ["query", *where],
+                        "msg": _("含有无法保存的字符。"),
+                    }
+                ]
+            )
+        return result
+
+
 class PortalAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI also declares the answers every operation can give, so clients (and
     schemathesis) know them: 401 without a valid token or session, 403 when a session request has no
@@ -137,6 +191,7 @@ api = PortalAPI(
     version="1.0",
     urls_namespace="api",
     auth=[BearerAuth(), PortalSessionAuth()],
+    parser=PortalParser(),
 )
 
 
@@ -167,7 +222,10 @@ def _validation_error(request, exc: ValidationError):
 def _http_error(request, exc: HttpError):
     # ninja raises HttpError(400, "Cannot parse request body") and HttpError(403, "CSRF check Failed")
     known = {
-        400: ("bad_request", _("请求体无法解析，请发送 JSON。")),
+        400: (
+            "bad_request",
+            _("请求体无法解析：须为 JSON，且文字中不能含 NUL 或不成对的代理字符。"),
+        ),
         403: ("forbidden", _("无权访问。")),
         404: ("not_found", _("未找到。")),
     }
