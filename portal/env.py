@@ -51,3 +51,17 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def redis_url_per_test_worker(url: str) -> str:
+    """REDIS_URL as given, except in a pytest-xdist worker (PYTEST_XDIST_WORKER=gw<n>): there the
+    database number is shifted by n (modulo Redis' 16), as pytest-django gives each worker its
+    own test database — the suite clears the cache around every test, and one worker's clear must
+    not empty another's cache or task queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    base, _slash, db = url.rstrip("/").rpartition("/")
+    if not db.isdigit() or base.endswith(":/"):
+        base, db = url.rstrip("/"), "0"
+    return f"{base}/{(int(db) + int(worker[2:])) % 16}"

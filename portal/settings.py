@@ -14,7 +14,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_choice, env_int, env_list, env_str
+from portal.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    redis_url_per_test_worker,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -135,7 +142,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and the task broker: Redis when REDIS_URL is set, otherwise embedded.
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = redis_url_per_test_worker(env_str("REDIS_URL"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -73,3 +73,20 @@ def test_retry_is_longer_than_the_task_timeout(settings):
     assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
     assert settings.Q_CLUSTER["max_attempts"] >= 1
     assert settings.Q_CLUSTER["recycle"] > 0
+
+
+@pytest.mark.parametrize(
+    ("worker", "url", "expected"),
+    [
+        ("", "redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/15"),
+        ("gw0", "redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/15"),
+        ("gw1", "redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/0"),
+        ("gw3", "redis://127.0.0.1:6379", "redis://127.0.0.1:6379/3"),
+        ("gw1", "", ""),
+    ],
+)
+def test_each_xdist_worker_has_its_own_redis_database(monkeypatch, worker, url, expected):
+    from portal.env import redis_url_per_test_worker
+
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+    assert redis_url_per_test_worker(url) == expected
