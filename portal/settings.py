@@ -308,6 +308,11 @@ LOGGING = {
 PORTAL_NAME = _("安全培训·应急演练·考试门户")
 # Seconds after which /healthz reports the worker cluster as down.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 180)
+# /healthz fails when the oldest queued task without a recorded result is older (seconds).
+QUEUE_MAX_AGE = env_int("QUEUE_MAX_AGE", 900)
+# manage.py qcluster: seconds a SIGTERM/SIGINT may take to stop gracefully before the cluster's
+# processes are killed (portal/management/commands/qcluster.py); keeps a stop under 10 s.
+QCLUSTER_STOP_SECONDS = env_int("QCLUSTER_STOP_SECONDS", 6)
 
 # Tunables of the apps (each app reads them with the same default).
 # Seconds an exam answer in flight is still accepted after the deadline.
