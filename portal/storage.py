@@ -9,12 +9,16 @@ URIs). In production PRIVATE_MEDIA_ROOT is a directory the web server does not s
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.forms import ClearableFileInput, FileInput
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -71,12 +75,44 @@ class PrivateFileInput(ClearableFileInput):
         )
 
 
+class PrivateImageFormField(forms.ImageField):
+    """A PNG or JPEG within the limits of Wagtail's own image uploads (file size, pixels)."""
+
+    FORMATS = ("PNG", "JPEG")
+
+    def to_python(self, data):
+        upload = super().to_python(data)  # Pillow has opened and verified it
+        if upload is None:
+            return None
+        max_size = settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE
+        if max_size and upload.size > max_size:
+            raise ValidationError(
+                _("文件过大（%(size)s），最大 %(max)s。")
+                % {"size": filesizeformat(upload.size), "max": filesizeformat(max_size)},
+                code="file_too_large",
+            )
+        if upload.image.format not in self.FORMATS:
+            raise ValidationError(_("只接受 PNG 或 JPEG 图片。"), code="format")
+        width, height = upload.image.size
+        max_pixels = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
+        if max_pixels and width * height > max_pixels:
+            raise ValidationError(
+                _("图片像素过多（%(pixels)d），最多 %(max)d。")
+                % {"pixels": width * height, "max": max_pixels},
+                code="too_many_pixels",
+            )
+        return upload
+
+
 class PrivateImageField(models.ImageField):
-    """An image kept in the private storage: never a URL, edited with PrivateFileInput."""
+    """An image kept in the private storage: never a URL, edited with PrivateFileInput, checked
+    like a Wagtail image upload (PrivateImageFormField)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("storage", private_storage)
         super().__init__(*args, **kwargs)
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"widget": PrivateFileInput, **kwargs})
+        return super().formfield(
+            **{"form_class": PrivateImageFormField, "widget": PrivateFileInput, **kwargs}
+        )
