@@ -32,7 +32,7 @@ def make_people(n: int):
     """n people in one enterprise and the demo certificate templates (with the drawn seal)."""
     from datetime import date
 
-    from certificates.demo import TEMPLATES, _seal_image
+    from certificates.demo import TEMPLATES, seal_file
     from certificates.models import CertificateTemplate
     from portal.demo import make_credit_code, make_id_number
     from portal.models import Enterprise, Person, Region
@@ -59,9 +59,8 @@ def make_people(n: int):
             for i in range(existing, n)
         ]
     )
-    seal = _seal_image("基准公章", "基准区应急管理局")
     template, _ = CertificateTemplate.objects.get_or_create(
-        name=TEMPLATES[0]["name"], defaults={**TEMPLATES[0], "seal": seal}
+        name=TEMPLATES[0]["name"], defaults={**TEMPLATES[0], "seal": seal_file("基准区应急管理局")}
     )
     return template, list(Person.objects.filter(enterprise=enterprise).order_by("pk")[:n])
 

@@ -7,7 +7,7 @@ import io
 import math
 from datetime import timedelta
 
-from django.core.files.images import ImageFile
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 SEAL_TEXT = "宁波市海曙区应急管理局"
@@ -62,15 +62,9 @@ def draw_seal(text: str = SEAL_TEXT, size: int = 400) -> bytes:
     return buf.getvalue()
 
 
-def _seal_image(title: str, text: str):
-    from wagtail.images.models import Image
-
-    image = Image.objects.filter(title=title).first()
-    if image is None:
-        image = Image(title=title)
-        image.file = ImageFile(io.BytesIO(draw_seal(text)), name="seal.png")
-        image.save()
-    return image
+def seal_file(text: str = SEAL_TEXT) -> ContentFile:
+    """The drawn seal as an upload for CertificateTemplate.seal (kept in the private storage)."""
+    return ContentFile(draw_seal(text), name="seal.png")
 
 
 TEMPLATES = [
@@ -106,11 +100,10 @@ def seed(ctx) -> None:
     from certificates import services
     from certificates.models import Certificate, CertificateTemplate, ManualIssue
 
-    seal = _seal_image("演示公章：海曙区应急管理局", SEAL_TEXT)
     templates = []
     for spec in TEMPLATES:
         template, _created = CertificateTemplate.objects.get_or_create(
-            name=spec["name"], defaults={**spec, "seal": seal}
+            name=spec["name"], defaults={**spec, "seal": seal_file(SEAL_TEXT)}
         )
         templates.append(template)
 

@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.storage import PrivateImageField
+
 # Placeholders a template body may use, with their labels (shown to editors as help).
 PLACEHOLDERS: dict[str, str] = {
     "holder_name": _("持证人姓名"),
@@ -100,21 +102,20 @@ class CertificateTemplate(models.Model):
         ),
     )
     issuer = models.CharField(_("发证机构"), max_length=100)
-    seal = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("公章图片"),
-        null=True,
+    # Private (issue 13 finding 14): whoever holds the seal or the signature can forge a
+    # certificate, so they live in the private storage, have no URL and are only read by the PDF
+    # renderer. Not Wagtail images: those get public renditions under /media/images/.
+    seal = PrivateImageField(
+        _("公章图片"),
+        upload_to="certificates/seals/",
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        help_text=_("PNG 或 JPEG，透明背景最佳。仅用于生成证书，不对外提供访问地址。"),
     )
-    signature = models.ForeignKey(
-        "wagtailimages.Image",
-        verbose_name=_("签名图片"),
-        null=True,
+    signature = PrivateImageField(
+        _("签名图片"),
+        upload_to="certificates/signatures/",
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+        help_text=_("仅用于生成证书，不对外提供访问地址。"),
     )
     signatory = models.CharField(_("签发人"), max_length=50, blank=True)
     background = models.ForeignKey(

@@ -1,6 +1,7 @@
 """Certificate PDFs with WeasyPrint: HTML from templates/pdf/certificate.html, a CJK font named
 explicitly (embedded as a subset), seal/signature/background as data URIs, a QR code (segno SVG)
-pointing at the public verification page.
+pointing at the public verification page. The seal and the signature are read from the private
+storage (portal.storage: they have no URL); the background is a Wagtail image rendition.
 
 Called only from the task cluster (certificates.tasks) and from bench/; never in a web request.
 """
@@ -62,6 +63,23 @@ def _image_data_uri(image, spec: str) -> str:
         return ""
     mime = "image/png" if rendition.file.name.lower().endswith(".png") else "image/jpeg"
     return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def _private_image_data_uri(field_file, max_size: tuple[int, int]) -> str:
+    """A private image (seal, signature) as a PNG data URI, scaled down to max_size (a few ms next
+    to the render). Never a URL: the bytes are read through the private storage."""
+    from PIL import Image
+
+    if not field_file:
+        return ""
+    try:
+        with field_file.storage.open(field_file.name, "rb") as fh, Image.open(fh) as image:
+            image.thumbnail(max_size)
+            buf = io.BytesIO()
+            image.save(buf, format="PNG")
+    except (OSError, ValueError):
+        return ""
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 @dataclass
@@ -131,8 +149,8 @@ def render_html(
             "font_family": FONT_FAMILY,
             "fallback_font_family": FALLBACK_FONT_FAMILY,
             "qr_uri": _svg_data_uri(qr_svg(data.verify_url)),
-            "seal_uri": _image_data_uri(template.seal, "max-400x400|format-png"),
-            "signature_uri": _image_data_uri(template.signature, "max-400x200|format-png"),
+            "seal_uri": _private_image_data_uri(template.seal, (400, 400)),
+            "signature_uri": _private_image_data_uri(template.signature, (400, 200)),
             "background_uri": _image_data_uri(template.background, "max-2000x2000|format-jpeg"),
             "landscape": template.orientation == CertificateTemplate.Orientation.LANDSCAPE,
         },

@@ -205,9 +205,7 @@ def render_certificate(*, certificate_id: int) -> bool:
     from certificates.pdf import render_certificate_pdf
 
     certificate = (
-        Certificate.objects.select_related(
-            "person", "template", "template__seal", "template__signature", "template__background"
-        )
+        Certificate.objects.select_related("person", "template", "template__background")
         .filter(pk=certificate_id)
         .first()
     )

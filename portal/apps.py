@@ -9,13 +9,16 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from portal import checks, registry  # noqa: F401  (registers system checks)
+        from django_q.signals import post_execute
+
+        from portal import checks, registry, tasks  # noqa: F401  (registers system checks)
         from portal.roles import EDITOR, EXAMINER, MANAGER, REVIEWER, SUPERVISOR, sync_role_groups
         from portal.schedules import sync_schedules
 
         registry.register_schedule(
-            registry.ScheduleSpec(name="portal.heartbeat", func="portal.tasks.heartbeat", minutes=1)
+            registry.ScheduleSpec(name="portal.heartbeat", func=tasks.HEARTBEAT_FUNC, minutes=1)
         )
+        post_execute.connect(tasks.heartbeat_recorded, dispatch_uid="portal.heartbeat_recorded")
         for role in (MANAGER, SUPERVISOR, EDITOR, REVIEWER, EXAMINER):
             registry.grant(role, "wagtailadmin.access_admin")
         for role in (MANAGER, SUPERVISOR):

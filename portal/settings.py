@@ -226,8 +226,11 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files no URL may serve (certificate seals and signatures): outside MEDIA_ROOT (portal.storage).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -312,6 +315,11 @@ LOGGING = {
 PORTAL_NAME = _("安全培训·应急演练·考试门户")
 # Seconds after which /healthz reports the worker cluster as down.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 180)
+# /healthz fails when the oldest queued task without a recorded result is older (seconds).
+QUEUE_MAX_AGE = env_int("QUEUE_MAX_AGE", 900)
+# manage.py qcluster: seconds a SIGTERM/SIGINT may take to stop gracefully before the cluster's
+# processes are killed (portal/management/commands/qcluster.py); keeps a stop under 10 s.
+QCLUSTER_STOP_SECONDS = env_int("QCLUSTER_STOP_SECONDS", 6)
 
 # Tunables of the apps (each app reads them with the same default).
 # Seconds an exam answer in flight is still accepted after the deadline.

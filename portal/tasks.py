@@ -4,7 +4,21 @@ from django.utils import timezone
 
 from portal.models import Heartbeat
 
+HEARTBEAT_FUNC = "portal.tasks.heartbeat"
 
-def heartbeat() -> None:
-    """Scheduled every minute: proves to /healthz that the worker cluster runs."""
-    Heartbeat.objects.update_or_create(name="qcluster", defaults={"beat_at": timezone.now()})
+
+def heartbeat() -> str:
+    """Scheduled every minute. The task only answers; the heartbeat /healthz reads is written once
+    its result has been recorded (heartbeat_recorded), so it proves the whole path: scheduler,
+    broker, worker, monitor, database. Written by the worker, it kept beating while the cluster
+    recorded no result at all (issue 13 finding 16)."""
+    return timezone.now().isoformat()
+
+
+def heartbeat_recorded(sender, task: dict, **kwargs) -> None:
+    """django-q2's post_execute receiver: runs in the cluster's monitor after it saved (and, with
+    the ORM broker, acknowledged) a task's result."""
+    from django_q.utils import get_func_repr
+
+    if task.get("success") and get_func_repr(task.get("func")) == HEARTBEAT_FUNC:
+        Heartbeat.objects.update_or_create(name="qcluster", defaults={"beat_at": timezone.now()})

@@ -20,6 +20,7 @@ from portal import registry
 from portal.forms import LoginForm
 from portal.models import ApiToken, Heartbeat
 from portal.scoping import can_see_full_id_number
+from portal.taskqueue import oldest_queued_at
 
 
 class LoginView(auth_views.LoginView):
@@ -107,6 +108,8 @@ def _check_broker() -> dict:
 
 
 def _check_worker() -> dict:
+    """The heartbeat is written when the cluster's monitor has recorded the heartbeat task's
+    result (portal.tasks.heartbeat_recorded), not when a worker merely ran it."""
     try:
         beat = Heartbeat.objects.filter(name="qcluster").values_list("beat_at", flat=True).first()
     except Exception as exc:  # noqa: BLE001
@@ -121,6 +124,23 @@ def _check_worker() -> dict:
     }
 
 
+def _check_queue() -> dict:
+    """The age of the oldest task still queued (portal.taskqueue): a cluster that takes no task
+    or records no result lets it grow past QUEUE_MAX_AGE while the heartbeat may still beat."""
+    try:
+        queued_at = oldest_queued_at()
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    if queued_at is None:
+        return {"ok": True, "oldest_task_age_seconds": None}
+    age = max(0.0, (timezone.now() - queued_at).total_seconds())
+    return {
+        "ok": age <= settings.QUEUE_MAX_AGE,
+        "oldest_task_age_seconds": int(age),
+        "max_age_seconds": settings.QUEUE_MAX_AGE,
+    }
+
+
 # Extra checks contributed by apps (e.g. certificates: the PDF font and HarfBuzz subsetting).
 # Each returns a dict with at least "ok"; "critical": False makes a failure a warning only.
 HEALTH_CHECKS: dict[str, callable] = {}
@@ -129,6 +149,12 @@ HEALTH_CHECKS: dict[str, callable] = {}
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "broker": _check_broker(), "worker": _check_worker()}
+    # Without a broker the queue can't be read; the broker check already says down.
+    checks["queue"] = (
+        _check_queue()
+        if checks["broker"]["ok"]
+        else {"ok": False, "critical": False, "error": "broker down"}
+    )
     for name, check in HEALTH_CHECKS.items():
         checks[name] = check()
     down = [

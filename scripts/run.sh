@@ -1,23 +1,57 @@
 #!/usr/bin/env bash
 # make run: migrate, load demo data on the first start, then serve the portal together with a
-# django-q2 worker cluster. Ctrl-C (or the end of either process) stops both.
+# django-q2 worker cluster. Ctrl-C, SIGTERM (make forwards it) or the end of either process stops
+# both within RUN_STOP_SECONDS (8 s): each runs in its own process group, gets the signal, and
+# whatever of its group is still alive at the deadline is killed (the cluster's workers too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${PORTAL_HOST:-127.0.0.1}
 PORT=${PORTAL_PORT:-8000}
+STOP_SECONDS=${RUN_STOP_SECONDS:-8}
 
-$PY manage.py migrate --noinput
-$PY manage.py seed_demo --if-empty
-
+set -m # job control: every background job gets its own process group (its pid)
 pids=()
+
+group_alive() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -0 -- "-$pid" 2>/dev/null && return 0
+  done
+  return 1
+}
+
 stop() {
+  local status=$?
   trap - INT TERM EXIT
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
+  local pid tick
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true # the leader stops its own children gracefully...
+  done
+  for ((tick = 0; tick < STOP_SECONDS * 10; tick++)); do
+    group_alive || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
+    kill -KILL -- "-$pid" 2>/dev/null || true # ...or its whole group is killed at the deadline
+  done
+  wait 2>/dev/null || true
+  exit "$status"
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# Each step runs in the background and is waited for, so a signal is handled at once (bash runs
+# a trap only after a foreground command has finished).
+run() {
+  "$@" &
+  pids=($!)
+  wait "$!"
+  pids=()
+}
+run $PY manage.py migrate --noinput
+run $PY manage.py seed_demo --if-empty
 
 $PY manage.py qcluster &
 pids+=($!)

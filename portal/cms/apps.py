@@ -12,13 +12,15 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
         from wagtail.documents import get_document_model
-        from wagtail.signals import page_published, page_unpublished
+        from wagtail.signals import page_published, page_unpublished, post_page_move
 
         from portal import registry
         from portal.cms import cache, demo, models, services, signals
 
         page_published.connect(cache.purge_page_cache, dispatch_uid="cms-purge-published")
         page_unpublished.connect(cache.purge_page_cache, dispatch_uid="cms-purge-unpublished")
+        # A moved page may now sit under a restricted section (issue 13 finding 4).
+        post_page_move.connect(cache.purge_page_cache, dispatch_uid="cms-purge-moved")
         post_save.connect(
             signals.site_settings_saved,
             sender=models.SiteSettings,

@@ -1,6 +1,6 @@
 """Every upload path refuses a wrong-typed or oversized file with a clear Chinese message and stores
-nothing: Wagtail images (course covers, question images, certificate seal/signature/background all
-use them), Wagtail documents, drill attachments and emergency plan files (site and admin), and the
+nothing: Wagtail images (course covers, question images, certificate backgrounds use them), the
+private images of certificate templates (seal, signature: same limits), Wagtail documents, drill attachments and emergency plan files (site and admin), and the
 .xlsx imports (roster, questions, training records, class attendance)."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 
 
-def _png(size=(8, 8)) -> bytes:
+def _png(size=(8, 8), fmt="PNG") -> bytes:
     buffer = io.BytesIO()
-    PILImage.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    PILImage.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
     return buffer.getvalue()
 
 
@@ -97,6 +97,66 @@ def test_an_image_with_too_many_pixels_is_refused(client, editor, settings):
     assert response.status_code == 200
     assert "像素" in _text(response)
     assert not get_image_model().objects.exists()
+
+
+# ---- the private images of certificate templates (seal, signature)
+
+
+def _post_seal(client, superuser, name, content):
+    from django.forms.models import model_to_dict
+
+    from tests.certificates.factories import CertificateTemplateFactory
+
+    template = CertificateTemplateFactory()
+    data = {
+        k: v
+        for k, v in model_to_dict(template).items()
+        if k not in ("id", "seal", "signature", "background") and v is not None
+    }
+    client.force_login(superuser)
+    response = client.post(
+        reverse("wagtailsnippets_certificates_certificatetemplate:edit", args=[template.pk]),
+        {**data, "seal": _upload(name, content)},
+    )
+    template.refresh_from_db()
+    return response, template
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("公章.exe", EXE, "请上传一张有效的图片"),
+        ("公章.png", EXE, "请上传一张有效的图片"),
+        ("公章.gif", _png(fmt="GIF"), "只接受 PNG 或 JPEG 图片"),
+    ],
+)
+def test_a_seal_that_is_not_a_png_or_jpeg_is_refused(client, superuser, name, content, message):
+    response, template = _post_seal(client, superuser, name, content)
+    assert response.status_code == 200
+    assert message in _text(response)
+    assert not template.seal
+
+
+def test_an_oversized_seal_is_refused(client, superuser, settings):
+    settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = 100
+    response, template = _post_seal(client, superuser, "公章.png", _png((64, 64)))
+    assert response.status_code == 200
+    assert "文件过大" in _text(response)
+    assert not template.seal
+
+
+def test_a_seal_with_too_many_pixels_is_refused(client, superuser, settings):
+    settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS = 1000
+    response, template = _post_seal(client, superuser, "公章.png", _png((64, 64)))
+    assert response.status_code == 200
+    assert "像素过多" in _text(response)
+    assert not template.seal
+
+
+def test_a_real_seal_is_stored_privately(client, superuser, settings):
+    response, template = _post_seal(client, superuser, "公章.png", _png((64, 64)))
+    assert response.status_code == 302
+    assert (settings.PRIVATE_MEDIA_ROOT / template.seal.name).is_file()
 
 
 def test_the_multiple_image_uploader_refuses_a_renamed_file(client, editor):
