@@ -167,7 +167,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from portal.dashboard import services
+    from dashboard import services
     from portal.models import User
 
     t = time.perf_counter()

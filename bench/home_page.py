@@ -48,8 +48,8 @@ def setup(var_dir: str) -> None:
 def make_content(news_count: int) -> tuple[str, str]:
     from django.utils import timezone
 
-    from portal.cms.demo import _png
-    from portal.cms.models import CampaignIndexPage, CampaignPage, HomePage, NewsIndexPage, NewsPage
+    from cms.demo import _png
+    from cms.models import CampaignIndexPage, CampaignPage, HomePage, NewsIndexPage, NewsPage
 
     home = HomePage.objects.get()
     notices = NewsIndexPage(title="通知公告", slug="notices")
@@ -125,7 +125,7 @@ def main() -> None:
     from django.conf import settings
     from django.urls import clear_url_caches, include, path
 
-    from portal.cms.cache import purge_page_cache
+    from cms.cache import purge_page_cache
 
     home_url, news_url = make_content(args.news)
 

@@ -152,10 +152,8 @@ class CoursesConfig(AppConfig):
         if Attempt is not None:
             post_save.connect(_attempt_saved, sender=Attempt, dispatch_uid="courses-exam-passed")
             # Exam papers may target a class, a programme cohort or a course's learners.
-            from exams.services import COHORT_RESOLVERS
-
-            COHORT_RESOLVERS["courses.TrainingClass"] = _in_class
-            COHORT_RESOLVERS["courses.Cohort"] = _in_cohort
-            COHORT_RESOLVERS["courses.CoursePage"] = _in_course
+            registry.register_cohort_resolver("courses.TrainingClass", _in_class)
+            registry.register_cohort_resolver("courses.Cohort", _in_cohort)
+            registry.register_cohort_resolver("courses.CoursePage", _in_course)
 
         registry.register_seeder(registry.Seeder("courses", demo.seed, order=40))

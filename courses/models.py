@@ -21,8 +21,8 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from portal.blocks import BodyBlock
-from portal.cms.models import CJK_SEARCH_FIELDS, SearchableBodyMixin
 from portal.models import Enterprise, Industry, Person, PersonCategory, Region
+from portal.search import CJK_SEARCH_FIELDS, SearchableBodyMixin
 
 
 class TrainingKind(models.TextChoices):
@@ -235,7 +235,7 @@ class CoursePage(SearchableBodyMixin, Page):
     base_form_class = CoursePageForm
 
     # Title, introduction and body also as CJK unigrams + bigrams so that the site search finds
-    # Chinese words inside longer text (portal.cms.search, docs/search.md).
+    # Chinese words inside longer text (portal.search, docs/search.md).
     search_fields = [*Page.search_fields, index.SearchField("intro"), *CJK_SEARCH_FIELDS]
 
     content_panels = [

@@ -227,7 +227,7 @@ class Paper(OwnedMixin, ClusterableModel):
         Person, verbose_name=_("参考人员"), blank=True, related_name="+"
     )
     # Hook for a class / programme cohort (owned by the courses app): a "app_label.Model:pk" key
-    # that courses can resolve through exams.services.COHORT_RESOLVERS.
+    # that courses can resolve through portal.registry.cohort_resolvers.
     audience_cohort = models.CharField(_("参考班级/项目"), max_length=100, blank=True)
     certificate_template = models.ForeignKey(
         "certificates.CertificateTemplate",

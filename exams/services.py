@@ -4,7 +4,6 @@ practice, wrong-answer book, results and item statistics. HTML views and the API
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,19 +28,32 @@ from exams.models import (
     knowledge_point_q,
     split_knowledge_points,
 )
-from portal import roles
+from portal import registry, roles
 from portal.models import Person
 
-# Cohort hook: the courses app may register a resolver "app_label.Model" → fn(object_id, person).
-COHORT_RESOLVERS: dict[str, Callable[[str, Person], bool]] = {}
 
-# Start hook: other apps may close a paper for new attempts beyond its own opens_at/closes_at
-# (portal.cms: a campaign quiz follows the campaign's dates). fn(paper, now) → a message when closed.
-START_CHECKS: list[Callable[[Paper, datetime], str | None]] = []
+def start_refusal(paper: Paper, now: datetime) -> str | None:
+    """Why a new attempt on `paper` cannot start now, or None: its own opening times, then every
+    start check other apps registered (portal.registry.start_checks). The one rule for the
+    start service and the paper page's button."""
+    if not paper.is_open(now):
+        return _("考试不在开放时间内。")
+    for check in registry.start_checks.values():
+        message = check(paper, now)
+        if message:
+            return message
+    return None
 
-# Deadline hook: other apps may end a new attempt earlier than now + duration (portal.cms: a
-# campaign quiz attempt ends with the campaign). fn(paper, now) → the latest deadline, or None.
-DEADLINE_CAPS: list[Callable[[Paper, datetime], datetime | None]] = []
+
+def _capped_deadline(paper: Paper, now: datetime) -> datetime:
+    deadline = now + timedelta(minutes=paper.duration_minutes)
+    if paper.closes_at and deadline > paper.closes_at:
+        deadline = paper.closes_at
+    for cap in registry.deadline_caps.values():
+        latest = cap(paper, now)
+        if latest is not None and deadline > latest:
+            deadline = latest
+    return deadline
 
 
 class ExamError(Exception):
@@ -177,7 +189,7 @@ def is_eligible(*, paper: Paper, person: Person) -> bool:
         return True
     if paper.audience_cohort and ":" in paper.audience_cohort:
         kind, object_id = paper.audience_cohort.split(":", 1)
-        resolver = COHORT_RESOLVERS.get(kind)
+        resolver = registry.cohort_resolvers.get(kind)
         if resolver is not None and resolver(object_id, person):
             return True
     return False
@@ -312,26 +324,15 @@ def start_or_resume(
             _log(current.pk, AttemptEvent.Kind.RESUME, client, at=now)
             return current, False
         finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
-    if not paper.is_open(now):
-        raise ExamError(409, "not_open", _("考试不在开放时间内。"))
-    for check in START_CHECKS:
-        message = check(paper, now)
-        if message:
-            raise ExamError(409, "not_open", message)
+    refusal = start_refusal(paper, now)
+    if refusal:
+        raise ExamError(409, "not_open", refusal)
     finished = Attempt.objects.filter(paper=paper, person=person).count()
     if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
         raise ExamError(409, "no_attempts_left", _("您的考试次数已用完。"))
     seed = random.SystemRandom().randrange(1, 2**31)
     arranged = arrange(paper=paper, seed=seed, questions=draw_questions(paper=paper, seed=seed))
-    deadline = None
-    if not paper.is_practice:
-        deadline = now + timedelta(minutes=paper.duration_minutes)
-        if paper.closes_at and deadline > paper.closes_at:
-            deadline = paper.closes_at
-        for cap in DEADLINE_CAPS:
-            latest = cap(paper, now)
-            if latest is not None and deadline > latest:
-                deadline = latest
+    deadline = None if paper.is_practice else _capped_deadline(paper, now)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(

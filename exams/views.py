@@ -78,9 +78,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "paper": paper,
             "row": row,
-            # The START_CHECKS hooks too (a campaign quiz follows the campaign's dates).
-            "is_open": paper.is_open(now)
-            and not any(check(paper, now) for check in services.START_CHECKS),
+            "is_open": services.start_refusal(paper, now) is None,
             "total": paper.total_score,
         },
     )

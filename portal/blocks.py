@@ -4,7 +4,7 @@
     body = StreamField(BodyBlock(), verbose_name=_("正文"))
 
 Call-to-action targets are chosen, never typed: a drill through the drill chooser registered by
-portal.cms (district/street drills only), a course page, or an exam paper open to everyone.
+cms (district/street drills only), a course page, or an exam paper open to everyone.
 Live figures read real numbers through `portal.registry.live_figures`.
 """
 
@@ -156,7 +156,7 @@ class DrillChooserBlock(blocks.ChooserBlock):
 
     @cached_property
     def widget(self):
-        from portal.cms.choosers import drill_chooser_viewset
+        from cms.choosers import drill_chooser_viewset
 
         return drill_chooser_viewset.widget_class()
 
@@ -178,7 +178,7 @@ class PaperChooserBlock(blocks.ChooserBlock):
 
     @cached_property
     def widget(self):
-        from portal.cms.choosers import paper_chooser_viewset
+        from cms.choosers import paper_chooser_viewset
 
         return paper_chooser_viewset.widget_class()
 

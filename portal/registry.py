@@ -8,6 +8,14 @@
   Like me_sections; get_context returns None when the block does not apply to this visitor.
 - `live_figures`: named live numbers an editor can place in a page body (the "实时数据" block);
   a figure with per_page=True is computed for the page it is placed on.
+- `start_checks`: may close a paper for new attempts beyond its own opening times (the cms: a
+  campaign quiz follows its campaign's dates): fn(paper, now) -> a message when closed, else None.
+- `deadline_caps`: may end a new attempt earlier than now + duration (the cms: a quiz attempt ends
+  with the campaign): fn(paper, now) -> the latest deadline, or None.
+- `cohort_resolvers`: who belongs to a cohort an exam paper is assigned to, by the cohort's model
+  ("courses.TrainingClass"): fn(object_id, person) -> bool. The exams app asks, courses answers.
+
+Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
 
 from __future__ import annotations
@@ -74,6 +82,9 @@ home_sections: dict[str, HomeSection] = {}
 live_figures: dict[str, LiveFigure] = {}
 schedules: dict[str, ScheduleSpec] = {}
 seeders: dict[str, Seeder] = {}
+start_checks: dict[str, Callable[[Any, Any], str | None]] = {}
+deadline_caps: dict[str, Callable[[Any, Any], Any]] = {}
+cohort_resolvers: dict[str, Callable[[str, Any], bool]] = {}
 
 
 def register_me_section(section: MeSection) -> None:
@@ -94,6 +105,18 @@ def register_schedule(spec: ScheduleSpec) -> None:
 
 def register_seeder(seeder: Seeder) -> None:
     seeders[seeder.name] = seeder
+
+
+def register_start_check(key: str, check: Callable[[Any, Any], str | None]) -> None:
+    start_checks[key] = check
+
+
+def register_deadline_cap(key: str, cap: Callable[[Any, Any], Any]) -> None:
+    deadline_caps[key] = cap
+
+
+def register_cohort_resolver(model_label: str, resolver: Callable[[str, Any], bool]) -> None:
+    cohort_resolvers[model_label] = resolver
 
 
 # Permissions each role group gets ("app_label.codename"); apps add theirs in AppConfig.ready().

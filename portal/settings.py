@@ -54,8 +54,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "portal",
-    "portal.cms",
-    "portal.dashboard",
+    "cms",
+    "dashboard",
     "certificates",
     "courses",
     "exams",
@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "portal.cms.cache.PageCacheMiddleware",  # last: anonymous page cache hits (portal.cms.cache)
+    "cms.cache.PageCacheMiddleware",  # last: anonymous page cache hits (cms.cache)
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -270,7 +270,7 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 # A decompression bomb is refused before Wagtail decodes it (a 40-megapixel photo is still accepted).
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = env_int("WAGTAILIMAGES_MAX_IMAGE_PIXELS", 40_000_000)
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "portal.cms.forms.DocumentForm"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.forms.DocumentForm"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILADMIN_NOTIFICATION_USE_HTML = True

@@ -37,8 +37,8 @@ urlpatterns = [
     path("drills/", include("drills.urls")),
     path("competitions/", include("competitions.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
-    path("dashboard/", include("portal.dashboard.urls")),
-    path("", include("portal.cms.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("", include("cms.urls")),
 ]
 
 if settings.DEBUG:

@@ -45,7 +45,7 @@ PHONE = {
 # The project's data migrations whose function recreates their rows idempotently (get_or_create /
 # update_or_create, or "return if it exists"): (module, function).
 SEED_MIGRATIONS = (
-    ("portal.cms.migrations.0002_create_homepage", "create_homepage"),
+    ("cms.migrations.0002_create_homepage", "create_homepage"),
     ("portal.migrations.0002_seed_special_operations", "seed"),
     ("courses.migrations.0003_seed_requirements", "seed"),
     ("drills.migrations.0002_seed_frequency_rules_and_templates", "load"),
@@ -66,7 +66,7 @@ def ensure_migrated_data() -> None:
     from wagtail.coreutils import get_supported_content_language_variant
     from wagtail.models import Collection, Locale, Page
 
-    from portal.cms import services as cms_services
+    from cms import services as cms_services
     from portal.roles import sync_role_groups
     from portal.schedules import sync_schedules
 

@@ -159,9 +159,9 @@ def _portal_person(world):
 def _course_lesson(world):
     """A lesson of a published course that worker A is enrolled in."""
     if "lesson" not in world:
+        from cms.models import HomePage
         from courses import services
         from courses.models import CourseIndexPage
-        from portal.cms.models import HomePage
         from tests.courses.conftest import make_course
 
         index = CourseIndexPage.objects.first()

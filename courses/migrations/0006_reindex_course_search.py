@@ -1,4 +1,4 @@
-"""Course and lesson pages got the CJK unigram/bigram search field (portal.cms.search): re-index the
+"""Course and lesson pages got the CJK unigram/bigram search field (portal.search): re-index the
 ones that already exist so that the site search finds them without a manual `update_index`."""
 
 from django.db import migrations

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import WorkflowState
 
-from portal.cms.models import CampaignIndexPage, CampaignPage, HomePage
+from cms.models import CampaignIndexPage, CampaignPage, HomePage
 from tests.browser_support import sign_in
 
 SLOW = 30_000

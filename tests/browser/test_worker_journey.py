@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from wagtail.documents.models import Document
 
 from certificates.models import Certificate
+from cms.models import HomePage
 from courses import services as course_services
 from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage, LessonProgress
 from exams.models import Attempt, AttemptQuestion, Paper
-from portal.cms.models import HomePage
 from tests.browser_support import download, pdf_text, record_video, sign_in
 from tests.certificates.factories import CertificateTemplateFactory
 from tests.exams.conftest import make_paper, make_questions

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal.cms.models import (
+from cms.models import (
     CampaignIndexPage,
     CampaignPage,
     ContentPage,

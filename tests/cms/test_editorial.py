@@ -7,9 +7,9 @@ from django.urls import reverse
 from wagtail.models import GroupApprovalTask, Page, WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from cms.models import NewsPage
+from cms.services import TASK_NAME, WORKFLOW_NAME
 from portal import roles
-from portal.cms.models import NewsPage
-from portal.cms.services import TASK_NAME, WORKFLOW_NAME
 from tests.cms.conftest import add_news
 
 

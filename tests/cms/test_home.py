@@ -3,8 +3,8 @@ section has an honest empty state; personal sections are only rendered for logge
 
 import pytest
 
+from cms.models import SiteSettings
 from portal import registry
-from portal.cms.models import SiteSettings
 from tests.cms.conftest import add_campaign, add_news
 
 
@@ -127,8 +127,8 @@ def _drill(title, *, region=None, enterprise=None, days=3, status=None):
 def test_upcoming_public_drills_show_district_drills_but_not_enterprise_or_cancelled_ones(
     client, home, district, enterprise
 ):
+    from cms.home_sections import upcoming_public_drills
     from drills.models import DrillStatus
-    from portal.cms.home_sections import upcoming_public_drills
 
     _drill("全区危化品泄漏联合演练", region=district)
     _drill("企业内部消防演练", enterprise=enterprise)

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from wagtail.models import Page, Site
 
-from portal.cms.models import CampaignPage, ContentPage, HomePage, NewsIndexPage, NewsPage
+from cms.models import CampaignPage, ContentPage, HomePage, NewsIndexPage, NewsPage
 from tests.cms.conftest import add_campaign
 
 

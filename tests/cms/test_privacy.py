@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
 
-from portal.cms.services import INTERNAL_COLLECTION_NAME
+from cms.services import INTERNAL_COLLECTION_NAME
 from tests.cms.conftest import add_content
 
 

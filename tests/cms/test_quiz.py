@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from cms import quiz
+from cms.models import CampaignPage
 from exams import services as exam_services
 from exams.models import Attempt, Paper
-from portal.cms import quiz
-from portal.cms.models import CampaignPage
 from tests.cms.conftest import add_campaign, publish
 from tests.exams.conftest import make_paper, make_questions
 from tests.factories import EnterpriseFactory, PersonFactory
@@ -218,7 +218,7 @@ def test_the_live_figures_count_the_same_people_as_the_ranking(
     assert (total.participants, total.average) == (3, Decimal("80.0"))
     assert quiz.participant_count(quiz_paper) == total.participants
     assert quiz.average_best_score(quiz_paper) == total.average
-    from portal.cms.models import campaign_quiz_average, campaign_quiz_participants
+    from cms.models import campaign_quiz_average, campaign_quiz_participants
 
     with django_assert_num_queries(2):
         assert campaign_quiz_participants(campaign) == 3
@@ -534,7 +534,7 @@ def test_the_district_supervisor_exports_every_enterprise(client, campaign, worl
 
 
 def test_the_export_file_name_goes_through_gettext(client, campaign, supervisor, monkeypatch):
-    from portal.cms import quiz_views
+    from cms import quiz_views
 
     catalog = {"%(title)s-知识竞赛-%(date)s.xlsx": "%(title)s-quiz-%(date)s.xlsx"}
     monkeypatch.setattr(quiz_views, "_", lambda msgid: catalog.get(msgid, msgid))

@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_campaign_quiz_is_seeded_once(campaign_index):
+    from cms import quiz
+    from cms.demo import QUIZ_PARTICIPATION, _attach_quiz
     from exams.demo import seed as seed_exams
     from exams.models import Attempt
-    from portal.cms import quiz
-    from portal.cms.demo import QUIZ_PARTICIPATION, _attach_quiz
     from portal.demo import seed_organizations
     from tests.cms.conftest import add_campaign
 

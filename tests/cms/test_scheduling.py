@@ -1,18 +1,18 @@
 """Campaign pages go live and expire by Wagtail's scheduled publishing, run by the django-q2
-schedule registered by the cms app (portal.cms.tasks.publish_scheduled every minute)."""
+schedule registered by the cms app (cms.tasks.publish_scheduled every minute)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
+from cms.models import CampaignPage
+from cms.tasks import publish_scheduled
 from portal import registry
-from portal.cms.models import CampaignPage
-from portal.cms.tasks import publish_scheduled
 
 
 def test_the_publish_schedule_runs_every_minute():
     spec = registry.schedules["cms-publish-scheduled"]
-    assert spec.func == "portal.cms.tasks.publish_scheduled"
+    assert spec.func == "cms.tasks.publish_scheduled"
     assert spec.minutes == 1
 
 

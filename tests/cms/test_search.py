@@ -6,8 +6,8 @@ from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, PageViewRestriction
 
-from portal.cms.search import index_terms, query_terms
-from portal.cms.services import INTERNAL_COLLECTION_NAME, search_site
+from cms.services import INTERNAL_COLLECTION_NAME, search_site
+from portal.search import index_terms, query_terms
 from tests.cms.conftest import add_content, add_news
 
 

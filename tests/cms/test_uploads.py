@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.documents import get_document_model
 
-from portal.cms.forms import validate_document_upload
+from cms.forms import validate_document_upload
 
 
 def _upload(name, content):

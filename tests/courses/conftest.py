@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from cms.models import HomePage
 from courses.models import CourseIndexPage, CoursePage, LessonPage
-from portal.cms.models import HomePage
 
 
 def _publish(page):

@@ -49,7 +49,7 @@ def test_exam_papers_can_target_a_class_cohort_or_course(worker, other_worker, c
     from decimal import Decimal
 
     from courses.models import Cohort, Programme, TrainingClass
-    from exams.services import COHORT_RESOLVERS
+    from portal.registry import cohort_resolvers
 
     today = timezone.localdate()
     programme = Programme.objects.create(name="双百双千", region=district)
@@ -74,5 +74,5 @@ def test_exam_papers_can_target_a_class_cohort_or_course(worker, other_worker, c
         ("courses.Cohort", cohort.pk),
         ("courses.CoursePage", course.pk),
     ):
-        assert COHORT_RESOLVERS[key](str(pk), worker.person)
-        assert not COHORT_RESOLVERS[key](str(pk), other_worker.person)
+        assert cohort_resolvers[key](str(pk), worker.person)
+        assert not cohort_resolvers[key](str(pk), other_worker.person)

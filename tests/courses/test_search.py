@@ -1,4 +1,4 @@
-"""Course and lesson pages in the Chinese site search (portal.cms.search unigrams + bigrams)."""
+"""Course and lesson pages in the Chinese site search (portal.search unigrams + bigrams)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from portal.dashboard import charts
+from dashboard import charts
 
 
 def test_bar_widths_are_proportional_to_the_values_and_labels_are_escaped():

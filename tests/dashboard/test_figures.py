@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from portal.dashboard import services
-from portal.dashboard.services import Period, PeriodError
+from dashboard import services
+from dashboard.services import Period, PeriodError
 
 pytestmark = pytest.mark.django_db
 

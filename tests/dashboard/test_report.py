@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from portal.dashboard import services
+from dashboard import services
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from portal.dashboard import services
-from portal.dashboard.services import Period
-from portal.dashboard.wagtail_hooks import register_dashboard_menu_item
+from dashboard import services
+from dashboard.services import Period
+from dashboard.wagtail_hooks import register_dashboard_menu_item
 from portal.scoping import scope_for
 from tests.dashboard.conftest import add_record, held_drill
 from tests.factories import EnterpriseFactory, PersonFactory

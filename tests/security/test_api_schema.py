@@ -87,12 +87,12 @@ def world(keep_connection, district, enterprise, worker, manager):
     certificate (its PDF not rendered yet), an enrolment in a course, a drill in progress they take
     part in."""
     from certificates import services as certificate_services
+    from cms.models import HomePage
     from courses import services as course_services
     from courses.models import CourseIndexPage
     from drills.models import DrillStatus, ParticipantRole, Participation
     from exams import services as exam_services
     from exams.models import QuestionBank
-    from portal.cms.models import HomePage
     from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
     from tests.courses.conftest import make_course
     from tests.drills.conftest import make_drill

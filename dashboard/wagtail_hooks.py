@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from portal.dashboard.services import can_use_dashboard
+from dashboard.services import can_use_dashboard
 
 
 class DashboardMenuItem(MenuItem):

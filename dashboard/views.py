@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_GET
 
-from portal.dashboard import services
-from portal.dashboard.services import PeriodError, Target
+from dashboard import services
+from dashboard.services import PeriodError, Target
 
 
 def _require_dashboard_user(request: HttpRequest) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.cms import views
+from cms import views
 
 app_name = "cms"
 urlpatterns = [

@@ -161,7 +161,7 @@ FIRE_DAY_BODY = [
 
 
 def _home() -> Page:
-    from portal.cms.models import HomePage
+    from cms.models import HomePage
 
     return HomePage.objects.first()
 
@@ -177,7 +177,7 @@ def _child(parent: Page, model, slug: str, **fields):
 
 
 def seed_tree(ctx) -> None:
-    from portal.cms.models import CampaignIndexPage, ContentPage, NewsIndexPage, SiteSettings
+    from cms.models import CampaignIndexPage, ContentPage, NewsIndexPage, SiteSettings
 
     home = _home()
     if home is None:
@@ -289,7 +289,7 @@ def _body(parts):
 
 
 def seed_content(ctx) -> None:
-    from portal.cms.models import (
+    from cms.models import (
         CampaignIndexPage,
         CampaignPage,
         ContentPage,

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from portal.cms import services
+from cms import services
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    """Site search over pages and documents; works for Chinese (see portal.cms.search).
+    """Site search over pages and documents; works for Chinese (see portal.search).
     Everyone may search; results only include what the visitor may open."""
     query = request.GET.get("q", "")
     results = services.search_site(user=request.user, query=query)

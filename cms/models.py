@@ -18,33 +18,12 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.cache import CachedPageMixin
+from cms.choosers import paper_chooser_viewset
 from portal.blocks import BodyBlock, DocumentBlock
-from portal.cms.cache import CachedPageMixin
-from portal.cms.choosers import paper_chooser_viewset
-from portal.cms.search import index_terms
+from portal.search import CJK_SEARCH_FIELDS, SearchableBodyMixin
 
 NEWS_PER_PAGE = 10
-
-
-class SearchableBodyMixin:
-    """Adds the CJK unigram/bigram text (portal.cms.search) of title, summary and body to the
-    search index, so that Chinese queries match inside longer text."""
-
-    def search_text_sources(self) -> list[str]:
-        texts = [self.title, getattr(self, "search_description", "")]
-        summary = getattr(self, "summary", "")
-        if summary:
-            texts.append(summary)
-        body = getattr(self, "body", None)
-        if body is not None:
-            texts.extend(body.stream_block.get_searchable_content(body))
-        return texts
-
-    def cjk_search_terms(self) -> str:
-        return index_terms(self.search_text_sources())
-
-
-CJK_SEARCH_FIELDS = [index.SearchField("cjk_search_terms")]
 
 
 class HomePage(CachedPageMixin, Page):
@@ -65,7 +44,7 @@ class HomePage(CachedPageMixin, Page):
         verbose_name_plural = _("首页")
 
     def get_context(self, request, *args, **kwargs):
-        from portal.cms import services
+        from cms import services
 
         context = super().get_context(request, *args, **kwargs)
         context.update(services.home_context(request=request, home=self))
@@ -188,7 +167,7 @@ class CampaignIndexPage(CachedPageMixin, Page):
 
 class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page):
     """A campaign (安全生产月 …), optionally with a knowledge quiz (an exams.Paper, see
-    portal.cms.quiz). RoutablePageMixin comes first so that only the page itself goes through the
+    cms.quiz). RoutablePageMixin comes first so that only the page itself goes through the
     anonymous page cache (CachedPageMixin): the quiz routes (entry, ranking, export, live figures)
     are always computed fresh."""
 
@@ -294,31 +273,31 @@ class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page
 
     @path("quiz/", name="quiz")
     def quiz_entry(self, request):
-        from portal.cms import quiz_views
+        from cms import quiz_views
 
         return quiz_views.entry(self, request)
 
     @path("quiz/ranking/", name="quiz-ranking")
     def quiz_ranking(self, request):
-        from portal.cms import quiz_views
+        from cms import quiz_views
 
         return quiz_views.ranking(self, request)
 
     @path("quiz/ranking/detail/", name="quiz-detail")
     def quiz_detail(self, request):
-        from portal.cms import quiz_views
+        from cms import quiz_views
 
         return quiz_views.detail(self, request)
 
     @path("quiz/ranking/export/", name="quiz-export")
     def quiz_export(self, request):
-        from portal.cms import quiz_views
+        from cms import quiz_views
 
         return quiz_views.export(self, request)
 
     @path("figures/", name="live-figures")
     def live_figures_json(self, request):
-        from portal.cms import quiz_views
+        from cms import quiz_views
 
         return quiz_views.live_figures(self, request)
 
@@ -345,13 +324,13 @@ class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page
 
     @property
     def quiz_state(self) -> str:
-        from portal.cms.quiz import quiz_state
+        from cms.quiz import quiz_state
 
         return quiz_state(self)
 
     @property
     def quiz_window(self):
-        from portal.cms.quiz import quiz_window
+        from cms.quiz import quiz_window
 
         return quiz_window(self) if self.quiz_paper_id else None
 
@@ -455,7 +434,7 @@ def _campaign_quiz_paper(page):
 
 def campaign_quiz_participants(page) -> int | None:
     """Live figure on a campaign page: the ranking's participants total (two queries)."""
-    from portal.cms.quiz import participant_count
+    from cms.quiz import participant_count
 
     paper = _campaign_quiz_paper(page)
     if paper is None:
@@ -465,7 +444,7 @@ def campaign_quiz_participants(page) -> int | None:
 
 def campaign_quiz_average(page) -> str | None:
     """Live figure on a campaign page: the ranking's average best score (two queries)."""
-    from portal.cms.quiz import average_best_score
+    from cms.quiz import average_best_score
 
     paper = _campaign_quiz_paper(page)
     if paper is None:

@@ -1,6 +1,6 @@
 from django import template
 
-from portal.dashboard.services import can_use_dashboard
+from dashboard.services import can_use_dashboard
 
 register = template.Library()
 

@@ -17,7 +17,7 @@ from wagtail.models import (
 from wagtail.search.backends import get_search_backend
 
 from portal import registry
-from portal.cms.search import index_terms, query_terms
+from portal.search import index_terms, query_terms
 
 HOME_NEWS_COUNT = 6
 HOME_CAMPAIGN_COUNT = 3
@@ -33,7 +33,7 @@ def home_context(*, request, home) -> dict:
     """Everything the home page shows. Fixed number of queries whatever the amount of content:
     1 current campaigns (+1 banner renditions prefetch), 1 latest news (+1 tags prefetch),
     plus whatever the registered sections run."""
-    from portal.cms.models import CampaignPage, NewsPage
+    from cms.models import CampaignPage, NewsPage
 
     today = timezone.localdate()
     campaigns = list(
@@ -107,8 +107,8 @@ def _visible_documents(user) -> QuerySet:
 
 
 def search_site(*, user, query: str, limit: int = 50) -> SearchResults:
-    """Pages and documents matching every CJK bigram / word of the query (see cms.search)."""
-    from portal.cms.models import DocumentSearchEntry
+    """Pages and documents matching every CJK bigram / word of the query (see portal.search)."""
+    from cms.models import DocumentSearchEntry
 
     query = (query or "").strip()[:100]
     terms = query_terms(query)
@@ -130,7 +130,7 @@ def index_document(document) -> None:
     """Writes (and re-indexes) the CJK search terms of a document; called on every save."""
     from wagtail.search.index import insert_or_update_object
 
-    from portal.cms.models import DocumentSearchEntry
+    from cms.models import DocumentSearchEntry
 
     tags = [tag.name for tag in document.tags.all()] if document.pk else []
     filename = document.filename if document.file else ""

@@ -1,4 +1,4 @@
-"""The campaign quiz routes of CampaignPage (see portal.cms.quiz for the definitions).
+"""The campaign quiz routes of CampaignPage (see cms.quiz for the definitions).
 
 - quiz/                  entry: anonymous → login and back; a worker → the paper's instructions
                          page of the exam engine (start, autosave, submit, review are the engine's)
@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms import quiz
 from portal import registry
-from portal.cms import quiz
 from portal.scoping import scope_for, visible_enterprises, visible_people
 
 
@@ -186,7 +186,7 @@ def live_figures(page, request):
     """The page's per-page live figures as JSON, for static/js/live_figures.js.
 
     Why a JSON endpoint rather than purging the page cache: the anonymous page cache is purged
-    site-wide (portal.cms.cache bumps one generation number), and during a campaign attempts are
+    site-wide (cms.cache bumps one generation number), and during a campaign attempts are
     submitted every few seconds; purging on each submit would empty the whole site's cache all day.
     So the page keeps its cached copy (with the number as it was when rendered, at most
     CMS_PAGE_CACHE_SECONDS old, which is also what visitors without JavaScript see), and the script

@@ -4,7 +4,7 @@ from __future__ import annotations
 def document_saved(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
-    from portal.cms.services import index_document
+    from cms.services import index_document
 
     index_document(instance)
 
@@ -14,6 +14,6 @@ def site_settings_saved(sender, instance, created=False, raw=False, **kwargs) ->
     request that reads the settings) changes nothing."""
     if raw or created:
         return
-    from portal.cms.cache import purge_page_cache
+    from cms.cache import purge_page_cache
 
     purge_page_cache()

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CmsConfig(AppConfig):
-    name = "portal.cms"
+    name = "cms"
     label = "cms"
     verbose_name = _("网站内容")
     default_auto_field = "django.db.models.BigAutoField"
@@ -14,8 +14,8 @@ class CmsConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
+        from cms import cache, demo, models, services, signals
         from portal import registry
-        from portal.cms import cache, demo, models, services, signals
 
         page_published.connect(cache.purge_page_cache, dispatch_uid="cms-purge-published")
         page_unpublished.connect(cache.purge_page_cache, dispatch_uid="cms-purge-unpublished")
@@ -66,15 +66,12 @@ class CmsConfig(AppConfig):
                 per_page=True,
             )
         )
-        from exams import services as exam_services
-        from portal.cms import quiz
+        from cms import quiz
 
-        if quiz.start_check not in exam_services.START_CHECKS:
-            exam_services.START_CHECKS.append(quiz.start_check)
-        if quiz.deadline_cap not in exam_services.DEADLINE_CAPS:
-            exam_services.DEADLINE_CAPS.append(quiz.deadline_cap)
+        registry.register_start_check("campaign_quiz", quiz.start_check)
+        registry.register_deadline_cap("campaign_quiz", quiz.deadline_cap)
         if "drills" not in registry.home_sections:
-            from portal.cms.home_sections import upcoming_public_drills
+            from cms.home_sections import upcoming_public_drills
 
             registry.register_home_section(
                 registry.HomeSection(
@@ -87,7 +84,7 @@ class CmsConfig(AppConfig):
             )
         registry.register_schedule(
             registry.ScheduleSpec(
-                name="cms-publish-scheduled", func="portal.cms.tasks.publish_scheduled", minutes=1
+                name="cms-publish-scheduled", func="cms.tasks.publish_scheduled", minutes=1
             )
         )
         registry.register_seeder(registry.Seeder("cms-tree", demo.seed_tree, order=10))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from wagtail import hooks
 
-from portal.cms.choosers import drill_chooser_viewset, paper_chooser_viewset
+from cms.choosers import drill_chooser_viewset, paper_chooser_viewset
 
 
 @hooks.register("register_admin_viewset")

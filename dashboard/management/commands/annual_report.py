@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _g
 
-from portal.dashboard import services
+from dashboard import services
 
 
 class Command(BaseCommand):

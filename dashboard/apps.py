@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DashboardConfig(AppConfig):
-    name = "portal.dashboard"
+    name = "dashboard"
     label = "dashboard"
     verbose_name = _("数据看板")
     default_auto_field = "django.db.models.BigAutoField"

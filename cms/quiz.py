@@ -271,7 +271,7 @@ def quiz_state(page, now=None) -> str:
 
 def _campaign_pages(paper) -> list:
     """Every campaign page (live or not) using the paper as its quiz (one query)."""
-    from portal.cms.models import CampaignPage
+    from cms.models import CampaignPage
 
     return list(
         CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
@@ -287,7 +287,7 @@ def _open_windows(paper, pages, now) -> list[tuple[datetime, datetime]]:
 
 
 def start_check(paper, now) -> str | None:
-    """exams.services.START_CHECKS hook: a paper chosen as the quiz of any campaign page (live,
+    """portal.registry start check: a paper chosen as the quiz of any campaign page (live,
     draft or unpublished) takes new attempts only inside the quiz window of a live campaign using
     it; while no page using it is live, starts are refused (one query)."""
     pages = _campaign_pages(paper)
@@ -301,7 +301,7 @@ def start_check(paper, now) -> str | None:
 
 
 def deadline_cap(paper, now) -> datetime | None:
-    """exams.services.DEADLINE_CAPS hook: an attempt on a campaign quiz ends when the quiz window
+    """portal.registry deadline cap: an attempt on a campaign quiz ends when the quiz window
     it started in closes (an attempt started at 23:59 on the campaign's last day does not run its
     full duration); None for a paper that is no campaign's quiz (one query)."""
     windows = _open_windows(paper, _campaign_pages(paper), now)

@@ -37,10 +37,10 @@ from certificates.models import Certificate
 from courses.models import ClassRegistration, TrainingRecord
 from courses.services import requirement_table
 from courses.statistics import TrainingStats, scoped_records, training_statistics
+from dashboard import charts
 from drills.models import CorrectiveAction, Drill
 from drills.services import DrillStatistics, drill_statistics, visible_drills
 from portal import xlsx
-from portal.dashboard import charts
 from portal.models import Enterprise, PersonCategory, Region
 from portal.scoping import Scope, enterprise_q, scope_for, visible_enterprises, visible_people
 

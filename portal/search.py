@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from wagtail.search import index
+
 # CJK unified ideographs (+ extension A and compatibility ideographs).
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[0-9A-Za-z]+")
@@ -51,3 +53,24 @@ def query_terms(query: str) -> list[str]:
             if part not in terms:
                 terms.append(part)
     return terms
+
+
+class SearchableBodyMixin:
+    """Adds the CJK unigram/bigram text (above) of title, summary and body to the
+    search index, so that Chinese queries match inside longer text."""
+
+    def search_text_sources(self) -> list[str]:
+        texts = [self.title, getattr(self, "search_description", "")]
+        summary = getattr(self, "summary", "")
+        if summary:
+            texts.append(summary)
+        body = getattr(self, "body", None)
+        if body is not None:
+            texts.extend(body.stream_block.get_searchable_content(body))
+        return texts
+
+    def cjk_search_terms(self) -> str:
+        return index_terms(self.search_text_sources())
+
+
+CJK_SEARCH_FIELDS = [index.SearchField("cjk_search_terms")]

@@ -6,8 +6,8 @@ import modelcluster.contrib.taggit
 import modelcluster.fields
 import modelsearch.index
 import portal.blocks
-import portal.cms.cache
-import portal.cms.models
+import cms.cache
+import portal.search
 import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '专题活动栏目',
                 'verbose_name_plural': '专题活动栏目',
             },
-            bases=(portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='ContentPage',
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '内容页',
                 'verbose_name_plural': '内容页',
             },
-            bases=(portal.cms.models.SearchableBodyMixin, portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(portal.search.SearchableBodyMixin, cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='HomePage',
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '首页',
                 'verbose_name_plural': '首页',
             },
-            bases=(portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='NewsIndexPage',
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '新闻栏目',
                 'verbose_name_plural': '新闻栏目',
             },
-            bases=(portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='NewsPage',
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '新闻',
                 'verbose_name_plural': '新闻',
             },
-            bases=(portal.cms.models.SearchableBodyMixin, portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(portal.search.SearchableBodyMixin, cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='CampaignPage',
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '专题活动',
                 'verbose_name_plural': '专题活动',
             },
-            bases=(portal.cms.models.SearchableBodyMixin, portal.cms.cache.CachedPageMixin, 'wagtailcore.page'),
+            bases=(portal.search.SearchableBodyMixin, cms.cache.CachedPageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='DocumentSearchEntry',
