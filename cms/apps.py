@@ -67,7 +67,10 @@ class CmsConfig(AppConfig):
             )
         )
         from cms import quiz
+        from cms.choosers import drill_chooser_viewset, paper_chooser_viewset
 
+        registry.register_chooser("drills.Drill", drill_chooser_viewset)
+        registry.register_chooser("exams.Paper", paper_chooser_viewset)
         registry.register_start_check("campaign_quiz", quiz.start_check)
         registry.register_deadline_cap("campaign_quiz", quiz.deadline_cap)
         if "drills" not in registry.home_sections:

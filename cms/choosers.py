@@ -1,4 +1,4 @@
-"""Admin choosers used by the content blocks (portal.blocks)."""
+"""Admin choosers used by the content blocks (portal.blocks; registered in cms.apps)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
     from portal.blocks import BodyBlock
     body = StreamField(BodyBlock(), verbose_name=_("正文"))
 
-Call-to-action targets are chosen, never typed: a drill through the drill chooser registered by
-cms (district/street drills only), a course page, or an exam paper open to everyone.
+Call-to-action targets are chosen, never typed: a drill (district/street drills only), a course
+page, or an exam paper open to everyone, through the choosers the cms registers for those models.
 Live figures read real numbers through `portal.registry.live_figures`.
 """
 
@@ -145,45 +145,39 @@ class FaqBlock(blocks.StructBlock):
         }
 
 
-class DrillChooserBlock(blocks.ChooserBlock):
-    """Chooses a district/street drill (enterprise drills are internal and never linked)."""
+class RegisteredChooserBlock(blocks.ChooserBlock):
+    """Chooses an object of `model_label` through the admin chooser the app on top registered for
+    it (`portal.registry.register_chooser`): the base names the model, never imports it."""
+
+    model_label = ""
 
     @cached_property
     def target_model(self):
-        from drills.models import Drill
+        from django.apps import apps
 
-        return Drill
+        return apps.get_model(self.model_label)
 
     @cached_property
     def widget(self):
-        from cms.choosers import drill_chooser_viewset
-
-        return drill_chooser_viewset.widget_class()
+        return registry.choosers[self.model_label].widget_class()
 
     def get_form_state(self, value):
         return self.widget.get_value_data(value)
+
+
+class DrillChooserBlock(RegisteredChooserBlock):
+    """Chooses a district/street drill (enterprise drills are internal and never linked)."""
+
+    model_label = "drills.Drill"
 
     class Meta:
         icon = "date"
 
 
-class PaperChooserBlock(blocks.ChooserBlock):
+class PaperChooserBlock(RegisteredChooserBlock):
     """Chooses an exam paper open to everyone (e.g. a campaign quiz)."""
 
-    @cached_property
-    def target_model(self):
-        from exams.models import Paper
-
-        return Paper
-
-    @cached_property
-    def widget(self):
-        from cms.choosers import paper_chooser_viewset
-
-        return paper_chooser_viewset.widget_class()
-
-    def get_form_state(self, value):
-        return self.widget.get_value_data(value)
+    model_label = "exams.Paper"
 
     class Meta:
         icon = "form"

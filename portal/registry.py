@@ -15,6 +15,9 @@
 - `cohort_resolvers`: who belongs to a cohort an exam paper is assigned to, by the cohort's model
   ("courses.TrainingClass"): fn(object_id, person) -> bool. The exams app asks, courses answers.
 
+- `choosers`: the admin chooser viewset for a model label ("drills.Drill"), used by the content
+  blocks of portal.blocks, which name the model without importing its app.
+
 Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
 
@@ -85,6 +88,7 @@ seeders: dict[str, Seeder] = {}
 start_checks: dict[str, Callable[[Any, Any], str | None]] = {}
 deadline_caps: dict[str, Callable[[Any, Any], Any]] = {}
 cohort_resolvers: dict[str, Callable[[str, Any], bool]] = {}
+choosers: dict[str, Any] = {}
 
 
 def register_me_section(section: MeSection) -> None:
@@ -113,6 +117,10 @@ def register_start_check(key: str, check: Callable[[Any, Any], str | None]) -> N
 
 def register_deadline_cap(key: str, cap: Callable[[Any, Any], Any]) -> None:
     deadline_caps[key] = cap
+
+
+def register_chooser(model_label: str, viewset: Any) -> None:
+    choosers[model_label] = viewset
 
 
 def register_cohort_resolver(model_label: str, resolver: Callable[[str, Any], bool]) -> None:
