@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Page, PageViewRestriction, get_page_models
 
-from portal.cms.cache import CachedPageMixin
+from cms.cache import CachedPageMixin
 from tests.cms.conftest import add_campaign, add_content, add_news
 
 RESTRICTION_TYPES = [
@@ -132,7 +132,7 @@ def test_finding_4_a_cached_page_moved_under_a_restricted_section_is_purged(
 def test_finding_4_a_page_rendered_from_the_visitors_session_is_not_stored(
     client, monkeypatch, news_index
 ):
-    from portal.cms.models import NewsIndexPage
+    from cms.models import NewsIndexPage
 
     original = NewsIndexPage.get_context
 
