@@ -20,7 +20,7 @@ from portal.xlsx import build_workbook
 
 # Lower-case letters and digits a person reads off paper and types on a phone without doubt:
 # no 0/o, 1/l/i. 12 characters in groups of four: 31**12 ≈ 2**59.
-INITIAL_PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+INITIAL_PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # nosec B105 # the alphabet, not a password
 INITIAL_PASSWORD_GROUPS = 3
 INITIAL_PASSWORD_GROUP_LENGTH = 4
 

@@ -26,7 +26,7 @@ from portal.auth import client_ip, login_locked
 from portal.models import ApiToken
 
 TOKEN_LIFETIME = timedelta(days=7)
-PASSWORD_CHANGE_REQUIRED = "password_change_required"
+PASSWORD_CHANGE_REQUIRED = "password_change_required"  # nosec B105 # an error code
 
 
 class ApiError(HttpError):
