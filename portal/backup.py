@@ -339,18 +339,21 @@ def create_backup(output: Path, *, using: str = "default", now: datetime | None 
     if engine == "postgresql":
         find_tool("pg_dump")  # before anything is written
     now = now or datetime.now(UTC)
+    roots = storage_roots()
+    for root in roots.values():
+        if output.resolve().is_relative_to(root.resolve()):
+            raise BackupError(_("备份目录不能在被备份的文件目录 %(root)s 之内。") % {"root": root})
     output.mkdir(parents=True, exist_ok=True)
     final = output / now.strftime(NAME_FORMAT)
     if final.exists():
         raise BackupError(_("备份目录已存在：%(path)s") % {"path": final})
     work = output / f".{final.name}.partial"
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    work.mkdir(mode=0o700)  # password hashes, ID numbers: readable by the portal's user only
     try:
         database_file = SQLITE_FILE if engine == "sqlite" else POSTGRES_FILE
         backup = _backup_sqlite if engine == "sqlite" else _backup_postgres
         snapshot = backup(using, work / database_file)
-        roots = storage_roots()
         for name, root in roots.items():
             (work / name).mkdir()
             if root.is_dir():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from portal import backup
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import loadkit  # noqa: E402  (bench/loadkit.py: subprocess environment, throwaway databases)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed data: pg_dump and the restore subprocess see only what is committed.
+transactional = pytest.mark.django_db(transaction=True)
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 only_sqlite = pytest.mark.skipif(
@@ -226,11 +228,13 @@ def _round_trip(portal_data, target, tmp_path, settings):
     assert any(seq == 1 for seq, _response in answers_before.values())
 
 
+@transactional
 @only_sqlite
 def test_backup_and_restore_round_trip_sqlite(portal_data, target, tmp_path, settings):
     _round_trip(portal_data, target, tmp_path, settings)
 
 
+@transactional
 @only_postgres
 def test_backup_and_restore_round_trip_postgres(portal_data, target, tmp_path, settings):
     _round_trip(portal_data, target, tmp_path, settings)
@@ -259,6 +263,7 @@ def _refused(target, path, expected: str) -> None:
     assert (files_under(media) if media.exists() else {}) == media_before
 
 
+@transactional
 def test_restore_refuses_a_database_with_tables(small_backup, target):
     if POSTGRES:
         subprocess.run(
@@ -282,6 +287,7 @@ def test_restore_refuses_a_database_with_tables(small_backup, target):
     _refused(target, small_backup, "目标数据库不是空的：已有 1 张表，其中 1 张有数据")
 
 
+@transactional
 def test_restore_refuses_a_non_empty_media_directory(small_backup, target):
     media = Path(target["MEDIA_ROOT"])
     (media / "images").mkdir(parents=True)
@@ -308,6 +314,7 @@ def _tamper(path: Path, how: str) -> None:
         pdf.write_bytes(bytes(data))
 
 
+@transactional
 def test_restore_refuses_a_tampered_backup(small_backup, target):
     """Checked before anything is touched: the target database and media stay empty."""
     _tamper(small_backup, "media_changed")
@@ -317,17 +324,19 @@ def test_restore_refuses_a_tampered_backup(small_backup, target):
     assert not media.exists() or files_under(media) == {}
 
 
-@pytest.mark.parametrize(
-    "how", ["media_changed", "database_changed", "file_added", "file_removed", "bit_flipped"]
-)
-def test_every_kind_of_tampering_fails_verification(small_backup, how):
+@transactional
+def test_every_kind_of_tampering_fails_verification(small_backup, tmp_path):
     manifest = backup.read_manifest(small_backup)
     backup.verify(small_backup, manifest)  # intact: no error
-    _tamper(small_backup, how)
-    with pytest.raises(backup.BackupError, match="备份已损坏或被改动"):
-        backup.verify(small_backup, manifest)
+    for how in ["media_changed", "database_changed", "file_added", "file_removed", "bit_flipped"]:
+        copy = tmp_path / how
+        shutil.copytree(small_backup, copy)
+        _tamper(copy, how)
+        with pytest.raises(backup.BackupError, match="备份已损坏或被改动"):
+            backup.verify(copy, manifest)
 
 
+@transactional
 def test_restore_refuses_a_backup_from_the_other_engine(small_backup, target):
     manifest_path = small_backup / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -336,6 +345,7 @@ def test_restore_refuses_a_backup_from_the_other_engine(small_backup, target):
     _refused(target, small_backup, "只能恢复到同一种数据库")
 
 
+@transactional
 def test_restore_refuses_a_backup_from_newer_code(small_backup, target):
     manifest_path = small_backup / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -351,6 +361,7 @@ def test_restore_of_a_directory_that_is_not_a_backup(tmp_path, target):
 # --- the backup side --------------------------------------------------------------------------------
 
 
+@transactional
 def test_backup_copies_every_file_storage_the_settings_define(worker, settings, tmp_path):
     """A storage added to STORAGES with its own location (e.g. private files) is in the backup."""
     private = tmp_path / "private"
@@ -370,6 +381,21 @@ def test_backup_copies_every_file_storage_the_settings_define(worker, settings, 
     assert (path / "storage-private" / "certs" / "key.txt").read_text() == "secret"
 
 
+@transactional
+def test_backup_is_private_to_the_portal_user(worker, tmp_path):
+    path = take_backup(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o700
+
+
+@transactional
+def test_backup_refuses_an_output_inside_media(worker, settings):
+    output = Path(settings.MEDIA_ROOT) / "backups"
+    with pytest.raises(CommandError, match="备份目录不能在被备份的文件目录"):
+        call_command("backup", output=output)
+    assert not output.exists()
+
+
+@transactional
 def test_backup_is_complete_or_absent(worker, tmp_path, monkeypatch):
     """A failure half-way leaves no directory that looks like a backup."""
 
@@ -432,6 +458,7 @@ def test_prune_keeps_the_newest_backup_of_each_recent_day_and_week(tmp_path):
     ]
 
 
+@transactional
 def test_backup_command_prunes_with_keep_daily(worker, tmp_path):
     output = tmp_path / "backups"
     _fake_backups(output, ["20200101-020000", "20200102-020000"])
