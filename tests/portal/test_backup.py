@@ -476,3 +476,66 @@ def test_backup_command_refuses_a_negative_keep(tmp_path):
     with pytest.raises(CommandError):
         call_command("backup", output=tmp_path, keep_daily=-1)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- while the portal runs; after the restore ---------------------------------------------------------
+
+
+@transactional
+@only_sqlite
+def test_sqlite_backup_while_a_writer_commits_is_consistent(small_backup, tmp_path):
+    """The portal keeps writing (an exam's saves) while `manage.py backup` runs in another process:
+    the writer is never refused, and the copy holds whole transactions only (10 rows each)."""
+    import threading
+
+    live = tmp_path / "live.sqlite3"
+    shutil.copy(small_backup / "database.sqlite3", live)
+    db = sqlite3.connect(live)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE live_saves (n integer)")
+    db.close()
+    stop, errors, committed = threading.Event(), [], [0]
+
+    def write():
+        conn = sqlite3.connect(live, timeout=20, isolation_level=None)
+        try:
+            while not stop.is_set():
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany("INSERT INTO live_saves VALUES (?)", [(i,) for i in range(10)])
+                    conn.execute("COMMIT")
+                    committed[0] += 1
+                except sqlite3.Error as exc:
+                    errors.append(exc)
+        finally:
+            conn.close()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    env = loadkit.django_env(
+        var_dir=tmp_path / "live", database_url=f"sqlite:///{live}", settings="portal.settings"
+    )
+    try:
+        done = manage(env, "backup", "--output", str(tmp_path / "live-backups"))
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert errors == []
+    (path,) = (tmp_path / "live-backups").iterdir()
+    manifest = backup.read_manifest(path)
+    saved = manifest["tables"]["live_saves"]
+    assert saved % 10 == 0
+    assert 0 < saved <= committed[0] * 10
+    assert backup.sqlite_snapshot(path / "database.sqlite3").tables == manifest["tables"]
+
+
+@transactional
+def test_restore_reports_a_table_whose_count_differs_from_the_manifest(small_backup, target):
+    manifest_path = small_backup / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["tables"]["portal_person"] += 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    done = manage(target, "restore", str(small_backup))
+    assert done.returncode == 1
+    assert "恢复后的行数与备份清单不一致：portal_person" in done.stderr
