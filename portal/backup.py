@@ -124,12 +124,19 @@ def _walk_files(root: Path) -> list[Path]:
     return sorted(out)
 
 
-def _copy_tree(source: Path, target: Path) -> int:
+def _copy_tree(source: Path, target: Path, *, live: bool = False) -> int:
+    """Copies every file; live=True (a storage the running portal writes to): a file deleted
+    between the listing and its copy (a replaced PDF) is left out, not an error."""
     count = 0
     for path in _walk_files(source):
         dest = target / path.relative_to(source)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest)
+        try:
+            shutil.copy2(path, dest)
+        except FileNotFoundError:
+            if not live:
+                raise
+            continue
         count += 1
     return count
 
@@ -357,7 +364,7 @@ def create_backup(output: Path, *, using: str = "default", now: datetime | None 
         for name, root in roots.items():
             (work / name).mkdir()
             if root.is_dir():
-                _copy_tree(root, work / name)
+                _copy_tree(root, work / name, live=True)
         files = {
             path.relative_to(work).as_posix(): {"sha256": sha256(path), "size": path.stat().st_size}
             for path in _walk_files(work)

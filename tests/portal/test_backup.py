@@ -215,6 +215,7 @@ def _round_trip(portal_data, target, tmp_path, settings):
     done = manage(target, "restore", str(path))
     assert done.returncode == 0, done.stderr
     assert "恢复完成" in done.stdout
+    assert "migrate" not in done.stdout  # the backup's schema is this code's
 
     restored = read_back(target, portal_data["attempt"])
     assert restored["counts"] == before
@@ -382,6 +383,28 @@ def test_backup_copies_every_file_storage_the_settings_define(worker, settings, 
 
 
 @transactional
+def test_backup_leaves_out_a_file_deleted_while_it_runs(worker, settings, tmp_path, monkeypatch):
+    """The portal replaces a PDF between the listing and the copy: the backup still completes."""
+    media = Path(settings.MEDIA_ROOT)
+    media.mkdir(parents=True)
+    (media / "gone.pdf").write_bytes(b"old")
+    (media / "kept.pdf").write_bytes(b"kept")
+    copy2 = shutil.copy2
+
+    def racing_copy2(source, dest, **kwargs):
+        if Path(source).name == "gone.pdf":
+            Path(source).unlink()
+        return copy2(source, dest, **kwargs)
+
+    monkeypatch.setattr(shutil, "copy2", racing_copy2)
+    path = take_backup(tmp_path)
+    files = backup.read_manifest(path)["files"]
+    assert "media/kept.pdf" in files
+    assert "media/gone.pdf" not in files
+    backup.verify(path, backup.read_manifest(path))
+
+
+@transactional
 def test_backup_is_private_to_the_portal_user(worker, tmp_path):
     path = take_backup(tmp_path)
     assert path.stat().st_mode & 0o777 == 0o700
@@ -539,3 +562,14 @@ def test_restore_reports_a_table_whose_count_differs_from_the_manifest(small_bac
     done = manage(target, "restore", str(small_backup))
     assert done.returncode == 1
     assert "恢复后的行数与备份清单不一致：portal_person" in done.stderr
+
+
+def test_restore_tells_when_this_code_has_newer_migrations_than_the_backup():
+    from django.db.migrations.loader import MigrationLoader
+
+    current = dict(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
+    assert backup._check_migrations({"migrations": current}) == []
+    older = {**current, "exams": "0001_initial"}
+    assert backup._check_migrations({"migrations": older}) == ["exams"]
+    with pytest.raises(backup.BackupError, match="exams.9999_newer"):
+        backup._check_migrations({"migrations": {**current, "exams": "9999_newer"}})
