@@ -92,6 +92,24 @@ def admin_owner_q(user, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def can_administer(user, owned) -> bool:
+    """`admin_owner_q` for one bank or paper, in memory (select its region and its enterprise's
+    street with it): whether the user may change it."""
+    from portal.ownership import owns
+    from portal.scoping import Scope
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    region = _admin_region(user)
+    if region is not None:
+        return owns(Scope.of_region(region), owned)
+    if roles.is_manager(user):
+        return owns(Scope.of_enterprise(user.enterprise_id), owned)
+    return False
+
+
 def _admin_region(user):
     if roles.is_supervisor(user) or (roles.has_role(user, roles.EXAMINER) and user.region_id):
         return user.region
