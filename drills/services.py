@@ -145,6 +145,20 @@ def can_manage_action(user, action: CorrectiveAction) -> bool:
     return can_manage(user, action.finding.drill)
 
 
+def linkable_drills(user) -> QuerySet[Drill]:
+    """Drills a page may link (the CMS chooser): organised by a district/street, and, for staff,
+    among the drills they may see; the content team (editors, reviewers) sees every linkable one."""
+    linkable = Drill.objects.filter(organiser_region__isnull=False)
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return linkable
+    if scope.is_staff_scope:
+        return linkable.filter(drill_q(user))
+    if roles.has_role(user, roles.EDITOR) or roles.has_role(user, roles.REVIEWER):
+        return linkable
+    return linkable.none()
+
+
 def organisable_enterprises(user) -> QuerySet[Enterprise]:
     """Enterprises the user may organise a drill for (managers: their own)."""
     scope = scope_for(user)

@@ -148,6 +148,24 @@ def visible_papers(user):
     return Paper.objects.filter(admin_owner_q(user), practice_for__isnull=True)
 
 
+def linkable_papers(user):
+    """Papers a page may link (the CMS chooser): open to everyone, never a personal practice; for
+    staff among the papers they may see by ownership (their own, below and above them, reach_q);
+    the content team (editors, reviewers) sees the district/street ones a campaign page accepts."""
+    from portal.ownership import reach_q
+    from portal.scoping import scope_for
+
+    linkable = Paper.objects.filter(open_to_all=True, practice_for__isnull=True)
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return linkable
+    if scope.is_staff_scope:
+        return linkable.filter(reach_q(scope))
+    if roles.has_role(user, roles.EDITOR) or roles.has_role(user, roles.REVIEWER):
+        return linkable.filter(region__isnull=False)
+    return linkable.none()
+
+
 def visible_attempts(user):
     """Attempts an administrator may read: all attempts of the papers they administer, and their
     own enterprises' people's attempts at anyone's paper (a manager reads their staff's results of a

@@ -14,17 +14,21 @@
   drill from the district to an enterprise).
 
 Inspect views are on by default: they are how a "may see" user reads a row.
+
+`ScopedChooserViewSet` does the same for choosers: `scope_queryset(request, queryset)` limits the
+choose and results listings and the chosen / chosen-multiple lookups by id alike.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.forms import modelform_factory
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
 # Object views a "may see" user may open.
@@ -217,3 +221,55 @@ class ScopedModelViewSet(ModelViewSet):
             fields=self.get_form_fields(),
             exclude=self.get_exclude_form_fields(),
         )
+
+
+class _ScopedChooseMixin:
+    scope = None
+
+    def get_object_list(self):
+        return self.scope(self.request, super().get_object_list())
+
+
+class _ScopedChosenMixin:
+    scope = None
+
+    def get_object(self, pk):
+        return self.scope(self.request, self.model_class._default_manager.all()).get(pk=pk)
+
+
+class _ScopedChosenMultipleMixin:
+    scope = None
+
+    def get_objects(self, pks):
+        return self.scope(self.request, super().get_objects(pks))
+
+
+class _NoCreateMixin:
+    def dispatch(self, request, *args, **kwargs):
+        raise PermissionDenied
+
+
+class ScopedChooserViewSet(ChooserViewSet):
+    """A chooser whose every lookup (choose, results, chosen by id, chosen-multiple) goes through
+    `scope_queryset(request, queryset)`; its create tab is off."""
+
+    def __init__(self, *args, **kwargs):
+        if "get_object_list" in vars(type(self)):
+            # Wagtail would inject it into the views over the scoped lookup.
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: put the chooser's rows in scope_queryset()."
+            )
+        attrs = {"scope": staticmethod(self.scope_queryset)}
+        self.choose_view_class = _subclass(self.choose_view_class, [_ScopedChooseMixin], attrs)
+        self.choose_results_view_class = _subclass(
+            self.choose_results_view_class, [_ScopedChooseMixin], attrs
+        )
+        self.chosen_view_class = _subclass(self.chosen_view_class, [_ScopedChosenMixin], attrs)
+        self.chosen_multiple_view_class = _subclass(
+            self.chosen_multiple_view_class, [_ScopedChosenMultipleMixin], attrs
+        )
+        self.create_view_class = _subclass(self.create_view_class, [_NoCreateMixin], {})
+        super().__init__(*args, **kwargs)
+
+    def scope_queryset(self, request, queryset):
+        raise NotImplementedError

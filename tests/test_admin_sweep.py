@@ -18,6 +18,7 @@ is not a ScopedModelViewSet (whose default is read-only) must be named in UNSCOP
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -510,3 +511,96 @@ def test_the_owner_may_change_the_row(client, world, namespace):
     assert response.status_code == 200
     listing = client.get(_index_url(viewset))
     _assert_filters_scoped(listing, viewset)
+
+
+# ---------------------------------------------------------------------------- choosers
+
+
+@dataclass
+class ChooserCase:
+    viewer: object
+    seen: models.Model  # a row the viewer may choose
+    hidden: list[models.Model]  # rows the viewer may not see: never named, by any endpoint
+
+
+def _drill_chooser(w):
+    from tests.drills.conftest import make_drill
+
+    seen = w.district_drill()  # the district's, and B takes part
+    hidden = [
+        make_drill(enterprise=w.enterprise, title="企业A内部演练"),  # not linkable at all
+        make_drill(region=w.street, title="一号街道演练"),  # linkable, but B does not see it
+    ]
+    return ChooserCase(w.other_manager, seen, hidden)
+
+
+def _paper_chooser(w):
+    from tests.exams.conftest import make_paper
+
+    seen = make_paper(owner_region=w.district, title="区知识竞赛", open_to_all=True)
+    hidden = [
+        make_paper(owner_enterprise=w.enterprise, title="企业A知识竞赛", open_to_all=True),
+        make_paper(owner_region=w.street, title="一号街道知识竞赛", open_to_all=True),
+    ]
+    return ChooserCase(w.other_manager, seen, hidden)
+
+
+CHOOSER_CASES: dict[str, Callable[[World], ChooserCase]] = {
+    "drill_chooser": _drill_chooser,
+    "paper_chooser": _paper_chooser,
+}
+
+
+def _text(response) -> str:
+    """A chooser answers with JSON (modal steps, \\u-escaped) or HTML (results)."""
+    if response["Content-Type"].startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
+
+
+def registered_choosers():
+    from wagtail.admin.viewsets import viewsets
+    from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+    get_resolver().url_patterns  # noqa: B018 — the admin URLconf populates the registry
+    return [
+        vs
+        for vs in viewsets.viewsets
+        if isinstance(vs, ChooserViewSet) and type(vs).__module__.split(".")[0] in OUR_APPS
+    ]
+
+
+def test_every_chooser_is_scoped_and_has_a_case():
+    from portal.admin_scoping import ScopedChooserViewSet
+
+    choosers = registered_choosers()
+    assert choosers
+    unscoped = [vs.name for vs in choosers if not isinstance(vs, ScopedChooserViewSet)]
+    assert not unscoped, f"choosers not scoped: {unscoped}"
+    missing = sorted({vs.url_namespace for vs in choosers} - set(CHOOSER_CASES))
+    assert not missing, f"choosers missing from the sweep: {missing}"
+
+
+@pytest.mark.parametrize("namespace", sorted(CHOOSER_CASES))
+def test_a_chooser_never_names_a_row_the_user_may_not_see(client, world, namespace):
+    case = CHOOSER_CASES[namespace](world)
+    client.force_login(case.viewer)
+    # the positive control: the row they may see is offered and chosen
+    for name in ("choose", "choose_results"):
+        response = client.get(reverse(f"{namespace}:{name}"))
+        assert response.status_code == 200
+        content = _text(response)
+        assert case.seen.title in content
+        for row in case.hidden:
+            assert row.title not in content, f"{name} offers {row.title}"
+    chosen = client.get(reverse(f"{namespace}:chosen", args=[case.seen.pk]))
+    assert chosen.status_code == 200
+    assert case.seen.title in _text(chosen)
+    for row in case.hidden:
+        assert client.get(reverse(f"{namespace}:chosen", args=[row.pk])).status_code == 404
+        search = client.get(reverse(f"{namespace}:choose_results"), {"q": row.title})
+        assert row.title not in _text(search)
+    many = client.get(reverse(f"{namespace}:chosen_multiple"), {"id": [r.pk for r in case.hidden]})
+    for row in case.hidden:
+        assert row.title not in _text(many)
+    assert _refused(client.post(reverse(f"{namespace}:create"), {"title": "新建"}))
