@@ -299,6 +299,44 @@ def addable_people(user, drill: Drill) -> QuerySet[Person]:
     return visible_people(user).active().filter(enterprise_id__in=enterprise_ids)
 
 
+def participation_q(user) -> Q:
+    """Participations the user may see: every one of the drills they manage or supervise (a
+    superuser, a supervisor of the drill's region, the organising enterprise's manager); a
+    participating enterprise's manager only their own people's; a worker their own."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "region":
+        return Q(drill__in=visible_drills(user))  # for a region, drill_q is is_supervisor_of
+    if scope.kind == "enterprise":
+        return Q(drill__enterprise_id=scope.enterprise_id) | Q(
+            drill__in=visible_drills(user), person__enterprise_id=scope.enterprise_id
+        )
+    if scope.kind == "self":
+        return Q(person_id=scope.person_id)
+    return Q(pk__in=[])
+
+
+def finding_q(user, prefix: str = "") -> Q:
+    """Findings (and, with prefix="finding", their corrective actions) the user may see: those of
+    drills they manage or supervise, and of drills they evaluate; the front end's findings page."""
+    p = f"{prefix}__" if prefix else ""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "none":
+        return Q(pk__in=[])
+    evaluating = Participation.objects.filter(
+        person__user=user, role=ParticipantRole.EVALUATOR
+    ).values("drill_id")
+    q = Q(**{f"{p}drill_id__in": evaluating})
+    if scope.kind == "region":
+        q |= Q(**{f"{p}drill__in": visible_drills(user)})
+    elif scope.kind == "enterprise":
+        q |= Q(**{f"{p}drill__enterprise_id": scope.enterprise_id})
+    return q
+
+
 def can_change_participation(user, part: Participation) -> bool:
     """Change a participant's role or attendance, or remove them: those who manage the drill, and
     a participating enterprise's manager for their own people."""

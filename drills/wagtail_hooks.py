@@ -107,7 +107,7 @@ class ParticipationViewSet(ScopedModelViewSet):
     list_filter = ["role"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(drill__in=services.visible_drills(request.user)).select_related(
+        return queryset.filter(services.participation_q(request.user)).select_related(
             "drill__organiser_region", "person__enterprise"
         )
 
@@ -132,9 +132,9 @@ class ActionViewSet(ScopedModelViewSet):
     list_filter = ["status", "finding__grade"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(
-            finding__drill__in=services.visible_drills(request.user)
-        ).select_related("finding__drill__organiser_region", "owner")
+        return queryset.filter(services.finding_q(request.user, "finding")).select_related(
+            "finding__drill__organiser_region", "owner"
+        )
 
     def can_change(self, request, obj):
         return services.can_manage_action(request.user, obj)

@@ -107,19 +107,36 @@ def _drill(w):
     return Case(w.district_drill(), w.supervisor, w.other_manager, w.third_manager())
 
 
+def _enterprise_drill(w):
+    """A drill of enterprise A with a worker of A taking part and a corrective action."""
+    if not hasattr(w, "_a_drill"):
+        from drills.models import CorrectiveAction, Finding, Participation
+        from tests.drills.conftest import make_drill
+
+        w._a_drill = make_drill(enterprise=w.enterprise, title="企业A演练")
+        w._a_part = Participation.objects.create(
+            drill=w._a_drill, person=w.worker.person, role="player"
+        )
+        finding = Finding.objects.create(drill=w._a_drill, grade="deficiency", description="x")
+        w._a_action = CorrectiveAction.objects.create(
+            finding=finding,
+            description="整改",
+            owner_name="甲",
+            due_on=date(2030, 1, 1),
+            status="done",
+        )
+    return w._a_drill
+
+
 def _participation(w):
-    w.district_drill()
-    return Case(w._participation, w.supervisor, w.other_manager, w.third_manager())
+    # the street's supervisor oversees A's drill and sees its participants, but does not manage it
+    _enterprise_drill(w)
+    return Case(w._a_part, w.manager, w.street_supervisor, w.other_manager)
 
 
 def _action(w):
-    from drills.models import CorrectiveAction, Finding
-
-    finding = Finding.objects.create(drill=w.district_drill(), grade="deficiency", description="x")
-    action = CorrectiveAction.objects.create(
-        finding=finding, description="整改", owner_name="甲", due_on=date(2030, 1, 1), status="done"
-    )
-    return Case(action, w.supervisor, w.other_manager, w.third_manager())
+    _enterprise_drill(w)
+    return Case(w._a_action, w.manager, w.street_supervisor, w.other_manager)
 
 
 def _plan(w):

@@ -44,7 +44,7 @@ def action(district_drill):
 
 
 def _refused(response) -> bool:
-    return response.status_code == 403 or (
+    return response.status_code in (403, 404) or (
         response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     )
 
@@ -86,7 +86,10 @@ def test_finding_1_the_district_supervisor_still_edits_the_district_drill(
 def test_finding_1_a_participating_manager_cannot_change_another_enterprises_participant(
     client, other_manager, participation_a
 ):
+    """They do not even list it: like the front end, they see their own people's rows only."""
     client.force_login(other_manager)
+    listing = client.get(reverse("drills_participations:index"))
+    assert participation_a not in listing.context["object_list"]
     url = reverse("drills_participations:edit", args=[participation_a.pk])
     assert _refused(client.get(url))
     assert _refused(client.post(url, {"role": ParticipantRole.COMMANDER}))
@@ -148,3 +151,20 @@ def test_finding_1_a_save_that_would_move_a_row_out_of_reach_is_refused(
     assert "不在您的管理范围内" in response.content.decode()
     drill.refresh_from_db()
     assert drill.enterprise_id == manager.enterprise_id
+
+
+def test_finding_1_a_participating_manager_lists_and_changes_their_own_people(
+    client, other_manager, other_worker, district_drill, participation_a
+):
+    own = Participation.objects.create(
+        drill=district_drill, person=other_worker.person, role=ParticipantRole.PLAYER
+    )
+    client.force_login(other_manager)
+    listing = client.get(reverse("drills_participations:index"))
+    assert list(listing.context["object_list"]) == [own]
+    url = reverse("drills_participations:edit", args=[own.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"role": ParticipantRole.OBSERVER, "checked_in_at": ""})
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.role == ParticipantRole.OBSERVER
