@@ -8,8 +8,9 @@
   (a filter never names another enterprise, drill or paper).
 - `can_change(request, obj)`: whether the user may edit, delete, copy or act on a row they may
   see. The default is strict (a superuser only), so a new viewset is read-only until it names its
-  rule. Edit, delete and copy of a row the user may see but not change are a 403; the listing and
-  the inspect view hide their buttons. The row as it would be saved by the add, copy or edit form
+  rule. Edit, delete, copy and reorder of a row the user may see but not change raise
+  PermissionDenied (Wagtail answers with its "no permission" redirect, or a 403 for XHR); the
+  listing and the inspect view hide their buttons. The row as it would be saved by the add, copy or edit form
   is checked again, so nobody creates a row outside their reach or moves one out of it (e.g. a
   drill from the district to an enterprise).
 
@@ -98,7 +99,8 @@ class _ScopedObjectMixin:
 
 
 class _ChangeRequiredMixin:
-    """A row the user may see but not change: 403 (after the 404 of _ScopedObjectMixin)."""
+    """A row the user may see but not change: PermissionDenied (after the 404 of
+    _ScopedObjectMixin)."""
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
