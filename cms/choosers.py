@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+from portal.admin_scoping import ScopedChooserViewSet
 
 
-class DrillChooserViewSet(ChooserViewSet):
+class DrillChooserViewSet(ScopedChooserViewSet):
     model = "drills.Drill"
     icon = "date"
     choose_one_text = _("选择演练")
@@ -14,17 +15,20 @@ class DrillChooserViewSet(ChooserViewSet):
     edit_item_text = _("查看演练")
     register_widget = False
 
-    def get_object_list(self):
-        from drills.models import Drill
+    def scope_queryset(self, request, queryset):
+        from drills.services import linkable_drills
 
-        # Only drills organised by a district/street are public enough to be linked from a page.
-        return Drill.objects.filter(organiser_region__isnull=False).order_by("-planned_start")
+        # Only drills organised by a district/street are public enough to be linked from a page,
+        # and only those the user may see (drills.services.linkable_drills).
+        return queryset.filter(pk__in=linkable_drills(request.user).values("pk")).order_by(
+            "-planned_start"
+        )
 
 
 drill_chooser_viewset = DrillChooserViewSet("drill_chooser", url_prefix="cms/drill-chooser")
 
 
-class PaperChooserViewSet(ChooserViewSet):
+class PaperChooserViewSet(ScopedChooserViewSet):
     model = "exams.Paper"
     icon = "form"
     choose_one_text = _("选择考试")
@@ -32,12 +36,12 @@ class PaperChooserViewSet(ChooserViewSet):
     edit_item_text = _("查看考试")
     register_widget = False
 
-    def get_object_list(self):
-        from exams.models import Paper
+    def scope_queryset(self, request, queryset):
+        from exams.services import linkable_papers
 
-        # Only papers open to everyone (e.g. a campaign quiz) are linked from public pages.
-        # Personal practice papers (practice_for) are never linked.
-        return Paper.objects.filter(open_to_all=True, practice_for__isnull=True).order_by("-pk")
+        # Only papers open to everyone (e.g. a campaign quiz) are linked from public pages, and
+        # only those the user may see (exams.services.linkable_papers).
+        return queryset.filter(pk__in=linkable_papers(request.user).values("pk")).order_by("-pk")
 
 
 paper_chooser_viewset = PaperChooserViewSet("paper_chooser", url_prefix="cms/paper-chooser")

@@ -51,7 +51,8 @@ from competitions.models import (
     Team,
     TieBreak,
 )
-from portal.scoping import scope_for
+from portal.ownership import owns
+from portal.scoping import administers_enterprise, scope_for
 
 TWO = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -252,6 +253,11 @@ def admin_q(user) -> Q:
     return Q(pk__in=[])
 
 
+def can_administer(user, competition: Competition) -> bool:
+    """`admin_q` for one competition, in memory (select its region with it)."""
+    return owns(scope_for(user), competition, enterprise=None)
+
+
 def administered(user) -> QuerySet[Competition]:
     return Competition.objects.filter(admin_q(user))
 
@@ -346,6 +352,14 @@ def team_q(user) -> Q:
     if scope.kind == "enterprise":
         return Q(enterprise_id=scope.enterprise_id)
     return Q(pk__in=[])
+
+
+def can_change_team(user, team: Team) -> bool:
+    """`team_q` for one team, in memory: the competition's administrators and whoever
+    administers the team's enterprise."""
+    if team.competition_id and can_administer(user, team.competition):
+        return True
+    return administers_enterprise(user, team.enterprise if team.enterprise_id else None)
 
 
 # --------------------------------------------------------------------------- judging

@@ -76,6 +76,9 @@ class CompetitionViewSet(ScopedModelViewSet):
     def scope_queryset(self, request, queryset):
         return queryset.filter(services.admin_q(request.user)).select_related("region")
 
+    def can_change(self, request, obj):
+        return services.can_administer(request.user, obj)
+
 
 class TeamDeleteView(DeleteView):
     """A team can be withdrawn only while its competition is in preparation or running, and never
@@ -103,13 +106,17 @@ class TeamViewSet(ScopedModelViewSet):
     form_class = TeamAdminForm
     form_fields = ["competition", "enterprise", "name", "members"]
     list_display = ["name", "enterprise", "competition"]
-    # no competition filter: its choices would list every region's competitions
+    # the competition filter offers only the competitions of the teams the user may see
+    list_filter = ["competition"]
     search_fields = ["name"]
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(services.team_q(request.user)).select_related(
-            "enterprise", "competition"
+            "enterprise__street", "competition__region"
         )
+
+    def can_change(self, request, obj):
+        return services.can_change_team(request.user, obj)
 
 
 class CompetitionsGroup(ViewSetGroup):

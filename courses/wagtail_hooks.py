@@ -7,7 +7,6 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models import (
     Cohort,
@@ -18,7 +17,16 @@ from courses.models import (
     TrainingRequirement,
 )
 from portal.admin_scoping import ScopedModelViewSet
-from portal.scoping import enterprise_q, scope_for, visible_enterprises, visible_regions
+from portal.ownership import owns
+from portal.scoping import (
+    administers_enterprise,
+    can_change_person,
+    can_edit_district_settings,
+    enterprise_q,
+    scope_for,
+    visible_enterprises,
+    visible_regions,
+)
 
 
 class TrainingClassForm(WagtailAdminModelForm):
@@ -42,8 +50,11 @@ class RecordViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(enterprise_q(request.user, "enterprise")).select_related(
-            "person", "enterprise"
+            "person", "enterprise__street"
         )
+
+    def can_change(self, request, obj):
+        return administers_enterprise(request.user, obj.enterprise)
 
 
 class ClassViewSet(ScopedModelViewSet):
@@ -72,7 +83,11 @@ class ClassViewSet(ScopedModelViewSet):
     search_fields = ["title", "place", "trainer"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.managed_by(request.user).select_related("region", "enterprise")
+        return queryset.managed_by(request.user).select_related("region", "enterprise__street")
+
+    def can_change(self, request, obj):
+        # The in-memory twin of TrainingClass.objects.managed_by (owned_q semantics).
+        return owns(scope_for(request.user), obj)
 
 
 class EnrolmentViewSet(ScopedModelViewSet):
@@ -87,8 +102,11 @@ class EnrolmentViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(enterprise_q(request.user, "person__enterprise")).select_related(
-            "person", "course"
+            "person__enterprise__street", "course"
         )
+
+    def can_change(self, request, obj):
+        return can_change_person(request.user, obj.person)
 
 
 class ProgrammeViewSet(ScopedModelViewSet):
@@ -108,12 +126,16 @@ class ProgrammeViewSet(ScopedModelViewSet):
     list_display = ["name", "region", "target_enterprises", "target_people", "starts_on"]
 
     def scope_queryset(self, request, queryset):
+        queryset = queryset.select_related("region")
         scope = scope_for(request.user)
         if scope.kind == "all":
             return queryset
         if scope.kind == "region":
             return queryset.filter(region__path__startswith=scope.region.path)
         return queryset.none()
+
+    def can_change(self, request, obj):
+        return owns(scope_for(request.user), obj, enterprise=None)
 
 
 class CohortViewSet(ScopedModelViewSet):
@@ -125,6 +147,7 @@ class CohortViewSet(ScopedModelViewSet):
     list_display = ["name", "programme", "target_people"]
 
     def scope_queryset(self, request, queryset):
+        queryset = queryset.select_related("programme__region")
         scope = scope_for(request.user)
         if scope.kind == "all":
             return queryset
@@ -132,14 +155,25 @@ class CohortViewSet(ScopedModelViewSet):
             return queryset.filter(programme__region__path__startswith=scope.region.path)
         return queryset.none()
 
+    def can_change(self, request, obj):
+        return owns(scope_for(request.user), obj.programme, enterprise=None)
 
-class RequirementViewSet(ModelViewSet):
+
+class RequirementViewSet(ScopedModelViewSet):
+    """The legal training hours: district-wide, read by all who may open them."""
+
     model = TrainingRequirement
     icon = "time"
     menu_label = _("培训学时要求")
     add_to_admin_menu = False
     form_fields = ["category", "high_risk", "initial_hours", "annual_hours", "note"]
     list_display = ["category", "high_risk", "initial_hours", "annual_hours", "note"]
+
+    def scope_queryset(self, request, queryset):
+        return queryset
+
+    def can_change(self, request, obj):
+        return can_edit_district_settings(request.user)
 
 
 class CoursesGroup(ViewSetGroup):

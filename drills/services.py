@@ -30,6 +30,7 @@ from drills.models import (
     CorrectiveAction,
     Drill,
     DrillStatus,
+    EmergencyPlan,
     Evaluation,
     EvaluationAnswer,
     EvaluationItem,
@@ -41,7 +42,13 @@ from drills.models import (
 )
 from portal import notices, roles
 from portal.models import Enterprise, Person, Region
-from portal.scoping import scope_for, visible_enterprises, visible_people, visible_regions
+from portal.scoping import (
+    can_edit_district_settings,
+    scope_for,
+    visible_enterprises,
+    visible_people,
+    visible_regions,
+)
 
 # --------------------------------------------------------------------------- scoping
 
@@ -121,6 +128,35 @@ def can_run_script(user, drill: Drill) -> bool:
     return can_manage(user, drill) or has_role_in(
         user, drill, ParticipantRole.DIRECTOR, ParticipantRole.COMMANDER
     )
+
+
+def can_edit_plan(user, plan: EmergencyPlan) -> bool:
+    """An emergency plan is changed by those who may organise its enterprise's drills (its manager,
+    a superuser); a supervisor reads it. The in-memory twin of `organisable_enterprises`."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return True
+    return scope.kind == "enterprise" and plan.enterprise_id == scope.enterprise_id
+
+
+def can_manage_action(user, action: CorrectiveAction) -> bool:
+    """Edit a corrective action (description, owner, due date, status, verification): those who
+    manage its drill. (A supervisor of the drill verifies or defers it on the front end.)"""
+    return can_manage(user, action.finding.drill)
+
+
+def linkable_drills(user) -> QuerySet[Drill]:
+    """Drills a page may link (the CMS chooser): organised by a district/street, and, for staff,
+    among the drills they may see; the content team (editors, reviewers) sees every linkable one."""
+    linkable = Drill.objects.filter(organiser_region__isnull=False)
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return linkable
+    if scope.is_staff_scope:
+        return linkable.filter(drill_q(user))
+    if roles.has_role(user, roles.EDITOR) or roles.has_role(user, roles.REVIEWER):
+        return linkable
+    return linkable.none()
 
 
 def organisable_enterprises(user) -> QuerySet[Enterprise]:
@@ -263,6 +299,58 @@ def addable_people(user, drill: Drill) -> QuerySet[Person]:
     return visible_people(user).active().filter(enterprise_id__in=enterprise_ids)
 
 
+def participation_q(user) -> Q:
+    """Participations the user may see: every one of the drills they manage or supervise (a
+    superuser, a supervisor of the drill's region, the organising enterprise's manager); a
+    participating enterprise's manager only their own people's; a worker their own."""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "region":
+        return Q(drill__in=visible_drills(user))  # for a region, drill_q is is_supervisor_of
+    if scope.kind == "enterprise":
+        return Q(drill__enterprise_id=scope.enterprise_id) | Q(
+            drill__in=visible_drills(user), person__enterprise_id=scope.enterprise_id
+        )
+    if scope.kind == "self":
+        return Q(person_id=scope.person_id)
+    return Q(pk__in=[])
+
+
+def finding_q(user, prefix: str = "") -> Q:
+    """Findings (and, with prefix="finding", their corrective actions) the user may see: those of
+    drills they manage or supervise, and of drills they evaluate; the front end's findings page."""
+    p = f"{prefix}__" if prefix else ""
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return Q()
+    if scope.kind == "none":
+        return Q(pk__in=[])
+    evaluating = Participation.objects.filter(
+        person__user=user, role=ParticipantRole.EVALUATOR
+    ).values("drill_id")
+    q = Q(**{f"{p}drill_id__in": evaluating})
+    if scope.kind == "region":
+        q |= Q(**{f"{p}drill__in": visible_drills(user)})
+    elif scope.kind == "enterprise":
+        q |= Q(**{f"{p}drill__enterprise_id": scope.enterprise_id})
+    return q
+
+
+def can_change_participation(user, part: Participation) -> bool:
+    """Change a participant's role or attendance, or remove them: those who manage the drill, and
+    a participating enterprise's manager for their own people."""
+    if can_manage(user, part.drill):
+        return True
+    scope = scope_for(user)
+    return (
+        scope.kind == "enterprise"
+        and part.person_id is not None
+        and part.person.enterprise_id == scope.enterprise_id
+        and can_add_participants(user, part.drill)
+    )
+
+
 def can_add_participants(user, drill: Drill) -> bool:
     if can_manage(user, drill):
         return True
@@ -341,10 +429,7 @@ def can_edit_district_rules(user) -> bool:
     """District-wide drill settings (frequency rules, evaluation templates) have no owner region
     below the district: only the district's supervisors (and superusers) may change them; street
     supervisors and managers read them."""
-    scope = scope_for(user)
-    if scope.kind == "all":
-        return True
-    return scope.kind == "region" and scope.region.level == Region.Level.DISTRICT
+    return can_edit_district_settings(user)
 
 
 def templates_for(drill: Drill) -> QuerySet[EvaluationTemplate]:

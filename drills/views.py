@@ -310,12 +310,10 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("已添加外部人员。"))
             return redirect("drills:participants", drill.pk)
-    rows = drill.participations.select_related("person__enterprise")
-    if not services.can_manage(request.user, drill) and not services.is_supervisor_of(
-        request.user, drill
-    ):
-        # A participating enterprise's manager sees their own people only.
-        rows = rows.filter(person__enterprise_id=scope_for(request.user).enterprise_id)
+    # A participating enterprise's manager sees their own people only (the admin asks the same).
+    rows = drill.participations.filter(services.participation_q(request.user)).select_related(
+        "person__enterprise"
+    )
     return render(
         request,
         "drills/participants.html",
@@ -335,15 +333,11 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def participant_update(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     drill = _get_drill_for_user(request, pk)
-    part = get_object_or_404(Participation, pk=part_pk, drill=drill)
-    manage = services.can_manage(request.user, drill)
-    own = (
-        scope_for(request.user).kind == "enterprise"
-        and part.person_id
-        and part.person.enterprise_id == scope_for(request.user).enterprise_id
-        and services.can_add_participants(request.user, drill)
+    part = get_object_or_404(
+        Participation.objects.select_related("person"), pk=part_pk, drill=drill
     )
-    if not (manage or own):
+    part.drill = drill
+    if not services.can_change_participation(request.user, part):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "remove":
@@ -657,7 +651,7 @@ def action_update(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
     op = request.POST.get("op")
     try:
         if op == "done":
-            if not services.can_manage(request.user, drill):
+            if not services.can_manage_action(request.user, action):
                 raise PermissionDenied
             action.status = CorrectiveAction.Status.DONE
             action.completion_note = request.POST.get("note", "").strip()
@@ -781,12 +775,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_only(request)
     plan = _get_plan_for_user(request, pk) if pk else None
-    if (
-        plan is not None
-        and not services.organisable_enterprises(request.user)
-        .filter(pk=plan.enterprise_id)
-        .exists()
-    ):
+    if plan is not None and not services.can_edit_plan(request.user, plan):
         raise PermissionDenied
     if plan is None and not services.organisable_enterprises(request.user).exists():
         raise PermissionDenied

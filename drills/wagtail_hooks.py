@@ -8,7 +8,6 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -75,6 +74,9 @@ class DrillViewSet(ScopedModelViewSet):
             "enterprise", "organiser_region"
         )
 
+    def can_change(self, request, obj):
+        return services.can_manage(request.user, obj)
+
 
 class PlanViewSet(ScopedModelViewSet):
     model = EmergencyPlan
@@ -91,6 +93,9 @@ class PlanViewSet(ScopedModelViewSet):
             "enterprise"
         )
 
+    def can_change(self, request, obj):
+        return services.can_edit_plan(request.user, obj)
+
 
 class ParticipationViewSet(ScopedModelViewSet):
     model = Participation
@@ -102,9 +107,12 @@ class ParticipationViewSet(ScopedModelViewSet):
     list_filter = ["role"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(drill__in=services.visible_drills(request.user)).select_related(
-            "drill", "person__enterprise"
+        return queryset.filter(services.participation_q(request.user)).select_related(
+            "drill__organiser_region", "person__enterprise"
         )
+
+    def can_change(self, request, obj):
+        return services.can_change_participation(request.user, obj)
 
 
 class ActionViewSet(ScopedModelViewSet):
@@ -124,9 +132,12 @@ class ActionViewSet(ScopedModelViewSet):
     list_filter = ["status", "finding__grade"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(
-            finding__drill__in=services.visible_drills(request.user)
-        ).select_related("finding__drill", "owner")
+        return queryset.filter(services.finding_q(request.user, "finding")).select_related(
+            "finding__drill__organiser_region", "owner"
+        )
+
+    def can_change(self, request, obj):
+        return services.can_manage_action(request.user, obj)
 
 
 class DistrictSettingsPolicy(ModelPermissionPolicy):
@@ -154,7 +165,18 @@ register_permission_policy(FrequencyRule, DistrictSettingsPolicy(FrequencyRule))
 register_permission_policy(EvaluationTemplate, DistrictSettingsPolicy(EvaluationTemplate))
 
 
-class FrequencyRuleViewSet(ModelViewSet):
+class DistrictSettingsViewSet(ScopedModelViewSet):
+    """District-wide settings: everyone with the model's view permission reads them; the district
+    changes them (the permission policy above hides the buttons, can_change refuses the views)."""
+
+    def scope_queryset(self, request, queryset):
+        return queryset
+
+    def can_change(self, request, obj):
+        return services.can_edit_district_rules(request.user)
+
+
+class FrequencyRuleViewSet(DistrictSettingsViewSet):
     model = FrequencyRule
     icon = "time"
     menu_label = _("演练频次规则")
@@ -173,7 +195,7 @@ class FrequencyRuleViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
-class EvaluationTemplateViewSet(ModelViewSet):
+class EvaluationTemplateViewSet(DistrictSettingsViewSet):
     model = EvaluationTemplate
     icon = "list-ol"
     menu_label = _("评估表模板")

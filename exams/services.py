@@ -104,6 +104,24 @@ def admin_owner_q(user, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def can_administer(user, owned) -> bool:
+    """`admin_owner_q` for one bank or paper, in memory (select its region and its enterprise's
+    street with it): whether the user may change it."""
+    from portal.ownership import owns
+    from portal.scoping import Scope
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    region = _admin_region(user)
+    if region is not None:
+        return owns(Scope.of_region(region), owned)
+    if roles.is_manager(user):
+        return owns(Scope.of_enterprise(user.enterprise_id), owned)
+    return False
+
+
 def _admin_region(user):
     if roles.is_supervisor(user) or (roles.has_role(user, roles.EXAMINER) and user.region_id):
         return user.region
@@ -140,6 +158,24 @@ def visible_banks(user):
 
 def visible_papers(user):
     return Paper.objects.filter(admin_owner_q(user), practice_for__isnull=True)
+
+
+def linkable_papers(user):
+    """Papers a page may link (the CMS chooser): open to everyone, never a personal practice; for
+    staff among the papers they may see by ownership (their own, below and above them, reach_q);
+    the content team (editors, reviewers) sees the district/street ones a campaign page accepts."""
+    from portal.ownership import reach_q
+    from portal.scoping import scope_for
+
+    linkable = Paper.objects.filter(open_to_all=True, practice_for__isnull=True)
+    scope = scope_for(user)
+    if scope.kind == "all":
+        return linkable
+    if scope.is_staff_scope:
+        return linkable.filter(reach_q(scope))
+    if roles.has_role(user, roles.EDITOR) or roles.has_role(user, roles.REVIEWER):
+        return linkable.filter(region__isnull=False)
+    return linkable.none()
 
 
 def visible_attempts(user):

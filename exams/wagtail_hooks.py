@@ -70,8 +70,11 @@ class QuestionBankViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(services.admin_owner_q(request.user)).select_related(
-            "region", "enterprise"
+            "region", "enterprise__street"
         )
+
+    def can_change(self, request, obj):
+        return services.can_administer(request.user, obj)
 
 
 class QuestionIndexView(IndexView):
@@ -115,12 +118,17 @@ class QuestionViewSet(ScopedModelViewSet):
         "status",
         Column("version", label=_("版本")),
     ]
-    # no "bank" filter: its choices would list every bank, including other enterprises' names
-    list_filter = ["type", "difficulty", "status"]
+    # the bank filter offers only the banks of the questions the user may see (admin_scoping)
+    list_filter = ["bank", "type", "difficulty", "status"]
     search_fields = ["stem", "knowledge_points"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.admin_owner_q(request.user, "bank")).select_related("bank")
+        return queryset.filter(services.admin_owner_q(request.user, "bank")).select_related(
+            "bank__region", "bank__enterprise__street"
+        )
+
+    def can_change(self, request, obj):
+        return services.can_administer(request.user, obj.bank)
 
 
 class PaperIndexView(IndexView):
@@ -203,9 +211,14 @@ class PaperViewSet(ScopedModelViewSet):
     )
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(
-            services.admin_owner_q(request.user), practice_for__isnull=True
-        ).prefetch_related("paper_questions", "draw_rules")
+        return (
+            queryset.filter(services.admin_owner_q(request.user), practice_for__isnull=True)
+            .select_related("region", "enterprise__street")
+            .prefetch_related("paper_questions", "draw_rules")
+        )
+
+    def can_change(self, request, obj):
+        return services.can_administer(request.user, obj)
 
 
 class ExamsGroup(ViewSetGroup):

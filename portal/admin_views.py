@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from portal import accounts, services
 from portal.forms_admin import RosterImportForm
 from portal.models import Person
-from portal.scoping import scope_for, visible_people
+from portal.scoping import can_change_person, scope_for, visible_people
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 
@@ -28,7 +28,7 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 def _get_person_for_user(request: HttpRequest, pk: int) -> Person:
     return get_object_or_404(
-        visible_people(request.user).select_related("enterprise", "user"), pk=pk
+        visible_people(request.user).select_related("enterprise__street", "user"), pk=pk
     )
 
 
@@ -85,6 +85,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
 def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "portal.change_person")
     person = _get_person_for_user(request, pk)
+    if not can_change_person(request.user, person):
+        raise PermissionDenied
     if request.method == "POST":
         try:
             credential = accounts.reset_password(person=person)

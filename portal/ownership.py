@@ -105,6 +105,24 @@ def reach_q(
     return NOTHING
 
 
+def owns(scope: Scope, obj, *, enterprise: str = "enterprise", region: str = "region") -> bool:
+    """`owned_q` for one row in memory (no query; select the owner's street/path with the row):
+    whether the scope administers `obj`. A model without one of the two owner fields passes None
+    for its name."""
+    if scope.kind == Scope.Kind.ALL:
+        return True
+    ent_id = getattr(obj, f"{enterprise}_id", None) if enterprise else None
+    reg_id = getattr(obj, f"{region}_id", None) if region else None
+    if scope.kind == Scope.Kind.REGION:
+        path = scope.region.path
+        if reg_id is not None and getattr(obj, region).path.startswith(path):
+            return True
+        return ent_id is not None and getattr(obj, enterprise).street.path.startswith(path)
+    if scope.kind == Scope.Kind.ENTERPRISE:
+        return ent_id is not None and ent_id == scope.enterprise_id
+    return False
+
+
 def scope_street(scope: Scope) -> tuple[str | None, int | None]:
     """(street path, enterprise id) of an enterprise's or a person's scope; one query."""
     from portal.models import Enterprise, Person

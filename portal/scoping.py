@@ -127,6 +127,38 @@ def can_see_person(user, person: Person) -> bool:
     return visible_people(user).filter(pk=person.pk).exists()
 
 
+def administers_enterprise(user, enterprise: Enterprise | None) -> bool:
+    """Whether the user may change an enterprise and the rows that belong to it (its people, their
+    records): a superuser; the supervisor of a region above its street; its own manager. No query
+    (needs `enterprise.street` for a supervisor: select it with the rows)."""
+    if enterprise is None:
+        return False
+    scope = scope_for(user)
+    if scope.kind == ScopeKind.ALL:
+        return True
+    if scope.kind == ScopeKind.REGION:
+        return enterprise.street.path.startswith(scope.region.path)
+    if scope.kind == ScopeKind.ENTERPRISE:
+        return enterprise.pk == scope.enterprise_id
+    return False
+
+
+def can_change_person(user, person: Person) -> bool:
+    """A person is changed by whoever administers their enterprise (never by the person: a worker
+    has no admin)."""
+    return administers_enterprise(user, person.enterprise if person.enterprise_id else None)
+
+
+def can_edit_district_settings(user) -> bool:
+    """District-wide settings that no region below the district owns (drill frequency rules,
+    evaluation templates, training-hour requirements, the 特种作业 catalogue): only superusers and the
+    district's supervisors change them; everyone else who may open them reads them."""
+    scope = scope_for(user)
+    if scope.kind == ScopeKind.ALL:
+        return True
+    return scope.kind == ScopeKind.REGION and scope.region.level == Region.Level.DISTRICT
+
+
 def can_see_full_id_number(user, person: Person) -> bool:
     """The full 身份证号 is shown to the person and to supervisors of their region; masked elsewhere."""
     if not user.is_authenticated:

@@ -13,7 +13,14 @@ from portal import admin_views
 from portal.admin_scoping import ScopedModelViewSet
 from portal.forms_admin import EnterpriseAdminForm, PersonAdminForm
 from portal.models import Enterprise, Person, Region, SpecialOperation, SpecialOperationCategory
-from portal.scoping import enterprise_q, visible_people, visible_regions
+from portal.scoping import (
+    administers_enterprise,
+    can_change_person,
+    can_edit_district_settings,
+    enterprise_q,
+    visible_people,
+    visible_regions,
+)
 
 
 class PersonIndexView(IndexView):
@@ -35,7 +42,9 @@ class PersonIndexView(IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if self.request.user.has_perm("portal.change_person"):
+        if self.request.user.has_perm("portal.change_person") and can_change_person(
+            self.request.user, instance
+        ):
             buttons.append(
                 MenuItem(
                     _("重置密码"),
@@ -92,8 +101,11 @@ class PersonViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(pk__in=visible_people(request.user).values("pk")).select_related(
-            "enterprise", "special_operation__category"
+            "enterprise__street", "special_operation__category"
         )
+
+    def can_change(self, request, obj):
+        return can_change_person(request.user, obj)
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
@@ -127,6 +139,9 @@ class EnterpriseViewSet(ScopedModelViewSet):
     def scope_queryset(self, request, queryset):
         return queryset.filter(enterprise_q(request.user)).select_related("street")
 
+    def can_change(self, request, obj):
+        return administers_enterprise(request.user, obj)
+
 
 class RegionViewSet(ScopedModelViewSet):
     model = Region
@@ -157,6 +172,9 @@ class SpecialOperationViewSet(ScopedModelViewSet):
     def scope_queryset(self, request, queryset):
         return queryset.select_related("category")
 
+    def can_change(self, request, obj):
+        return can_edit_district_settings(request.user)
+
 
 class SpecialOperationCategoryViewSet(ScopedModelViewSet):
     model = SpecialOperationCategory
@@ -168,6 +186,9 @@ class SpecialOperationCategoryViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return queryset
+
+    def can_change(self, request, obj):
+        return can_edit_district_settings(request.user)
 
 
 class OrganizationsGroup(ViewSetGroup):
