@@ -273,9 +273,9 @@ def _cohort(w):
 
 
 def _enrolment(w):
+    from cms.models import HomePage
     from courses import services
     from courses.models import CourseIndexPage
-    from portal.cms.models import HomePage
     from tests.courses.conftest import make_course
 
     index = CourseIndexPage.objects.first()
