@@ -377,10 +377,20 @@ def test_too_much_shared_text_is_refused(settings, opened):
     assert opened == []
 
 
-def test_a_cell_longer_than_excel_allows_is_refused(opened):
-    message = _refusal(xlsx_bombs.long_text(HEADER))
+@pytest.mark.parametrize("rows_before", [0, 6_000])  # 6,000 rows: the cell spans two 1 MB chunks
+def test_a_cell_longer_than_excel_allows_is_refused(opened, rows_before):
+    message = _refusal(xlsx_bombs.long_text(HEADER, rows_before=rows_before))
     assert "超过 Excel 的上限" in message
     assert opened == []
+
+
+def test_cells_as_long_as_excel_allows_are_read():
+    """32,767 characters, the most an Excel cell holds, in three-byte UTF-8 and as entities."""
+    longest = ["安" * 32_767, "&" * 32_767]
+
+    rows = list(xlsx.read_rows(xlsx_bombs.rows_file(HEADER, [longest]), HEADER))
+
+    assert [len(v) for v in rows[0].values.values()] == [32_767, 32_767]
 
 
 def test_too_many_rows_are_counted_before_parsing(settings, opened):

@@ -157,12 +157,14 @@ def string_bomb(header: Sequence[str], size: int = 300 * MB) -> bytes:
     return package(sheet, strings)
 
 
-def long_text(header: Sequence[str], size: int = 400 * 1024) -> bytes:
-    """One inline cell longer than Excel allows (32,767 characters), of varied letters so the
-    compression ratio stays ordinary: only the text scan can tell."""
+def long_text(header: Sequence[str], size: int = 400 * 1024, *, rows_before: int = 0) -> bytes:
+    """One inline cell of `size` characters, of varied letters so the compression ratio stays
+    ordinary (only the text scan can tell), after `rows_before` ordinary rows (to move it across
+    the scan's 1 MB chunks)."""
     rng = random.Random(8)
     text = "".join(rng.choice(string.ascii_letters) for _ in range(size))
-    return rows_file(header, [[text]])
+    before = ([f"张{n}", f"{n:018d}"] for n in range(rows_before))
+    return rows_file(header, [*before, [text]])
 
 
 def many_rows(header: Sequence[str], rows: int) -> bytes:
