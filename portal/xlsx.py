@@ -257,7 +257,7 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, *, is_sheet: boo
     """One pass over a part, 1 MB at a time, cut before the last "<" of each chunk so that no tag
     and no text run is split: what follows it (one run) goes with the next chunk."""
     max_rows = settings.IMPORT_MAX_ROWS + 1  # and the header
-    max_cells = max_rows * settings.IMPORT_MAX_COLUMNS
+    max_cells = settings.IMPORT_MAX_CELLS
     rows = cells = 0
     carry = b""
     try:
@@ -275,7 +275,10 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, *, is_sheet: boo
                     if rows > max_rows:
                         raise SpreadsheetError(_row_limit_message())
                     if cells > max_cells:
-                        raise SpreadsheetError(_bomb_message())
+                        raise SpreadsheetError(
+                            _("单元格过多（上限 %(limit)s 个），请删去不需要的列或拆分后再导入。")
+                            % {"limit": max_cells}
+                        )
                 if not chunk:
                     return
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:

@@ -400,6 +400,13 @@ def test_too_many_rows_are_counted_before_parsing(settings, opened):
     assert opened == []
 
 
+def test_too_many_cells_are_counted_before_parsing(settings, opened):
+    settings.IMPORT_MAX_CELLS = 50
+    message = _refusal(xlsx_bombs.many_rows(HEADER, 30))  # 31 rows of 2 cells
+    assert "单元格过多（上限 50 个）" in message
+    assert opened == []
+
+
 def test_rows_far_down_the_sheet_stop_at_the_row_limit(settings):
     settings.IMPORT_MAX_ROWS = 100
     assert "行数超过上限（100行）" in _refusal(xlsx_bombs.far_row(HEADER))
