@@ -1,7 +1,8 @@
 """Reading and writing the spreadsheets users exchange with the portal (.xlsx only).
 
-`read_rows()` is the one reader of every import (admin pages, front pages and management commands).
-It opens an upload defensively: size limit, then the zip directory is checked before anything is
+`read_sheet()` is the one reader of every import (admin and front pages, management commands,
+Wagtail's redirect import); `read_rows()` maps its rows to header names. It opens an upload
+defensively: size limit, then the zip directory is checked before anything is
 parsed (`check_archive`: unpacked size, compression ratio, shared strings size, no text longer than
 an Excel cell can hold), so a spreadsheet bomb is refused in well under a second; then read-only
 (streaming) mode, values not formulas, columns cut at the header's width, and reading stops at the
@@ -26,8 +27,11 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -237,28 +241,43 @@ def check_archive(data: bytes) -> None:
                 part.compress_size, 1
             ):
                 raise SpreadsheetError(_bomb_message())
-        strings = [p for p in parts if p.filename.lower().endswith("sharedstrings.xml")]
+        strings = _shared_strings(archive, parts)
         strings_limit = settings.IMPORT_MAX_SHARED_STRINGS_BYTES
-        if sum(p.file_size for p in strings) > strings_limit:
+        if sum(p.file_size for p in parts if p.filename in strings) > strings_limit:
             raise SpreadsheetError(
                 _("文件中的文字内容过多（上限 %(limit)s MB），请拆分后再导入。")
                 % {"limit": strings_limit // (1024 * 1024)}
             )
-        sheets = [
-            p
-            for p in parts
-            if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml")
-        ]
-        for part in [*strings, *sheets]:
-            _scan_part(archive, part, is_sheet=part in sheets)
+        # Every part, whatever its name: the workbook's relationships, not the names, tell openpyxl
+        # where the sheets are. Cells are counted over the whole file, rows per part.
+        cells = 0
+        for part in parts:
+            cells = _scan_part(archive, part, cells=cells)
 
 
-def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, *, is_sheet: bool) -> None:
+def _shared_strings(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> set[str]:
+    """The shared strings parts: where [Content_Types].xml says they are (that is where openpyxl
+    looks, whatever their name), and any part named like one."""
+    names = {p.filename for p in parts if p.filename.lower().endswith("sharedstrings.xml")}
+    info = next((p for p in parts if p.filename == ARC_CONTENT_TYPES), None)
+    if info is None:
+        return names
+    if info.file_size > RATIO_FLOOR:  # a real one is a few KB
+        raise SpreadsheetError(_bomb_message())
+    try:
+        manifest = Manifest.from_tree(fromstring(archive.read(info)))
+    except Exception as exc:  # defusedxml and openpyxl raise many kinds on crafted XML
+        raise SpreadsheetError(_("无法读取该文件：文件已损坏或不是有效的 .xlsx 文件。")) from exc
+    return names | {ct.PartName.lstrip("/") for ct in manifest.findall(SHARED_STRINGS)}
+
+
+def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, *, cells: int) -> int:
     """One pass over a part, 1 MB at a time, cut before the last "<" of each chunk so that no tag
-    and no text run is split: what follows it (one run) goes with the next chunk."""
+    and no text run is split: what follows it (one run) goes with the next chunk. Returns the
+    cells counted so far."""
     max_rows = settings.IMPORT_MAX_ROWS + 1  # and the header
     max_cells = settings.IMPORT_MAX_CELLS
-    rows = cells = 0
+    rows = 0
     carry = b""
     try:
         with archive.open(part) as stream:
@@ -269,18 +288,17 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, *, is_sheet: boo
                 buffer, carry = buffer[:cut], buffer[cut:]
                 if len(carry) > MAX_TEXT_BYTES or _TEXT_RUN.search(buffer):
                     raise SpreadsheetError(_text_message())
-                if is_sheet:
-                    rows += len(_ROW.findall(buffer))
-                    cells += len(_CELL.findall(buffer))
-                    if rows > max_rows:
-                        raise SpreadsheetError(_row_limit_message())
-                    if cells > max_cells:
-                        raise SpreadsheetError(
-                            _("单元格过多（上限 %(limit)s 个），请删去不需要的列或拆分后再导入。")
-                            % {"limit": max_cells}
-                        )
+                rows += len(_ROW.findall(buffer))
+                cells += len(_CELL.findall(buffer))
+                if rows > max_rows:
+                    raise SpreadsheetError(_row_limit_message())
+                if cells > max_cells:
+                    raise SpreadsheetError(
+                        _("单元格过多（上限 %(limit)s 个），请删去不需要的列或拆分后再导入。")
+                        % {"limit": max_cells}
+                    )
                 if not chunk:
-                    return
+                    return cells
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise SpreadsheetError(_("无法读取该文件：文件已损坏或不是有效的 .xlsx 文件。")) from exc
 
@@ -318,7 +336,8 @@ def build_workbook(
 # formula when the file is opened in Excel, LibreOffice or WPS: `=HYPERLINK(...)` leaks data,
 # `+cmd|...` runs a program. Such text gets a leading apostrophe, which every spreadsheet
 # program shows as text. Numbers, dates and booleans stay what they are (a real -5 stays -5).
-# Full-width ＝ ＋ － ＠ are included: a Chinese input method types them and WPS converts them.
+# Full-width ＝ ＋ － ＠ are included too: a Chinese input method types them, and covering them
+# costs nothing.
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 

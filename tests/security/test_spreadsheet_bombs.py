@@ -377,6 +377,25 @@ def test_too_much_shared_text_is_refused(settings, opened):
     assert opened == []
 
 
+def test_shared_strings_are_found_under_any_name(settings, opened):
+    """openpyxl finds the parts through the content types and relationships, not by name."""
+    settings.IMPORT_MAX_SHARED_STRINGS_BYTES = 64 * 1024
+    content = xlsx_bombs.string_bomb(
+        HEADER, size=512 * 1024, sheet_name="data.bin", strings_name="text.bin"
+    )
+    message = _refusal(content)
+    assert "文字内容过多" in message
+    assert opened == []
+
+
+def test_a_sheet_under_another_name_is_still_read():
+    content = xlsx_bombs.string_bomb(
+        HEADER, size=1024, sheet_name="data.bin", strings_name="text.bin"
+    )
+    rows = list(xlsx.read_rows(content, HEADER, required=[]))
+    assert rows[0].values["姓名"] == "A" * 1024
+
+
 @pytest.mark.parametrize("rows_before", [0, 6_000])  # 6,000 rows: the cell spans two 1 MB chunks
 def test_a_cell_longer_than_excel_allows_is_refused(opened, rows_before):
     message = _refusal(xlsx_bombs.long_text(HEADER, rows_before=rows_before))

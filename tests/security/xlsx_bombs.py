@@ -75,16 +75,27 @@ def _column(index: int) -> str:
     return name
 
 
-def package(sheet: Writer, strings: Writer | None = None) -> bytes:
-    """An .xlsx whose sheet (and shared strings) are written by the given functions."""
+def package(
+    sheet: Writer,
+    strings: Writer | None = None,
+    *,
+    sheet_name: str = "worksheets/sheet1.xml",
+    strings_name: str = "sharedStrings.xml",
+) -> bytes:
+    """An .xlsx whose sheet (and shared strings) are written by the given functions, under the
+    given names inside xl/ (openpyxl finds them through the relationships and content types)."""
     buffer = io.BytesIO()
-    rels = [_REL.format(id="rId1", target="worksheets/sheet1.xml", type="worksheet")]
+    rels = [_REL.format(id="rId1", target=sheet_name, type="worksheet")]
     if strings is not None:
-        rels.append(_REL.format(id="rId2", target="sharedStrings.xml", type="sharedStrings"))
+        rels.append(_REL.format(id="rId2", target=strings_name, type="sharedStrings"))
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr(
             "[Content_Types].xml",
-            _CONTENT_TYPES.format(strings=_STRINGS_TYPE if strings is not None else ""),
+            _CONTENT_TYPES.replace("/xl/worksheets/sheet1.xml", f"/xl/{sheet_name}").format(
+                strings=_STRINGS_TYPE.replace("/xl/sharedStrings.xml", f"/xl/{strings_name}")
+                if strings is not None
+                else ""
+            ),
         )
         archive.writestr("_rels/.rels", _RELS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
@@ -95,10 +106,10 @@ def package(sheet: Writer, strings: Writer | None = None) -> bytes:
             + "".join(rels)
             + "</Relationships>",
         )
-        with archive.open("xl/worksheets/sheet1.xml", "w") as part:
+        with archive.open(f"xl/{sheet_name}", "w") as part:
             sheet(part.write)
         if strings is not None:
-            with archive.open("xl/sharedStrings.xml", "w") as part:
+            with archive.open(f"xl/{strings_name}", "w") as part:
                 strings(part.write)
     return buffer.getvalue()
 
@@ -134,9 +145,9 @@ def row_bomb(header: Sequence[str], rows: int = 2_000_000) -> bytes:
     return package(sheet)
 
 
-def string_bomb(header: Sequence[str], size: int = 300 * MB) -> bytes:
+def string_bomb(header: Sequence[str], size: int = 300 * MB, **names: str) -> bytes:
     """The finding's second file: ~300 KB packed, one shared string of `size` bytes, which openpyxl
-    loads whole into memory when the workbook is opened."""
+    loads whole into memory when the workbook is opened. `names`: see package()."""
 
     def sheet(write):
         write(_SHEET_HEAD.format(dimension="").encode())
@@ -154,7 +165,7 @@ def string_bomb(header: Sequence[str], size: int = 300 * MB) -> bytes:
             write(chunk[: size - start])
         write(b"</t></si></sst>")
 
-    return package(sheet, strings)
+    return package(sheet, strings, **names)
 
 
 def long_text(header: Sequence[str], size: int = 400 * 1024, *, rows_before: int = 0) -> bytes:
