@@ -39,6 +39,13 @@ class CmsConfig(AppConfig):
                 dispatch_uid=f"cms-purge-restriction-{signal is post_save}",
             )
         post_migrate.connect(services.setup_editorial, sender=self, dispatch_uid="cms-editorial")
+        registry.register_spreadsheet_export(
+            registry.SpreadsheetExport(
+                key="cms.quiz",
+                view="cms.quiz_views.export",
+                url_name="cms.CampaignPage:quiz-export",
+            )
+        )
 
         registry.register_live_figure(
             registry.LiveFigure(

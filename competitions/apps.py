@@ -14,6 +14,14 @@ class CompetitionsConfig(AppConfig):
         from portal.roles import MANAGER, SUPERVISOR
 
         registry.register_seeder(registry.Seeder(name="competitions", func=seed, order=60))
+        registry.register_spreadsheet_export(
+            registry.SpreadsheetExport(
+                key="competitions.results",
+                view="competitions.admin_views.results",
+                url_name="competitions_admin:results",
+                query="export=xlsx",
+            )
+        )
         registry.register_me_section(
             registry.MeSection(
                 key="competitions",

@@ -157,3 +157,23 @@ class CoursesConfig(AppConfig):
             registry.register_cohort_resolver("courses.CoursePage", _in_course)
 
         registry.register_seeder(registry.Seeder("courses", demo.seed, order=40))
+        for key, view, url_name, query in (
+            ("courses.compliance", "courses.views.compliance", "courses:compliance", "format=xlsx"),
+            (
+                "courses.import-template",
+                "courses.views.import_template",
+                "courses:import-template",
+                "",
+            ),
+        ):
+            registry.register_spreadsheet_export(
+                registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
+            )
+        for path in (
+            registry.SpreadsheetImport(key="courses.records", url_name="courses:import"),
+            registry.SpreadsheetImport(key="courses.attendance", url_name="courses:class-import"),
+            registry.SpreadsheetImport(
+                key="courses.records-command", command="import_training_records"
+            ),
+        ):
+            registry.register_spreadsheet_import(path)

@@ -44,6 +44,30 @@ class ExamsConfig(AppConfig):
             )
         )
         registry.register_seeder(registry.Seeder("exams", demo.seed, order=30))
+        for key, view, url_name, query in (
+            ("exams.bank", "exams.admin_views.bank_export", "exams_admin:bank-export", ""),
+            (
+                "exams.results",
+                "exams.admin_views.paper_results",
+                "exams_admin:results",
+                "export=xlsx",
+            ),
+            (
+                "exams.import-template",
+                "exams.admin_views.question_template",
+                "exams_admin:import-template",
+                "",
+            ),
+        ):
+            registry.register_spreadsheet_export(
+                registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
+            )
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(key="exams.questions", url_name="exams_admin:import")
+        )
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(key="exams.questions-command", command="import_questions")
+        )
         perms = [
             f"exams.{action}_{model}"
             for model in ("questionbank", "question", "paper")

@@ -11,7 +11,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_execute
 
-        from portal import checks, registry, tasks  # noqa: F401  (registers system checks)
+        from portal import admin_export, checks, registry, tasks  # noqa: F401  (registers system checks)
         from portal.roles import EDITOR, EXAMINER, MANAGER, REVIEWER, SUPERVISOR, sync_role_groups
         from portal.schedules import sync_schedules
 
@@ -28,6 +28,40 @@ class PortalConfig(AppConfig):
             SUPERVISOR, "portal.change_enterprise", "portal.add_enterprise", "portal.view_region"
         )
         registry.grant(MANAGER, "portal.change_enterprise")
+        admin_export.install()
+        for key, view, url_name in (
+            ("portal.roster", "portal.admin_views.roster_export", "portal_admin:roster-export"),
+            (
+                "portal.roster-template",
+                "portal.admin_views.roster_template",
+                "portal_admin:roster-template",
+            ),
+            # The sheet of first passwords after an import or a reset (a data: link on the page).
+            (
+                "portal.logins",
+                "portal.admin_views._credentials_page",
+                "portal_admin:reset-password",
+            ),
+        ):
+            registry.register_spreadsheet_export(
+                registry.SpreadsheetExport(key=key, view=view, url_name=url_name)
+            )
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(key="portal.roster", url_name="portal_admin:roster-import")
+        )
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(key="portal.roster-command", command="import_people")
+        )
+        # Wagtail's redirect import also takes .xlsx (admin and command): portal.admin_export
+        # makes it read through portal.xlsx.read_sheet too.
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(
+                key="wagtail.redirects", url_name="wagtailredirects:start_import"
+            )
+        )
+        registry.register_spreadsheet_import(
+            registry.SpreadsheetImport(key="wagtail.redirects-command", command="import_redirects")
+        )
         post_migrate.connect(sync_schedules, sender=self)
         # Runs after each app's migrate, so permissions of apps later in INSTALLED_APPS exist by the end.
         post_migrate.connect(sync_role_groups, dispatch_uid="portal.sync_role_groups")

@@ -14,9 +14,11 @@
   with the campaign): fn(paper, now) -> the latest deadline, or None.
 - `cohort_resolvers`: who belongs to a cohort an exam paper is assigned to, by the cohort's model
   ("courses.TrainingClass"): fn(object_id, person) -> bool. The exams app asks, courses answers.
-
 - `choosers`: the admin chooser viewset for a model label ("drills.Drill"), used by the content
   blocks of portal.blocks, which name the model without importing its app.
+- `spreadsheet_exports`, `spreadsheet_imports`: every file the portal hands out as a spreadsheet and
+  every path a spreadsheet comes in by (admin and front pages, management commands). Both are swept
+  by tests/security (formula injection, spreadsheet bombs), which fail for a path missing here.
 
 Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
@@ -80,7 +82,32 @@ class LiveFigure:
         return self.func(page) if self.per_page else self.func()
 
 
+@dataclass(frozen=True)
+class SpreadsheetExport:
+    """A download built from user data. Every cell goes through portal.xlsx.safe_cell (our own
+    workbooks through build_workbook; Wagtail's list_export through portal.admin_export)."""
+
+    key: str
+    # The function that answers with the file (calls xlsx_response, or names the content type).
+    view: str
+    # Where it is requested: a URL name, or for a page route "<page model>:<route name>".
+    url_name: str
+    # What picks the file on a page that also renders HTML, e.g. "export=xlsx".
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class SpreadsheetImport:
+    """A path by which an .xlsx comes in. Every one reads through portal.xlsx.read_sheet."""
+
+    key: str
+    url_name: str = ""  # the page the file is posted to
+    command: str = ""  # or the management command that takes the file
+
+
 me_sections: dict[str, MeSection] = {}
+spreadsheet_exports: dict[str, SpreadsheetExport] = {}
+spreadsheet_imports: dict[str, SpreadsheetImport] = {}
 home_sections: dict[str, HomeSection] = {}
 live_figures: dict[str, LiveFigure] = {}
 schedules: dict[str, ScheduleSpec] = {}
@@ -125,6 +152,14 @@ def register_chooser(model_label: str, viewset: Any) -> None:
 
 def register_cohort_resolver(model_label: str, resolver: Callable[[str, Any], bool]) -> None:
     cohort_resolvers[model_label] = resolver
+
+
+def register_spreadsheet_export(export: SpreadsheetExport) -> None:
+    spreadsheet_exports[export.key] = export
+
+
+def register_spreadsheet_import(path: SpreadsheetImport) -> None:
+    spreadsheet_imports[path.key] = path
 
 
 # Permissions each role group gets ("app_label.codename"); apps add theirs in AppConfig.ready().

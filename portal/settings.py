@@ -242,6 +242,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Largest spreadsheet accepted by the imports (bytes) and its largest sheet (rows).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 30)
+# Cells in a sheet, counted before parsing (openpyxl parses all of a row's cells even past the
+# columns we read): 20,000 rows of an HR system's 50 columns.
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 1_000_000)
+# Spreadsheet bombs (portal.xlsx.check_archive): the unpacked size of the whole .xlsx and of its
+# shared strings (all kept in memory while reading), checked in the zip directory before parsing.
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 40 * 1024 * 1024)
+IMPORT_MAX_SHARED_STRINGS_BYTES = env_int("IMPORT_MAX_SHARED_STRINGS_BYTES", 20 * 1024 * 1024)
 
 # Email
 EMAIL_BACKEND = env_str(

@@ -9,7 +9,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from portal import admin_views
+from portal import admin_export, admin_views
 from portal.admin_scoping import ScopedModelViewSet
 from portal.forms_admin import EnterpriseAdminForm, PersonAdminForm
 from portal.models import Enterprise, Person, Region, SpecialOperation, SpecialOperationCategory
@@ -21,6 +21,8 @@ from portal.scoping import (
     visible_people,
     visible_regions,
 )
+
+admin_export.install_redirect_import_check()
 
 
 class PersonIndexView(IndexView):
