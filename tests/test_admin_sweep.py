@@ -31,10 +31,11 @@ from django.utils import timezone
 
 from portal.admin_scoping import ScopedModelViewSet
 from tests.factories import EnterpriseFactory, make_manager, make_supervisor
+from tests.project import project_packages
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("portal", "drills", "exams", "courses", "certificates", "competitions")
+OUR_APPS = project_packages()
 
 # URL names of the read views; every other URL of a viewset is a write.
 READ_URLS = {"index", "index_results", "list", "list_results", "inspect", "history"}

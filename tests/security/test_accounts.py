@@ -26,6 +26,7 @@ from portal.models import ApiToken, Person, User
 from portal.services import ROSTER_COLUMNS, import_people
 from tests.factories import PersonFactory, UserFactory, id_number
 from tests.portal.xlsx_helpers import xlsx_upload
+from tests.project import project_packages
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -169,7 +170,7 @@ def test_finding_5_only_portal_accounts_sets_a_first_password():
     pattern = re.compile(
         r"must_change_password\s*=\s*True|id_number\s*\[\s*-|initial_password\s*\(\s*person"
     )
-    for app in ("portal", "courses", "drills", "exams", "certificates", "competitions", "bench"):
+    for app in (*project_packages(), "bench"):
         for path in (root / app).rglob("*.py"):
             if path == owner or "migrations" in path.parts:
                 continue

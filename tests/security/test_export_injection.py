@@ -36,6 +36,7 @@ from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from portal import registry, xlsx
 from tests.factories import EnterpriseFactory, PersonFactory, make_manager
+from tests.project import project_sources
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -396,21 +397,6 @@ def test_finding_7_no_project_export_carries_a_live_formula(world, key):
 
 
 # ---- completeness: what sends a spreadsheet is registered; only portal.xlsx writes one
-
-
-def project_sources() -> list[Path]:
-    """The project's Python files, without tests, benchmarks, migrations and the virtualenv."""
-    root = Path(__file__).resolve().parents[2]
-    return sorted(
-        path
-        for top in root.iterdir()
-        if top.is_dir()
-        and not top.is_symlink()
-        and (top / "__init__.py").exists()
-        and top.name not in {"tests", "bench"}
-        for path in top.rglob("*.py")
-        if "migrations" not in path.parts
-    )
 
 
 def _module(path: Path) -> str:

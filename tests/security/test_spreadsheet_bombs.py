@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from portal import registry, xlsx
+from tests.project import project_sources
 from tests.security import xlsx_bombs
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -328,21 +329,6 @@ def test_every_upload_page_and_import_command_is_registered():
 
     assert pages - registered_urls == set()
     assert commands - registered_commands == set()
-
-
-def project_sources() -> list[Path]:
-    """The project's Python files, without tests, benchmarks, migrations and the virtualenv."""
-    root = Path(__file__).resolve().parents[2]
-    return sorted(
-        path
-        for top in root.iterdir()
-        if top.is_dir()
-        and not top.is_symlink()
-        and (top / "__init__.py").exists()
-        and top.name not in {"tests", "bench"}
-        for path in top.rglob("*.py")
-        if "migrations" not in path.parts
-    )
 
 
 def test_only_portal_xlsx_opens_a_workbook():
