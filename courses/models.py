@@ -410,6 +410,69 @@ class LessonProgress(models.Model):
         return f"{self.enrolment} · {self.lesson_id}"
 
 
+class StudySession(models.Model):
+    """One stretch of study of one lesson in one browser tab or device (courses/study.py). A
+    person has at most one open session: a beat from another tab, device or lesson ends it (a
+    takeover, which the old tab is told about). The study log of a person is these rows."""
+
+    class EndReason(models.TextChoices):
+        TAKEN_OVER = "taken_over", _("在其他页面或设备继续学习")
+
+    class Paused(models.TextChoices):
+        NO = "", _("计时中")
+        HIDDEN = "hidden", _("页面不在前台")
+        PRESENCE_MISSED = "presence_missed", _("未通过在岗确认")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("报名"), on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+"
+    )
+    tab = models.CharField(_("页面标识"), max_length=64)
+    device = models.CharField(_("设备"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    last_beat_at = models.DateTimeField(_("最后计时"))
+    counting = models.BooleanField(default=False)
+    paused = models.CharField(
+        _("暂停原因"), max_length=20, choices=Paused.choices, default=Paused.NO, blank=True
+    )
+    beats = models.PositiveIntegerField(_("心跳次数"), default=0)
+    credited_seconds = models.PositiveIntegerField(_("计入秒数"), default=0)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("结束原因"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    taken_over_by = models.ForeignKey(
+        "self",
+        verbose_name=_("接续的学习"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("学习记录")
+        verbose_name_plural = _("学习记录")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_study_session_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["person", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.lesson_id} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Offline classes and programmes
 

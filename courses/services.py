@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from courses import study
 from courses.models import (
     ClassRegistration,
     CoursePage,
@@ -286,10 +287,6 @@ def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.Impo
 # ---------------------------------------------------------------------------------------------
 # Enrolment and progress
 
-# The page sends a beat every BEAT_SECONDS while it is visible and the learner is active; one beat
-# never counts for more than that, so an idle or hidden tab (which stops beating) adds nothing.
-BEAT_SECONDS = 30
-
 
 class CourseError(Exception):
     """A refused course action; the message is for the user."""
@@ -352,26 +349,6 @@ def _progress_for(enrolment: Enrolment, lesson: LessonPage) -> LessonProgress:
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         enrolment=enrolment, lesson=lesson
     )
-    return progress
-
-
-def heartbeat(
-    *, enrolment: Enrolment, lesson: LessonPage, now: datetime, start: bool = False
-) -> LessonProgress:
-    """One beat from the lesson page. The first beat (or `start`, sent when the page becomes
-    visible again) only starts the clock; later beats add the time since the previous beat, at most
-    BEAT_SECONDS. The lesson is studied once the time reaches its estimated minutes."""
-    with transaction.atomic():
-        progress = _progress_for(enrolment, lesson)
-        if progress.last_beat_at is not None and not start:
-            elapsed = (now - progress.last_beat_at).total_seconds()
-            progress.seconds += int(max(0, min(elapsed, BEAT_SECONDS)))
-        progress.last_beat_at = now
-        if progress.completed_at is None and progress.seconds >= lesson.required_seconds:
-            progress.completed_at = now
-        progress.save()
-    if progress.completed_at == now:
-        maybe_complete(enrolment=enrolment, now=now)
     return progress
 
 
@@ -560,7 +537,7 @@ def lesson_page_context(*, lesson: LessonPage, user) -> dict:
         "course": course,
         "enrolment": enrolment,
         "progress": progress,
-        "beat_seconds": BEAT_SECONDS,
+        "beat_seconds": study.beat_seconds(),
         "previous_lesson": siblings[index - 1] if index > 0 else None,
         "next_lesson": siblings[index + 1] if index + 1 < len(siblings) else None,
     }

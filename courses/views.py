@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses import services
+from courses import services, study
 from courses.forms import AssignForm, XlsxUploadForm
 from courses.models import (
     ClassRegistration,
@@ -28,6 +28,7 @@ from courses.models import (
 )
 from courses.statistics import scoped_records, training_statistics
 from portal import xlsx
+from portal.auth import client_ip
 from portal.scoping import scope_for, visible_people
 
 
@@ -106,28 +107,38 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(course.url)
 
 
+_STUDY_STATUS = {
+    study.StudyErrorCode.NOT_IN_COURSE: 404,
+    study.StudyErrorCode.NO_VIDEO: 400,
+    study.StudyErrorCode.VIDEO_NOT_WATCHED: 409,
+    study.StudyErrorCode.NO_PRESENCE_CHECK: 404,
+}
+
+
+def _study_error(exc: study.StudyError) -> JsonResponse:
+    return JsonResponse(
+        {"code": str(exc.code), "error": str(exc)}, status=_STUDY_STATUS.get(exc.code, 400)
+    )
+
+
 @login_required
 @require_POST
 def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
     lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
     try:
-        progress = services.heartbeat(
+        result = study.record_beat(
             enrolment=enrolment,
             lesson=lesson,
             now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+            visible=request.POST.get("visible", "1") != "0",
             start=request.POST.get("start") == "1",
+            ip=client_ip(request),
+            device=request.headers.get("User-Agent", ""),
         )
-    except services.CourseError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    enrolment.refresh_from_db()
-    return JsonResponse(
-        {
-            "seconds": progress.seconds,
-            "required": lesson.required_seconds,
-            "lesson_done": progress.completed_at is not None,
-            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
-        }
-    )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
 
 
 @login_required

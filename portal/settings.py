@@ -320,3 +320,5 @@ CERTIFICATE_VERIFY_RATE = env_int("CERTIFICATE_VERIFY_RATE", 30)  # verification
 CERTIFICATE_FONT_FAMILY = env_str("CERTIFICATE_FONT_FAMILY", "Noto Serif CJK SC")
 CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous page cache lifetime
 CMS_LIVE_FIGURE_SECONDS = env_int("CMS_LIVE_FIGURE_SECONDS", 10)  # campaign live figures
+# Study time (courses/study.py): one beat credits at most STUDY_BEAT_SECONDS of server-measured time.
+STUDY_BEAT_SECONDS = env_int("STUDY_BEAT_SECONDS", 30)

@@ -14,6 +14,8 @@
   var timer = null;
   var done = box.dataset.done === "1";
   var video = document.getElementById("lesson-video");
+  // one random id per page opening: the server lets one page per person study at a time
+  var tab = Math.random().toString(36).slice(2) + Date.now().toString(36);
 
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -29,6 +31,8 @@
 
   function post(url, data) {
     var body = new URLSearchParams(data || {});
+    body.set("tab", tab);
+    body.set("visible", document.hidden ? "0" : "1");
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -36,6 +40,7 @@
       body: body.toString(),
     }).then(function (r) { return r.json(); }).then(function (json) {
       if (json.error) { status.textContent = json.error; return; }
+      if (json.state === "taken_over") { stop(); status.textContent = text(".msg-taken-over"); return; }
       bar.value = Math.min(json.seconds, json.required);
       if (json.lesson_done) { bar.value = bar.max; done = true; }
       if (json.course_done) status.textContent = text(".msg-course-done");

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services
+from courses import services, study
 from courses.models import Enrolment, LessonProgress, TrainingRecord
 from tests.certificates.factories import CertificateTemplateFactory
 
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 def _beats(enrolment, lesson, start, gaps):
     """The first beat starts the clock; then one beat after each gap (seconds)."""
     now = start
-    services.heartbeat(enrolment=enrolment, lesson=lesson, now=now, start=True)
+    study.record_beat(enrolment=enrolment, lesson=lesson, now=now, start=True)
     for gap in gaps:
         now += timedelta(seconds=gap)
-        services.heartbeat(enrolment=enrolment, lesson=lesson, now=now)
+        study.record_beat(enrolment=enrolment, lesson=lesson, now=now)
     return LessonProgress.objects.get(enrolment=enrolment, lesson=lesson)
 
 
@@ -26,7 +26,7 @@ def test_each_beat_counts_at_most_the_beat_interval(worker, course):
     lesson = course.lessons().first()
     # an idle tab that beats again after ten minutes gets credit for one interval only
     progress = _beats(enrolment, lesson, timezone.now(), [10, 600])
-    assert progress.seconds == 10 + services.BEAT_SECONDS
+    assert progress.seconds == 10 + study.beat_seconds()
     assert progress.completed_at is None
 
 
@@ -35,7 +35,7 @@ def test_a_start_beat_after_the_page_was_hidden_counts_nothing(worker, course):
     lesson = course.lessons().first()
     now = timezone.now()
     progress = _beats(enrolment, lesson, now, [20])
-    services.heartbeat(
+    study.record_beat(
         enrolment=enrolment, lesson=lesson, now=now + timedelta(seconds=500), start=True
     )
     progress.refresh_from_db()
