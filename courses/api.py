@@ -40,6 +40,18 @@ class RecordOut(Schema):
     hours: Decimal
 
 
+class VideoOut(Schema):
+    position: float
+    watched_percent: int
+    watched: bool
+    refused: bool
+
+
+class PresenceOut(Schema):
+    id: int
+    expires_in: int
+
+
 class BeatOut(Schema):
     state: str
     credited: int
@@ -49,6 +61,8 @@ class BeatOut(Schema):
     lesson_done: bool
     course_done: bool
     other_device: str
+    video: VideoOut | None = None
+    presence: PresenceOut | None = None
 
 
 @router.get("/mine", response=list[EnrolmentOut])
@@ -125,9 +139,11 @@ def beat(
     start: bool = False,
     tab: str = Query("", max_length=64),
     visible: bool = True,
+    position: float | None = Query(None, ge=0, le=10_000_000),
 ):
     """One study beat (see courses/study.py): `tab` names this screen (one random id per screen
-    opening), `start` is sent when it opens or comes back, `visible` false while it is hidden."""
+    opening), `start` is sent when it opens or comes back, `visible` false while it is hidden,
+    `position` the video player's position in seconds (accepted only as fast as real time allows)."""
     lesson, enrolment = _lesson_enrolment(request, lesson_id)
     try:
         result = study.record_beat(
@@ -139,6 +155,30 @@ def beat(
             start=start,
             ip=client_ip(request),
             device=request.headers.get("User-Agent", ""),
+            position=position,
+        )
+    except study.StudyError as exc:
+        raise ApiError(_STUDY_STATUS.get(exc.code, 400), str(exc.code), str(exc)) from exc
+    return result.as_dict()
+
+
+@router.post(
+    "/lessons/{lesson_id}/presence",
+    response={200: BeatOut, 404: ErrorOut, 400: ErrorOut, 409: ErrorOut},
+)
+def presence(
+    request,
+    lesson_id: int,
+    check: int | None = Query(None, ge=1, le=2**63 - 1),
+    tab: str = Query("", max_length=64),
+):
+    """The learner tapped 继续学习 for the presence check `check` (from a beat's `presence.id`)."""
+    lesson, enrolment = _lesson_enrolment(request, lesson_id)
+    if check is None:
+        raise ApiError(404, "no_presence_check", _("找不到该在岗确认。"))
+    try:
+        result = study.answer_presence(
+            enrolment=enrolment, lesson=lesson, check_id=check, now=timezone.now(), tab=tab
         )
     except study.StudyError as exc:
         raise ApiError(_STUDY_STATUS.get(exc.code, 400), str(exc.code), str(exc)) from exc

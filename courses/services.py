@@ -343,29 +343,6 @@ def assign_course(
     return len(ids)
 
 
-def _progress_for(enrolment: Enrolment, lesson: LessonPage) -> LessonProgress:
-    if lesson.get_parent().pk != enrolment.course_id:
-        raise CourseError(_("该课时不属于此课程。"))
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        enrolment=enrolment, lesson=lesson
-    )
-    return progress
-
-
-def video_finished(*, enrolment: Enrolment, lesson: LessonPage, now: datetime) -> LessonProgress:
-    """The lesson's video played to its end: the lesson counts as studied."""
-    if not lesson.video_id:
-        raise CourseError(_("该课时没有视频。"))
-    with transaction.atomic():
-        progress = _progress_for(enrolment, lesson)
-        progress.video_finished = True
-        if progress.completed_at is None:
-            progress.completed_at = now
-        progress.save()
-    maybe_complete(enrolment=enrolment, now=now)
-    return progress
-
-
 def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
     """Completes the enrolment when every live lesson is studied: writes the training record and
     asks for the course certificate when the course has a template. Idempotent."""
@@ -538,6 +515,7 @@ def lesson_page_context(*, lesson: LessonPage, user) -> dict:
         "enrolment": enrolment,
         "progress": progress,
         "beat_seconds": study.beat_seconds(),
+        "resume_at": progress.video_position if progress is not None else 0.0,
         "previous_lesson": siblings[index - 1] if index > 0 else None,
         "next_lesson": siblings[index + 1] if index + 1 < len(siblings) else None,
     }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("course/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("lesson/<int:pk>/beat/", views.heartbeat, name="heartbeat"),
     path("lesson/<int:pk>/video-ended/", views.video_ended, name="video-ended"),
+    path("lesson/<int:pk>/presence/", views.presence, name="presence"),
     path("assign/", views.assign, name="assign"),
     path("enrolments/", views.enrolments, name="enrolments"),
     path("records/", views.records, name="records"),

@@ -115,6 +115,15 @@ _STUDY_STATUS = {
 }
 
 
+def _position(request: HttpRequest) -> float | None:
+    """The player's position in seconds, when the page sent a usable one."""
+    try:
+        value = float(request.POST.get("position", ""))
+    except ValueError:
+        return None
+    return value if 0 <= value < 1e7 else None
+
+
 def _study_error(exc: study.StudyError) -> JsonResponse:
     return JsonResponse(
         {"code": str(exc.code), "error": str(exc)}, status=_STUDY_STATUS.get(exc.code, 400)
@@ -135,6 +144,7 @@ def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
             start=request.POST.get("start") == "1",
             ip=client_ip(request),
             device=request.headers.get("User-Agent", ""),
+            position=_position(request),
         )
     except study.StudyError as exc:
         return _study_error(exc)
@@ -146,18 +156,42 @@ def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
 def video_ended(request: HttpRequest, pk: int) -> JsonResponse:
     lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
     try:
-        progress = services.video_finished(enrolment=enrolment, lesson=lesson, now=timezone.now())
-    except services.CourseError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    enrolment.refresh_from_db()
-    return JsonResponse(
-        {
-            "seconds": progress.seconds,
-            "required": lesson.required_seconds,
-            "lesson_done": True,
-            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
-        }
-    )
+        result = study.video_ended(
+            enrolment=enrolment,
+            lesson=lesson,
+            now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+            position=_position(request),
+            ip=client_ip(request),
+            device=request.headers.get("User-Agent", ""),
+        )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
+
+
+@login_required
+@require_POST
+def presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """The learner tapped 继续学习 in a presence check."""
+    lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
+    try:
+        check_id = int(request.POST.get("check", ""))
+    except ValueError:
+        return JsonResponse(
+            {"code": "no_presence_check", "error": _("找不到该在岗确认。")}, status=404
+        )
+    try:
+        result = study.answer_presence(
+            enrolment=enrolment,
+            lesson=lesson,
+            check_id=check_id,
+            now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+        )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.env import (
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -322,3 +323,14 @@ CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous pag
 CMS_LIVE_FIGURE_SECONDS = env_int("CMS_LIVE_FIGURE_SECONDS", 10)  # campaign live figures
 # Study time (courses/study.py): one beat credits at most STUDY_BEAT_SECONDS of server-measured time.
 STUDY_BEAT_SECONDS = env_int("STUDY_BEAT_SECONDS", 30)
+# A reported video position may run ahead of the last accepted one by at most the real time since
+# then × STUDY_VIDEO_MAX_SPEED (+ a few seconds for the report's travel); watched at ≥ the ratio.
+STUDY_VIDEO_MAX_SPEED = env_float("STUDY_VIDEO_MAX_SPEED", 1.25)
+STUDY_VIDEO_SLACK_SECONDS = env_int("STUDY_VIDEO_SLACK_SECONDS", 3)
+STUDY_VIDEO_WATCHED_PERCENT = env_int("STUDY_VIDEO_WATCHED_PERCENT", 95)
+# Presence checks (防挂机): between MIN and MAX checks per PERIOD of study, each answered within
+# WINDOW seconds; MAX 0 turns them off.
+STUDY_PRESENCE_CHECKS_MIN = env_int("STUDY_PRESENCE_CHECKS_MIN", 1)
+STUDY_PRESENCE_CHECKS_MAX = env_int("STUDY_PRESENCE_CHECKS_MAX", 3)
+STUDY_PRESENCE_PERIOD_SECONDS = env_int("STUDY_PRESENCE_PERIOD_SECONDS", 45 * 60)
+STUDY_PRESENCE_WINDOW_SECONDS = env_int("STUDY_PRESENCE_WINDOW_SECONDS", 60)

@@ -82,27 +82,6 @@ def test_completing_every_lesson_completes_the_course_and_writes_one_record(work
     assert Certificate.objects.count() == 1
 
 
-def test_a_video_watched_to_the_end_counts_the_lesson(worker, course):
-    from django.core.files.base import ContentFile
-    from wagtail.documents.models import Document
-
-    lesson = course.lessons().first()
-    lesson.video = Document.objects.create(title="视频", file=ContentFile(b"x", name="v.mp4"))
-    lesson.save_revision().publish()
-    enrolment = services.enrol(person=worker.person, course=course)
-    progress = services.video_finished(enrolment=enrolment, lesson=lesson, now=timezone.now())
-    assert progress.completed_at is not None
-    assert progress.video_finished
-
-
-def test_a_lesson_without_video_refuses_a_video_end(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
-    with pytest.raises(services.CourseError):
-        services.video_finished(
-            enrolment=enrolment, lesson=course.lessons().first(), now=timezone.now()
-        )
-
-
 def test_the_heartbeat_endpoint_is_refused_to_someone_not_enrolled(client, worker, course):
     lesson = course.lessons().first()
     client.force_login(worker)
