@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -343,9 +344,29 @@ def assign_course(
     return len(ids)
 
 
+def minutes_per_hour() -> int:
+    """Minutes of measured study that make one 学时 (STUDY_MINUTES_PER_HOUR, 45 by default: the
+    class hour of the training rules the district follows)."""
+    return max(1, int(getattr(settings, "STUDY_MINUTES_PER_HOUR", 45)))
+
+
+def measured_hours(seconds: int) -> Decimal:
+    """Measured seconds as 学时, rounded down to a tenth (never more than was measured)."""
+    hours = Decimal(int(seconds)) / Decimal(60 * minutes_per_hour())
+    return hours.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+def credited_hours(*, course: CoursePage, seconds: int) -> Decimal:
+    """The 学时 a course's training record carries: the measured hours, at most its nominal
+    credit hours."""
+    return min(Decimal(course.credit_hours), measured_hours(seconds))
+
+
 def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
-    """Completes the enrolment when every live lesson is studied: writes the training record and
-    asks for the course certificate when the course has a template. Idempotent."""
+    """Completes the enrolment when every live lesson is studied (its time measured, its video
+    watched) and the final exam, if any, passed: writes the training record with the measured
+    学时 (capped at the course's nominal hours) and asks for the course certificate when the
+    course has a template. Idempotent."""
     course = enrolment.course
     lesson_ids = set(course.lessons().values_list("pk", flat=True))
     done = set(
@@ -363,10 +384,12 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
             locked.save(update_fields=["status", "completed_at"])
         enrolment.status, enrolment.completed_at = locked.status, locked.completed_at
         person = locked.person
+        seconds = locked.progress.filter(lesson_id__in=lesson_ids).aggregate(s=Sum("seconds"))["s"]
+        hours = credited_hours(course=course, seconds=seconds or 0)
         record_training(
             person=person,
             on=timezone.localtime(locked.completed_at).date(),
-            hours=course.credit_hours,
+            hours=hours,
             kind=course.training_kind,
             source=locked,
             title=course.title,
@@ -380,7 +403,7 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
                 source=locked,
                 template=course.certificate_template,
                 title=course.title,
-                details={"subject": course.title, "hours": str(course.credit_hours)},
+                details={"subject": course.title, "hours": str(hours)},
                 reason=str(_("完成线上课程")),
             )
     return True

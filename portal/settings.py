@@ -334,3 +334,6 @@ STUDY_PRESENCE_CHECKS_MIN = env_int("STUDY_PRESENCE_CHECKS_MIN", 1)
 STUDY_PRESENCE_CHECKS_MAX = env_int("STUDY_PRESENCE_CHECKS_MAX", 3)
 STUDY_PRESENCE_PERIOD_SECONDS = env_int("STUDY_PRESENCE_PERIOD_SECONDS", 45 * 60)
 STUDY_PRESENCE_WINDOW_SECONDS = env_int("STUDY_PRESENCE_WINDOW_SECONDS", 60)
+# Minutes of measured study per 学时 (class hour). The domain tables (training_hours.csv) set no
+# figure; 45 minutes is the usual class hour: set what the regulation the district follows says.
+STUDY_MINUTES_PER_HOUR = env_int("STUDY_MINUTES_PER_HOUR", 45)
