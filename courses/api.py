@@ -52,6 +52,20 @@ class PresenceOut(Schema):
     expires_in: int
 
 
+class BlockerOut(Schema):
+    code: str
+    text: str
+
+
+class CourseStandingOut(Schema):
+    seconds: int
+    required: int
+    remaining: int
+    lessons_done: int
+    lessons_total: int
+    blockers: list[BlockerOut]
+
+
 class BeatOut(Schema):
     state: str
     credited: int
@@ -63,6 +77,8 @@ class BeatOut(Schema):
     other_device: str
     video: VideoOut | None = None
     presence: PresenceOut | None = None
+    blockers: list[BlockerOut]
+    course: CourseStandingOut
 
 
 @router.get("/mine", response=list[EnrolmentOut])

@@ -533,10 +533,24 @@ def lesson_page_context(*, lesson: LessonPage, user) -> dict:
         progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
     siblings = list(course.lessons())
     index = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
+    standing = None
+    if enrolment is not None:
+        shown = progress or LessonProgress(enrolment=enrolment, lesson=lesson)
+        required = lesson.required_seconds
+        standing = {
+            "seconds": min(shown.seconds, required),
+            "required": required,
+            "remaining": max(0, required - shown.seconds),
+            "remaining_text": study.format_seconds(required - shown.seconds),
+            "blockers": study.lesson_blockers(shown, lesson, state=study.BeatState.STUDYING),
+            "course": study.course_standing(enrolment=enrolment, lesson=lesson),
+        }
+        standing["course"]["remaining_text"] = study.format_seconds(standing["course"]["remaining"])
     return {
         "course": course,
         "enrolment": enrolment,
         "progress": progress,
+        "standing": standing,
         "beat_seconds": study.beat_seconds(),
         "resume_at": progress.video_position if progress is not None else 0.0,
         "previous_lesson": siblings[index - 1] if index > 0 else None,

@@ -236,6 +236,8 @@ def _result(
     if lesson.video_id:
         extra["video"] = video_state(progress, lesson, refused=refused)
     enrolment.refresh_from_db(fields=["status", "completed_at"])
+    extra["blockers"] = lesson_blockers(progress, lesson, state=state)
+    extra["course"] = course_standing(enrolment=enrolment, lesson=lesson)
     return BeatResult(
         state=state,
         credited=credit,
@@ -244,6 +246,89 @@ def _result(
         enrolment=enrolment,
         extra=extra,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the learner stands (the lesson page and both endpoints show it)
+
+
+def course_standing(*, enrolment: Enrolment, lesson: LessonPage | None = None) -> dict:
+    """The course's studied and required seconds (each lesson's time counted up to what it
+    needs), lessons done, and what still blocks completion: lessons left, the final exam. Two
+    queries (live lessons, this enrolment's progress) plus one when the course has an exam."""
+    from courses import services
+
+    course = enrolment.course
+    lessons = list(course.lessons().only("pk", "estimated_minutes", "video_id", "video_seconds"))
+    rows = {p.lesson_id: p for p in enrolment.progress.all()}
+    studied = required = done = 0
+    for item in lessons:
+        need = item.required_seconds
+        row = rows.get(item.pk)
+        required += need
+        studied += min(need, row.seconds) if row is not None else 0
+        done += bool(row is not None and row.completed_at is not None)
+    blockers = []
+    others_left = sum(
+        1
+        for item in lessons
+        if (lesson is None or item.pk != lesson.pk)
+        and (rows.get(item.pk) is None or rows[item.pk].completed_at is None)
+    )
+    if others_left:
+        blockers.append(
+            {"code": "lessons", "text": _("还有 %(n)s 个其他课时未学完") % {"n": others_left}}
+        )
+    if (
+        course.final_exam_id
+        and enrolment.status != Enrolment.Status.COMPLETED
+        and not services.exam_passed(person_id=enrolment.person_id, course=course)
+    ):
+        blockers.append({"code": "exam", "text": _("结业考试尚未通过")})
+    return {
+        "seconds": studied,
+        "required": required,
+        "remaining": max(0, required - studied),
+        "lessons_done": done,
+        "lessons_total": len(lessons),
+        "blockers": blockers,
+    }
+
+
+def lesson_blockers(progress: LessonProgress, lesson: LessonPage, *, state: str) -> list[dict]:
+    """What still stands between this lesson and 已学完, in words the learner understands."""
+    blockers = []
+    left = lesson.required_seconds - progress.seconds
+    if left > 0:
+        blockers.append(
+            {
+                "code": "time",
+                "text": _("还需学习 %(t)s") % {"t": format_seconds(left)},
+            }
+        )
+    if lesson.video_id and not progress.video_finished:
+        blockers.append(
+            {
+                "code": "video",
+                "text": _("视频尚未看完（已观看 %(p)s%%，需达到 %(need)s%%）")
+                % {
+                    "p": watched_percent(progress, lesson),
+                    "need": int(getattr(settings, "STUDY_VIDEO_WATCHED_PERCENT", 95)),
+                },
+            }
+        )
+    if state == BeatState.PRESENCE_MISSED:
+        blockers.append({"code": "presence", "text": _("在岗确认未按时回答，计时已暂停")})
+    return blockers
+
+
+def format_seconds(seconds: int) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,6 +371,7 @@ def _presence(session: StudySession, *, visible: bool, credit: int, now: datetim
         and session.counting
         and session.next_check_at is not None
         and now >= session.next_check_at
+        and _presence_gap() is not None
     ):
         window = int(getattr(settings, "STUDY_PRESENCE_WINDOW_SECONDS", 60))
         PresenceCheck.objects.create(

@@ -15,7 +15,6 @@
   var presenceTimer = null;
   var interval = parseInt(box.dataset.beatSeconds, 10) * 1000;
   var videoInterval = Math.min(interval, 5000); // a playing video reports its position often
-  var bar = box.querySelector("progress");
   var status = box.querySelector(".status");
   var timer = null;
   var takenOver = false;
@@ -35,22 +34,71 @@
     return el ? el.textContent : "";
   }
 
+  var lessonBar = box.querySelector(".lesson-bar");
+  var courseBar = box.querySelector(".course-bar");
+  var lessonLeft = box.querySelector(".lesson-left");
+  var courseLeft = box.querySelector(".course-left");
+  var blockers = box.querySelector(".blockers");
+  var takenOverBox = box.querySelector(".taken-over");
+  var left = { lesson: null, course: null };
+  var ticker = null;
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var mm = (m < 10 ? "0" : "") + m, ss = (s < 10 ? "0" : "") + s;
+    return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
+  }
+
+  function render() {
+    if (left.lesson !== null) lessonLeft.textContent = clock(left.lesson);
+    if (left.course !== null) courseLeft.textContent = clock(left.course);
+  }
+
+  function tick() {
+    // between beats the countdown runs on while the server says the clock runs; each beat resets
+    // it to the server's figure, so it never shows time the server did not credit for long
+    if (box.dataset.state !== "studying") return;
+    if (left.lesson > 0) left.lesson -= 1;
+    if (left.course > 0 && left.lesson > 0) left.course -= 1;
+    render();
+  }
+
   function show(json) {
-    bar.max = json.required;
-    bar.value = Math.min(json.seconds, json.required);
+    box.dataset.state = json.state;
+    lessonBar.max = json.required;
+    lessonBar.value = Math.min(json.seconds, json.required);
+    left.lesson = json.remaining;
+    if (json.course) {
+      courseBar.max = json.course.required;
+      courseBar.value = json.course.seconds;
+      left.course = json.course.remaining;
+    }
+    render();
+    if (!ticker) ticker = setInterval(tick, 1000);
+    blockers.textContent = "";
+    (json.blockers || []).concat(json.course ? json.course.blockers : []).forEach(function (b) {
+      var li = document.createElement("li");
+      li.dataset.code = b.code;
+      li.textContent = b.text;
+      blockers.appendChild(li);
+    });
     if (json.video && json.video.refused && video) {
       // the server did not accept a jump ahead: back to the last accepted position
       video.currentTime = json.video.position;
     }
+    takenOverBox.hidden = json.state !== "taken_over";
     if (json.state === "taken_over") {
       takenOver = true;
       stop();
       if (video && !video.paused) video.pause();
+      box.querySelector(".other-device").textContent = json.other_device || "";
       status.textContent = text(".msg-taken-over");
+      presence(json);
       return;
     }
     presence(json);
-    if (json.state === "presence_due") status.textContent = text("#presence-title strong");
+    if (json.state === "presence_due") status.textContent = text(".msg-presence-due");
     else if (json.state === "presence_missed") status.textContent = text(".msg-presence-missed");
     else if (json.course_done) status.textContent = text(".msg-course-done");
     else if (json.lesson_done) status.textContent = text(".msg-done");
@@ -88,7 +136,10 @@
       headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
       body: body.toString(),
     }).then(function (r) { return r.json(); }).then(function (json) {
-      if (json.error) { status.textContent = json.error; return; }
+      if (json.error) {
+        status.textContent = json.error;
+        return;
+      }
       show(json);
     }).catch(function () { /* network hiccup: the next beat goes on from the server's clock */ });
   }
