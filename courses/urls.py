@@ -12,6 +12,7 @@ urlpatterns = [
     path("assign/", views.assign, name="assign"),
     path("enrolments/", views.enrolments, name="enrolments"),
     path("records/", views.records, name="records"),
+    path("study-log/", views.study_log, name="study-log"),
     path("records/import/", views.import_records, name="import"),
     path("records/import/template.xlsx", views.import_template, name="import-template"),
     path("compliance/", views.compliance, name="compliance"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses import services, study
+from courses import study_log as study_log_service
 from courses.forms import AssignForm, XlsxUploadForm
 from courses.models import (
     ClassRegistration,
@@ -243,6 +244,53 @@ def enrolments(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=Enrolment.Status.IN_PROGRESS, due_on__lt=timezone.localdate())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "courses/enrolments.html", {"page": page})
+
+
+@login_required
+def study_log(request: HttpRequest) -> HttpResponse:
+    """Managers and supervisors: the study sessions of the people they oversee (one person with
+    ?person=), the hours measured per enterprise, and the log as .xlsx (?format=xlsx)."""
+    _require_staff(request)
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today - dt.timedelta(days=30)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    person = None
+    if request.GET.get("person"):
+        try:
+            person_id = int(request.GET["person"])
+        except ValueError as exc:
+            raise Http404 from exc
+        person = get_object_or_404(visible_people(request.user), pk=person_id)
+    sessions = study_log_service.study_log(user=request.user, start=start, end=end, person=person)
+    if request.GET.get("format") == "xlsx":
+        content = study_log_service.study_log_workbook(sessions[:20_000])
+        return xlsx.xlsx_response(
+            content, _("学习日志_%(start)s_%(end)s.xlsx") % {"start": start, "end": end}
+        )
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    for session in page:
+        session.takeover = study_log_service.takeover_text(session)
+        session.end = study_log_service.session_end(session)
+    summary = study_log_service.measured_vs_credited(user=request.user, year=end.year)
+    return render(
+        request,
+        "courses/study_log.html",
+        {
+            "page": page,
+            "person": person,
+            "start": start,
+            "end": end,
+            "summary": summary,
+            "year": end.year,
+            "minutes_per_hour": services.minutes_per_hour(),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
