@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,6 +125,14 @@ def _lock_person(person_id: int) -> None:
     """Serialises the beats of one person (two devices racing cannot both open a session; the
     unique constraint on open sessions backs this up where SELECT … FOR UPDATE is a no-op)."""
     Person.objects.select_for_update().filter(pk=person_id).values_list("pk", flat=True).first()
+
+
+def _active_session(person_id: int) -> StudySession | None:
+    return (
+        StudySession.objects.filter(person_id=person_id, ended_at__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _open_session(
@@ -520,17 +528,44 @@ def record_beat(
     """One beat from a lesson page (the HTML endpoint and the API both call this). `start` is sent
     when the page opens or comes back: it opens (or resumes) this page's session and credits
     nothing. About eight queries: the two locks, the open session, its waiting check, the writes."""
+    beat = {
+        "enrolment": enrolment,
+        "lesson": lesson,
+        "now": now,
+        "tab": tab,
+        "visible": visible,
+        "start": start,
+        "ip": ip,
+        "device": device,
+        "position": position,
+    }
+    try:
+        return _record_beat(**beat)
+    except IntegrityError:
+        # two pages of one person opened a session at the same moment where SELECT … FOR UPDATE
+        # is a no-op (SQLite): the constraint kept one; this beat is judged again against it
+        return _record_beat(**beat)
+
+
+def _record_beat(
+    *,
+    enrolment: Enrolment,
+    lesson: LessonPage,
+    now: datetime,
+    tab: str,
+    visible: bool,
+    start: bool,
+    ip: str,
+    device: str,
+    position: float | None,
+) -> BeatResult:
     from courses import services
 
     tab = (tab or "default")[:64]
     with transaction.atomic():
         _lock_person(enrolment.person_id)
         progress = _progress_for(enrolment, lesson)
-        active = (
-            StudySession.objects.filter(person_id=enrolment.person_id, ended_at__isnull=True)
-            .order_by("-pk")
-            .first()
-        )
+        active = _active_session(enrolment.person_id)
         mine = active is not None and active.tab == tab and active.lesson_id == lesson.pk
         if not mine and not start and active is not None:
             result = _result(None, progress, lesson, enrolment, credit=0, refused=False, now=now)

@@ -188,3 +188,27 @@ def test_the_html_and_api_endpoints_share_one_clock(client, worker, course, monk
         assert web["state"] == "taken_over"
         assert app["state"] == "studying"
     assert _credited(enrolment) == 60
+
+
+def test_a_start_beat_that_loses_a_race_for_the_open_session_is_judged_again(
+    worker, course, monkeypatch
+):
+    # given another page's session was opened after this beat looked for one (its read saw none)
+    enrolment = services.enrol(person=worker.person, course=course)
+    lesson = course.lessons().first()
+    _beat(enrolment, lesson, T0, tab="other", start=True)
+    real_active = study._active_session
+    reads = []
+
+    def stale_first_read(person_id):
+        reads.append(person_id)
+        return None if len(reads) == 1 else real_active(person_id)
+
+    monkeypatch.setattr(study, "_active_session", stale_first_read)
+    # when this page's start beat tries to open a second open session
+    result = _beat(enrolment, lesson, T0 + timedelta(seconds=1), tab="mine", start=True)
+    # then the constraint refuses it and the beat, judged again, takes the lesson over
+    assert len(reads) == 2
+    assert result.state == "studying"
+    assert StudySession.objects.filter(ended_at__isnull=True).get().tab == "mine"
+    assert StudySession.objects.get(tab="other").end_reason == "taken_over"
