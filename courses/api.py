@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from courses import services
+from courses import services, study
 from courses.models import Enrolment, LessonPage
 from courses.statistics import scoped_records
 from portal.api import ApiError, ErrorOut
+from portal.auth import client_ip
 
 router = Router(tags=["courses"])
 
@@ -39,11 +40,45 @@ class RecordOut(Schema):
     hours: Decimal
 
 
-class BeatOut(Schema):
+class VideoOut(Schema):
+    position: float
+    watched_percent: int
+    watched: bool
+    refused: bool
+
+
+class PresenceOut(Schema):
+    id: int
+    expires_in: int
+
+
+class BlockerOut(Schema):
+    code: str
+    text: str
+
+
+class CourseStandingOut(Schema):
     seconds: int
     required: int
+    remaining: int
+    lessons_done: int
+    lessons_total: int
+    blockers: list[BlockerOut]
+
+
+class BeatOut(Schema):
+    state: str
+    credited: int
+    seconds: int
+    required: int
+    remaining: int
     lesson_done: bool
     course_done: bool
+    other_device: str
+    video: VideoOut | None = None
+    presence: PresenceOut | None = None
+    blockers: list[BlockerOut]
+    course: CourseStandingOut
 
 
 @router.get("/mine", response=list[EnrolmentOut])
@@ -89,8 +124,15 @@ def records(request, year: int | None = Query(None, ge=1900, le=2999)):
     ]
 
 
-@router.post("/lessons/{lesson_id}/beat", response={200: BeatOut, 404: ErrorOut, 400: ErrorOut})
-def beat(request, lesson_id: int, start: bool = False):
+_STUDY_STATUS = {
+    study.StudyErrorCode.NOT_IN_COURSE: 404,
+    study.StudyErrorCode.NO_VIDEO: 400,
+    study.StudyErrorCode.VIDEO_NOT_WATCHED: 409,
+    study.StudyErrorCode.NO_PRESENCE_CHECK: 404,
+}
+
+
+def _lesson_enrolment(request, lesson_id: int) -> tuple[LessonPage, Enrolment]:
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     person = getattr(request.user, "person", None)
     enrolment = None
@@ -100,16 +142,60 @@ def beat(request, lesson_id: int, start: bool = False):
         ).first()
     if enrolment is None:
         raise ApiError(404, "not_enrolled", _("找不到该课时，或您尚未报名该课程。"))
+    return lesson, enrolment
+
+
+@router.post(
+    "/lessons/{lesson_id}/beat",
+    response={200: BeatOut, 404: ErrorOut, 400: ErrorOut, 409: ErrorOut},
+)
+def beat(
+    request,
+    lesson_id: int,
+    start: bool = False,
+    tab: str = Query("", max_length=64),
+    visible: bool = True,
+    position: float | None = Query(None, ge=0, le=10_000_000),
+):
+    """One study beat (see courses/study.py): `tab` names this screen (one random id per screen
+    opening), `start` is sent when it opens or comes back, `visible` false while it is hidden,
+    `position` the video player's position in seconds (accepted only as fast as real time allows)."""
+    lesson, enrolment = _lesson_enrolment(request, lesson_id)
     try:
-        progress = services.heartbeat(
-            enrolment=enrolment, lesson=lesson, now=timezone.now(), start=start
+        result = study.record_beat(
+            enrolment=enrolment,
+            lesson=lesson,
+            now=timezone.now(),
+            tab=tab,
+            visible=visible,
+            start=start,
+            ip=client_ip(request),
+            device=request.headers.get("User-Agent", ""),
+            position=position,
         )
-    except services.CourseError as exc:
-        raise ApiError(400, "course_error", str(exc)) from exc
-    enrolment.refresh_from_db()
-    return {
-        "seconds": progress.seconds,
-        "required": lesson.required_seconds,
-        "lesson_done": progress.completed_at is not None,
-        "course_done": enrolment.status == Enrolment.Status.COMPLETED,
-    }
+    except study.StudyError as exc:
+        raise ApiError(_STUDY_STATUS.get(exc.code, 400), str(exc.code), str(exc)) from exc
+    return result.as_dict()
+
+
+@router.post(
+    "/lessons/{lesson_id}/presence",
+    response={200: BeatOut, 404: ErrorOut, 400: ErrorOut, 409: ErrorOut},
+)
+def presence(
+    request,
+    lesson_id: int,
+    check: int | None = Query(None, ge=1, le=2**63 - 1),
+    tab: str = Query("", max_length=64),
+):
+    """The learner tapped 继续学习 for the presence check `check` (from a beat's `presence.id`)."""
+    lesson, enrolment = _lesson_enrolment(request, lesson_id)
+    if check is None:
+        raise ApiError(404, "no_presence_check", _("找不到该在岗确认。"))
+    try:
+        result = study.answer_presence(
+            enrolment=enrolment, lesson=lesson, check_id=check, now=timezone.now(), tab=tab
+        )
+    except study.StudyError as exc:
+        raise ApiError(_STUDY_STATUS.get(exc.code, 400), str(exc.code), str(exc)) from exc
+    return result.as_dict()

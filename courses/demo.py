@@ -1,12 +1,20 @@
 """Demo data for courses (seeder order 40): six online courses with lessons, enrolments at
-various stages, a 双百双千 programme with a class and attendance, a year of training records."""
+various stages, a 双百双千 programme with a class and attendance, a year of training records, and
+a short course that shows how study time is measured (a 5-second video lesson, recorded at seed
+time by the local Chromium when there is one, and a two-minute text lesson)."""
 
 from __future__ import annotations
 
+import base64
+import logging
+import os
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from wagtail.documents.models import Document
 from wagtail.models import Page, Site
 
 from courses import services
@@ -230,6 +238,112 @@ COURSES = [
 ]
 
 
+logger = logging.getLogger(__name__)
+
+STUDY_DEMO = {
+    "slug": "study-time-demo",
+    "title": "学时计量演示：疏散路线",
+    "kind": TrainingKind.TOPIC,
+    "hours": Decimal("0.1"),
+    "audience": [],
+    "intro": "两节很短的课时，演示线上学时怎样计量：计时只算页面在前台的时间，同一时间只计一个页面；视频须按正常速度看完（不能拖到结尾）；学习中会随机弹出“继续学习”在岗确认。",
+    "lessons": [
+        (
+            "疏散路线（文字课时，约2分钟）",
+            2,
+            [
+                _h("疏散时记住三件事"),
+                *_p(
+                    "沿疏散指示标志撤离，不乘电梯；用湿毛巾捂住口鼻、低姿前进；到达集合点后向班组长报到。",
+                    "本课时需在页面前台学习满2分钟：切到其他页面或在另一台设备打开本课时，这里会暂停计时。",
+                ),
+            ],
+        ),
+    ],
+}
+VIDEO_DEMO_SECONDS = 5
+
+_RECORD_CLIP_JS = """async (ms) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 320; canvas.height = 180;
+  const ctx = canvas.getContext('2d');
+  const types = ['video/webm;codecs=vp8', 'video/webm', 'video/mp4'];
+  const type = types.find((t) => MediaRecorder.isTypeSupported(t));
+  const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: type });
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  const started = Date.now();
+  const paint = setInterval(() => {
+    const t = (Date.now() - started) / 1000;
+    ctx.fillStyle = '#1565c0'; ctx.fillRect(0, 0, 320, 180);
+    ctx.fillStyle = '#2e7d32'; ctx.fillRect(20 + t * 50, 120, 40, 40);
+    ctx.fillStyle = '#fff'; ctx.font = '20px sans-serif';
+    ctx.fillText('EXIT → ' + t.toFixed(1) + ' s', 20, 60);
+  }, 40);
+  recorder.start(100);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  recorder.stop();
+  clearInterval(paint);
+  await stopped;
+  const bytes = new Uint8Array(await new Blob(chunks, { type }).arrayBuffer());
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return [type, btoa(binary)];
+}"""
+
+
+def _record_clip(seconds: float) -> tuple[str, bytes] | None:
+    """A short clip recorded by the local Chromium (MediaRecorder on a canvas): the demo ships no
+    binary. None when there is no Chromium or Playwright cannot drive it."""
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        return None
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page()
+                page.set_content("<!doctype html><title>clip</title>")
+                mime, data = page.evaluate(_RECORD_CLIP_JS, int(seconds * 1000))
+            finally:
+                browser.close()
+    except Exception:  # any failure only leaves the demo without its video lesson
+        logger.warning("demo: could not record the demo video clip", exc_info=True)
+        return None
+    return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)
+
+
+def _ensure_study_demo(index: CourseIndexPage) -> CoursePage:
+    course = _ensure_course(index, STUDY_DEMO)
+    slug = f"{STUDY_DEMO['slug']}-video"
+    if LessonPage.objects.filter(slug=slug).exists():
+        return course
+    clip = _record_clip(VIDEO_DEMO_SECONDS + 0.5)
+    if clip is None:
+        logger.warning("demo: no Chromium, the study-time demo course has no video lesson")
+        return course
+    ext, data = clip
+    video = Document(title="疏散演示视频（5秒）")
+    video.file.save(f"evacuation-demo.{ext}", ContentFile(data), save=False)
+    video.save()
+    lesson = LessonPage(
+        title="疏散演示（视频课时，5秒）",
+        slug=slug,
+        estimated_minutes=1,
+        video=video,
+        video_seconds=VIDEO_DEMO_SECONDS,
+        body=_p("按正常速度看完这段5秒的视频：拖动进度条跳到结尾不算看完。"),
+    )
+    course.add_child(instance=lesson)
+    lesson.save_revision().publish()
+    return course
+
+
 def _course_root() -> Page:
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if site is not None:
@@ -279,6 +393,7 @@ def _ensure_course(index: CourseIndexPage, spec: dict) -> CoursePage:
 def seed(ctx) -> None:
     index = _ensure_index()
     courses = [_ensure_course(index, spec) for spec in COURSES]
+    _ensure_study_demo(index)
     now = timezone.now()
     today = timezone.localdate()
 

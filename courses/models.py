@@ -303,7 +303,14 @@ class LessonPage(SearchableBodyMixin, Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("有视频时，看完视频即算学完本课时。"),
+        help_text=_("有视频时，须看完视频（累计观看不少于时长的95%）才算学完本课时。"),
+    )
+    video_seconds = models.PositiveIntegerField(
+        _("视频时长（秒）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("有视频时必填：观看进度和所需学习时长按它计算。"),
     )
 
     parent_page_types = ["courses.CoursePage"]
@@ -315,6 +322,7 @@ class LessonPage(SearchableBodyMixin, Page):
         *Page.content_panels,
         FieldPanel("estimated_minutes"),
         FieldPanel("video"),
+        FieldPanel("video_seconds"),
         FieldPanel("body"),
     ]
 
@@ -322,8 +330,17 @@ class LessonPage(SearchableBodyMixin, Page):
         verbose_name = _("课时")
         verbose_name_plural = _("课时")
 
+    def clean(self) -> None:
+        super().clean()
+        if self.video_id and not self.video_seconds:
+            raise ValidationError({"video_seconds": _("有视频时请填写视频时长（秒）。")})
+
     @property
     def required_seconds(self) -> int:
+        """Study time the lesson needs: a video lesson its video's length, any other its
+        estimated minutes."""
+        if self.video_id and self.video_seconds:
+            return self.video_seconds
         return self.estimated_minutes * 60
 
     def serve(self, request, *args, **kwargs):
@@ -397,6 +414,11 @@ class LessonProgress(models.Model):
     seconds = models.PositiveIntegerField(_("已学习秒数"), default=0)
     last_beat_at = models.DateTimeField(null=True, blank=True)
     video_finished = models.BooleanField(_("视频已看完"), default=False)
+    video_ranges = models.JSONField(
+        _("已观看片段（秒）"), default=list, blank=True, help_text=_("[[起, 止], …]，已合并")
+    )
+    video_position = models.FloatField(_("观看位置（秒）"), default=0)
+    video_position_at = models.DateTimeField(_("观看位置上报时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("学完时间"), null=True, blank=True)
 
     class Meta:
@@ -408,6 +430,103 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment} · {self.lesson_id}"
+
+
+class StudySession(models.Model):
+    """One stretch of study of one lesson in one browser tab or device (courses/study.py). A
+    person has at most one open session: a beat from another tab, device or lesson ends it (a
+    takeover, which the old tab is told about). The study log of a person is these rows."""
+
+    class EndReason(models.TextChoices):
+        TAKEN_OVER = "taken_over", _("在其他页面或设备继续学习")
+
+    class Paused(models.TextChoices):
+        NO = "", _("计时中")
+        HIDDEN = "hidden", _("页面不在前台")
+        PRESENCE_MISSED = "presence_missed", _("未通过在岗确认")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("报名"), on_delete=models.CASCADE, related_name="study_sessions"
+    )
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("课时"), on_delete=models.CASCADE, related_name="+"
+    )
+    tab = models.CharField(_("页面标识"), max_length=64)
+    device = models.CharField(_("设备"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    last_beat_at = models.DateTimeField(_("最后计时"))
+    counting = models.BooleanField(default=False)
+    paused = models.CharField(
+        _("暂停原因"), max_length=20, choices=Paused.choices, default=Paused.NO, blank=True
+    )
+    beats = models.PositiveIntegerField(_("心跳次数"), default=0)
+    credited_seconds = models.PositiveIntegerField(_("计入秒数"), default=0)
+    pending_seconds = models.PositiveIntegerField(
+        _("待确认秒数"), default=0, help_text=_("在岗确认等待回答期间的时长，回答后才计入。")
+    )
+    next_check_at = models.DateTimeField(_("下次在岗确认"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("结束原因"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    taken_over_by = models.ForeignKey(
+        "self",
+        verbose_name=_("接续的学习"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("学习记录")
+        verbose_name_plural = _("学习记录")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_study_session_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["person", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.lesson_id} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PresenceCheck(models.Model):
+    """A 防挂机 check: the page asked the learner to tap 继续学习 before `deadline`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待回答")
+        PASSED = "passed", _("已确认")
+        MISSED = "missed", _("未按时确认")
+
+    session = models.ForeignKey(
+        StudySession,
+        verbose_name=_("学习记录"),
+        on_delete=models.CASCADE,
+        related_name="presence_checks",
+    )
+    issued_at = models.DateTimeField(_("发出时间"))
+    deadline = models.DateTimeField(_("截止时间"))
+    answered_at = models.DateTimeField(_("回答时间"), null=True, blank=True)
+    status = models.CharField(
+        _("结果"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+
+    class Meta:
+        verbose_name = _("在岗确认")
+        verbose_name_plural = _("在岗确认")
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.issued_at:%H:%M:%S} · {self.status}"
 
 
 # ---------------------------------------------------------------------------------------------

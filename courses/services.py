@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from courses import study
 from courses.models import (
     ClassRegistration,
     CoursePage,
@@ -286,10 +288,6 @@ def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.Impo
 # ---------------------------------------------------------------------------------------------
 # Enrolment and progress
 
-# The page sends a beat every BEAT_SECONDS while it is visible and the learner is active; one beat
-# never counts for more than that, so an idle or hidden tab (which stops beating) adds nothing.
-BEAT_SECONDS = 30
-
 
 class CourseError(Exception):
     """A refused course action; the message is for the user."""
@@ -346,52 +344,29 @@ def assign_course(
     return len(ids)
 
 
-def _progress_for(enrolment: Enrolment, lesson: LessonPage) -> LessonProgress:
-    if lesson.get_parent().pk != enrolment.course_id:
-        raise CourseError(_("该课时不属于此课程。"))
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        enrolment=enrolment, lesson=lesson
-    )
-    return progress
+def minutes_per_hour() -> int:
+    """Minutes of measured study that make one 学时 (STUDY_MINUTES_PER_HOUR, 45 by default: the
+    class hour of the training rules the district follows)."""
+    return max(1, int(getattr(settings, "STUDY_MINUTES_PER_HOUR", 45)))
 
 
-def heartbeat(
-    *, enrolment: Enrolment, lesson: LessonPage, now: datetime, start: bool = False
-) -> LessonProgress:
-    """One beat from the lesson page. The first beat (or `start`, sent when the page becomes
-    visible again) only starts the clock; later beats add the time since the previous beat, at most
-    BEAT_SECONDS. The lesson is studied once the time reaches its estimated minutes."""
-    with transaction.atomic():
-        progress = _progress_for(enrolment, lesson)
-        if progress.last_beat_at is not None and not start:
-            elapsed = (now - progress.last_beat_at).total_seconds()
-            progress.seconds += int(max(0, min(elapsed, BEAT_SECONDS)))
-        progress.last_beat_at = now
-        if progress.completed_at is None and progress.seconds >= lesson.required_seconds:
-            progress.completed_at = now
-        progress.save()
-    if progress.completed_at == now:
-        maybe_complete(enrolment=enrolment, now=now)
-    return progress
+def measured_hours(seconds: int) -> Decimal:
+    """Measured seconds as 学时, rounded down to a tenth (never more than was measured)."""
+    hours = Decimal(int(seconds)) / Decimal(60 * minutes_per_hour())
+    return hours.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
-def video_finished(*, enrolment: Enrolment, lesson: LessonPage, now: datetime) -> LessonProgress:
-    """The lesson's video played to its end: the lesson counts as studied."""
-    if not lesson.video_id:
-        raise CourseError(_("该课时没有视频。"))
-    with transaction.atomic():
-        progress = _progress_for(enrolment, lesson)
-        progress.video_finished = True
-        if progress.completed_at is None:
-            progress.completed_at = now
-        progress.save()
-    maybe_complete(enrolment=enrolment, now=now)
-    return progress
+def credited_hours(*, course: CoursePage, seconds: int) -> Decimal:
+    """The 学时 a course's training record carries: the measured hours, at most its nominal
+    credit hours."""
+    return min(Decimal(course.credit_hours), measured_hours(seconds))
 
 
 def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
-    """Completes the enrolment when every live lesson is studied: writes the training record and
-    asks for the course certificate when the course has a template. Idempotent."""
+    """Completes the enrolment when every live lesson is studied (its time measured, its video
+    watched) and the final exam, if any, passed: writes the training record with the measured
+    学时 (capped at the course's nominal hours) and asks for the course certificate when the
+    course has a template. Idempotent."""
     course = enrolment.course
     lesson_ids = set(course.lessons().values_list("pk", flat=True))
     done = set(
@@ -409,10 +384,12 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
             locked.save(update_fields=["status", "completed_at"])
         enrolment.status, enrolment.completed_at = locked.status, locked.completed_at
         person = locked.person
+        seconds = locked.progress.filter(lesson_id__in=lesson_ids).aggregate(s=Sum("seconds"))["s"]
+        hours = credited_hours(course=course, seconds=seconds or 0)
         record_training(
             person=person,
             on=timezone.localtime(locked.completed_at).date(),
-            hours=course.credit_hours,
+            hours=hours,
             kind=course.training_kind,
             source=locked,
             title=course.title,
@@ -426,7 +403,7 @@ def maybe_complete(*, enrolment: Enrolment, now: datetime) -> bool:
                 source=locked,
                 template=course.certificate_template,
                 title=course.title,
-                details={"subject": course.title, "hours": str(course.credit_hours)},
+                details={"subject": course.title, "hours": str(hours)},
                 reason=str(_("完成线上课程")),
             )
     return True
@@ -556,11 +533,26 @@ def lesson_page_context(*, lesson: LessonPage, user) -> dict:
         progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
     siblings = list(course.lessons())
     index = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
+    standing = None
+    if enrolment is not None:
+        shown = progress or LessonProgress(enrolment=enrolment, lesson=lesson)
+        required = lesson.required_seconds
+        standing = {
+            "seconds": min(shown.seconds, required),
+            "required": required,
+            "remaining": max(0, required - shown.seconds),
+            "remaining_text": study.format_seconds(required - shown.seconds),
+            "blockers": study.lesson_blockers(shown, lesson, state=study.BeatState.STUDYING),
+            "course": study.course_standing(enrolment=enrolment, lesson=lesson),
+        }
+        standing["course"]["remaining_text"] = study.format_seconds(standing["course"]["remaining"])
     return {
         "course": course,
         "enrolment": enrolment,
         "progress": progress,
-        "beat_seconds": BEAT_SECONDS,
+        "standing": standing,
+        "beat_seconds": study.beat_seconds(),
+        "resume_at": progress.video_position if progress is not None else 0.0,
         "previous_lesson": siblings[index - 1] if index > 0 else None,
         "next_lesson": siblings[index + 1] if index + 1 < len(siblings) else None,
     }

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses import services
+from courses import services, study
+from courses import study_log as study_log_service
 from courses.forms import AssignForm, XlsxUploadForm
 from courses.models import (
     ClassRegistration,
@@ -28,6 +29,7 @@ from courses.models import (
 )
 from courses.statistics import scoped_records, training_statistics
 from portal import xlsx
+from portal.auth import client_ip
 from portal.scoping import scope_for, visible_people
 
 
@@ -106,28 +108,48 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(course.url)
 
 
+_STUDY_STATUS = {
+    study.StudyErrorCode.NOT_IN_COURSE: 404,
+    study.StudyErrorCode.NO_VIDEO: 400,
+    study.StudyErrorCode.VIDEO_NOT_WATCHED: 409,
+    study.StudyErrorCode.NO_PRESENCE_CHECK: 404,
+}
+
+
+def _position(request: HttpRequest) -> float | None:
+    """The player's position in seconds, when the page sent a usable one."""
+    try:
+        value = float(request.POST.get("position", ""))
+    except ValueError:
+        return None
+    return value if 0 <= value < 1e7 else None
+
+
+def _study_error(exc: study.StudyError) -> JsonResponse:
+    return JsonResponse(
+        {"code": str(exc.code), "error": str(exc)}, status=_STUDY_STATUS.get(exc.code, 400)
+    )
+
+
 @login_required
 @require_POST
 def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
     lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
     try:
-        progress = services.heartbeat(
+        result = study.record_beat(
             enrolment=enrolment,
             lesson=lesson,
             now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+            visible=request.POST.get("visible", "1") != "0",
             start=request.POST.get("start") == "1",
+            ip=client_ip(request),
+            device=request.headers.get("User-Agent", ""),
+            position=_position(request),
         )
-    except services.CourseError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    enrolment.refresh_from_db()
-    return JsonResponse(
-        {
-            "seconds": progress.seconds,
-            "required": lesson.required_seconds,
-            "lesson_done": progress.completed_at is not None,
-            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
-        }
-    )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
 
 
 @login_required
@@ -135,18 +157,42 @@ def heartbeat(request: HttpRequest, pk: int) -> JsonResponse:
 def video_ended(request: HttpRequest, pk: int) -> JsonResponse:
     lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
     try:
-        progress = services.video_finished(enrolment=enrolment, lesson=lesson, now=timezone.now())
-    except services.CourseError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    enrolment.refresh_from_db()
-    return JsonResponse(
-        {
-            "seconds": progress.seconds,
-            "required": lesson.required_seconds,
-            "lesson_done": True,
-            "course_done": enrolment.status == Enrolment.Status.COMPLETED,
-        }
-    )
+        result = study.video_ended(
+            enrolment=enrolment,
+            lesson=lesson,
+            now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+            position=_position(request),
+            ip=client_ip(request),
+            device=request.headers.get("User-Agent", ""),
+        )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
+
+
+@login_required
+@require_POST
+def presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """The learner tapped 继续学习 in a presence check."""
+    lesson, enrolment = _get_lesson_enrolment_for_user(request, pk)
+    try:
+        check_id = int(request.POST.get("check", ""))
+    except ValueError:
+        return JsonResponse(
+            {"code": "no_presence_check", "error": _("找不到该在岗确认。")}, status=404
+        )
+    try:
+        result = study.answer_presence(
+            enrolment=enrolment,
+            lesson=lesson,
+            check_id=check_id,
+            now=timezone.now(),
+            tab=request.POST.get("tab", ""),
+        )
+    except study.StudyError as exc:
+        return _study_error(exc)
+    return JsonResponse(result.as_dict())
 
 
 @login_required
@@ -198,6 +244,53 @@ def enrolments(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=Enrolment.Status.IN_PROGRESS, due_on__lt=timezone.localdate())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "courses/enrolments.html", {"page": page})
+
+
+@login_required
+def study_log(request: HttpRequest) -> HttpResponse:
+    """Managers and supervisors: the study sessions of the people they oversee (one person with
+    ?person=), the hours measured per enterprise, and the log as .xlsx (?format=xlsx)."""
+    _require_staff(request)
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today - dt.timedelta(days=30)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    person = None
+    if request.GET.get("person"):
+        try:
+            person_id = int(request.GET["person"])
+        except ValueError as exc:
+            raise Http404 from exc
+        person = get_object_or_404(visible_people(request.user), pk=person_id)
+    sessions = study_log_service.study_log(user=request.user, start=start, end=end, person=person)
+    if request.GET.get("format") == "xlsx":
+        content = study_log_service.study_log_workbook(sessions[:20_000])
+        return xlsx.xlsx_response(
+            content, _("学习日志_%(start)s_%(end)s.xlsx") % {"start": start, "end": end}
+        )
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    for session in page:
+        session.takeover = study_log_service.takeover_text(session)
+        session.end = study_log_service.session_end(session)
+    summary = study_log_service.measured_vs_credited(user=request.user, year=end.year)
+    return render(
+        request,
+        "courses/study_log.html",
+        {
+            "page": page,
+            "person": person,
+            "start": start,
+            "end": end,
+            "summary": summary,
+            "year": end.year,
+            "minutes_per_hour": services.minutes_per_hour(),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------

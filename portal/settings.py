@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.env import (
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -336,3 +337,19 @@ CERTIFICATE_VERIFY_RATE = env_int("CERTIFICATE_VERIFY_RATE", 30)  # verification
 CERTIFICATE_FONT_FAMILY = env_str("CERTIFICATE_FONT_FAMILY", "Noto Serif CJK SC")
 CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous page cache lifetime
 CMS_LIVE_FIGURE_SECONDS = env_int("CMS_LIVE_FIGURE_SECONDS", 10)  # campaign live figures
+# Study time (courses/study.py): one beat credits at most STUDY_BEAT_SECONDS of server-measured time.
+STUDY_BEAT_SECONDS = env_int("STUDY_BEAT_SECONDS", 30)
+# A reported video position may run ahead of the last accepted one by at most the real time since
+# then × STUDY_VIDEO_MAX_SPEED (+ a few seconds for the report's travel); watched at ≥ the ratio.
+STUDY_VIDEO_MAX_SPEED = env_float("STUDY_VIDEO_MAX_SPEED", 1.25)
+STUDY_VIDEO_SLACK_SECONDS = env_int("STUDY_VIDEO_SLACK_SECONDS", 3)
+STUDY_VIDEO_WATCHED_PERCENT = env_int("STUDY_VIDEO_WATCHED_PERCENT", 95)
+# Presence checks (防挂机): between MIN and MAX checks per PERIOD of study, each answered within
+# WINDOW seconds; MAX 0 turns them off.
+STUDY_PRESENCE_CHECKS_MIN = env_int("STUDY_PRESENCE_CHECKS_MIN", 1)
+STUDY_PRESENCE_CHECKS_MAX = env_int("STUDY_PRESENCE_CHECKS_MAX", 3)
+STUDY_PRESENCE_PERIOD_SECONDS = env_int("STUDY_PRESENCE_PERIOD_SECONDS", 45 * 60)
+STUDY_PRESENCE_WINDOW_SECONDS = env_int("STUDY_PRESENCE_WINDOW_SECONDS", 60)
+# Minutes of measured study per 学时 (class hour). The domain tables (training_hours.csv) set no
+# figure; 45 minutes is the usual class hour: set what the regulation the district follows says.
+STUDY_MINUTES_PER_HOUR = env_int("STUDY_MINUTES_PER_HOUR", 45)

@@ -268,6 +268,8 @@ ROUTES: dict[str, Callable] = {
     "courses:heartbeat": lambda w: [_course_lesson(w).pk],
     "courses:video-ended": lambda w: [_course_lesson(w).pk],
     "api:beat": lambda w: [_course_lesson(w).pk],
+    "courses:presence": lambda w: [_course_lesson(w).pk],
+    "api:presence": lambda w: [_course_lesson(w).pk],
     **{
         f"courses:{name}": (lambda w: [_training_class(w).pk])
         for name in (

@@ -294,6 +294,20 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
         query={"start": True},
     ).json()
     assert beat["lesson_done"] is False
+    from courses.models import PresenceCheck, StudySession
+
+    session = StudySession.objects.get(person=world["worker_user"].person, ended_at__isnull=True)
+    check = PresenceCheck.objects.create(
+        session=session, issued_at=timezone.now(), deadline=timezone.now() + timedelta(minutes=1)
+    )
+    answered = call(
+        "POST",
+        "/api/v1/courses/lessons/{lesson_id}/presence",
+        worker,
+        path_parameters={"lesson_id": world["lesson"].pk},
+        query={"check": check.pk},
+    ).json()
+    assert answered["state"] == "studying"
 
     code = drill_services.checkin_code(drill=world["drill"], now=timezone.now())
     checked = call("POST", "/api/v1/drills/checkin", worker, body={"code": code}).json()
