@@ -5,9 +5,6 @@ time by the local Chromium when there is one, and a two-minute text lesson)."""
 
 from __future__ import annotations
 
-import base64
-import logging
-import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -238,8 +235,6 @@ COURSES = [
 ]
 
 
-logger = logging.getLogger(__name__)
-
 STUDY_DEMO = {
     "slug": "study-time-demo",
     "title": "学时计量演示：疏散路线",
@@ -263,59 +258,8 @@ STUDY_DEMO = {
 }
 VIDEO_DEMO_SECONDS = 5
 
-_RECORD_CLIP_JS = """async (ms) => {
-  const canvas = document.createElement('canvas');
-  canvas.width = 320; canvas.height = 180;
-  const ctx = canvas.getContext('2d');
-  const types = ['video/webm;codecs=vp8', 'video/webm', 'video/mp4'];
-  const type = types.find((t) => MediaRecorder.isTypeSupported(t));
-  const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: type });
-  const chunks = [];
-  recorder.ondataavailable = (e) => chunks.push(e.data);
-  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
-  const started = Date.now();
-  const paint = setInterval(() => {
-    const t = (Date.now() - started) / 1000;
-    ctx.fillStyle = '#1565c0'; ctx.fillRect(0, 0, 320, 180);
-    ctx.fillStyle = '#2e7d32'; ctx.fillRect(20 + t * 50, 120, 40, 40);
-    ctx.fillStyle = '#fff'; ctx.font = '20px sans-serif';
-    ctx.fillText('EXIT → ' + t.toFixed(1) + ' s', 20, 60);
-  }, 40);
-  recorder.start(100);
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  recorder.stop();
-  clearInterval(paint);
-  await stopped;
-  const bytes = new Uint8Array(await new Blob(chunks, { type }).arrayBuffer());
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return [type, btoa(binary)];
-}"""
-
-
-def _record_clip(seconds: float) -> tuple[str, bytes] | None:
-    """A short clip recorded by the local Chromium (MediaRecorder on a canvas): the demo ships no
-    binary. None when there is no Chromium or Playwright cannot drive it."""
-    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        return None
-    try:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            try:
-                page = browser.new_page()
-                page.set_content("<!doctype html><title>clip</title>")
-                mime, data = page.evaluate(_RECORD_CLIP_JS, int(seconds * 1000))
-            finally:
-                browser.close()
-    except Exception:  # any failure only leaves the demo without its video lesson
-        logger.warning("demo: could not record the demo video clip", exc_info=True)
-        return None
-    return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)
+# A 5-second clip (a canvas recorded by Chromium's MediaRecorder, 35 KB) shipped with the demo.
+DEMO_CLIP = Path(__file__).resolve().parent / "demo_assets" / "evacuation-demo.webm"
 
 
 def _ensure_study_demo(index: CourseIndexPage) -> CoursePage:
@@ -323,13 +267,8 @@ def _ensure_study_demo(index: CourseIndexPage) -> CoursePage:
     slug = f"{STUDY_DEMO['slug']}-video"
     if LessonPage.objects.filter(slug=slug).exists():
         return course
-    clip = _record_clip(VIDEO_DEMO_SECONDS + 0.5)
-    if clip is None:
-        logger.warning("demo: no Chromium, the study-time demo course has no video lesson")
-        return course
-    ext, data = clip
     video = Document(title="疏散演示视频（5秒）")
-    video.file.save(f"evacuation-demo.{ext}", ContentFile(data), save=False)
+    video.file.save(DEMO_CLIP.name, ContentFile(DEMO_CLIP.read_bytes()), save=False)
     video.save()
     lesson = LessonPage(
         title="疏散演示（视频课时，5秒）",
