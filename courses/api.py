@@ -15,6 +15,7 @@ from courses.models import Enrolment, LessonPage
 from courses.statistics import scoped_records
 from portal.api import ApiError, ErrorOut
 from portal.auth import client_ip
+from portal.params import Year
 
 router = Router(tags=["courses"])
 
@@ -102,7 +103,7 @@ def my_enrolments(request):
 
 
 @router.get("/records", response=list[RecordOut])
-def records(request, year: int | None = Query(None, ge=1900, le=2999)):
+def records(request, year: Year | None = None):
     year = year or timezone.localdate().year
     rows = (
         scoped_records(request.user)

@@ -26,6 +26,7 @@ from exams import services
 from exams.models import Attempt, Paper
 from exams.services import Client, ExamError
 from portal.api import ApiError, ErrorOut
+from portal.params import Id, Seq
 
 exams_router = Router(tags=["exams"])
 attempts_router = Router(tags=["exams"])
@@ -103,7 +104,7 @@ class AttemptOut(Schema):
 
 class AnswerIn(Schema):
     response: list[str]
-    seq: int
+    seq: Seq  # the exam page sends Date.now(): bounded so a huge one is a 422, not a 500
 
 
 class SaveOut(Schema):
@@ -277,7 +278,7 @@ class PracticeOptionsOut(Schema):
 
 
 class PracticeIn(Schema):
-    bank: int | None = Field(None, ge=1, le=2**63 - 1)
+    bank: Id | None = None
     wrong_book: bool = False
     knowledge_point: str = Field("", max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")
     count: int = Field(10, ge=1, le=50)

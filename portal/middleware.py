@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.params import ParameterError
+
 logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -147,3 +149,51 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(cls.RETRY_AFTER)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class BadParameterMiddleware:
+    """Bad parameters are the client's error, never a 500 (portal.params):
+
+    - a NUL character in the path, the query string or a form field (PostgreSQL cannot store or
+      compare one) refuses the request: 400 with a Chinese message, for the API a 422 in its
+      validation shape (the API's JSON bodies are checked by its parser, portal.api);
+    - a `ParameterError` raised by a view (a number or date out of range) is answered by
+      `portal.views.bad_request` here, so it is not logged as an error.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self.has_nul(request):
+            message = _("请求中含有不允许的字符。")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "invalid_request",
+                        "message": str(message),
+                        "errors": [{"type": "nul_character", "msg": str(message)}],
+                    },
+                    status=422,
+                )
+            return self.process_exception(request, ParameterError(str(message)))
+        return self.get_response(request)
+
+    def has_nul(self, request) -> bool:
+        sources = [request.GET]
+        if not request.path.startswith("/api/") and request.content_type in self.FORM_TYPES:
+            sources.append(request.POST)
+        return "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for source in sources
+            for key, values in source.lists()
+        )
+
+    def process_exception(self, request, exception):
+        from portal.views import bad_request  # the views import this module
+
+        if isinstance(exception, ParameterError):
+            return bad_request(request, exception)
+        return None
