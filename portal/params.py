@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
-from pydantic import Field
+from ninja import Field
 
 # Years and dates a request may ask about: wide enough for any record, narrow enough that a month
 # or a week around them (calendars, periods, comparisons with last year) stays a valid date.
