@@ -155,8 +155,9 @@ class BadParameterMiddleware:
     """Bad parameters are the client's error, never a 500 (portal.params):
 
     - a NUL character in the path, the query string or a form field (PostgreSQL cannot store or
-      compare one) refuses the request: 400 with a Chinese message, for the API a 422 in its
-      validation shape (the API's JSON bodies are checked by its parser, portal.api);
+      compare one) refuses the request: 400 with a Chinese message. For the API only its path is
+      checked here (a 422 in its validation shape): its query strings and JSON bodies go through
+      the API's parser (portal.api.PortalParser);
     - a `ParameterError` raised by a view (a number or date out of range) is answered by
       `portal.views.bad_request` here, so it is not logged as an error.
     """
@@ -167,23 +168,21 @@ class BadParameterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if self.has_nul(request):
-            message = _("请求中含有不允许的字符。")
-            if request.path.startswith("/api/"):
+        message = _("请求中含有不允许的字符。")
+        if request.path.startswith("/api/"):
+            if "\x00" in request.path:
+                error = {"type": "invalid_text", "loc": ["path"], "msg": str(message)}
                 return JsonResponse(
-                    {
-                        "code": "invalid_request",
-                        "message": str(message),
-                        "errors": [{"type": "nul_character", "msg": str(message)}],
-                    },
+                    {"code": "invalid_request", "message": str(message), "errors": [error]},
                     status=422,
                 )
+        elif self.has_nul(request):
             return self.process_exception(request, ParameterError(str(message)))
         return self.get_response(request)
 
     def has_nul(self, request) -> bool:
         sources = [request.GET]
-        if not request.path.startswith("/api/") and request.content_type in self.FORM_TYPES:
+        if request.content_type in self.FORM_TYPES:
             sources.append(request.POST)
         return "\x00" in request.path or any(
             "\x00" in key or any("\x00" in value for value in values)

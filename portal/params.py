@@ -140,4 +140,12 @@ def month_param(
 Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
-Day = Annotated[date, Field(ge=DATE_MIN, le=DATE_MAX)]
+# JSON Schema has no bounds for a date: the pattern tells clients (and schemathesis) the years.
+Day = Annotated[
+    date,
+    Field(
+        ge=DATE_MIN,
+        le=DATE_MAX,
+        json_schema_extra={"pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"},
+    ),
+]
