@@ -44,7 +44,7 @@ from drills.models import (
     Participation,
     ScriptStep,
 )
-from portal.params import ParameterError, date_param, int_value, month_param
+from portal.params import ID_MAX, ParameterError, date_param, int_param, int_value, month_param
 from portal.scoping import scope_for, visible_enterprises
 
 # Column headers of the month calendar (one character in Chinese; the week view uses the full
@@ -619,7 +619,8 @@ def findings(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "action":
             if not manage:
                 raise PermissionDenied
-            finding = get_object_or_404(Finding, pk=request.POST.get("finding"), drill=drill)
+            finding_pk = int_param(request.POST, "finding", min=1, max=ID_MAX)
+            finding = get_object_or_404(Finding, pk=finding_pk, drill=drill)
             if action_form.is_valid():
                 action = action_form.save(commit=False)
                 action.finding = finding

@@ -206,3 +206,58 @@ def test_finding_15_a_nul_in_a_query_string_or_a_form_is_refused(client, manager
     ):
         assert api.status_code == 422
         assert api.json()["code"] == "invalid_request"
+
+
+# ---- numbers in the drill forms
+
+
+@pytest.fixture
+def evaluating_drill(enterprise, manager):
+    from tests.drills.conftest import make_drill
+
+    return make_drill(enterprise=enterprise, created_by=manager, status="evaluating")
+
+
+@pytest.mark.parametrize("raw", ["NaN", "sNaN", "Infinity", "1e999999"])
+def test_finding_15_an_evaluation_score_that_is_no_number_is_refused(
+    client, manager, evaluating_drill, raw
+):
+    from drills.models import EvaluationTemplate
+
+    template = EvaluationTemplate.objects.get(form="live")
+    item = template.items.filter(kind="points").first()
+    client.force_login(manager)
+    response = client.post(
+        reverse("drills:evaluate", args=[evaluating_drill.pk]),
+        {"t": template.pk, f"item-{item.pk}": raw, "save": "1"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "的分数不是数字" in html or "分数须在" in html
+    assert not evaluating_drill.evaluations.exists()
+
+
+def test_finding_15_a_timed_answer_past_the_column_is_refused(client, manager, evaluating_drill):
+    from drills.models import EvaluationTemplate
+
+    template = EvaluationTemplate.objects.get(form="live")
+    item = template.items.filter(kind="time").first()
+    client.force_login(manager)
+    for raw in (str(2**31), f"{2**40}:00", "1:" + "9" * 30):
+        response = client.post(
+            reverse("drills:evaluate", args=[evaluating_drill.pk]),
+            {"t": template.pk, f"item-{item.pk}": raw, "save": "1"},
+        )
+        assert "的用时格式应为" in response.content.decode(), raw
+    assert not evaluating_drill.evaluations.exists()
+
+
+def test_finding_15_an_action_for_a_finding_id_that_is_no_number_is_a_400(
+    client, manager, evaluating_drill
+):
+    client.force_login(manager)
+    response = client.post(
+        reverse("drills:findings", args=[evaluating_drill.pk]),
+        {"action": "action", "finding": "abc", "description": "措施"},
+    )
+    assert response.status_code == 400
