@@ -130,15 +130,15 @@ def test_every_get_route_is_fuzzed():
 
 def _pages(world) -> list:
     """One live page of every type, built the way editors do."""
-    from portal.cms.models import HomePage
+    from cms.models import HomePage
     from tests.cms.conftest import add_campaign, add_content, add_news, publish
     from tests.exams.conftest import make_paper, make_questions
     from tests.test_access_sweep import _course_lesson
 
     if "pages" in world:
         return world["pages"]
+    from cms.models import CampaignIndexPage, NewsIndexPage
     from exams.models import QuestionBank
-    from portal.cms.models import CampaignIndexPage, NewsIndexPage
 
     home = HomePage.objects.get()
     news = publish(home.add_child(instance=NewsIndexPage(title="通知公告", slug="fuzz-news")))
@@ -187,7 +187,16 @@ def test_every_page_type_is_fuzzed(world):
 # ---- the query strings
 
 ROOT = Path(django_settings.BASE_DIR)
-SOURCES = ("portal", "courses", "drills", "exams", "certificates", "competitions")
+SOURCES = (
+    "portal",
+    "cms",
+    "dashboard",
+    "courses",
+    "drills",
+    "exams",
+    "certificates",
+    "competitions",
+)
 READ = re.compile(
     r"""(?:GET|POST|params)(?:\.get|\.getlist)?[\[(]\s*["'](\w+)["']"""
     r"""|_param\(\s*(?:request\.GET|params)\s*,\s*["'](\w+)["']"""
