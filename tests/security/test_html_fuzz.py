@@ -7,8 +7,9 @@ code reads, found by scanning it, and random ones). Any 5xx fails (security revi
 Bounded and derandomized (hypothesis), so it is fast and the same on every run. A new URL pattern
 with an id fails `test_every_get_route_is_fuzzed` until it has a builder (in
 tests/test_access_sweep.ROUTES, or PUBLIC_ROUTES below); a new page type fails
-`test_every_page_type_is_fuzzed` until `_pages` builds one. A route that refuses GET (405) is
-POST-only and not fuzzed; the Wagtail and Django admins are not the front site (SKIP_PREFIXES).
+`test_every_page_type_is_fuzzed` until `_pages` builds one. Our own admin pages (OUR_ADMIN, with
+ADMIN_ROUTES) are fuzzed too; Wagtail's and Django's own admin views are not ours. A route that
+refuses GET (405) is POST-only and not fuzzed.
 """
 
 from __future__ import annotations
@@ -104,11 +105,97 @@ PUBLIC_ROUTES: dict[str, Callable] = {
 PAGES_ROUTE = "wagtail_serve"
 
 
+# Our own admin pages (Wagtail's admin mounts them under admin/, which the walk above skips).
+OUR_ADMIN = ("portal_admin:", "exams_admin:", "competitions_admin:", "certificates_admin:")
+
+
+def _admin_routes(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _admin_routes(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and namespace.startswith(OUR_ADMIN) and entry.name:
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+def _bank(world):
+    from exams.models import QuestionBank
+    from tests.test_access_sweep import _exam_paper
+
+    _exam_paper(world)
+    return [QuestionBank.objects.get(name="企业A题库").pk]
+
+
+def _certificate_pk(world):
+    _certificate_code(world)
+    return [world["certificate"].pk]
+
+
+def _template(world):
+    from tests.certificates.factories import CertificateTemplateFactory
+
+    return [CertificateTemplateFactory(name="模糊测试模板").pk]
+
+
+def _bulk(world):
+    from certificates.models import BulkIssue
+    from tests.certificates.factories import CertificateTemplateFactory
+
+    bulk = BulkIssue.objects.create(
+        template=CertificateTemplateFactory(name="批量模板"),
+        subject="安全培训",
+        reason="培训合格",
+        created_by=world["manager"],
+    )
+    return [bulk.pk]
+
+
+def _paper_pk(world):
+    from tests.test_access_sweep import _exam_paper
+
+    return [_exam_paper(world).pk]
+
+
+def _attempt_pk(world):
+    from tests.test_access_sweep import _exam_attempt
+
+    return [_exam_attempt(world).pk]
+
+
+def _competition_pk(world):
+    from tests.test_access_sweep import _competition
+
+    return [_competition(world)[0].pk]
+
+
+ADMIN_ROUTES: dict[str, Callable] = {
+    "exams_admin:bank-export": _bank,
+    "exams_admin:results": _paper_pk,
+    "exams_admin:statistics": _paper_pk,
+    "exams_admin:events": _attempt_pk,
+    "competitions_admin:results": _competition_pk,
+    "competitions_admin:award": _competition_pk,
+    "certificates_admin:template-preview": _template,
+    "certificates_admin:bulk-detail": _bulk,
+    "certificates_admin:bulk-rerun": _bulk,
+    "certificates_admin:revoke": _certificate_pk,
+    "certificates_admin:reissue": _certificate_pk,
+}
+
+
+def _all_routes():
+    yield from _get_routes()
+    yield from _admin_routes()
+
+
 def _builder(name: str, route: str) -> Callable | None:
     if name in ROUTES:
         return ROUTES[name]
     if name in PUBLIC_ROUTES:
         return PUBLIC_ROUTES[name]
+    if name in ADMIN_ROUTES:
+        return ADMIN_ROUTES[name]
     if "<" not in route:
         return lambda w: []
     return None
@@ -117,7 +204,7 @@ def _builder(name: str, route: str) -> Callable | None:
 def test_every_get_route_is_fuzzed():
     missing = sorted(
         f"{name}  ({route})"
-        for name, route in _get_routes()
+        for name, route in _all_routes()
         if name != PAGES_ROUTE and _builder(name, route) is None
     )
     assert not missing, "Routes with an id the fuzz cannot build an object for:\n" + "\n".join(
@@ -286,7 +373,7 @@ def world(enterprise, worker, manager, other_worker, other_manager, supervisor):
 
 def _urls(world) -> list[str]:
     urls = []
-    for name, route in _get_routes():
+    for name, route in _all_routes():
         if name == PAGES_ROUTE:
             continue
         build = _builder(name, route)
