@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from portal.params import ParameterError
+from portal.params import ID_MAX, ParameterError
 
 logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -189,6 +189,16 @@ class BadParameterMiddleware:
             for source in sources
             for key, values in source.lists()
         )
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """`<int:pk>` takes any digits: an id past the database's integers is no object (404)
+        rather than an OverflowError (a page's pk is a related field, which Django does not
+        range-check). The API bounds its ids in its schemas (portal.params.Id: 422)."""
+        if not request.path.startswith("/api/") and any(
+            isinstance(value, int) and not -ID_MAX - 1 <= value <= ID_MAX
+            for value in (*view_args, *view_kwargs.values())
+        ):
+            raise Http404
 
     def process_exception(self, request, exception):
         from portal.views import bad_request  # the views import this module

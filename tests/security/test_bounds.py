@@ -261,3 +261,41 @@ def test_finding_15_an_action_for_a_finding_id_that_is_no_number_is_a_400(
         {"action": "action", "finding": "abc", "description": "措施"},
     )
     assert response.status_code == 400
+
+
+# ---- ids in the path: `<int:pk>` takes any digits
+
+
+def test_finding_15_every_route_with_an_int_id_answers_an_id_past_bigint_without_a_5xx(
+    client, manager
+):
+    """A sweep: every front-site and admin route with `<int:…>`, its ids set to 2**64, by GET and
+    POST. A page's pk is a related field Django does not range-check (an OverflowError once)."""
+    from tests.security.test_html_fuzz import _all_routes
+
+    client.force_login(manager)
+    client.raise_request_exception = False
+    swept = []
+    for name, route in _all_routes():
+        ints = route.count("<int:")
+        if not ints or route.count("<") != ints:
+            continue
+        url = reverse(name, args=[2**64] * ints)
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code < 500, f"{name} {url}: {response.status_code}"
+        swept.append(name)
+    assert "courses:heartbeat" in swept
+    assert "exams:attempt" in swept
+
+
+def test_finding_15_an_api_path_id_past_bigint_is_a_422(client, worker):
+    client.force_login(worker)
+    huge = 2**64
+    for response in (
+        client.post(f"/api/v1/courses/lessons/{huge}/presence?check=1"),
+        client.post(f"/api/v1/courses/lessons/{huge}/beat"),
+        client.get(f"/api/v1/attempts/{huge}"),
+    ):
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_request"
