@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cms import quiz
 from portal import registry
+from portal.params import ID_MAX, ParameterError, int_param
 from portal.scoping import scope_for, visible_enterprises, visible_people
 
 
@@ -107,12 +108,11 @@ def detail(page, request):
     scope = scope_for(user)
 
     chosen = None
-    raw = request.GET.get("enterprise", "")
-    if raw:
-        try:
-            enterprise_id = int(raw)
-        except ValueError:
-            raise Http404 from None
+    try:
+        enterprise_id = int_param(request.GET, "enterprise", min=1, max=ID_MAX)
+    except ParameterError:
+        raise Http404 from None  # as an enterprise the user may not see
+    if enterprise_id is not None:
         chosen = next((row for row in rows if row.key == enterprise_id), None)
         if chosen is None:
             raise Http404

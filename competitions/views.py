@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from competitions import services
 from competitions.models import Competition, CompetitionStatus, PracticalItem, Score, Team
+from portal.params import ID_MAX, int_param
 
 REFRESH_SECONDS = 10
 # The leaderboard JSON is polled by every open phone: its rows are computed at most once per
@@ -133,7 +134,6 @@ def _team_page(request, competition, team, *, errors=None, typed=None, status=20
         item.typed = typed.get(
             item.pk, "" if item.my_score is None else f"{item.my_score.normalize():f}"
         )
-    saved = request.GET.get("saved")
     return render(
         request,
         "competitions/judge_team.html",
@@ -141,7 +141,7 @@ def _team_page(request, competition, team, *, errors=None, typed=None, status=20
             "competition": competition,
             "team": team,
             "items": items,
-            "saved": int(saved) if saved and saved.isdigit() else None,
+            "saved": int_param(request.GET, "saved", min=1, max=ID_MAX),
             "can_score": competition.is_scoring_open,
         },
         status=status,

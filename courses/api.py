@@ -15,6 +15,7 @@ from courses.models import Enrolment, LessonPage
 from courses.statistics import scoped_records
 from portal.api import ApiError, ErrorOut
 from portal.auth import client_ip
+from portal.params import Id, Year
 
 router = Router(tags=["courses"])
 
@@ -102,7 +103,7 @@ def my_enrolments(request):
 
 
 @router.get("/records", response=list[RecordOut])
-def records(request, year: int | None = Query(None, ge=1900, le=2999)):
+def records(request, year: Year | None = None):
     year = year or timezone.localdate().year
     rows = (
         scoped_records(request.user)
@@ -151,7 +152,7 @@ def _lesson_enrolment(request, lesson_id: int) -> tuple[LessonPage, Enrolment]:
 )
 def beat(
     request,
-    lesson_id: int,
+    lesson_id: Id,
     start: bool = False,
     tab: str = Query("", max_length=64),
     visible: bool = True,
@@ -184,7 +185,7 @@ def beat(
 )
 def presence(
     request,
-    lesson_id: int,
+    lesson_id: Id,
     check: int | None = Query(None, ge=1, le=2**63 - 1),
     tab: str = Query("", max_length=64),
 ):

@@ -30,6 +30,7 @@ from courses.models import (
 from courses.statistics import scoped_records, training_statistics
 from portal import xlsx
 from portal.auth import client_ip
+from portal.params import int_param
 from portal.scoping import scope_for, visible_people
 
 
@@ -319,12 +320,9 @@ def records(request: HttpRequest) -> HttpResponse:
 
 
 def _year(request: HttpRequest) -> int:
+    """?year=, 2000 to next year (a 400 outside), this year by default."""
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        return today.year
-    return year if 2000 <= year <= today.year + 1 else today.year
+    return int_param(request.GET, "year", today.year, min=2000, max=today.year + 1)
 
 
 @login_required

@@ -42,6 +42,7 @@ from drills.models import CorrectiveAction, Drill
 from drills.services import DrillStatistics, drill_statistics, visible_drills
 from portal import xlsx
 from portal.models import Enterprise, PersonCategory, Region
+from portal.params import ParameterError, date_value, int_param
 from portal.scoping import Scope, enterprise_q, scope_for, visible_enterprises, visible_people
 
 EXPIRING_DAYS = 90
@@ -57,6 +58,9 @@ REPORT_CATEGORIES = (
 
 class PeriodError(ValueError):
     pass
+
+
+PERIOD_MIN, PERIOD_MAX = date(2000, 1, 1), date(2100, 12, 31)  # as the years below
 
 
 # --------------------------------------------------------------------------- period
@@ -86,16 +90,10 @@ class Period:
 
 
 def _int(params: Mapping, key: str, default: int, lo: int, hi: int, message) -> int:
-    raw = (params.get(key) or "").strip()
-    if not raw:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise PeriodError(message) from None
-    if not lo <= value <= hi:
-        raise PeriodError(message)
-    return value
+        return int_param(params, key, default, min=lo, max=hi, message=str(message))
+    except ParameterError as exc:
+        raise PeriodError(exc.message) from None
 
 
 def parse_period(params: Mapping, *, today: date) -> Period:
@@ -116,11 +114,16 @@ def parse_period(params: Mapping, *, today: date) -> Period:
         end = date(year, m, calendar.monthrange(year, m)[1])
         return Period("month", date(year, m, 1), end, _g("%(y)s年%(m)s月") % {"y": year, "m": m})
     if kind == "custom":
+        message = _(
+            "自定义期间须填写 2000-01-01 至 2100-12-31 之间的开始和结束日期（格式 2026-01-31）。"
+        )
         try:
-            start = date.fromisoformat((params.get("start") or "").strip())
-            end = date.fromisoformat((params.get("end") or "").strip())
-        except ValueError:
-            raise PeriodError(_("自定义期间须填写开始和结束日期（格式 2026-01-31）。")) from None
+            start, end = (
+                date_value(params.get(key) or "", name=key, min=PERIOD_MIN, max=PERIOD_MAX)
+                for key in ("start", "end")
+            )
+        except ParameterError:
+            raise PeriodError(message) from None
         if end < start:
             raise PeriodError(_("结束日期不能早于开始日期。"))
         if (end - start).days > 366 * 5:

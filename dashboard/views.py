@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import services
 from dashboard.services import PeriodError, Target
+from portal.params import ID_MAX, int_param
 
 
 def _require_dashboard_user(request: HttpRequest) -> None:
@@ -106,19 +107,18 @@ def report(request: HttpRequest) -> HttpResponse:
     if fmt not in {"pdf", "xlsx", "json"}:
         return HttpResponse(_g("格式须为 pdf、xlsx 或 json。"), status=400)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = 0
-    if not 2000 <= year <= 2100:
-        return HttpResponse(_g("年份须为 2000 至 2100 之间的整数。"), status=400)
+    year = int_param(
+        request.GET,
+        "year",
+        today.year,
+        min=2000,
+        max=2100,
+        message=_g("年份须为 2000 至 2100 之间的整数。"),
+    )
     if request.GET.get("region"):
         target = services.region_target(request.user, request.GET["region"])
     elif request.GET.get("enterprise"):
-        try:
-            pk = int(request.GET["enterprise"])
-        except ValueError:
-            return HttpResponse(_g("企业编号无效。"), status=400)
+        pk = int_param(request.GET, "enterprise", min=1, max=ID_MAX, message=_g("企业编号无效。"))
         target = services.enterprise_target(request.user, pk)
     else:
         target = services.default_target(request.user)

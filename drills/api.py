@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from drills import services
 from portal.api import ApiError, ErrorOut
+from portal.params import Day
 
 router = Router(tags=["drills"])
 
@@ -69,7 +70,7 @@ def _bucket(b) -> dict:
 
 
 @router.get("/statistics", response={200: StatisticsOut, 400: ErrorOut, 403: ErrorOut})
-def statistics(request, start: date, end: date):
+def statistics(request, start: Day, end: Day):
     """Held drills in [start, end] the caller may see: count, 人次, money spent (元), by group."""
     user = request.user
     if not services.scope_for(user).is_staff_scope:

@@ -4,7 +4,7 @@ evaluation, findings, attachments, report, compliance and calendar feeds."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import segno
@@ -44,10 +44,14 @@ from drills.models import (
     Participation,
     ScriptStep,
 )
+from portal.params import ID_MAX, ParameterError, date_param, int_param, int_value, month_param
 from portal.scoping import scope_for, visible_enterprises
 
 # Column headers of the month calendar (one character in Chinese; the week view uses the full
 # localized weekday name through the `date:"l"` filter).
+# an evaluation's timed answer is stored in a PositiveIntegerField
+SECONDS_MAX = 2**31 - 1
+
 WEEKDAYS = [
     pgettext_lazy("calendar column", "一"),
     pgettext_lazy("calendar column", "二"),
@@ -101,12 +105,7 @@ def _staff_only(request: HttpRequest) -> None:
 @login_required
 def calendar_month(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("y", today.year))
-        month = int(request.GET.get("m", today.month))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    first = month_param(request.GET, default=today)  # ?y=2026&m=6, bounded (portal.params)
     weeks = services.month_grid(year=first.year, month=first.month)
     by_day = services.drills_between(
         user=request.user, start=weeks[0][0], end=weeks[-1][-1] + timedelta(days=1)
@@ -132,10 +131,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 @login_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    try:
-        day = date.fromisoformat(request.GET.get("d", "")) if request.GET.get("d") else today
-    except ValueError:
-        day = today
+    day = date_param(request.GET, "d", default=today)
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
     by_day = services.drills_between(
@@ -498,16 +494,25 @@ def _parse_answers(post, items: list[EvaluationItem]) -> tuple[dict[int, dict], 
                 answer["yes"] = raw == "yes"
             elif item.kind == EvaluationItem.Kind.POINTS:
                 try:
-                    answer["points"] = Decimal(raw)
+                    points = Decimal(raw)
                 except InvalidOperation:
+                    points = None
+                if points is not None and points.is_finite():  # never NaN or Infinity
+                    answer["points"] = points
+                else:
                     errors.append(_("“%(item)s”的分数不是数字。") % {"item": item.text})
             else:
+                minutes, sep, seconds = raw.partition(":")
                 try:
-                    minutes, _sep, seconds = raw.partition(":")
-                    answer["seconds"] = int(minutes) * 60 + int(seconds or 0) if _sep else int(raw)
-                    if answer["seconds"] < 0:
-                        raise ValueError
-                except ValueError:
+                    if sep:
+                        total = int_value(minutes, name="m", min=0, max=SECONDS_MAX) * 60
+                        total += int_value(seconds or "0", name="s", min=0, max=SECONDS_MAX)
+                    else:
+                        total = int_value(raw, name="s", min=0, max=SECONDS_MAX)
+                    if total > SECONDS_MAX:  # the column's range (PositiveIntegerField)
+                        raise ParameterError("")
+                    answer["seconds"] = total
+                except ParameterError:
                     errors.append(
                         _("“%(item)s”的用时格式应为 分:秒 或 秒数。") % {"item": item.text}
                     )
@@ -614,7 +619,8 @@ def findings(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "action":
             if not manage:
                 raise PermissionDenied
-            finding = get_object_or_404(Finding, pk=request.POST.get("finding"), drill=drill)
+            finding_pk = int_param(request.POST, "finding", min=1, max=ID_MAX)
+            finding = get_object_or_404(Finding, pk=finding_pk, drill=drill)
             if action_form.is_valid():
                 action = action_form.save(commit=False)
                 action.finding = finding

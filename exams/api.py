@@ -26,6 +26,7 @@ from exams import services
 from exams.models import Attempt, Paper
 from exams.services import Client, ExamError
 from portal.api import ApiError, ErrorOut
+from portal.params import Id, Seq
 
 exams_router = Router(tags=["exams"])
 attempts_router = Router(tags=["exams"])
@@ -103,7 +104,7 @@ class AttemptOut(Schema):
 
 class AnswerIn(Schema):
     response: list[str]
-    seq: int
+    seq: Seq  # the exam page sends Date.now(): bounded so a huge one is a 422, not a 500
 
 
 class SaveOut(Schema):
@@ -171,7 +172,7 @@ def _attempt_payload(attempt: Attempt) -> dict:
     "/{paper_id}/attempts",
     response={200: AttemptOut, 201: AttemptOut, 404: ErrorOut, 409: ErrorOut},
 )
-def start_attempt(request, paper_id: int):
+def start_attempt(request, paper_id: Id):
     person = _person(request)
     paper = (
         Paper.objects.select_related("region", "enterprise__street")
@@ -191,7 +192,7 @@ def start_attempt(request, paper_id: int):
 
 
 @attempts_router.get("/{attempt_id}", response={200: AttemptOut, 404: ErrorOut})
-def get_attempt(request, attempt_id: int):
+def get_attempt(request, attempt_id: Id):
     return _attempt_payload(_get_attempt_for_user(request, attempt_id))
 
 
@@ -199,7 +200,7 @@ def get_attempt(request, attempt_id: int):
     "/{attempt_id}/answers/{question_id}",
     response={200: SaveOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def put_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
+def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
     attempt = _get_attempt_for_user(request, attempt_id)
     try:
         result = services.save_answer(
@@ -241,7 +242,7 @@ def _result_payload(attempt: Attempt) -> dict:
 
 
 @attempts_router.post("/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut})
-def submit(request, attempt_id: int):
+def submit(request, attempt_id: Id):
     attempt = _get_attempt_for_user(request, attempt_id)
     attempt = services.submit_attempt(
         attempt=attempt, now=timezone.now(), client=Client.from_request(request)
@@ -252,7 +253,7 @@ def submit(request, attempt_id: int):
 @attempts_router.get(
     "/{attempt_id}/result", response={200: ResultOut, 404: ErrorOut, 409: ErrorOut}
 )
-def result(request, attempt_id: int):
+def result(request, attempt_id: Id):
     attempt = _get_attempt_for_user(request, attempt_id)
     if not attempt.is_finished:
         raise ApiError(409, "not_finished", _("尚未交卷，暂无结果。"))
@@ -277,7 +278,7 @@ class PracticeOptionsOut(Schema):
 
 
 class PracticeIn(Schema):
-    bank: int | None = Field(None, ge=1, le=2**63 - 1)
+    bank: Id | None = None
     wrong_book: bool = False
     knowledge_point: str = Field("", max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")
     count: int = Field(10, ge=1, le=50)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from exams import services
 from exams.models import Attempt, Paper
 from exams.services import Client, ExamError
+from portal.params import ID_MAX, SEQ_MAX, ParameterError, int_param, int_value
 
 
 def _person(request: HttpRequest):
@@ -156,10 +157,10 @@ def attempt_save(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         data = _json_body(request)
         try:
-            question_id = int(data["question"])
-            seq = int(data["seq"])
+            question_id = int_value(data.get("question"), name="question", min=1, max=ID_MAX)
+            seq = int_value(data.get("seq"), name="seq", min=0, max=SEQ_MAX)
             response = list(data.get("response") or [])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (ParameterError, TypeError) as exc:
             raise ExamError(422, "invalid_request", _("请求数据格式不正确。")) from exc
         result = services.save_answer(
             attempt=attempt,
@@ -195,11 +196,11 @@ def attempt_flag(request: HttpRequest, pk: int) -> JsonResponse:
         data = _json_body(request)
         services.set_flag(
             attempt=attempt,
-            question_id=int(data.get("question", 0)),
+            question_id=int_value(data.get("question"), name="question", min=1, max=ID_MAX),
             flagged=bool(data.get("flagged")),
             now=timezone.now(),
         )
-    except (ValueError, TypeError):
+    except ParameterError:
         return JsonResponse(
             {"code": "invalid_request", "message": _("请求数据格式不正确。")}, status=422
         )
@@ -269,15 +270,12 @@ def practice_start(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     wrong_book = request.POST.get("source") == "wrong"
     try:
-        bank_id = None if wrong_book else int(request.POST.get("bank") or 0)
-    except ValueError:
+        bank_id = None if wrong_book else int_param(request.POST, "bank", min=1, max=ID_MAX)
+    except ParameterError:
         raise Http404 from None
-    if bank_id is not None and not 0 < bank_id < 2**63:
+    if not wrong_book and bank_id is None:
         raise Http404
-    try:
-        count = max(1, min(50, int(request.POST.get("count") or 10)))
-    except ValueError:
-        count = 10
+    count = int_param(request.POST, "count", 10, min=1, max=50)
     try:
         attempt = services.start_practice(
             person=person,

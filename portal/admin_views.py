@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from portal import accounts, services
 from portal.forms_admin import RosterImportForm
 from portal.models import Person
+from portal.params import ID_MAX, int_param
 from portal.scoping import can_change_person, scope_for, visible_people
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -73,8 +74,8 @@ def roster_export(request: HttpRequest) -> HttpResponse:
         .select_related("special_operation__category")
         .order_by("enterprise__name", "name")
     )
-    enterprise_id = request.GET.get("enterprise")
-    if enterprise_id and enterprise_id.isdigit():
+    enterprise_id = int_param(request.GET, "enterprise", min=1, max=ID_MAX)
+    if enterprise_id is not None:
         people = people.filter(enterprise_id=enterprise_id)
     full = scope_for(request.user).kind in {"all", "region"}
     content = services.export_people(people=people, full_id_numbers=full)

@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate, logout
+from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -148,8 +149,9 @@ class PortalParser(Parser):
 class PortalAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI also declares the answers every operation can give, so clients (and
     schemathesis) know them: 401 without a valid token or session, 403 when a session request has no
-    CSRF token (unsafe methods), 400 when the body is not JSON, 422 when the parameters or the body
-    do not validate."""
+    CSRF token (unsafe methods), 400 when the body is not JSON, 413 when it is larger than
+    DATA_UPLOAD_MAX_MEMORY_SIZE, 422 when the parameters or the body do not validate (numbers and
+    dates are bounded: portal.params)."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -169,6 +171,7 @@ class PortalAPI(NinjaAPI):
                     extra[403] = (FORBIDDEN_DESCRIPTION, error)
                 if operation.get("requestBody"):
                     extra[400] = (_("请求体无法解析"), error)
+                    extra[413] = (_("请求体超过 DATA_UPLOAD_MAX_MEMORY_SIZE"), error)
                 if operation.get("parameters") or operation.get("requestBody"):
                     extra[422] = (_("请求数据格式不正确"), invalid)
                 for answer in answers.values():
@@ -231,6 +234,13 @@ def _http_error(request, exc: HttpError):
     }
     code, message = known.get(exc.status_code, ("error", str(exc)))
     return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return api.create_response(
+        request, {"code": "payload_too_large", "message": _("请求数据过大。")}, status=413
+    )
 
 
 class TokenIn(Schema):

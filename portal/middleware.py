@@ -4,13 +4,15 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from portal.params import ID_MAX, ParameterError
 
 logger = logging.getLogger(__name__)
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -147,3 +149,60 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(cls.RETRY_AFTER)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class BadParameterMiddleware:
+    """Bad parameters are the client's error, never a 500 (portal.params):
+
+    - a NUL character in the path, the query string or a form field (PostgreSQL cannot store or
+      compare one) refuses the request: 400 with a Chinese message. For the API only its path is
+      checked here (a 422 in its validation shape): its query strings and JSON bodies go through
+      the API's parser (portal.api.PortalParser);
+    - a `ParameterError` raised by a view (a number or date out of range) is answered by
+      `portal.views.bad_request` here, so it is not logged as an error.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        message = _("请求中含有不允许的字符。")
+        if request.path.startswith("/api/"):
+            if "\x00" in request.path:
+                error = {"type": "invalid_text", "loc": ["path"], "msg": str(message)}
+                return JsonResponse(
+                    {"code": "invalid_request", "message": str(message), "errors": [error]},
+                    status=422,
+                )
+        elif self.has_nul(request):
+            return self.process_exception(request, ParameterError(str(message)))
+        return self.get_response(request)
+
+    def has_nul(self, request) -> bool:
+        sources = [request.GET]
+        if request.content_type in self.FORM_TYPES:
+            sources.append(request.POST)
+        return "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for source in sources
+            for key, values in source.lists()
+        )
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """`<int:pk>` takes any digits: an id past the database's integers is no object (404)
+        rather than an OverflowError (a page's pk is a related field, which Django does not
+        range-check). The API bounds its ids in its schemas (portal.params.Id: 422)."""
+        if not request.path.startswith("/api/") and any(
+            isinstance(value, int) and not -ID_MAX - 1 <= value <= ID_MAX
+            for value in (*view_args, *view_kwargs.values())
+        ):
+            raise Http404
+
+    def process_exception(self, request, exception):
+        from portal.views import bad_request  # the views import this module
+
+        if isinstance(exception, ParameterError):
+            return bad_request(request, exception)
+        return None

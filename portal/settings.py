@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",  # DB outage: 503 + Retry-After
+    "portal.middleware.BadParameterMiddleware",  # NUL, portal.params' errors: 400 (422 API)
     "portal.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

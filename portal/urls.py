@@ -24,6 +24,8 @@ portal_patterns = (
     "portal",
 )
 
+handler400 = "portal.views.bad_request"  # portal.params' errors in Chinese, 413 for big bodies
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(portal_patterns)),

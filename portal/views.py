@@ -7,20 +7,43 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal import registry
 from portal.forms import LoginForm
+from portal.middleware import DatabaseUnavailableMiddleware
 from portal.models import ApiToken, Heartbeat
+from portal.params import ParameterError
 from portal.scoping import can_see_full_id_number
 from portal.taskqueue import oldest_queued_at
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400. A parameter out of range or not a number / date (portal.params) shows its
+    Chinese message; a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413. Both as
+    {"code", "message"} for the API and JSON requests. Anything else: Django's 400."""
+    if isinstance(exception, RequestDataTooBig):
+        message = _("请求数据过大。")
+        if DatabaseUnavailableMiddleware.wants_json(request):
+            return JsonResponse({"code": "payload_too_large", "message": message}, status=413)
+        # the body was refused before the login was read: no page around the message
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    if isinstance(exception, ParameterError):
+        if DatabaseUnavailableMiddleware.wants_json(request):
+            return JsonResponse({"code": "bad_request", "message": exception.message}, status=400)
+        return render(
+            request, "portal/bad_request.html", {"message": exception.message}, status=400
+        )
+    return defaults.bad_request(request, exception)
 
 
 class LoginView(auth_views.LoginView):

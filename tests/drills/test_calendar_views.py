@@ -34,10 +34,15 @@ def test_the_month_view_of_a_worker_shows_only_drills_they_take_part_in(
     assert "新建演练" not in html
 
 
-def test_a_bad_month_or_day_falls_back_to_today(client, manager):
+def test_a_bad_month_or_day_is_a_400_that_says_why(client, manager):
     client.force_login(manager)
-    assert client.get(reverse("drills:calendar") + "?y=abc&m=13").status_code == 200
-    assert client.get(reverse("drills:week") + "?d=2026-02-31").status_code == 200
+    month = client.get(reverse("drills:calendar") + "?y=abc&m=13")
+    assert month.status_code == 400
+    assert "参数“y”须为 1900 至 2100 之间的整数" in month.content.decode()
+    week = client.get(reverse("drills:week") + "?d=2026-02-31")
+    assert week.status_code == 400
+    assert "格式 2026-01-31" in week.content.decode()
+    assert client.get(reverse("drills:calendar") + "?y=&m=").status_code == 200  # today
 
 
 def test_the_calendar_requires_login(client, db):
