@@ -165,6 +165,7 @@ class CoursesConfig(AppConfig):
                 "courses:import-template",
                 "",
             ),
+            ("courses.study-log", "courses.views.study_log", "courses:study-log", "format=xlsx"),
         ):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)

@@ -30,7 +30,7 @@ from courses.models import (
 from courses.statistics import scoped_records, training_statistics
 from portal import xlsx
 from portal.auth import client_ip
-from portal.params import int_param
+from portal.params import ID_MAX, date_param, int_param
 from portal.scoping import scope_for, visible_people
 
 
@@ -253,20 +253,11 @@ def study_log(request: HttpRequest) -> HttpResponse:
     ?person=), the hours measured per enterprise, and the log as .xlsx (?format=xlsx)."""
     _require_staff(request)
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = today - dt.timedelta(days=30)
-    try:
-        end = dt.date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = today
+    start = date_param(request.GET, "start", today - dt.timedelta(days=30))
+    end = date_param(request.GET, "end", today)
     person = None
-    if request.GET.get("person"):
-        try:
-            person_id = int(request.GET["person"])
-        except ValueError as exc:
-            raise Http404 from exc
+    person_id = int_param(request.GET, "person", min=1, max=ID_MAX)
+    if person_id is not None:
         person = get_object_or_404(visible_people(request.user), pk=person_id)
     sessions = study_log_service.study_log(user=request.user, start=start, end=end, person=person)
     if request.GET.get("format") == "xlsx":

@@ -102,24 +102,38 @@ def ensure_migrated_data() -> None:
     sync_schedules()
 
 
-def _is_transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _is_transactional(node) -> bool:
+    marker = node.get_closest_marker("django_db")
     if marker is not None and (
         marker.kwargs.get("transaction") or (marker.args and marker.args[0])
     ):
         return True
-    names = request.fixturenames
+    names = getattr(node, "fixturenames", ())
     return "transactional_db" in names or "live_server" in names
 
 
 @pytest.fixture(autouse=True)
 def _migrated_data(request):
-    if not _is_transactional(request):
+    if not _is_transactional(request.node):
         yield
         return
     request.getfixturevalue("transactional_db")
     ensure_migrated_data()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put back what migrate made, so that the ordinary tests
+    after it in the same process find the page tree, the groups and the seeded catalogues
+    (pytest-xdist hands each worker whole files in any order, so transactional tests do not all
+    come last)."""
+    yield
+    if _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_migrated_data()
 
 
 # --- Playwright -----------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ the people of STYLE.md — every permission test has someone who must be refused
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from portal import roles
 from tests.factories import (
@@ -27,6 +29,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request with another Accept-Language leaves
+    its language active in the thread, and the next test in the same process (pytest-xdist runs
+    files in any order) would read English messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

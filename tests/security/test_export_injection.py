@@ -331,6 +331,39 @@ def _compliance(world):
     return _get(world, reverse("courses:compliance"), format="xlsx", year=year), True
 
 
+def _study_log(world):
+    """A study session of the hostile-named worker, in a course and lesson with hostile titles."""
+    from wagtail.models import Page
+
+    from courses import services
+    from courses.models import CourseIndexPage, StudySession
+    from tests.courses.conftest import make_course
+
+    home = Page.objects.get(depth=2)
+    index = home.add_child(instance=CourseIndexPage(title="在线课程", slug="courses-x"))
+    course = make_course(index, slug="hostile", title=HOSTILE["minus"])
+    lesson = course.lessons().first()
+    enrolment = services.enrol(person=world["person"], course=course)
+    now = timezone.now()
+    StudySession.objects.create(
+        person=world["person"],
+        enrolment=enrolment,
+        lesson=lesson,
+        tab="t1",
+        device=HOSTILE["at"],
+        started_at=now - timedelta(minutes=5),
+        last_beat_at=now,
+    )
+    today = timezone.localdate()
+    return _get(
+        world,
+        reverse("courses:study-log"),
+        format="xlsx",
+        start=(today - timedelta(days=1)).isoformat(),
+        end=today.isoformat(),
+    ), True
+
+
 def _quiz(world):
     from wagtail.models import Page
 
@@ -375,6 +408,7 @@ PROJECT_EXPORTS = {
     "cms.quiz": _quiz,
     "courses.compliance": _compliance,
     "courses.import-template": _records_template,
+    "courses.study-log": _study_log,
     "exams.bank": _bank_export,
     "exams.results": _exam_results,
     "exams.import-template": _question_template,
