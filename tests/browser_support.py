@@ -19,9 +19,12 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,7 +132,8 @@ def pytest_runtest_teardown(item, nextitem):
     (pytest-xdist hands each worker whole files in any order, so transactional tests do not all
     come last)."""
     yield
-    if _is_transactional(item):
+    # nextitem None: the session ends here and the test database is already gone.
+    if nextitem is not None and _is_transactional(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
@@ -162,11 +166,38 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Requests the (live) server is handling now: a browser context is closed only once none is left,
+# so no request writes while the transactional test's database is being flushed.
+_in_flight = [0]
+_in_flight_lock = threading.Lock()
+
+
+def _request_started(**kwargs) -> None:
+    with _in_flight_lock:
+        _in_flight[0] += 1
+
+
+def _request_finished(**kwargs) -> None:
+    with _in_flight_lock:
+        _in_flight[0] = max(0, _in_flight[0] - 1)
+
+
+request_started.connect(_request_started, dispatch_uid="browser-support-in-flight")
+request_finished.connect(_request_finished, dispatch_uid="browser-support-in-flight")
+
+
+def _wait_for_quiet_server(timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while _in_flight[0] > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _close(context) -> None:
     """Closes a browser context without letting it write to the test database: closing a page fires
     visibilitychange (the exam page then posts a blur event, the lesson page a heartbeat), and such
     a request reaching the live server while the transactional test's database is being flushed
-    breaks the flush. Every request from here on is aborted in the browser."""
+    breaks the flush. Every request from here on is aborted in the browser, and the close returns
+    once the server has finished the requests already in flight."""
     try:
         for page in context.pages:
             page.unroute_all(behavior="ignoreErrors")
@@ -174,6 +205,7 @@ def _close(context) -> None:
         context.route("**/*", lambda route: route.abort())
     finally:
         context.close()
+        _wait_for_quiet_server()
 
 
 @pytest.fixture
