@@ -87,15 +87,9 @@ def _drill_child(kind):
 
 
 def _certificate(world):
-    from certificates import services
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import issue_manual_certificate
 
-    person = world["worker"].person
-    template = CertificateTemplateFactory()
-    source = ManualIssueFactory(person=person, template=template)
-    return services.issue_certificate(
-        person=person, source=source, template=template, title="安全培训合格证书", details={}
-    )
+    return issue_manual_certificate(world["worker"].person, details={})
 
 
 def _notice(world):
@@ -178,26 +172,10 @@ def _course_lesson(world):
 def _training_class(world):
     """An internal class of enterprise A, with worker A registered."""
     if "training_class" not in world:
-        from datetime import timedelta
-        from decimal import Decimal
-
-        from django.utils import timezone
-
         from courses import services
-        from courses.models import TrainingClass
+        from tests.courses.factories import TrainingClassFactory
 
-        today = timezone.localdate()
-        world["training_class"] = TrainingClass.objects.create(
-            title="企业A内部培训",
-            agenda="09:00 开班",
-            starts_on=today,
-            ends_on=today + timedelta(days=1),
-            place="A厂会议室",
-            trainer="安全科",
-            hours=Decimal("4"),
-            capacity=20,
-            enterprise=world["enterprise"],
-        )
+        world["training_class"] = TrainingClassFactory(enterprise=world["enterprise"])
         services.register_for_class(
             person=world["worker"].person, training_class=world["training_class"]
         )

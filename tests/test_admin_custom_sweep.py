@@ -80,16 +80,9 @@ def _attempt(w):
 
 
 def _certificate(w):
-    from certificates import services
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import issue_manual_certificate
 
-    person = w["worker"].person
-    template = CertificateTemplateFactory()
-    source = ManualIssueFactory(person=person, template=template)
-    cert = services.issue_certificate(
-        person=person, source=source, template=template, title="安全培训合格证书", details={}
-    )
-    return [cert.pk]
+    return [issue_manual_certificate(w["worker"].person, details={}).pk]
 
 
 def _bulk(w):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -241,20 +241,9 @@ def _record(w):
 
 
 def _training_class(w):
-    from courses.models import TrainingClass
+    from tests.courses.factories import TrainingClassFactory
 
-    today = timezone.localdate()
-    obj = TrainingClass.objects.create(
-        title="企业A内部培训",
-        agenda="09:00 开班",
-        starts_on=today,
-        ends_on=today + timedelta(days=1),
-        place="A厂会议室",
-        trainer="安全科",
-        hours=Decimal(4),
-        capacity=20,
-        enterprise=w.enterprise,
-    )
+    obj = TrainingClassFactory(enterprise=w.enterprise)
     return Case(obj, w.manager, None, w.other_manager, "classes are seen by who organises them")
 
 
@@ -289,15 +278,9 @@ def _enrolment(w):
 
 
 def _certificate(w):
-    from certificates import services
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import issue_manual_certificate
 
-    person = w.worker.person
-    template = CertificateTemplateFactory()
-    source = ManualIssueFactory(person=person, template=template)
-    cert = services.issue_certificate(
-        person=person, source=source, template=template, title="安全培训合格证书", details={}
-    )
+    cert = issue_manual_certificate(w.worker.person, details={})
     return Case(cert, None, w.manager, w.other_manager)
 
 

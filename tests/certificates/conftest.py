@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from certificates import services, tasks
-from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+from certificates import tasks
+from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
 
 
 @pytest.fixture
@@ -28,15 +28,8 @@ def issue(cert_template):
     """issue(person, issued_on=..., render=True) → a certificate from a new ManualIssue source."""
 
     def _issue(person, *, issued_on: date | None = None, render: bool = False, **kwargs):
-        source = ManualIssueFactory(person=person, template=cert_template)
-        certificate = services.issue_certificate(
-            person=person,
-            source=source,
-            template=cert_template,
-            title="安全培训合格证书",
-            details={"subject": source.subject, "score": source.score},
-            issued_on=issued_on,
-            **kwargs,
+        certificate = issue_manual_certificate(
+            person, template=cert_template, issued_on=issued_on, **kwargs
         )
         if render:
             tasks.render_certificate_pdf(certificate.pk)

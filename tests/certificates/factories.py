@@ -1,10 +1,11 @@
-"""Factories for certificates; other apps' tests may import CertificateTemplateFactory."""
+"""Factories for certificates; other apps' tests may import them and issue_manual_certificate."""
 
 from __future__ import annotations
 
 import factory
 
-from certificates.models import CertificateTemplate, ManualIssue
+from certificates import services
+from certificates.models import Certificate, CertificateTemplate, ManualIssue
 from tests.factories import PersonFactory
 
 
@@ -34,3 +35,21 @@ class ManualIssueFactory(factory.django.DjangoModelFactory):
     subject = "危险化学品安全作业培训"
     score = "92"
     reason = "线下培训考核合格，补录证书"
+
+
+def issue_manual_certificate(
+    person, *, template=None, title: str = "安全培训合格证书", **overrides
+) -> Certificate:
+    """Issues a certificate from a new ManualIssue source, as staff do for offline training.
+
+    `template` defaults to a new CertificateTemplate; `overrides` go to
+    `services.issue_certificate` (details, issued_on, issued_by, reason). `details` defaults to
+    the source's subject and score.
+    """
+    if template is None:
+        template = CertificateTemplateFactory()
+    source = ManualIssueFactory(person=person, template=template)
+    overrides.setdefault("details", {"subject": source.subject, "score": source.score})
+    return services.issue_certificate(
+        person=person, source=source, template=template, title=title, **overrides
+    )

@@ -19,7 +19,7 @@ from wagtail.images.models import Image, Rendition
 from certificates.demo import draw_seal, seal_file
 from certificates.models import CertificateTemplate
 from portal.storage import PrivateFileSystemStorage
-from tests.certificates.factories import CertificateTemplateFactory
+from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
 
 # Images on a template that are only decoration and may stay in the public image library.
 DECORATIVE_IMAGE_FIELDS = {"background"}
@@ -221,17 +221,9 @@ def test_finding_14_the_migration_moves_existing_seals_out_of_the_image_library(
 
 
 def _issue_with(template, person):
-    from certificates import services, tasks
-    from tests.certificates.factories import ManualIssueFactory
+    from certificates import tasks
 
-    source = ManualIssueFactory(person=person, template=template)
-    certificate = services.issue_certificate(
-        person=person,
-        source=source,
-        template=template,
-        title=template.title,
-        details={"subject": source.subject, "score": source.score},
-    )
+    certificate = issue_manual_certificate(person, template=template, title=template.title)
     tasks.render_certificate_pdf(certificate.pk)
     certificate.refresh_from_db()
     return certificate

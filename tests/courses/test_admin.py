@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 
 from courses import services
-from courses.models import TrainingClass, TrainingRequirement
+from courses.models import TrainingRequirement
+from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,17 +43,7 @@ def test_the_admin_record_listing_is_scoped_to_the_manager(client, manager, reco
 
 
 def test_another_managers_class_is_404_in_the_admin(client, manager, other_enterprise):
-    theirs = TrainingClass.objects.create(
-        title="B厂内部培训",
-        agenda="x",
-        starts_on=date(2026, 3, 1),
-        ends_on=date(2026, 3, 1),
-        place="B厂",
-        trainer="B",
-        hours=Decimal("2"),
-        capacity=5,
-        enterprise=other_enterprise,
-    )
+    theirs = TrainingClassFactory(enterprise=other_enterprise)
     client.force_login(manager)
     assert client.get(f"/admin/courses_classes/edit/{theirs.pk}/").status_code == 404
 

@@ -1,5 +1,4 @@
 import io
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +8,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from courses import services
-from courses.models import ClassRegistration, Cohort, Programme, TrainingClass, TrainingRecord
+from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
 from tests.courses.conftest import page_queries
+from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,34 +18,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def district_class(district):
-    today = timezone.localdate()
-    return TrainingClass.objects.create(
-        title="双百双千第一期",
-        agenda="09:00 开班",
-        starts_on=today,
-        ends_on=today + timedelta(days=1),
-        place="区应急管理局",
-        trainer="陈工",
-        hours=Decimal("16"),
-        capacity=2,
-        region=district,
-    )
+    return TrainingClassFactory(hours=Decimal("16"), capacity=2, region=district)
 
 
 @pytest.fixture
 def enterprise_b_class(other_enterprise):
-    today = timezone.localdate()
-    return TrainingClass.objects.create(
-        title="B厂内部培训",
-        agenda="内部",
-        starts_on=today,
-        ends_on=today,
-        place="B厂会议室",
-        trainer="B厂",
-        hours=Decimal("2"),
-        capacity=10,
-        enterprise=other_enterprise,
-    )
+    return TrainingClassFactory(title="B厂内部培训", enterprise=other_enterprise)
 
 
 def test_qr_sign_in_marks_attendance_and_writes_a_record(client, worker, district_class):
@@ -196,21 +174,11 @@ def test_the_programme_page_shows_coverage_against_targets(
 def test_the_class_list_uses_the_same_queries_at_two_sizes(client, worker, district, enterprise):
     client.force_login(worker)
     client.get("/courses/classes/")
-    today = timezone.localdate()
 
     def run(n):
         for i in range(n):
-            training_class = TrainingClass.objects.create(
-                title=f"培训班{i}",
-                agenda="安排",
-                starts_on=today,
-                ends_on=today,
-                place="教室",
-                trainer="老师",
-                hours=Decimal("2"),
-                capacity=5,
-                region=district if i % 2 else None,
-                enterprise=None if i % 2 else enterprise,
+            training_class = TrainingClassFactory(
+                region=district if i % 2 else None, enterprise=None if i % 2 else enterprise
             )
             services.register_for_class(person=worker.person, training_class=training_class)
         # user, groups, person id (scope), person with street (visible classes), count,

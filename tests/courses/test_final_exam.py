@@ -45,28 +45,13 @@ def test_a_course_with_a_final_exam_completes_only_after_a_passed_attempt(
 
 
 def test_exam_papers_can_target_a_class_cohort_or_course(worker, other_worker, course, district):
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from courses.models import Cohort, Programme, TrainingClass
+    from courses.models import Cohort, Programme
     from portal.registry import cohort_resolvers
+    from tests.courses.factories import TrainingClassFactory
 
-    today = timezone.localdate()
     programme = Programme.objects.create(name="双百双千", region=district)
     cohort = Cohort.objects.create(programme=programme, name="第一期")
-    training_class = TrainingClass.objects.create(
-        title="第一期",
-        agenda="x",
-        starts_on=today,
-        ends_on=today + timedelta(days=1),
-        place="教室",
-        trainer="陈工",
-        hours=Decimal("8"),
-        capacity=10,
-        region=district,
-        programme=programme,
-        cohort=cohort,
-    )
+    training_class = TrainingClassFactory(region=district, programme=programme, cohort=cohort)
     services.register_for_class(person=worker.person, training_class=training_class)
     services.enrol(person=worker.person, course=course)
     for key, pk in (

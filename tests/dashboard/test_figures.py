@@ -89,7 +89,7 @@ def test_open_corrective_actions_and_expiring_certificates_are_counted_in_scope(
     street_supervisor, enterprise, other_enterprise, worker, other_worker
 ):
     from drills.models import CorrectiveAction, Finding
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
     from tests.dashboard.conftest import held_drill
 
     a = held_drill(enterprise, date(2026, 6, 1), form="live", spent="1", people=0)
@@ -104,23 +104,13 @@ def test_open_corrective_actions_and_expiring_certificates_are_counted_in_scope(
         CorrectiveAction.objects.create(
             finding=finding, description="清理通道", owner_name="安全科", due_on=due, status=status
         )
-    from certificates import services as cert_services
-
     template = CertificateTemplateFactory(name="看板测试证书", validity_months=36)
     for person, issued_on in (
         (worker.person, date(2023, 12, 20)),  # valid until 2026-12-20: expiring soon
         (worker.person, date(2025, 1, 1)),  # valid until 2028: not soon
         (other_worker.person, date(2023, 12, 20)),  # another street: not counted
     ):
-        source = ManualIssueFactory(person=person, template=template)
-        cert_services.issue_certificate(
-            person=person,
-            source=source,
-            template=template,
-            title="安全培训合格证书",
-            details={},
-            issued_on=issued_on,
-        )
+        issue_manual_certificate(person, template=template, details={}, issued_on=issued_on)
     board = _board(street_supervisor)
     assert board.actions == {"open": 2, "overdue": 1}
     assert board.expiring["count"] == 1

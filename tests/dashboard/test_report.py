@@ -65,23 +65,15 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
 
     from django.utils import timezone
 
-    from courses.models import ClassRegistration, Programme, TrainingClass
+    from courses.models import ClassRegistration, Programme
+    from tests.courses.factories import TrainingClassFactory
     from tests.factories import PersonFactory
 
     programme = Programme.objects.create(name="双百双千", region=district, target_people=1000)
     classes = {}
     for year in (2025, 2026):
-        classes[year] = TrainingClass.objects.create(
-            title=f"{year}年骨干培训班",
-            programme=programme,
-            agenda="09:00 开班",
-            starts_on=date(year, 5, 1),
-            ends_on=date(year, 5, 2),
-            place="区应急管理局",
-            trainer="李老师",
-            hours=8,
-            capacity=50,
-            region=district,
+        classes[year] = TrainingClassFactory(
+            programme=programme, starts_on=date(year, 5, 1), region=district
         )
     people = [PersonFactory(enterprise=enterprise) for _ in range(3)]
     now = timezone.now()

@@ -49,11 +49,10 @@ only_postgres = pytest.mark.skipif(
 def portal_data(district, enterprise, worker, settings):
     """An exam running (a worker's attempt in progress with a saved answer), a certificate with its
     rendered PDF, and a drill plan file: rows in many tables and private files in MEDIA_ROOT."""
-    from certificates import services as certificate_services
     from certificates import tasks
     from exams import services
     from exams.models import QuestionBank
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
     from tests.exams.conftest import make_paper, make_questions
 
     now = timezone.now()
@@ -63,14 +62,8 @@ def portal_data(district, enterprise, worker, settings):
     question = attempt.items.order_by("pk").first().question_id
     services.save_answer(attempt=attempt, question_id=question, response=["B"], seq=1, now=now)
 
-    template = CertificateTemplateFactory(name="备份证书模板")
-    source = ManualIssueFactory(person=worker.person, template=template)
-    certificate = certificate_services.issue_certificate(
-        person=worker.person,
-        source=source,
-        template=template,
-        title="安全培训合格证书",
-        details={"subject": source.subject, "score": source.score},
+    certificate = issue_manual_certificate(
+        worker.person, template=CertificateTemplateFactory(name="备份证书模板")
     )
     tasks.render_certificate_pdf(certificate.pk)
     certificate.refresh_from_db()

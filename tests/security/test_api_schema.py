@@ -86,14 +86,13 @@ def world(keep_connection, district, enterprise, worker, manager):
     """Something behind every route for `worker`: an open exam with an attempt in progress, a
     certificate (its PDF not rendered yet), an enrolment in a course, a drill in progress they take
     part in."""
-    from certificates import services as certificate_services
     from cms.models import HomePage
     from courses import services as course_services
     from courses.models import CourseIndexPage
     from drills.models import DrillStatus, ParticipantRole, Participation
     from exams import services as exam_services
     from exams.models import QuestionBank
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
     from tests.courses.conftest import make_course
     from tests.drills.conftest import make_drill
     from tests.exams.conftest import make_paper, make_questions
@@ -106,14 +105,8 @@ def world(keep_connection, district, enterprise, worker, manager):
         paper=practice, person=worker.person, now=timezone.now(), client=exam_services.Client()
     )
 
-    template = CertificateTemplateFactory(name="默认培训证书")
-    source = ManualIssueFactory(person=worker.person, template=template)
-    certificate = certificate_services.issue_certificate(
-        person=worker.person,
-        source=source,
-        template=template,
-        title="安全培训合格证书",
-        details={"subject": source.subject, "score": source.score},
+    certificate = issue_manual_certificate(
+        worker.person, template=CertificateTemplateFactory(name="默认培训证书")
     )
 
     home = HomePage.objects.get()

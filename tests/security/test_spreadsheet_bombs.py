@@ -16,15 +16,12 @@ a new upload page or import_* command that is not registered fails
 from __future__ import annotations
 
 import io
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command, get_commands
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from portal import registry, xlsx
 from tests.project import project_sources
@@ -178,19 +175,10 @@ def _records_command(world):
 
 
 def _attendance(world):
-    from courses.models import ClassRegistration, TrainingClass
+    from courses.models import ClassRegistration
+    from tests.courses.factories import TrainingClassFactory
 
-    today = timezone.localdate()
-    training_class = TrainingClass.objects.create(
-        title="双百双千第一期",
-        starts_on=today,
-        ends_on=today + timedelta(days=1),
-        place="区应急管理局",
-        trainer="陈工",
-        hours=Decimal("16"),
-        capacity=20,
-        region=world["district"],
-    )
+    training_class = TrainingClassFactory(region=world["district"])
 
     def run(content, name):
         url = reverse("courses:class-import", args=[training_class.pk])

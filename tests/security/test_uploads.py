@@ -6,13 +6,10 @@ private images of certificate templates (seal, signature: same limits), Wagtail 
 from __future__ import annotations
 
 import io
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -351,19 +348,10 @@ def _records(world):
 
 
 def _attendance(world):
-    from courses.models import ClassRegistration, TrainingClass
+    from courses.models import ClassRegistration
+    from tests.courses.factories import TrainingClassFactory
 
-    today = timezone.localdate()
-    training_class = TrainingClass.objects.create(
-        title="双百双千第一期",
-        starts_on=today,
-        ends_on=today + timedelta(days=1),
-        place="区应急管理局",
-        trainer="陈工",
-        hours=Decimal("16"),
-        capacity=20,
-        region=world["district"],
-    )
+    training_class = TrainingClassFactory(region=world["district"])
 
     def post(client, upload):
         return client.post(

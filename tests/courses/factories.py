@@ -1,0 +1,37 @@
+"""Factories for courses; other apps' tests may import TrainingClassFactory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from courses.models import TrainingClass
+
+
+class TrainingClassFactory(factory.django.DjangoModelFactory):
+    """An offline class from today to tomorrow.
+
+    Its organiser is left to the caller: pass exactly one of `region=` (a district or street
+    class) or `enterprise=` (an in-house class), as the model's constraint requires.
+    """
+
+    class Meta:
+        model = TrainingClass
+
+    title = factory.Sequence(lambda n: f"培训班{n}")
+    agenda = "09:00 开班"
+    starts_on = factory.LazyFunction(timezone.localdate)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=1))
+    place = "区应急管理局"
+    trainer = "陈工"
+    hours = Decimal("8")
+    capacity = 20
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if (kwargs.get("region") is None) == (kwargs.get("enterprise") is None):
+            raise TypeError("TrainingClassFactory needs exactly one of region= or enterprise=")
+        return super()._create(model_class, *args, **kwargs)
