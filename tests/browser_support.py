@@ -17,6 +17,7 @@ Screenshots go to artifacts/screenshots/ (git-ignored). Never downloads a browse
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import shutil
 import threading
@@ -136,8 +137,14 @@ def pytest_runtest_teardown(item, nextitem):
     if nextitem is not None and _is_transactional(item):
         from pytest_django.plugin import blocking_manager_key
 
-        with item.config.stash[blocking_manager_key].unblock():
-            ensure_migrated_data()
+        # Outside the test's output capture: Wagtail's "Page created" lines would go to a stream
+        # pytest has closed.
+        logging.disable(logging.INFO)
+        try:
+            with item.config.stash[blocking_manager_key].unblock():
+                ensure_migrated_data()
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 # --- Playwright -----------------------------------------------------------------------------------
