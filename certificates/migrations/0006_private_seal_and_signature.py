@@ -127,12 +127,6 @@ class Migration(migrations.Migration):
         ),
         # Reversing keeps the files in the private storage and leaves the old fields empty.
         migrations.RunPython(move_to_private_storage, migrations.RunPython.noop),
-        migrations.RemoveField(model_name="certificatetemplate", name="seal"),
-        migrations.RemoveField(model_name="certificatetemplate", name="signature"),
-        migrations.RenameField(
-            model_name="certificatetemplate", old_name="private_seal", new_name="seal"
-        ),
-        migrations.RenameField(
-            model_name="certificatetemplate", old_name="private_signature", new_name="signature"
-        ),
+        # The old fields go in 0007: PostgreSQL refuses to ALTER a table in the transaction that
+        # just updated its rows ("pending trigger events").
     ]

@@ -171,7 +171,7 @@ def _stored(name: str, colour) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_finding_14_the_migration_moves_existing_seals_out_of_the_image_library(settings):
     before = [("certificates", "0005_reminder_notices_move_to_portal")]
-    after = [("certificates", "0006_private_seal_and_signature")]
+    after = [("certificates", "0007_drop_public_seal_and_signature")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:

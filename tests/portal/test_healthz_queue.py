@@ -34,6 +34,16 @@ def make_older(row: OrmQ, *, age: float) -> OrmQ:
     return row
 
 
+@pytest.fixture(autouse=True)
+def orm_broker(settings, monkeypatch):
+    """These tests read the ORM broker's table, also when the suite runs with REDIS_URL (CI's
+    PostgreSQL + Redis run): tasks are queued on, and /healthz reads, the ORM broker."""
+    from django_q.conf import Conf
+
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(Conf, "ORM", "default")
+
+
 @pytest.fixture
 def beating(db):
     recorded_heartbeat()
