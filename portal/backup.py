@@ -170,11 +170,11 @@ def sqlite_snapshot(path: Path) -> Snapshot:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = _sqlite_tables(db)
-        snapshot = Snapshot(
-            tables={
-                t: db.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0] for t in tables
-            }  # nosec B608 # names from sqlite_master, quoted
-        )
+        counts = {}
+        for table in tables:
+            sql = f"SELECT count(*) FROM {_quote(table)}"  # nosec B608 # a quoted sqlite_master name
+            counts[table] = db.execute(sql).fetchone()[0]
+        snapshot = Snapshot(tables=counts)
         if "django_migrations" in tables:
             snapshot.migrations = _latest(db.execute("SELECT app, name FROM django_migrations"))
         return snapshot
