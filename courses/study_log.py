@@ -53,6 +53,10 @@ def takeover_text(session: StudySession) -> str:
     return _("被接续：%(device)s") % {"device": device or "—"} if device else _("被接续")
 
 
+# The most sessions one .xlsx holds; a wider request is refused with a message, never cut short.
+EXPORT_MAX_SESSIONS = 20_000
+
+
 def study_log_workbook(sessions) -> bytes:
     columns = [
         str(_("企业")),

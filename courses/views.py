@@ -261,9 +261,17 @@ def study_log(request: HttpRequest) -> HttpResponse:
         person = get_object_or_404(visible_people(request.user), pk=person_id)
     sessions = study_log_service.study_log(user=request.user, start=start, end=end, person=person)
     if request.GET.get("format") == "xlsx":
-        content = study_log_service.study_log_workbook(sessions[:20_000])
-        return xlsx.xlsx_response(
-            content, _("学习日志_%(start)s_%(end)s.xlsx") % {"start": start, "end": end}
+        limit = study_log_service.EXPORT_MAX_SESSIONS
+        rows = list(sessions[: limit + 1])
+        if len(rows) <= limit:
+            content = study_log_service.study_log_workbook(rows)
+            return xlsx.xlsx_response(
+                content, _("学习日志_%(start)s_%(end)s.xlsx") % {"start": start, "end": end}
+            )
+        messages.error(
+            request,
+            _("所选时段的学习记录超过 %(n)s 条，一个文件放不下：请缩短时段或按人员导出。")
+            % {"n": f"{limit:,}"},
         )
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     for session in page:

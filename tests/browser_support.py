@@ -308,7 +308,7 @@ def download(page, trigger) -> bytes:
     return Path(path).read_bytes()
 
 
-_RECORD_VIDEO_JS = """async () => {
+_RECORD_VIDEO_JS = """async (millis) => {
   const canvas = document.createElement('canvas');
   canvas.width = 160; canvas.height = 90;
   const ctx = canvas.getContext('2d');
@@ -324,7 +324,7 @@ _RECORD_VIDEO_JS = """async () => {
     ctx.fillRect(0, 0, 160, 90);
   }, 40);
   recorder.start(100);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await new Promise((resolve) => setTimeout(resolve, millis));
   recorder.stop();
   clearInterval(paint);
   await stopped;
@@ -335,8 +335,8 @@ _RECORD_VIDEO_JS = """async () => {
 }"""
 
 
-def record_video(browser) -> tuple[str, bytes]:
-    """A real ~1.5 s video clip recorded by the browser itself (MediaRecorder on a canvas), so a
+def record_video(browser, seconds: float = 1.5) -> tuple[str, bytes]:
+    """A real video clip of about `seconds` recorded by the browser itself (MediaRecorder on a canvas), so a
     lesson's video can be played to its end without shipping a binary file. Returns (extension,
     bytes): mp4 when this Chromium records MP4, else webm."""
     import base64
@@ -345,7 +345,7 @@ def record_video(browser) -> tuple[str, bytes]:
     try:
         page = context.new_page()
         page.set_content("<!doctype html><title>rec</title>")
-        mime, data = page.evaluate(_RECORD_VIDEO_JS)
+        mime, data = page.evaluate(_RECORD_VIDEO_JS, int(seconds * 1000))
     finally:
         context.close()
     return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)

@@ -18,6 +18,7 @@ from tests.factories import (
     make_supervisor,
     make_worker,
 )
+from tests.queries import QueryCounter
 
 # One Playwright browser for the whole run and the data migrate made, put back before every
 # transactional test (tests/browser_support.py); only the root conftest may register plugins.
@@ -137,3 +138,10 @@ def queued_tasks(monkeypatch):
     calls = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
     return calls
+
+
+@pytest.fixture
+def queries(db) -> QueryCounter:
+    """Counts SQL: `queries.page(client, url)` (warm, without the session read) and
+    `with queries.capture() as ctx` for anything else (tests/queries.py)."""
+    return QueryCounter()

@@ -48,7 +48,7 @@ def _routes(resolver=None, prefix="", namespace=""):
 
 
 def _drill(world):
-    from tests.drills.conftest import make_drill
+    from tests.drills.factories import make_drill
 
     if "drill" not in world:
         world["drill"] = make_drill(enterprise=world["enterprise"], created_by=world["manager"])
@@ -122,7 +122,7 @@ def _emergency_plan(world):
 
 
 def _exam_paper(world):
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.exams.factories import make_paper, make_questions
 
     if "exam_paper" not in world:
         from exams.models import QuestionBank
@@ -156,7 +156,7 @@ def _course_lesson(world):
         from cms.models import HomePage
         from courses import services
         from courses.models import CourseIndexPage
-        from tests.courses.conftest import make_course
+        from tests.courses.factories import make_course
 
         index = CourseIndexPage.objects.first()
         if index is None:

@@ -61,7 +61,7 @@ def _custom_routes():
 
 def _paper(w):
     from exams.models import QuestionBank
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.exams.factories import make_paper, make_questions
 
     if "paper" not in w:
         bank = QuestionBank.objects.create(name="企业A题库", enterprise=w["enterprise"])

@@ -94,7 +94,7 @@ class World:
         """Organised by the district; B takes part; a worker of A is a participant."""
         if not hasattr(self, "_drill"):
             from drills.models import Participation
-            from tests.drills.conftest import make_drill
+            from tests.drills.factories import make_drill
 
             self._drill = make_drill(region=self.district, title="区级联合演练")
             self._drill.participating_enterprises.add(self.other_enterprise)
@@ -112,7 +112,7 @@ def _enterprise_drill(w):
     """A drill of enterprise A with a worker of A taking part and a corrective action."""
     if not hasattr(w, "_a_drill"):
         from drills.models import CorrectiveAction, Finding, Participation
-        from tests.drills.conftest import make_drill
+        from tests.drills.factories import make_drill
 
         w._a_drill = make_drill(enterprise=w.enterprise, title="企业A演练")
         w._a_part = Participation.objects.create(
@@ -210,7 +210,7 @@ def _bank(w):
 
 def _question(w):
     from exams.models import QuestionBank
-    from tests.exams.conftest import make_questions
+    from tests.exams.factories import make_questions
 
     bank = QuestionBank.objects.create(name="企业A题库", enterprise=w.enterprise)
     (question,) = make_questions(bank, 1)
@@ -218,7 +218,7 @@ def _question(w):
 
 
 def _paper(w):
-    from tests.exams.conftest import make_paper
+    from tests.exams.factories import make_paper
 
     paper = make_paper(owner_enterprise=w.enterprise)
     return Case(paper, w.manager, None, w.other_manager, "papers are seen by who administers them")
@@ -266,7 +266,7 @@ def _enrolment(w):
     from cms.models import HomePage
     from courses import services
     from courses.models import CourseIndexPage
-    from tests.courses.conftest import make_course
+    from tests.courses.factories import make_course
 
     index = CourseIndexPage.objects.first()
     if index is None:
@@ -525,7 +525,7 @@ class ChooserCase:
 
 
 def _drill_chooser(w):
-    from tests.drills.conftest import make_drill
+    from tests.drills.factories import make_drill
 
     seen = w.district_drill()  # the district's, and B takes part
     hidden = [
@@ -536,7 +536,7 @@ def _drill_chooser(w):
 
 
 def _paper_chooser(w):
-    from tests.exams.conftest import make_paper
+    from tests.exams.factories import make_paper
 
     seen = make_paper(owner_region=w.district, title="区知识竞赛", open_to_all=True)
     hidden = [

@@ -29,24 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SLOW = 30_000
 
 
-def _five_second_clip(browser) -> tuple[str, bytes]:
-    """browser_support.record_video's recorder, run for five seconds instead of 1.5."""
-    import base64
-
-    script = browser_support._RECORD_VIDEO_JS.replace(
-        "setTimeout(resolve, 1500)", "setTimeout(resolve, 5000)"
-    )
-    assert script != browser_support._RECORD_VIDEO_JS
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_content("<!doctype html><title>rec</title>")
-        mime, data = page.evaluate(script)
-    finally:
-        context.close()
-    return ("mp4" if "mp4" in mime else "webm"), base64.b64decode(data)
-
-
 def _publish(page):
     page.save_revision().publish()
     page.refresh_from_db()
@@ -55,7 +37,7 @@ def _publish(page):
 
 @pytest.fixture
 def short_video_lesson(browser, worker):
-    ext, data = _five_second_clip(browser)
+    ext, data = browser_support.record_video(browser, seconds=5)
     video = Document(title="疏散演示")
     video.file.save(f"evacuate.{ext}", ContentFile(data), save=False)
     video.save()

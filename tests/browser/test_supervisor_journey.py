@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from drills.models import Drill
 from portal.models import PersonCategory
 from tests.browser_support import download, pdf_text, sign_in
-from tests.dashboard.conftest import add_record, held_drill
+from tests.dashboard.factories import add_record, held_drill
 from tests.factories import PersonFactory
 
 YEAR = timezone.localdate().year - 1  # a whole past year: every figure below is final

@@ -18,7 +18,7 @@ from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage, L
 from exams.models import Attempt, AttemptQuestion, Paper
 from tests.browser_support import download, pdf_text, record_video, sign_in
 from tests.certificates.factories import CertificateTemplateFactory
-from tests.exams.conftest import make_paper, make_questions
+from tests.exams.factories import make_paper, make_questions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_worker
@@ -120,7 +118,7 @@ def test_a_pdf_not_yet_rendered_is_reported_not_served(client, worker, person, i
 
 @pytest.mark.django_db
 def test_my_certificates_page_costs_the_same_queries_for_more_certificates(
-    client, enterprise, issue, django_assert_num_queries
+    queries, client, enterprise, issue, django_assert_num_queries
 ):
     # queries: session, user, person (request.user.person), certificates joined with templates,
     # unread reminder notices; rows add none.
@@ -133,7 +131,7 @@ def test_my_certificates_page_costs_the_same_queries_for_more_certificates(
     def measure(user):
         client.force_login(user)
         client.get(reverse("certificates:mine"))  # warm caches (content types, templates)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client.get(reverse("certificates:mine")).status_code == 200
         return len(ctx.captured_queries)
 

@@ -7,8 +7,6 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -240,14 +238,14 @@ def test_the_expiry_filter_and_the_xlsx_export(client, manager, person, issue):
 
 @pytest.mark.django_db
 def test_the_admin_listing_costs_the_same_queries_for_more_certificates(
-    client, superuser, person, issue
+    queries, client, superuser, person, issue
 ):
     # queries: session, user, permission checks, count, page of certificates joined with
     # person, enterprise and template; rows add no queries.
     def measure():
         client.force_login(superuser)
         client.get(reverse("certificates_certificates:index"))  # warm caches
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client.get(reverse("certificates_certificates:index")).status_code == 200
         return len(ctx.captured_queries)
 

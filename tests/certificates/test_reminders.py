@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,7 +139,7 @@ def test_nobody_can_open_someone_elses_reminder_notice(
 
 @pytest.mark.django_db
 def test_the_reminder_run_costs_the_same_queries_for_more_certificates(
-    enterprise, manager, issue, cert_template
+    queries, enterprise, manager, issue, cert_template
 ):
     # queries: due certificates (+person), managers of their enterprises, bulk insert of the
     # reminder rows, bulk insert of their portal notices, [savepoint] select of unsent rows (+certificate, person, recipient), update.
@@ -150,7 +148,7 @@ def test_the_reminder_run_costs_the_same_queries_for_more_certificates(
         for i in range(n):
             person = make_worker(enterprise, name=f"人员{n}-{i}").person
             _expiring_in(issue, person, 40, cert_template)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             services.send_expiry_reminders(today=timezone.localdate())
         return len(ctx.captured_queries), ExpiryReminder.objects.count()
 

@@ -9,7 +9,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 
 from portal import registry
 from portal.blocks import BodyBlock, CallToActionBlock, LiveFigureBlock, VideoBlock
-from tests.cms.conftest import add_news
+from tests.cms.factories import add_news
 
 
 def test_a_call_to_action_without_a_target_is_refused_in_chinese():

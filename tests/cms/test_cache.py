@@ -1,6 +1,6 @@
 """Anonymous page views come from the cache; publishing or unpublishing purges it."""
 
-from tests.cms.conftest import add_news
+from tests.cms.factories import add_news
 
 
 def test_the_second_anonymous_view_is_served_from_the_cache(client, news_index):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from wagtail.models import Page, PageViewRestriction, get_page_models
 
 from cms.cache import CachedPageMixin
-from tests.cms.conftest import add_campaign, add_content, add_news
+from tests.cms.factories import add_campaign, add_content, add_news
 
 RESTRICTION_TYPES = [
     PageViewRestriction.PASSWORD,

@@ -10,7 +10,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from cms.models import NewsPage
 from cms.services import TASK_NAME, WORKFLOW_NAME
 from portal import roles
-from tests.cms.conftest import add_news
+from tests.cms.factories import add_news
 
 
 def _edit_data(page, **extra):

@@ -5,7 +5,7 @@ import pytest
 
 from cms.models import SiteSettings
 from portal import registry
-from tests.cms.conftest import add_campaign, add_news
+from tests.cms.factories import add_campaign, add_news
 
 
 @pytest.fixture

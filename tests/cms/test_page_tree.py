@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from wagtail.models import Page, Site
 
 from cms.models import CampaignPage, ContentPage, HomePage, NewsIndexPage, NewsPage
-from tests.cms.conftest import add_campaign
+from tests.cms.factories import add_campaign
 
 
 def test_the_migration_made_the_home_page_the_root_of_the_default_site(home):

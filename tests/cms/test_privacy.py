@@ -6,7 +6,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
 
 from cms.services import INTERNAL_COLLECTION_NAME
-from tests.cms.conftest import add_content
+from tests.cms.factories import add_content
 
 
 def test_the_internal_collection_is_restricted_to_logged_in_users(db):

@@ -1,14 +1,12 @@
 """Home page and listings run the same number of queries at two content sizes."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from tests.cms.conftest import add_campaign, add_news
+from tests.cms.factories import add_campaign, add_news
 
 
-def _count(client, url):
-    with CaptureQueriesContext(connection) as captured:
+def _count(queries, client, url):
+    with queries.capture() as captured:
         response = client.get(url)
     assert response.status_code == 200
     return len(captured)
@@ -24,7 +22,7 @@ def _grow(news_index, campaign_index, n):
 
 @pytest.mark.parametrize("which", ["home", "news", "news_tag", "campaigns"])
 def test_pages_run_a_fixed_number_of_queries_whatever_the_content(
-    client, home, news_index, campaign_index, which, settings
+    queries, client, home, news_index, campaign_index, which, settings
 ):
     # Each page (anonymous, cache cleared before each request): session/site lookup, the page
     # route (1 per path segment), the specific page, the site settings for the footer, then
@@ -42,8 +40,8 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_content(
     _grow(news_index, campaign_index, 2)
     client.get(urls[which])  # the first request creates the default site settings row
     cache.clear()
-    small = _count(client, urls[which])
+    small = _count(queries, client, urls[which])
     _grow(news_index, campaign_index, 12)
     cache.clear()
-    large = _count(client, urls[which])
+    large = _count(queries, client, urls[which])
     assert small == large

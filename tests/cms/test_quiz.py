@@ -11,8 +11,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -21,8 +19,8 @@ from cms import quiz
 from cms.models import CampaignPage
 from exams import services as exam_services
 from exams.models import Attempt, Paper
-from tests.cms.conftest import add_campaign, publish
-from tests.exams.conftest import make_paper, make_questions
+from tests.cms.factories import add_campaign, publish
+from tests.exams.factories import make_paper, make_questions
 from tests.factories import EnterpriseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -261,11 +259,11 @@ def test_figures_take_two_queries_at_two_sizes(
 
 
 def test_the_ranking_page_runs_the_same_queries_at_two_sizes(
-    client, campaign, world, district, django_assert_num_queries
+    queries, client, campaign, world, district, django_assert_num_queries
 ):
     url = campaign.quiz_ranking_url
     client.get(url)  # warm Wagtail's site/page lookups
-    with CaptureQueriesContext(connection) as small:
+    with queries.capture() as small:
         assert client.get(url).status_code == 200
     _grow(campaign.quiz_paper, district, 15)
     with django_assert_num_queries(len(small)):

@@ -14,7 +14,7 @@ def test_the_demo_campaign_quiz_is_seeded_once(campaign_index):
     from exams.demo import seed as seed_exams
     from exams.models import Attempt
     from portal.demo import seed_organizations
-    from tests.cms.conftest import add_campaign
+    from tests.cms.factories import add_campaign
 
     ctx = seed_organizations("demo-pass-2026")
     seed_exams(ctx)

@@ -8,7 +8,7 @@ from wagtail.models import Collection, PageViewRestriction
 
 from cms.services import INTERNAL_COLLECTION_NAME, search_site
 from portal.search import index_terms, query_terms
-from tests.cms.conftest import add_content, add_news
+from tests.cms.factories import add_content, add_news
 
 
 def _titles(response):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from competitions import services
 from competitions.models import Award, Competition, CompetitionStatus, Team
-from tests.competitions.conftest import add_items, add_judges, add_team, make_competition, score
+from tests.competitions.factories import add_items, add_judges, add_team, make_competition, score
 from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

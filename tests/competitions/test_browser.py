@@ -10,7 +10,7 @@ import pytest
 
 from competitions.models import CompetitionStatus
 from tests.browser_support import login
-from tests.competitions.conftest import add_items, add_team, make_competition, score
+from tests.competitions.factories import add_items, add_team, make_competition, score
 from tests.factories import UserFactory
 
 pytestmark = [

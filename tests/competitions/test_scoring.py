@@ -13,15 +13,15 @@ from django.utils import timezone
 from competitions import services
 from competitions.models import Combination, CompetitionStatus, TieBreak
 from competitions.services import Standing, combine, rank
-from tests.competitions.conftest import (
+from tests.competitions.factories import (
     add_items,
     add_judges,
     add_team,
     finish,
     make_competition,
-    make_paper,
     score,
 )
+from tests.exams.factories import make_paper
 from tests.factories import EnterpriseFactory, PersonFactory
 
 D = Decimal
@@ -57,7 +57,7 @@ def scored(district, enterprise, other_enterprise):
     → theory 50.00; item 1 only two judges 10, 10 → mean 10.00; item 2 not scored → 0;
     practical 10/30 = 33.33; total 20 + 19.998 = 40.00.
     """
-    paper = make_paper(district)
+    paper = make_paper(owner_region=district, title="竞赛理论考试")
     competition = make_competition(district, theory_paper=paper, combination=Combination.TRIMMED)
     item1, item2 = add_items(competition, 10, 20)
     j1, j2, j3 = add_judges(competition, 3)
@@ -72,7 +72,7 @@ def scored(district, enterprise, other_enterprise):
     from exams.models import Attempt
 
     Attempt.objects.create(paper=paper, person=q2, number=1, score=D(100), total=D(100))
-    other_paper = make_paper(district)
+    other_paper = make_paper(owner_region=district, title="竞赛理论考试")
     finish(other_paper, q2, 100)  # another paper does not count
     for judge, v1, v2 in ((j1, 8, 14), (j2, 9, 16), (j3, 10, 20)):
         score(a, item1, judge, v1)
@@ -187,7 +187,7 @@ def test_equal_on_every_key_share_the_rank_and_the_next_rank_is_skipped():
 
 
 def test_theory_finish_time_of_a_team_is_its_last_members_first_hand_in(district, enterprise):
-    paper = make_paper(district)
+    paper = make_paper(owner_region=district, title="竞赛理论考试")
     competition = make_competition(
         district,
         theory_paper=paper,
@@ -233,7 +233,7 @@ def test_leaderboard_ordering_and_advancing(district, enterprise):
 
 
 def _build(district, street, teams):
-    paper = make_paper(district)
+    paper = make_paper(owner_region=district, title="竞赛理论考试")
     competition = make_competition(district, theory_paper=paper)
     items = add_items(competition, 10, 10, 10, 10, 10, 10, 10)
     judges = add_judges(competition, 3)
@@ -261,7 +261,7 @@ def test_standings_run_in_a_fixed_number_of_queries(
 
 def test_member_scores_count_once_per_person(district, enterprise):
     """A person in two teams of the same competition is not double counted in the attempts."""
-    paper = make_paper(district)
+    paper = make_paper(owner_region=district, title="竞赛理论考试")
     competition = make_competition(district, theory_paper=paper)
     person = PersonFactory(enterprise=enterprise)
     add_team(competition, enterprise, "甲", members=[person])
@@ -287,7 +287,10 @@ def test_each_competition_counts_only_its_own_paper(district, enterprise):
     from competitions.models import Competition
 
     person = PersonFactory(enterprise=enterprise)
-    first_paper, second_paper = make_paper(district), make_paper(district)
+    first_paper, second_paper = (
+        make_paper(owner_region=district, title="竞赛理论考试"),
+        make_paper(owner_region=district, title="竞赛理论考试"),
+    )
     first = make_competition(district, name="一", theory_paper=first_paper)
     second = make_competition(district, name="二", theory_paper=second_paper)
     add_team(first, enterprise, "甲", members=[person])
@@ -318,7 +321,7 @@ def test_a_removed_judges_scores_no_longer_count(scored):
 
 
 def test_theory_counts_only_attempts_within_the_competitions_window(district, enterprise):
-    paper = make_paper(district)
+    paper = make_paper(owner_region=district, title="竞赛理论考试")
     competition = make_competition(
         district, theory_paper=paper, theory_weight=D(100), practical_weight=D(0)
     )

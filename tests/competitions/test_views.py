@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from competitions.models import CompetitionStatus, Score
-from tests.competitions.conftest import add_items, add_judges, add_team, make_competition, score
+from tests.competitions.factories import add_items, add_judges, add_team, make_competition, score
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -255,9 +255,7 @@ def test_me_page_links_judges_and_team_members(client, setup, worker, other_work
     assert reverse("competitions:leaderboard", args=[competition.pk]) not in html
 
 
-def test_leaderboard_json_is_computed_at_most_every_few_seconds(client, board):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_leaderboard_json_is_computed_at_most_every_few_seconds(queries, client, board):
 
     from competitions.models import Judge, PracticalItem, Team
     from competitions.views import LEADERBOARD_CACHE_SECONDS
@@ -265,9 +263,9 @@ def test_leaderboard_json_is_computed_at_most_every_few_seconds(client, board):
     board.leaderboard_public = True
     board.save()
     url = reverse("competitions:leaderboard-json", args=[board.pk])
-    with CaptureQueriesContext(connection) as first:
+    with queries.capture() as first:
         assert client.get(url).json()["rows"][0]["total"] == "18.00"
-    with CaptureQueriesContext(connection) as second:
+    with queries.capture() as second:
         assert client.get(url).json()["rows"][0]["total"] == "18.00"
     assert len(second) == len(first) - 5  # the standings' five queries are saved
     assert 0 < LEADERBOARD_CACHE_SECONDS <= 10

@@ -1,4 +1,4 @@
-"""Factories for courses; other apps' tests may import TrainingClassFactory."""
+"""Builders for courses tests: TrainingClassFactory, published courses with lessons."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from courses.models import TrainingClass
+from courses.models import CoursePage, LessonPage, TrainingClass
 
 
 class TrainingClassFactory(factory.django.DjangoModelFactory):
@@ -35,3 +35,31 @@ class TrainingClassFactory(factory.django.DjangoModelFactory):
         if (kwargs.get("region") is None) == (kwargs.get("enterprise") is None):
             raise TypeError("TrainingClassFactory needs exactly one of region= or enterprise=")
         return super()._create(model_class, *args, **kwargs)
+
+
+def _publish(page):
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def make_course(index, *, slug="fire", lessons=2, minutes=1, **fields) -> CoursePage:
+    course = CoursePage(
+        title=fields.pop("title", "消防安全"),
+        slug=slug,
+        credit_hours=fields.pop("credit_hours", Decimal("3")),
+        training_kind=fields.pop("training_kind", "topic"),
+        **fields,
+    )
+    index.add_child(instance=course)
+    _publish(course)
+    for n in range(1, lessons + 1):
+        lesson = LessonPage(
+            title=f"第{n}课",
+            slug=f"{slug}-{n}",
+            estimated_minutes=minutes,
+            body=[{"type": "paragraph", "value": f"<p>第{n}课内容</p>"}],
+        )
+        course.add_child(instance=lesson)
+        _publish(lesson)
+    return course

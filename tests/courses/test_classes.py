@@ -9,7 +9,6 @@ from openpyxl import Workbook
 
 from courses import services
 from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
-from tests.courses.conftest import page_queries
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 
@@ -171,7 +170,9 @@ def test_the_programme_page_shows_coverage_against_targets(
     assert client.get(f"/courses/programmes/{programme.pk}/").status_code == 403
 
 
-def test_the_class_list_uses_the_same_queries_at_two_sizes(client, worker, district, enterprise):
+def test_the_class_list_uses_the_same_queries_at_two_sizes(
+    queries, client, worker, district, enterprise
+):
     client.force_login(worker)
     client.get("/courses/classes/")
 
@@ -185,6 +186,6 @@ def test_the_class_list_uses_the_same_queries_at_two_sizes(client, worker, distr
         # request.user.person, page of classes, my registrations (a worker manages none: no
         # query), user + group permissions (tab bar), site, site settings, the nav's unread
         # notice count
-        return len(page_queries(client, "/courses/classes/"))
+        return len(queries.page(client, "/courses/classes/"))
 
     assert run(2) == run(6) == 13

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from courses import services
 from portal.models import Industry, Person, PersonCategory
-from tests.courses.conftest import page_queries
 from tests.factories import EnterpriseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +116,9 @@ def test_a_worker_is_refused_the_compliance_list(client, worker):
     assert client.get("/courses/compliance/").status_code == 403
 
 
-def test_the_compliance_list_uses_the_same_queries_at_two_sizes(client, manager, enterprise):
+def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
+    queries, client, manager, enterprise
+):
     client.force_login(manager)
     client.get("/courses/compliance/")
 
@@ -129,6 +130,6 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(client, manager,
         # person, user + group permissions (the tab bar), the user's person (header), site,
         # site settings (footer), the nav's unread notice count — plus the session read with
         # database sessions
-        return len(page_queries(client, "/courses/compliance/"))
+        return len(queries.page(client, "/courses/compliance/"))
 
     assert run(2) == run(8) == 11

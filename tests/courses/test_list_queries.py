@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from courses import services
 from courses.models import Enrolment
-from tests.courses.conftest import make_course, page_queries
+from tests.courses.factories import make_course
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_records_page_uses_the_same_queries_at_two_sizes(client, manager, enterprise):
+def test_the_records_page_uses_the_same_queries_at_two_sizes(queries, client, manager, enterprise):
     client.force_login(manager)
     client.get("/courses/records/")
 
@@ -31,12 +31,12 @@ def test_the_records_page_uses_the_same_queries_at_two_sizes(client, manager, en
         # user, groups, count, page of records with person and enterprise,
         # user + group permissions (tab bar), user's person (header), site, site settings,
         # the nav's unread notice count
-        return len(page_queries(client, "/courses/records/"))
+        return len(queries.page(client, "/courses/records/"))
 
     assert run(2) == run(7) == 10
 
 
-def test_my_courses_uses_the_same_queries_at_two_sizes(client, worker, course_index):
+def test_my_courses_uses_the_same_queries_at_two_sizes(queries, client, worker, course_index):
     client.force_login(worker)
     client.get("/courses/mine/")
     counter = iter(range(100))
@@ -50,6 +50,6 @@ def test_my_courses_uses_the_same_queries_at_two_sizes(client, worker, course_in
         # user, person, enrolments with course, lesson paths, studied lessons, groups +
         # user/group permissions (tab bar), person id (header), site (course urls), site,
         # site settings, the nav's unread notice count
-        return len(page_queries(client, "/courses/mine/"))
+        return len(queries.page(client, "/courses/mine/"))
 
     assert run(1) == run(3) == 12

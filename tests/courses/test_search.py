@@ -10,7 +10,7 @@ from django.urls import reverse
 from wagtail.search.backends import get_search_backend
 
 from courses.models import CoursePage, LessonPage
-from tests.courses.conftest import make_course
+from tests.courses.factories import make_course
 
 
 def _titles(response) -> list[str]:

@@ -14,7 +14,7 @@ from wagtail.documents.models import Document
 
 from courses import services, study
 from courses.models import Enrolment, TrainingRecord
-from tests.courses.conftest import make_course
+from tests.courses.factories import make_course
 
 pytestmark = pytest.mark.django_db
 

@@ -124,6 +124,22 @@ def test_the_log_exports_to_xlsx_with_every_column(client, manager, studied):
     assert len(rows) == 3  # the header, the phone and the PC
 
 
+def test_an_export_wider_than_one_file_is_refused_with_a_message_not_cut_short(
+    client, manager, studied, monkeypatch
+):
+    from courses import study_log
+
+    monkeypatch.setattr(study_log, "EXPORT_MAX_SESSIONS", 1)  # the fixture holds two sessions
+    client.force_login(manager)
+    response = client.get(f"{URL}?person={studied.person.pk}&format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "超过 1 条" in response.content.decode()
+    monkeypatch.setattr(study_log, "EXPORT_MAX_SESSIONS", 2)
+    response = client.get(f"{URL}?person={studied.person.pk}&format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
 def test_the_summary_sets_measured_hours_against_credited_hours(client, manager, studied, course):
     services.record_training(
         person=studied.person,
@@ -141,8 +157,10 @@ def test_the_summary_sets_measured_hours_against_credited_hours(client, manager,
     ]
 
 
-def test_the_log_page_runs_the_same_queries_at_any_size(client, manager, worker, course_index):
-    from tests.courses.conftest import make_course, page_queries
+def test_the_log_page_runs_the_same_queries_at_any_size(
+    queries, client, manager, worker, course_index
+):
+    from tests.courses.factories import make_course
 
     def add_sessions(slug, n):
         course = make_course(course_index, slug=slug, lessons=n)
@@ -159,9 +177,9 @@ def test_the_log_page_runs_the_same_queries_at_any_size(client, manager, worker,
 
     client.force_login(manager)
     add_sessions("a", 2)
-    small = len(page_queries(client, URL))
+    small = len(queries.page(client, URL))
     add_sessions("b", 6)
-    assert len(page_queries(client, URL)) == small
+    assert len(queries.page(client, URL)) == small
 
 
 # Pages of the courses app a worker may open; every other page without an object id is for

@@ -27,7 +27,7 @@ def one_check_a_minute(settings):
 
 @pytest.fixture
 def studying(worker, course_index, one_check_a_minute):
-    from tests.courses.conftest import make_course
+    from tests.courses.factories import make_course
 
     course = make_course(course_index, slug="long", lessons=1, minutes=30)
     enrolment = services.enrol(person=worker.person, course=course)
@@ -124,7 +124,7 @@ def test_reopening_the_lesson_elsewhere_does_not_dodge_a_waiting_check(studying)
 
 
 def test_checks_are_asked_between_min_and_max_times_per_period(worker, course_index, settings):
-    from tests.courses.conftest import make_course
+    from tests.courses.factories import make_course
 
     settings.STUDY_PRESENCE_CHECKS_MIN = 1
     settings.STUDY_PRESENCE_CHECKS_MAX = 3

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from courses import services, study
 from courses.models import LessonProgress, StudySession
-from tests.courses.conftest import make_course
+from tests.courses.factories import make_course
 
 pytestmark = pytest.mark.django_db
 

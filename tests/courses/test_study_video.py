@@ -112,7 +112,7 @@ def test_seeking_ahead_beyond_real_time_is_refused(worker, video_lesson):
 
 
 def test_playing_at_the_allowed_speed_counts_and_faster_does_not(worker, course_index):
-    from tests.courses.conftest import make_course
+    from tests.courses.factories import make_course
 
     fast_course = make_course(course_index, slug="speed", lessons=1)
     lesson = fast_course.lessons().first()

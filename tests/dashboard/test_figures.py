@@ -90,7 +90,7 @@ def test_open_corrective_actions_and_expiring_certificates_are_counted_in_scope(
 ):
     from drills.models import CorrectiveAction, Finding
     from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
-    from tests.dashboard.conftest import held_drill
+    from tests.dashboard.factories import held_drill
 
     a = held_drill(enterprise, date(2026, 6, 1), form="live", spent="1", people=0)
     b = held_drill(other_enterprise, date(2026, 6, 1), form="live", spent="1", people=0)
@@ -158,7 +158,7 @@ def test_the_compliance_rate_counts_people_with_a_requirement(
     supervisor, enterprise, other_enterprise
 ):
     from courses.models import TrainingRequirement
-    from tests.dashboard.conftest import add_record
+    from tests.dashboard.factories import add_record
     from tests.factories import PersonFactory
 
     TrainingRequirement.objects.all().delete()
@@ -182,7 +182,7 @@ def test_the_compliance_count_agrees_with_the_courses_compliance_rows(
     from courses.models import TrainingRequirement
     from courses.services import compliance_rows
     from portal.scoping import visible_people
-    from tests.dashboard.conftest import add_record
+    from tests.dashboard.factories import add_record
     from tests.factories import PersonFactory
 
     TrainingRequirement.objects.all().delete()

@@ -213,7 +213,7 @@ def competitions(district, street, other_street, enterprise, other_enterprise):
     from decimal import Decimal
 
     from competitions.models import CompetitionStatus
-    from tests.competitions.conftest import (
+    from tests.competitions.factories import (
         add_items,
         add_judges,
         add_team,

@@ -11,7 +11,7 @@ from dashboard import services
 from dashboard.services import Period
 from dashboard.wagtail_hooks import register_dashboard_menu_item
 from portal.scoping import scope_for
-from tests.dashboard.conftest import add_record, held_drill
+from tests.dashboard.factories import add_record, held_drill
 from tests.factories import EnterpriseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,17 +143,17 @@ def test_the_admin_menu_item_is_shown_to_supervisors_only(supervisor, editor):
 
 
 def _grow(street, other_street, n: int) -> None:
-    from tests.competitions.conftest import (
+    from tests.competitions.factories import (
         add_items,
         add_judges,
         add_team,
         finish,
         make_competition,
-        make_paper,
         score,
     )
+    from tests.exams.factories import make_paper
 
-    paper = make_paper(street.parent)
+    paper = make_paper(owner_region=street.parent, title="竞赛理论考试")
     competition = make_competition(street.parent, name=f"技能竞赛{n}", theory_paper=paper)
     items = add_items(competition, 10, 20)
     (judge,) = add_judges(competition, 1)
@@ -226,17 +226,15 @@ def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     assert report["competitions"]["teams"]["value"] == 14
 
 
-def _count_queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def _count_queries(queries, client, url) -> int:
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
 
 
 def test_the_dashboard_page_takes_the_same_number_of_queries_at_two_data_sizes(
-    client, supervisor, street, other_street
+    queries, client, supervisor, street, other_street
 ):
     # The figures above plus the request's session/user/groups look-ups and the template's
     # site settings; compared at two sizes rather than pinned, so the session backend does not
@@ -244,7 +242,7 @@ def test_the_dashboard_page_takes_the_same_number_of_queries_at_two_data_sizes(
     client.force_login(supervisor)
     url = reverse("dashboard:index") + YEAR
     _grow(street, other_street, 2)
-    _count_queries(client, url)  # warm the per-process caches (site, settings)
-    small = _count_queries(client, url)
+    _count_queries(queries, client, url)  # warm the per-process caches (site, settings)
+    small = _count_queries(queries, client, url)
     _grow(street, other_street, 12)
-    assert _count_queries(client, url) == small
+    assert _count_queries(queries, client, url) == small

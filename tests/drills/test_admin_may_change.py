@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from drills.models import CorrectiveAction, Drill, Finding, ParticipantRole, Participation
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 
 pytestmark = pytest.mark.django_db
 

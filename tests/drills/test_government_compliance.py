@@ -12,7 +12,7 @@ from django.utils import timezone
 from drills import services
 from drills.models import FrequencyRule
 from portal.models import Region
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import RegionFactory, StreetFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from drills import services
 from drills.models import CalendarToken
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from drills import services
 from drills.models import CorrectiveAction, DrillStatus, Finding
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drills import services
 from drills.models import CorrectiveAction, Finding, Participation
 from portal.models import Notice
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

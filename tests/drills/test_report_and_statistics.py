@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from drills import services
 from drills.models import CorrectiveAction, Finding, Participation
 from portal.scoping import scope_for
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import EnterpriseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,17 +151,15 @@ def test_statistics_use_one_query_at_any_data_size(supervisor, street, django_as
     assert stats.total.drills == 9
 
 
-def _count_queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def _count_queries(queries, client, url) -> int:
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         client.get(url)
     return len(ctx)
 
 
 def test_the_drill_list_uses_the_same_queries_for_more_drills(
-    client, manager, enterprise, django_assert_num_queries
+    queries, client, manager, enterprise, django_assert_num_queries
 ):
     """Queries: session (database sessions only; with Redis the session is in the cache), user,
     user groups (role check), paginator count, user permissions and group permissions (base
@@ -171,7 +169,7 @@ def test_the_drill_list_uses_the_same_queries_for_more_drills(
     url = reverse("drills:list")
     _held(enterprise, _june(3))
     client.get(url)
-    small = _count_queries(client, url)
+    small = _count_queries(queries, client, url)
     for d in range(4, 14):
         _held(enterprise, _june(d))
     with django_assert_num_queries(small):
@@ -180,7 +178,7 @@ def test_the_drill_list_uses_the_same_queries_for_more_drills(
 
 
 def test_the_month_calendar_uses_the_same_queries_for_more_drills(
-    client, supervisor, enterprise, django_assert_num_queries
+    queries, client, supervisor, enterprise, django_assert_num_queries
 ):
     """Queries: session (database sessions only), user, user groups, the supervisor's region, the
     month's drills, the 'can create' check (organisable regions), user and group permissions, the
@@ -189,7 +187,7 @@ def test_the_month_calendar_uses_the_same_queries_for_more_drills(
     url = reverse("drills:calendar") + "?y=2026&m=6"
     _held(enterprise, _june(3))
     client.get(url)
-    small = _count_queries(client, url)
+    small = _count_queries(queries, client, url)
     for d in range(4, 20):
         _held(enterprise, _june(d))
     with django_assert_num_queries(small):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from drills import services
 from drills.models import CorrectiveAction, Finding, Participation, ScriptStep
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 
 pytestmark = pytest.mark.django_db
 

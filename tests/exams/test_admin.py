@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from exams import services
 from exams.models import Paper, Question, QuestionBank
 from portal.roles import sync_role_groups
-from tests.exams.conftest import make_paper, make_questions
+from tests.exams.factories import make_paper, make_questions
 from tests.exams.test_import import row, xlsx
 
 
@@ -184,7 +184,7 @@ def test_results_are_filtered_scoped_and_exported(
 
 
 def test_results_page_runs_the_same_queries_for_2_and_8_attempts(
-    client, supervisor, district, questions, enterprise, django_assert_num_queries
+    queries, client, supervisor, district, questions, enterprise, django_assert_num_queries
 ):
     from tests.factories import PersonFactory
 
@@ -200,10 +200,8 @@ def test_results_page_runs_the_same_queries_for_2_and_8_attempts(
             )
             services.submit_attempt(attempt=attempt, now=now)
         client.get(url)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     # session, user, groups, permissions, paper, enterprises of the filter, attempts + people

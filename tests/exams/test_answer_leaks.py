@@ -20,8 +20,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, resolve, reverse
 from django.utils import timezone
 
@@ -30,7 +28,7 @@ from exams.models import Attempt, Paper, QuestionBank
 from exams.urls import urlpatterns as exam_urlpatterns
 from portal.api import api as portal_api
 from portal.roles import sync_role_groups
-from tests.exams.conftest import make_paper, make_questions
+from tests.exams.factories import make_paper, make_questions
 from tests.exams.test_admin import draw_paper_form
 
 # Every question here has the explanation "秘密解析<pk>" and the answer B (single choice).
@@ -498,7 +496,7 @@ def test_the_admin_refuses_a_practice_paper_drawing_from_an_exam_only_bank(
 
 @pytest.mark.parametrize("view", ["exams:wrong-book", "exams:practice"])
 def test_the_wrong_book_and_practice_pages_run_a_fixed_number_of_queries(
-    client_worker, district, person, view
+    queries, client_worker, district, person, view
 ):
     counts = []
     client_worker.get(reverse(view))  # warm-up (per-process caches: the site, settings)
@@ -510,7 +508,7 @@ def test_the_wrong_book_and_practice_pages_run_a_fixed_number_of_queries(
             take(
                 make_paper(owner_region=district, questions=questions, review_policy=policy), person
             )
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client_worker.get(reverse(view)).status_code == 200
         counts.append(len(ctx.captured_queries))
     # both: session, user, person (+ its enterprise), my exams in progress, my attempts (for the

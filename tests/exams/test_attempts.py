@@ -13,7 +13,7 @@ from django.utils import timezone
 from exams import services
 from exams.models import Attempt, AttemptEvent, Paper, Question, WrongAnswer
 from exams.services import ExamError, arrange, draw_questions, grade_item, start_or_resume
-from tests.exams.conftest import make_paper, make_questions
+from tests.exams.factories import make_paper, make_questions
 from tests.factories import PersonFactory
 
 NOW = timezone.now()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from exams import services
 from exams.models import DrawRule, Paper, Question, knowledge_point_q, split_knowledge_points
-from tests.exams.conftest import make_paper
+from tests.exams.factories import make_paper
 
 POINTS = {
     "火": "火",

@@ -8,14 +8,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from exams import services
 from exams.models import Attempt, Paper
-from tests.exams.conftest import make_paper, make_questions
+from tests.exams.factories import make_paper, make_questions
 
 
 @pytest.fixture
@@ -196,7 +194,7 @@ def test_the_me_page_shows_my_exams(client_worker, paper):
 
 @pytest.mark.parametrize("view", ["page", "save", "submit"])
 def test_attempt_page_autosave_and_submit_run_a_fixed_number_of_queries(
-    client_worker, district, bank, view
+    queries, client_worker, district, bank, view
 ):
     counts = []
     # warm-up (per-process caches such as the site and settings lookups)
@@ -212,7 +210,7 @@ def test_attempt_page_autosave_and_submit_run_a_fixed_number_of_queries(
         paper = make_paper(owner_region=district, questions=qs, title=f"卷{n}")
         attempt = start(client_worker, paper)
         q = services.load_items(attempt)[0].question_id
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             if view == "page":
                 assert (
                     client_worker.get(reverse("exams:attempt", args=[attempt.pk])).status_code

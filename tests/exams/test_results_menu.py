@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from exams import services
 from portal.roles import sync_role_groups
-from tests.exams.conftest import make_paper
+from tests.exams.factories import make_paper
 
 RESULTS_URL = "/admin/exams/results/"
 
@@ -92,10 +92,8 @@ def test_a_worker_has_no_menu_item_and_is_refused(client, worker, district_paper
 
 
 def test_the_page_runs_the_same_queries_for_more_papers(
-    client, supervisor, district, questions, django_assert_num_queries
+    queries, client, supervisor, district, questions, django_assert_num_queries
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     client.force_login(supervisor)
     counts = []
@@ -103,7 +101,7 @@ def test_the_page_runs_the_same_queries_for_more_papers(
         while services.result_papers(supervisor).count() < n:
             make_paper(owner_region=district, questions=questions)
         client.get(RESULTS_URL)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client.get(RESULTS_URL).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from exams import services
 from exams.models import Question
-from tests.exams.conftest import make_paper
+from tests.exams.factories import make_paper
 from tests.factories import PersonFactory
 
 

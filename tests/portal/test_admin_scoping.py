@@ -186,17 +186,15 @@ def test_a_manager_cannot_import_into_another_enterprise(client, manager, other_
     assert not other_enterprise.people.exists()
 
 
-def test_the_people_listing_runs_a_fixed_number_of_queries(client, manager, enterprise):
+def test_the_people_listing_runs_a_fixed_number_of_queries(queries, client, manager, enterprise):
     """Listing queries do not grow with rows: measured at 5 and 40 people."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     client.force_login(manager)
     counts = []
     for total in (5, 40):
         while enterprise.people.count() < total:
             PersonFactory(enterprise=enterprise)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries.capture() as ctx:
             assert client.get(reverse("portal_people:index")).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]

@@ -29,7 +29,7 @@ def test_finding_13_the_question_bank_filter_lists_only_the_managers_banks(
     client, other_manager, enterprise, other_enterprise
 ):
     from exams.models import QuestionBank
-    from tests.exams.conftest import make_questions
+    from tests.exams.factories import make_questions
 
     make_questions(QuestionBank.objects.create(name="企业A专用题库", enterprise=enterprise), 1)
     own = QuestionBank.objects.create(name="企业B题库", enterprise=other_enterprise)
@@ -43,7 +43,7 @@ def test_finding_13_the_question_bank_filter_lists_only_the_managers_banks(
 def test_finding_13_the_drill_chooser_does_not_name_another_enterprises_drill(
     client, other_manager, enterprise
 ):
-    from tests.drills.conftest import make_drill
+    from tests.drills.factories import make_drill
 
     drill = make_drill(enterprise=enterprise, title="企业A内部演练")
     client.force_login(other_manager)
@@ -55,7 +55,7 @@ def test_finding_13_the_drill_chooser_does_not_name_another_enterprises_drill(
 def test_finding_13_the_paper_chooser_does_not_name_another_enterprises_paper(
     client, other_manager, enterprise
 ):
-    from tests.exams.conftest import make_paper
+    from tests.exams.factories import make_paper
 
     paper = make_paper(owner_enterprise=enterprise, title="企业A知识竞赛", open_to_all=True)
     client.force_login(other_manager)
@@ -65,8 +65,8 @@ def test_finding_13_the_paper_chooser_does_not_name_another_enterprises_paper(
 def test_finding_13_an_editor_still_chooses_the_districts_drills_and_papers(
     client, editor, district
 ):
-    from tests.drills.conftest import make_drill
-    from tests.exams.conftest import make_paper
+    from tests.drills.factories import make_drill
+    from tests.exams.factories import make_paper
 
     drill = make_drill(region=district, title="区级演练")
     paper = make_paper(owner_region=district, title="区知识竞赛", open_to_all=True)

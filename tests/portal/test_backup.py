@@ -53,7 +53,7 @@ def portal_data(district, enterprise, worker, settings):
     from exams import services
     from exams.models import QuestionBank
     from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.exams.factories import make_paper, make_questions
 
     now = timezone.now()
     bank = QuestionBank.objects.create(name="备份题库", region=district)

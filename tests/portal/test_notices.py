@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,12 +79,12 @@ def test_unread_count_counts_only_the_users_unread_notices(
 # --------------------------------------------------------------------------- the nav badge
 
 
-def test_the_badge_shows_the_unread_count_with_one_query(client, worker):
+def test_the_badge_shows_the_unread_count_with_one_query(queries, client, worker):
     for i in range(3):
         notices.notify(worker, f"通知{i}")
     client.force_login(worker)
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         html = client.get(reverse("portal:me")).content.decode()
 
     assert 'class="nav-notices"' in html
@@ -107,10 +105,10 @@ def test_no_badge_when_everything_is_read(client, worker):
     assert "条未读" not in html
 
 
-def test_anonymous_pages_have_no_badge_and_no_notice_query(client, worker):
+def test_anonymous_pages_have_no_badge_and_no_notice_query(queries, client, worker):
     notices.notify(worker, "通知")
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         html = client.get(reverse("portal:login")).content.decode()
 
     assert "nav-notices" not in html
@@ -167,13 +165,15 @@ def test_the_page_needs_a_login(client):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_the_page_runs_the_same_queries_for_more_notices(client, worker, django_assert_num_queries):
+def test_the_page_runs_the_same_queries_for_more_notices(
+    queries, client, worker, django_assert_num_queries
+):
     # session, user, notice count (paginator), page of notices, nav unread count, and whatever
     # base.html adds for any logged-in page (measured, so only the growth is asserted).
     client.force_login(worker)
     notices.notify(worker, "一")
     client.get(reverse("portal:notices"))
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         client.get(reverse("portal:notices"))
     small = len(ctx.captured_queries)
     for i in range(15):

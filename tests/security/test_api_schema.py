@@ -93,9 +93,9 @@ def world(keep_connection, district, enterprise, worker, manager):
     from exams import services as exam_services
     from exams.models import QuestionBank
     from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
-    from tests.courses.conftest import make_course
-    from tests.drills.conftest import make_drill
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.courses.factories import make_course
+    from tests.drills.factories import make_drill
+    from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name="安全题库", region=district)
     questions = make_questions(bank, 2, "single") + make_questions(bank, 1, "multiple")

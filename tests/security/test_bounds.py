@@ -116,7 +116,7 @@ def attempt(district, worker):
     from exams.models import QuestionBank
     from exams.services import Client as ExamClient
     from exams.services import start_or_resume
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name="题库", region=district)
     paper = make_paper(owner_region=district, questions=make_questions(bank, 2))
@@ -213,7 +213,7 @@ def test_finding_15_a_nul_in_a_query_string_or_a_form_is_refused(client, manager
 
 @pytest.fixture
 def evaluating_drill(enterprise, manager):
-    from tests.drills.conftest import make_drill
+    from tests.drills.factories import make_drill
 
     return make_drill(enterprise=enterprise, created_by=manager, status="evaluating")
 

@@ -112,15 +112,11 @@ def world(client, district, street, superuser):
 
 
 def _certificate(world):
-    from certificates import services
-    from tests.certificates.factories import CertificateTemplateFactory, ManualIssueFactory
+    from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
 
-    template = CertificateTemplateFactory(name="默认培训证书")
-    source = ManualIssueFactory(person=world["person"], template=template)
-    certificate = services.issue_certificate(
-        person=world["person"],
-        source=source,
-        template=template,
+    certificate = issue_manual_certificate(
+        world["person"],
+        template=CertificateTemplateFactory(name="默认培训证书"),
         title=HOSTILE["at"],
         details={"subject": HOSTILE["minus"], "score": None},
     )
@@ -247,7 +243,7 @@ def _logins(world):
 
 def _competition(world):
     from competitions.models import CompetitionStatus
-    from tests.competitions.conftest import (
+    from tests.competitions.factories import (
         add_items,
         add_judges,
         add_team,
@@ -286,7 +282,7 @@ def _dashboard_report(world):
 def _paper(world):
     from exams import services
     from exams.models import QuestionBank
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name=HOSTILE["cr"], region=world["district"])
     paper = make_paper(owner_region=world["district"], questions=make_questions(bank, 2))
@@ -337,7 +333,7 @@ def _study_log(world):
 
     from courses import services
     from courses.models import CourseIndexPage, StudySession
-    from tests.courses.conftest import make_course
+    from tests.courses.factories import make_course
 
     home = Page.objects.get(depth=2)
     index = home.add_child(instance=CourseIndexPage(title="在线课程", slug="courses-x"))
@@ -369,8 +365,8 @@ def _quiz(world):
 
     from cms.models import CampaignIndexPage, CampaignPage
     from exams.models import Attempt, QuestionBank
-    from tests.cms.conftest import publish
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.cms.factories import publish
+    from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name="竞赛题库", region=world["district"])
     paper = make_paper(owner_region=world["district"], questions=make_questions(bank, 2))

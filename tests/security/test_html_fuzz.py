@@ -217,8 +217,8 @@ def test_every_get_route_is_fuzzed():
 def _pages(world) -> list:
     """One live page of every type, built the way editors do."""
     from cms.models import HomePage
-    from tests.cms.conftest import add_campaign, add_content, add_news, publish
-    from tests.exams.conftest import make_paper, make_questions
+    from tests.cms.factories import add_campaign, add_content, add_news, publish
+    from tests.exams.factories import make_paper, make_questions
     from tests.test_access_sweep import _course_lesson
 
     if "pages" in world:

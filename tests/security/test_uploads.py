@@ -201,7 +201,7 @@ def test_the_multiple_document_uploader_refuses_an_oversized_file(client, editor
 
 @pytest.fixture
 def drill(enterprise, manager):
-    from tests.drills.conftest import make_drill
+    from tests.drills.factories import make_drill
 
     return make_drill(enterprise=enterprise, created_by=manager)
 

@@ -12,7 +12,7 @@ import time
 
 import loadkit
 
-from tests.system.conftest import Saver, assert_acknowledged_saves_stored, seed, start_attempts
+from tests.system.support import Saver, assert_acknowledged_saves_stored, seed, start_attempts
 
 SAVES_BETWEEN = 30
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import loadkit
 import pytest
 
-from tests.system.conftest import Saver, assert_acknowledged_saves_stored, seed, start_attempts
+from tests.system.support import Saver, assert_acknowledged_saves_stored, seed, start_attempts
 
 
 def _pg_bin() -> Path | None:

@@ -12,7 +12,7 @@ import time
 
 import loadkit
 
-from tests.system.conftest import assert_acknowledged_saves_stored, seed
+from tests.system.support import assert_acknowledged_saves_stored, seed
 
 PEOPLE, ROUNDS, ARRIVAL, INTERVAL = 30, 6, 3.0, 1.0
 
