@@ -52,7 +52,9 @@ def test_a_worker_fills_in_the_blanks_on_a_phone(phone, worker, fill_paper, scre
     # both inputs fit the phone's width
     for i in range(2):
         box = blanks.nth(i).bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 375
 
     blanks.nth(0).fill("６")
     blanks.nth(0).press("Enter")  # saves, never submits the exam

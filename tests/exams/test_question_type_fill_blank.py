@@ -42,7 +42,14 @@ def fill(bank, stem="持证___年，每___年复审。", answer="6|六;3|三", *
 
 @pytest.mark.parametrize(
     ("stem", "n"),
-    [("a___b", 1), ("a__b", 0), ("a______b___c", 2), ("电压为（　）伏", 1), ("（）与（ ）", 2), ("(　)", 0)],
+    [
+        ("a___b", 1),
+        ("a__b", 0),
+        ("a______b___c", 2),
+        ("电压为（　）伏", 1),
+        ("（）与（ ）", 2),
+        ("(　)", 0),
+    ],
 )
 def test_blanks_are_three_underscores_or_full_width_brackets(stem, n):
     assert count_blanks(stem) == n
@@ -120,8 +127,15 @@ def test_it_imports_fill_blank_rows(bank):
         bank=bank,
         upload=xlsx(
             [
-                row(qtype="填空", stem="持证___年，每___年复审。", options=NO_OPTIONS, answer="6|六; 3|三"),
-                row(qtype="填空题", stem="安全电压最高为（　）伏。", options=NO_OPTIONS, answer="42"),
+                row(
+                    qtype="填空",
+                    stem="持证___年，每___年复审。",
+                    options=NO_OPTIONS,
+                    answer="6|六; 3|三",
+                ),
+                row(
+                    qtype="填空题", stem="安全电压最高为（　）伏。", options=NO_OPTIONS, answer="42"
+                ),
             ]
         ),
     )
@@ -159,7 +173,11 @@ def test_the_export_reads_back_the_same_questions(bank, other_bank):
     report = import_questions(bank=other_bank, upload=xlsx_bytes(data))
     assert not report.errors, report.errors
     copy = other_bank.questions.get()
-    assert (copy.type, copy.stem, copy.answer) == ("fill_blank", "持证___年，每___年复审。", "6|六;3|三")
+    assert (copy.type, copy.stem, copy.answer) == (
+        "fill_blank",
+        "持证___年，每___年复审。",
+        "6|六;3|三",
+    )
 
 
 def xlsx_bytes(data: bytes):
@@ -217,7 +235,8 @@ def test_autosave_grade_and_review_through_the_page(client, worker, fill_paper, 
     attempt.refresh_from_db()
     assert attempt.score == 2
     body = client.get(reverse("exams:result", args=[attempt.pk])).content.decode()
-    assert "第1空" in body and "6 / 六" in body
+    assert "第1空" in body
+    assert "6 / 六" in body
     assert WrongAnswer.objects.filter(person=person, question_id=qid).exists()
     stats = services.item_statistics(paper=fill_paper)
     (row_,) = stats["rows"]
@@ -232,7 +251,8 @@ def test_the_review_follows_the_papers_policy(client, worker, district, bank, pe
     attempt, _ = services.start_or_resume(paper=paper, person=person, now=timezone.now())
     services.submit_attempt(attempt=attempt, now=timezone.now())
     review = services.attempt_review(attempt=attempt, now=timezone.now())
-    assert review.level == "score" and review.items == []
+    assert review.level == "score"
+    assert review.items == []
     body = client.get(reverse("exams:result", args=[attempt.pk])).content.decode()
     assert "6 / 六" not in body
 
@@ -243,7 +263,9 @@ def test_the_whole_flow_through_the_api(client, fill_paper, token):
     assert (q["type"], q["blanks"], q["options"], q["response"]) == ("fill_blank", 2, [], [])
     assert "answer" not in q
     url = f"/api/v1/attempts/{data['id']}/answers/{q['id']}"
-    put = client.put(url, {"response": ["６", "三"], "seq": 1}, content_type="application/json", **token)
+    put = client.put(
+        url, {"response": ["６", "三"], "seq": 1}, content_type="application/json", **token
+    )
     assert put.status_code == 200, put.content
     assert put.json()["response"] == ["６", "三"]
     too_many = client.put(
@@ -254,7 +276,8 @@ def test_the_whole_flow_through_the_api(client, fill_paper, token):
     result = client.post(f"/api/v1/attempts/{data['id']}/submit", **token).json()
     assert result["score"] == 4
     (item,) = result["items"]
-    assert item["is_correct"] and item["answer"] == ["6 / 六", "3 / 三"]
+    assert item["is_correct"]
+    assert item["answer"] == ["6 / 六", "3 / 三"]
 
 
 def test_practice_gives_feedback_and_the_wrong_book_keeps_it(district, bank, person):
@@ -280,7 +303,8 @@ def _roles(db):
     sync_role_groups()
 
 
-def test_an_examiner_creates_and_edits_a_fill_blank_question(_roles, client, examiner, bank):
+@pytest.mark.usefixtures("_roles")
+def test_an_examiner_creates_and_edits_a_fill_blank_question(client, examiner, bank):
     client.force_login(examiner)
     form = {
         "bank": bank.pk,
