@@ -3,7 +3,7 @@
 GET  /api/v1/exams/                         my exams
 POST /api/v1/exams/{paper_id}/attempts      start or resume
 GET  /api/v1/attempts/{id}                  state, deadline, server time, questions (no answers), my answers
-PUT  /api/v1/attempts/{id}/answers/{qid}    {"response": [...], "seq": n}
+PUT  /api/v1/attempts/{id}/answers/{qid}    {"response": [...], "seq": n} (option keys, or a 填空's blanks)
 POST /api/v1/attempts/{id}/submit
 GET  /api/v1/attempts/{id}/result
 GET  /api/v1/practice/                      banks I may practise, my 错题本's size
@@ -75,6 +75,11 @@ class OptionOut(Schema):
 
 
 class QuestionOut(Schema):
+    """A question as the attempt shows it (exams.question_types renders it): a choice question has
+    `options` and its response is the chosen option keys; a 填空 (type "fill_blank") has no
+    options, `blanks` blanks (each ___ or （　） in the stem, in order) and its response is the
+    text of each blank, in order."""
+
     id: int
     position: int
     type: str
@@ -82,6 +87,7 @@ class QuestionOut(Schema):
     image: str
     points: float
     options: list[OptionOut]
+    blanks: int = 0
     response: list[str]
     seq: int
     flagged: bool
@@ -103,7 +109,7 @@ class AttemptOut(Schema):
 
 
 class AnswerIn(Schema):
-    response: list[str]
+    response: list[str]  # option keys, or the text of each blank
     seq: Seq  # the exam page sends Date.now(): bounded so a huge one is a 422, not a 500
 
 

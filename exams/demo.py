@@ -10,14 +10,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from exams.demo_questions import QUESTIONS
-from exams.models import LETTERS, DrawRule, Paper, PaperQuestion, Question, QuestionBank
+from exams.models import DrawRule, Paper, PaperQuestion, Question, QuestionBank
+from exams.question_types import LETTERS, kind_of
 
 BANK = "安全生产综合题库"
 
 
 def _rotate(qtype: str, options: list[str], answer: str, shift: int) -> tuple[list[str], str]:
     """Spread the right answers over A–D (the source list puts them first)."""
-    if qtype == "judge":
+    if qtype == "judge" or not kind_of(qtype).uses_options:
         return options, answer
     n = len(options)
     shift %= n
@@ -149,12 +150,9 @@ def answer_like_a_person(attempt, *, rng, skill: float, started, pace_seconds: i
 
     personal_skill = min(0.98, max(0.3, rng.gauss(skill, 0.15)))
     for seq, item in enumerate(services.load_items(attempt), start=1):
-        right = item.snapshot["answer"]
-        if rng.random() < personal_skill:
-            response = list(right)
-        else:
-            wrong = [c for c in LETTERS[: len(item.snapshot["options"])] if c not in right]
-            response = [rng.choice(wrong)] if wrong else []
+        response = kind_of(item.snapshot["type"]).example_response(
+            item.snapshot, right=rng.random() < personal_skill, rng=rng
+        )
         services.save_answer(
             attempt=attempt,
             question_id=item.question_id,

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from exams.importing import parse_answer, validate_question_fields
-from exams.models import LETTERS, Paper, Question, QuestionType, knowledge_point_q
+from exams.models import Paper, Question, knowledge_point_q
+from exams.question_types import LETTERS, QuestionType, kind_of
 from portal.models import PersonCategory
 
 
@@ -42,7 +42,9 @@ class QuestionBankAdminForm(OwnedAdminForm):
 
 class QuestionAdminForm(WagtailAdminModelForm):
     option_A = forms.CharField(
-        label=_("选项A"), required=False, help_text=_("判断题可留空（默认为“正确/错误”）。")
+        label=_("选项A"),
+        required=False,
+        help_text=_("判断题可留空（默认为“正确/错误”）；填空题不设选项。"),
     )
     option_B = forms.CharField(label=_("选项B"), required=False)
     option_C = forms.CharField(label=_("选项C"), required=False)
@@ -63,8 +65,14 @@ class QuestionAdminForm(WagtailAdminModelForm):
                 self.initial.setdefault(f"option_{LETTERS[i]}", option)
         if "answer" in self.fields:
             self.fields["answer"].help_text = _(
-                "单选如 B；多选如 ACD 或 A、C、D；判断填 对/错（或 正确/错误、√/×、A/B）。"
+                "单选如 B；多选如 ACD 或 A、C、D；判断填 对/错（或 正确/错误、√/×、A/B）；"
+                "填空每空一组答案，用“；”分隔，同一空的多个答案用“|”分隔，如 6|六；3|三"
+                "（题干中的空用“___”或“（　）”标出）。"
             )
+            if self.instance.pk and self.instance.type in QuestionType.values:
+                self.initial["answer"] = kind_of(self.instance.type).export_answer(
+                    self.instance.answer
+                )
 
     def clean(self):
         data = super().clean()
@@ -74,17 +82,15 @@ class QuestionAdminForm(WagtailAdminModelForm):
             raw.pop()
         if any(not o for o in raw):
             raise forms.ValidationError(_("选项中间有空缺（选项须从A起连续填写）。"))
-        if qtype == QuestionType.JUDGE and not raw:
-            raw = ["正确", "错误"]
-        answer = data.get("answer") or ""
-        problems = validate_question_fields(
-            qtype=qtype, stem=data.get("stem") or "", options=raw, answer=answer
+        if qtype not in QuestionType.values:
+            return data  # the type field reports it
+        options, answer, problems = kind_of(qtype).clean_question(
+            stem=data.get("stem") or "", options=raw, answer=data.get("answer") or ""
         )
         if problems:
             raise forms.ValidationError(problems)
-        letters, _error = parse_answer(qtype, answer, len(raw))
-        data["answer"] = letters
-        self.instance.options = raw
+        data["answer"] = answer
+        self.instance.options = options
         return data
 
 

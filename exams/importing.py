@@ -9,35 +9,23 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from exams.models import LETTERS, Question, QuestionBank, QuestionType
+from exams.models import Question, QuestionBank
+from exams.question_types import LETTERS, SHEET_NAMES, QuestionType, kind_of
 from portal.xlsx import ImportReport, RowError, SpreadsheetError, build_workbook, read_rows
 
 OPTION_COLUMNS = [f"选项{c}" for c in LETTERS]
 COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "知识点"]
 REQUIRED = ["题型", "题干", "选项A", "选项B", "答案"]
 
-TYPE_NAMES = {
-    "单选": QuestionType.SINGLE,
-    "单选题": QuestionType.SINGLE,
-    "单项选择": QuestionType.SINGLE,
-    "单项选择题": QuestionType.SINGLE,
-    "多选": QuestionType.MULTIPLE,
-    "多选题": QuestionType.MULTIPLE,
-    "多项选择": QuestionType.MULTIPLE,
-    "多项选择题": QuestionType.MULTIPLE,
-    "判断": QuestionType.JUDGE,
-    "判断题": QuestionType.JUDGE,
-}
-TYPE_LABEL = {
-    QuestionType.SINGLE: "单选",
-    QuestionType.MULTIPLE: "多选",
-    QuestionType.JUDGE: "判断",
-}
-JUDGE_TRUE = {"对", "正确", "√", "✓", "✔", "A", "T", "TRUE", "是", "Y"}
-JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "X", "B", "F", "FALSE", "否", "N"}
-JUDGE_OPTIONS = ["正确", "错误"]
+# what the 题型 column may say (each type class lists its names) and what an export writes
+TYPE_NAMES = SHEET_NAMES
+
+
+def type_names_help() -> str:
+    return "、".join(str(t.label) for t in QuestionType)
+
+
 KP_SPLIT = re.compile(r"[、,;，；]+")
-ANSWER_SEPARATORS = re.compile(r"[\s,、;，；/]+")
 
 
 def normalize_stem(stem: str) -> str:
@@ -45,50 +33,16 @@ def normalize_stem(stem: str) -> str:
 
 
 def parse_answer(qtype: str, raw: str, option_count: int) -> tuple[str, str | None]:
-    """Returns (letters, error). Letters are sorted, e.g. "ACD"; error is a Chinese message."""
-    text = (raw or "").strip().upper()
-    if not text:
-        return "", _("答案为空")
-    if qtype == QuestionType.JUDGE:
-        if text in JUDGE_TRUE:
-            return "A", None
-        if text in JUDGE_FALSE:
-            return "B", None
-        return "", _("判断题答案“%(a)s”无法识别，应为 对/错、正确/错误、√/× 或 A/B") % {"a": raw}
-    letters = ANSWER_SEPARATORS.sub("", text)
-    if not letters or any(c not in LETTERS for c in letters):
-        return "", _("答案“%(a)s”应为选项字母（A–H）") % {"a": raw}
-    if len(set(letters)) != len(letters):
-        return "", _("答案“%(a)s”中有重复的字母") % {"a": raw}
-    missing = [c for c in letters if LETTERS.index(c) >= option_count]
-    if missing:
-        return "", _("答案中的%(l)s没有对应的选项") % {"l": "、".join(missing)}
-    if qtype == QuestionType.SINGLE and len(letters) != 1:
-        return "", _("单选题只能有一个答案，却填了“%(a)s”") % {"a": raw}
-    if qtype == QuestionType.MULTIPLE and len(letters) < 2:
-        return "", _("多选题至少要有两个正确答案")
-    return "".join(sorted(letters)), None
+    """A choice question's 答案 → (sorted letters, None) or ("", Chinese error); the type class
+    decides (exams.question_types)."""
+    return kind_of(qtype).parse_answer(raw, option_count)
 
 
 def validate_question_fields(*, qtype: str, stem: str, options: list, answer: str) -> list[str]:
     """Problems of a question as the admin form or the import sees it (Chinese messages)."""
-    problems = []
     if qtype not in QuestionType.values:
-        problems.append(_("题型应为 单选、多选 或 判断"))
-        return problems
-    if not (stem or "").strip():
-        problems.append(_("题干为空"))
-    if not isinstance(options, list) or any(not str(o).strip() for o in options):
-        problems.append(_("选项不能为空"))
-        return problems
-    if not 2 <= len(options) <= 8:
-        problems.append(_("选项应为2到8个，实际%(n)s个") % {"n": len(options)})
-    if qtype == QuestionType.JUDGE and len(options) != 2:
-        problems.append(_("判断题应恰好有两个选项"))
-    _letters, error = parse_answer(qtype, answer, len(options))
-    if error:
-        problems.append(error)
-    return problems
+        return [_("题型应为 %(types)s") % {"types": type_names_help()}]
+    return kind_of(qtype).clean_question(stem=stem, options=options, answer=answer)[2]
 
 
 @dataclass
@@ -111,7 +65,9 @@ def parse_rows(upload) -> tuple[list[ParsedQuestion], list[RowError]]:
         type_text = row.text("题型")
         qtype = TYPE_NAMES.get(type_text)
         if qtype is None:
-            problems.append(_("未知题型“%(t)s”，应为 单选、多选 或 判断") % {"t": type_text})
+            problems.append(
+                _("未知题型“%(t)s”，应为 %(types)s") % {"t": type_text, "types": type_names_help()}
+            )
         stem = row.text("题干")
         if not stem:
             problems.append(_("题干为空"))
@@ -122,18 +78,13 @@ def parse_rows(upload) -> tuple[list[ParsedQuestion], list[RowError]]:
         if any(not o for o in raw_options):
             problems.append(_("选项中间有空缺（选项须从A起连续填写）"))
         options = [o for o in raw_options if o]
-        if qtype == QuestionType.JUDGE and not options:
-            options = list(JUDGE_OPTIONS)
         answer = ""
         if qtype is not None:
-            if len(options) < 2:
-                problems.append(_("至少需要两个选项"))
-            elif qtype == QuestionType.JUDGE and len(options) != 2:
-                problems.append(_("判断题应恰好有两个选项"))
-            else:
-                answer, error = parse_answer(qtype, row.text("答案"), len(options))
-                if error:
-                    problems.append(error)
+            options, answer, row_problems = kind_of(qtype).parse_row(
+                stem=stem, options=options, answer=row.text("答案")
+            )
+            # the stem's own problem is listed once
+            problems.extend(p for p in row_problems if p not in problems)
         difficulty_text = row.text("难度") or "3"
         try:
             difficulty = int(float(difficulty_text))
@@ -213,12 +164,11 @@ def export_rows(questions) -> list[list]:
     rows = []
     for q in questions:
         options = list(q.options) + [""] * (8 - len(q.options))
-        answer = q.answer
-        if q.type == QuestionType.JUDGE:
-            answer = "对" if q.answer == "A" else "错"
+        kind = kind_of(q.type)
+        answer = kind.export_answer(q.answer)
         rows.append(
             [
-                TYPE_LABEL[q.type],
+                kind.sheet_names[0],
                 q.stem,
                 *options,
                 answer,
@@ -283,6 +233,15 @@ def template_workbook() -> bytes:
             "",
             1,
             "用电、消防",
+        ],
+        [
+            "填空",
+            "火灾报警电话是___，急救电话是___。",
+            *[""] * 8,
+            "119；120",
+            "每个空用三个以上下划线或“（　）”标出；答案每空一组，用“；”分隔，同一空的多个答案用“|”分隔。",
+            1,
+            "消防",
         ],
     ]
     return build_workbook(COLUMNS, examples, title="试题")

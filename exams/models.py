@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import string
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,17 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from exams.question_types import LETTERS, QuestionType, kind_of
 from portal.models import Enterprise, Person, PersonCategory
 from portal.ownership import OwnedModel
-
-LETTERS = string.ascii_uppercase[:8]  # A..H
-
-
-class QuestionType(models.TextChoices):
-    SINGLE = "single", _("单选")
-    MULTIPLE = "multiple", _("多选")
-    JUDGE = "judge", _("判断")
-
 
 # Banks and papers are owned by a region or an enterprise (portal.ownership).
 OwnedMixin = OwnedModel
@@ -101,8 +92,19 @@ class Question(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    options = models.JSONField(_("选项"), default=list, help_text=_("2–8个选项，依次为A、B、C…"))
-    answer = models.CharField(_("答案"), max_length=8, help_text=_("选项字母，如 B 或 ACD。"))
+    options = models.JSONField(
+        _("选项"),
+        default=list,
+        blank=True,
+        help_text=_("2–8个选项，依次为A、B、C…；填空题不设选项。"),
+    )
+    answer = models.CharField(
+        _("答案"),
+        max_length=1000,
+        help_text=_(
+            "选项字母，如 B 或 ACD；填空题每空一组答案，用“；”分隔，同一空的多个答案用“|”分隔。"
+        ),
+    )
     explanation = models.TextField(_("解析"), blank=True)
     difficulty = models.PositiveSmallIntegerField(
         _("难度"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -131,20 +133,19 @@ class Question(models.Model):
         return split_knowledge_points(self.knowledge_points)
 
     @property
-    def answer_letters(self) -> list[str]:
-        return sorted(set(self.answer))
+    def kind(self):
+        """The question's type class (exams.question_types)."""
+        return kind_of(self.type)
 
     def clean(self) -> None:
-        from exams.importing import validate_question_fields
-
-        problems = validate_question_fields(
-            qtype=self.type, stem=self.stem, options=self.options, answer=self.answer
+        if self.type not in QuestionType.values:
+            raise ValidationError({"type": _("未知题型")})
+        options, answer, problems = self.kind.clean_question(
+            stem=self.stem, options=self.options, answer=self.answer
         )
         if problems:
             raise ValidationError(problems)
-        from exams.importing import parse_answer
-
-        self.answer, _error = parse_answer(self.type, self.answer, len(self.options))
+        self.options, self.answer = options, answer
 
     def save(self, *args, **kwargs) -> None:
         if self.pk:
@@ -420,7 +421,8 @@ class AttemptQuestion(models.Model):
     points = models.DecimalField(max_digits=5, decimal_places=1)
     snapshot = models.JSONField()
     option_order = models.JSONField(default=list)  # letters in the order shown
-    response = models.CharField(max_length=8, blank=True)  # sorted letters
+    # the stored answer (exams.question_types): sorted letters, or a 填空's JSON list of blanks
+    response = models.TextField(blank=True)
     seq = models.BigIntegerField(default=0)
     saved_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
@@ -470,7 +472,7 @@ class WrongAnswer(models.Model):
     wrong_count = models.PositiveIntegerField(default=1)
     right_streak = models.PositiveSmallIntegerField(default=0)
     last_wrong_at = models.DateTimeField(default=timezone.now)
-    last_response = models.CharField(max_length=8, blank=True)
+    last_response = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("错题")
@@ -487,4 +489,4 @@ class WrongAnswer(models.Model):
         return f"{self.person_id}: {self.question_id}"
 
 
-__all__ = ["PersonCategory"]
+__all__ = ["LETTERS", "PersonCategory", "QuestionType"]

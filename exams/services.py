@@ -16,18 +16,17 @@ from django.utils.translation import gettext_lazy
 
 from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level, withheld_questions
 from exams.models import (
-    LETTERS,
     Attempt,
     AttemptEvent,
     AttemptQuestion,
     Paper,
     Question,
     QuestionBank,
-    QuestionType,
     WrongAnswer,
     knowledge_point_q,
     split_knowledge_points,
 )
+from exams.question_types import InvalidResponse, kind_of
 from portal import registry, roles
 from portal.models import Person
 
@@ -325,9 +324,7 @@ def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question, Decimal]
     arranged = []
     for idx in order:
         question, points = questions[idx]
-        letters = list(LETTERS[: len(question.options)])
-        if paper.shuffle_options and question.type != QuestionType.JUDGE:
-            rng.shuffle(letters)
+        letters = kind_of(question.type).option_order(question.options, rng, paper.shuffle_options)
         arranged.append((question, points, letters))
     return arranged
 
@@ -421,22 +418,19 @@ def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetim
     rows = []
     for item in items:
         snap = item.snapshot
-        options = [
-            {"key": letter, "label": LETTERS[i], "text": snap["options"][LETTERS.index(letter)]}
-            for i, letter in enumerate(item.option_order)
-        ]
+        kind = kind_of(snap["type"])
         row = {
             "id": item.question_id,
             "position": item.position,
             "type": snap["type"],
-            "type_label": QuestionType(snap["type"]).label,
+            "type_label": kind.label,
+            "handler": kind.js_handler,
             "stem": snap["stem"],
             "image": snap.get("image", ""),
             "points": float(item.points),
-            "options": options,
-            "response": list(item.response),
             "seq": item.seq,
             "flagged": item.flagged,
+            **kind.public(snap, item.option_order, item.response),
         }
         if attempt.paper.is_practice:
             row["withheld"] = not shown[item.question_id].correctness
@@ -450,10 +444,11 @@ def _feedback(item: AttemptQuestion, shown: Disclosure) -> dict | None:
     """Practice feedback on an answered item: as much as `shown` allows, None when nothing."""
     if not shown.correctness:
         return None
-    labels = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
+    kind = kind_of(item.snapshot["type"])
     feedback: dict = {"correct": bool(item.is_correct)}
     if shown.answer:
-        feedback["answer"] = [labels[c] for c in item.snapshot["answer"]]
+        feedback["answer"] = kind.feedback_answer(item.snapshot, item.option_order)
+        feedback["answer_text"] = kind.answer_text(item.snapshot, item.option_order)
     if shown.explanation:
         feedback["explanation"] = item.snapshot.get("explanation", "")
     return feedback
@@ -467,19 +462,9 @@ def load_items(attempt: Attempt) -> list[AttemptQuestion]:
 
 
 def grade_item(*, qtype: str, answer: str, response: str, points: Decimal, multi: str):
-    """(is_correct, score). 多选 partial: a correct subset with no wrong option earns points × k/n."""
-    given, right = set(response), set(answer)
-    if given == right:
-        return True, Decimal(points)
-    if (
-        qtype == QuestionType.MULTIPLE
-        and multi == Paper.MultiScoring.PARTIAL
-        and given
-        and given < right
-    ):
-        share = (Decimal(points) * len(given) / len(right)).quantize(Decimal("0.1"))
-        return False, share
-    return False, Decimal(0)
+    """(is_correct, score) of a stored response, by the question's type class (partial credit:
+    多选 with Paper.MultiScoring.PARTIAL, 填空 per blank)."""
+    return kind_of(qtype).grade(answer=answer, stored=response, points=points, multi=multi)
 
 
 @dataclass
@@ -492,14 +477,11 @@ class SaveResult:
 
 
 def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
-    letters = sorted({str(r).strip().upper() for r in response if str(r).strip()})
-    allowed = set(LETTERS[: len(item.snapshot["options"])])
-    if any(c not in allowed for c in letters):
-        raise ExamError(422, "invalid_response", _("答案中有不存在的选项。"))
-    qtype = item.snapshot["type"]
-    if qtype in (QuestionType.SINGLE, QuestionType.JUDGE) and len(letters) > 1:
-        raise ExamError(422, "invalid_response", _("该题只能选择一个选项。"))
-    return "".join(letters)
+    """The submitted answer as stored, by the question's type class."""
+    try:
+        return kind_of(item.snapshot["type"]).clean_response(item.snapshot, response)
+    except InvalidResponse as exc:
+        raise ExamError(422, "invalid_response", str(exc)) from exc
 
 
 def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
@@ -539,7 +521,7 @@ def save_answer(
     if practice and item.response:
         # practice: the first answer is graded at once and kept
         return SaveResult(
-            False, item.seq, item.saved_at, list(item.response), _feedback(item, shown)
+            False, item.seq, item.saved_at, _response_list(item), _feedback(item, shown)
         )
     updates = {"response": letters, "seq": seq, "saved_at": now}
     if flagged is not None:
@@ -559,7 +541,7 @@ def save_answer(
             False,
             item.seq,
             item.saved_at,
-            list(item.response),
+            _response_list(item),
             _feedback(item, shown) if practice and item.response else None,
         )
     _log(attempt.pk, AttemptEvent.Kind.SAVE, client, f"Q{question_id} seq={seq} {letters}", at=now)
@@ -572,7 +554,13 @@ def save_answer(
             results=[(item.question_id, bool(item.is_correct), letters)] if letters else [],
             now=now,
         )
-    return SaveResult(True, seq, now, list(letters), feedback)
+    return SaveResult(
+        True, seq, now, kind_of(item.snapshot["type"]).load_response(letters), feedback
+    )
+
+
+def _response_list(item: AttemptQuestion) -> list[str]:
+    return kind_of(item.snapshot["type"]).load_response(item.response)
 
 
 def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime) -> None:
@@ -767,30 +755,19 @@ def review_items(items: list[AttemptQuestion], shown: dict[int, Disclosure]) -> 
     rows = []
     for item in items:
         snap, can = item.snapshot, shown[item.question_id]
-        labels = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
-        answer = snap["answer"] if can.answer else ""
+        kind = kind_of(snap["type"])
         row = {
             "id": item.question_id,
             "position": item.position,
-            "type_label": QuestionType(snap["type"]).label,
+            "type": snap["type"],
+            "type_label": kind.label,
             "stem": snap["stem"],
             "image": snap.get("image", ""),
-            "options": [
-                {
-                    "label": LETTERS[i],
-                    "text": snap["options"][LETTERS.index(letter)],
-                    "chosen": letter in item.response,
-                    "right": letter in answer,
-                }
-                for i, letter in enumerate(item.option_order)
-            ],
-            "response": [labels[c] for c in item.response if c in labels],
             "points": float(item.points),
+            **kind.review(snap, item.option_order, item.response, answer=can.answer),
         }
         if can.correctness:
             row.update(is_correct=item.is_correct, score=float(item.score or 0))
-        if can.answer:
-            row["answer"] = [labels[c] for c in answer if c in labels]
         if can.explanation:
             row["explanation"] = snap.get("explanation", "")
         rows.append(row)
@@ -993,20 +970,23 @@ def item_statistics(*, paper: Paper) -> dict:
     for item in AttemptQuestion.objects.filter(attempt_id__in=[a[0] for a in attempts]).order_by(
         "question_id"
     ):
+        kind = kind_of(item.snapshot["type"])
         row = per_q.setdefault(
             item.question_id,
             {
                 "question_id": item.question_id,
                 "stem": item.snapshot["stem"],
-                "type_label": QuestionType(item.snapshot["type"]).label,
+                "type_label": kind.label,
                 "answer": item.snapshot["answer"],
+                "answer_text": kind.answer_text(item.snapshot, []),
+                "snapshot": item.snapshot,
                 "n": 0,
                 "correct": 0,
                 "upper_n": 0,
                 "upper_correct": 0,
                 "lower_n": 0,
                 "lower_correct": 0,
-                "options": dict.fromkeys(LETTERS[: len(item.snapshot["options"])], 0),
+                "options": kind.stats_start(item.snapshot),
                 "blank": 0,
             },
         )
@@ -1020,9 +1000,7 @@ def item_statistics(*, paper: Paper) -> dict:
             row["lower_correct"] += 1 if item.is_correct else 0
         if not item.response:
             row["blank"] += 1
-        for c in item.response:
-            if c in row["options"]:
-                row["options"][c] += 1
+        kind.stats_add(row["options"], item.response, row["snapshot"])
     rows = []
     for row in per_q.values():
         facility = row["correct"] / row["n"] if row["n"] else None
@@ -1042,11 +1020,11 @@ def item_statistics(*, paper: Paper) -> dict:
             facility=facility,
             discrimination=discrimination,
             flags=flags,
-            option_rows=[
-                {"letter": c, "count": v, "right": c in row["answer"]}
-                for c, v in row["options"].items()
-            ],
+            option_rows=kind_of(row["snapshot"]["type"]).stats_rows(
+                row["options"], row["snapshot"]
+            ),
         )
+        del row["snapshot"]
         rows.append(row)
     return {"attempts": n, "group_size": k, "rows": rows}
 

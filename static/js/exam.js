@@ -51,15 +51,41 @@
     window.location.href = cfg.resultUrl;
   }
   function fieldset(qid) { return document.getElementById("q" + qid); }
-  function responseOf(qid) {
-    var out = [];
-    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) { if (i.checked) out.push(i.value); });
-    return out;
-  }
+  function inputsOf(qid) { return fieldset(qid).querySelectorAll("input[name=q" + qid + "]"); }
+  // The answer of a question, per type (exams.question_types.*.js_handler, the fieldset's
+  // data-handler): collect reads the inputs into the response the server takes, restore puts a
+  // response back, answered says whether anything is given.
+  var handlers = {
+    choice: {
+      collect: function (inputs) {
+        var out = [];
+        inputs.forEach(function (i) { if (i.checked) out.push(i.value); });
+        return out;
+      },
+      restore: function (inputs, response) {
+        inputs.forEach(function (i) { i.checked = response.indexOf(i.value) >= 0; });
+      },
+      answered: function (response) { return response.length > 0; }
+    },
+    fill_blank: {
+      collect: function (inputs) {
+        var out = [];
+        inputs.forEach(function (i) { out.push(i.value.trim()); });
+        return out;
+      },
+      restore: function (inputs, response) {
+        inputs.forEach(function (i, n) { i.value = response[n] || ""; });
+      },
+      answered: function (response) { return response.some(function (v) { return v !== ""; }); }
+    }
+  };
+  function handlerOf(qid) { return handlers[fieldset(qid).dataset.handler] || handlers.choice; }
+  function responseOf(qid) { return handlerOf(qid).collect(inputsOf(qid)); }
+  function isAnswered(qid) { return handlerOf(qid).answered(responseOf(qid)); }
   function markNav(qid) {
     var link = document.querySelector("[data-nav='" + qid + "']");
     if (!link) return;
-    link.classList.toggle("answered", responseOf(qid).length > 0);
+    link.classList.toggle("answered", isAnswered(qid));
     link.classList.toggle("flagged", fieldset(qid).querySelector(".exam-flag").checked);
   }
   function showFeedback(qid, fb) {
@@ -70,7 +96,7 @@
     s.className = fb.correct ? "ok" : "bad";
     s.textContent = fb.correct ? msgs.correct : msgs.wrong;
     box.appendChild(s);
-    if (fb.answer) box.appendChild(document.createTextNode(" " + msgs.answer + fb.answer.join("")));
+    if (fb.answer) box.appendChild(document.createTextNode(" " + msgs.answer + (fb.answer_text || fb.answer.join(""))));
     if (fb.explanation) {
       var d = document.createElement("div");
       d.className = "hint";
@@ -78,7 +104,7 @@
       box.appendChild(d);
     }
     box.hidden = false;
-    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) { i.disabled = true; });
+    inputsOf(qid).forEach(function (i) { i.disabled = true; });
   }
   function readJson(r) {
     // a JSON answer from the portal, or null (a proxy's HTML error page, a login page after a redirect)
@@ -173,15 +199,21 @@
     send(qid, true);
   });
 
+  // Enter in a blank saves it (and never submits the exam form)
+  form.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && ev.target.tagName === "INPUT" && ev.target.type === "text") {
+      ev.preventDefault();
+      ev.target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
   // answers this device saved but the server never acknowledged (closed tab, lost network)
   var pending = loadQueue();
   var serverSeq = {};
   cfg.items.forEach(function (it) { serverSeq[it.id] = it.seq; });
   Object.keys(pending).forEach(function (qid) {
     if (!fieldset(qid) || pending[qid].seq <= (serverSeq[qid] || 0)) { dropFromQueue(qid, Infinity); return; }
-    fieldset(qid).querySelectorAll("input[name=q" + qid + "]").forEach(function (i) {
-      i.checked = pending[qid].response.indexOf(i.value) >= 0;
-    });
+    handlerOf(qid).restore(inputsOf(qid), pending[qid].response);
     markNav(qid);
   });
   flush();
@@ -229,7 +261,7 @@
     flush();
     var missing = [];
     document.querySelectorAll("[data-question]").forEach(function (fs, i) {
-      if (responseOf(fs.dataset.question).length === 0) missing.push(i + 1);
+      if (!isAnswered(fs.dataset.question)) missing.push(i + 1);
     });
     document.getElementById("exam-confirm-text").textContent =
       (missing.length ? msgs.unanswered + missing.join("、") + "。" : msgs.allAnswered) + " " + msgs.confirm;
