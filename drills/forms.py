@@ -27,6 +27,7 @@ DRILL_FIELDS = [
     "is_linked",
     "participating_enterprises",
     "participating_units",
+    "headcount",
     "form",
     "content",
     "purpose",

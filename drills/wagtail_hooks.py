@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -20,6 +21,7 @@ from drills.models import (
     EmergencyPlan,
     EvaluationTemplate,
     FrequencyRule,
+    ParticipantRole,
     Participation,
 )
 from portal.admin_scoping import ScopedModelViewSet
@@ -176,11 +178,22 @@ class DistrictSettingsViewSet(ScopedModelViewSet):
         return services.can_edit_district_rules(request.user)
 
 
+class FrequencyRuleAdminForm(WagtailAdminModelForm):
+    linked_roles = forms.MultipleChoiceField(
+        label=_("计入联动演练的参演角色"),
+        choices=ParticipantRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=FrequencyRule._meta.get_field("linked_roles").help_text,
+    )
+
+
 class FrequencyRuleViewSet(DistrictSettingsViewSet):
     model = FrequencyRule
     icon = "time"
     menu_label = _("演练频次规则")
     add_to_admin_menu = False
+    form_class = FrequencyRuleAdminForm
     form_fields = [
         "who",
         "drill",
@@ -188,10 +201,20 @@ class FrequencyRuleViewSet(DistrictSettingsViewSet):
         "counts",
         "interval_months",
         "report_to_regulator",
+        "report_within_days",
+        "linked_roles",
         "source",
         "is_active",
     ]
-    list_display = ["who", "drill", "interval_months", "report_to_regulator", "is_active"]
+    list_display = [
+        "who",
+        "drill",
+        "interval_months",
+        "report_to_regulator",
+        "report_within_days",
+        "linked_role_labels",
+        "is_active",
+    ]
     inspect_view_enabled = True
 
 
