@@ -615,7 +615,7 @@ def _rules_for(rules: list[FrequencyRule], enterprise: Enterprise) -> list[Frequ
         r
         for r in rules
         if r.applies_to == FrequencyRule.AppliesTo.ALL
-        or (r.applies_to == FrequencyRule.AppliesTo.HIGH_RISK and enterprise.is_high_risk)
+        or (r.applies_to == FrequencyRule.AppliesTo.HIGH_RISK and enterprise.is_drill_high_risk)
     ]
 
 
@@ -657,7 +657,7 @@ def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[Enterpri
     rule's linked_roles say which roles count)."""
     enterprise_list = list(
         enterprises.select_related("street").only(
-            "name", "is_high_risk", "street__name", "street__path"
+            "name", "is_drill_high_risk", "street__name", "street__path"
         )
     )
     rules = list(
@@ -886,7 +886,7 @@ def unreported_drills(*, now: datetime) -> list[Drill]:
     for rule in rules:
         rule_q = Q(planned_end__lte=now - timedelta(days=rule.report_within_days))
         if rule.applies_to == FrequencyRule.AppliesTo.HIGH_RISK:
-            rule_q &= Q(enterprise__is_high_risk=True)
+            rule_q &= Q(enterprise__is_drill_high_risk=True)
         types = rule.plan_types()
         if types is not None:
             rule_q &= Q(plan_type__in=types)
