@@ -28,6 +28,7 @@ def _record(person, hours, on=None):
 def test_requirements_are_seeded_from_the_csv(db):
     table = services.requirement_table()
     assert len(table) == 10
+    assert table[(PersonCategory.SPECIAL_OPERATOR, False)].review_cycle_hours == Decimal("8")
     principal_high = table[(PersonCategory.PRINCIPAL, True)]
     assert (principal_high.initial_hours, principal_high.annual_hours) == (
         Decimal("48"),
@@ -40,8 +41,8 @@ def test_requirements_are_seeded_from_the_csv(db):
 def test_figures_for_a_high_risk_and_a_normal_enterprise(street):
     chem = EnterpriseFactory(street=street, industry=Industry.HAZARDOUS_CHEMICALS)
     shop = EnterpriseFactory(street=street, industry=Industry.TRADE)
-    assert chem.is_high_risk
-    assert not shop.is_high_risk
+    assert chem.is_training_high_risk
+    assert not shop.is_training_high_risk
     # high-risk principal: annual 16 h; has 12 → short by 4
     boss = PersonFactory(
         enterprise=chem, category=PersonCategory.PRINCIPAL, hired_on=date(2015, 1, 1)
