@@ -13,7 +13,12 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from drills import services
-from drills.forms import DRILL_FIELDS, services_validate_upload
+from drills.forms import (
+    DRILL_FIELDS,
+    headcount_or_zero,
+    optional_headcount,
+    services_validate_upload,
+)
 from drills.models import (
     Attachment,
     CorrectiveAction,
@@ -33,6 +38,7 @@ from portal.scoping import enterprise_q, scope_for, visible_enterprises
 class DrillAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
+        optional_headcount(self)
         if for_user is not None:
             if "enterprise" in self.fields:
                 self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
@@ -44,6 +50,9 @@ class DrillAdminForm(WagtailAdminModelForm):
                 self.fields["plan"].queryset = EmergencyPlan.objects.filter(
                     enterprise__in=services.organisable_enterprises(for_user)
                 )
+
+    def clean_headcount(self):
+        return headcount_or_zero(self.cleaned_data.get("headcount"))
 
 
 class PlanAdminForm(WagtailAdminModelForm):

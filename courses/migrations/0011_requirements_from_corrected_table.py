@@ -26,8 +26,13 @@ def _hours(text):
 def forwards(apps, schema_editor):
     TrainingRequirement = apps.get_model("courses", "TrainingRequirement")
     path = Path(__file__).resolve().parent.parent / "data" / "training_hours.csv"
+    previous_note = ""
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            note = row["note"].strip()
+            if note.startswith("同上"):  # "as above": each row cites its article in full
+                note = previous_note + note[2:]
+            previous_note = note
             category = CATEGORY_BY_LABEL[row["category"].strip()]
             high_risk = row["high_risk"].strip() == "yes"
             requirement = TrainingRequirement.objects.filter(
@@ -40,7 +45,7 @@ def forwards(apps, schema_editor):
                 requirement.review_cycle_hours = review
                 if requirement.annual_hours == OLD_SPECIAL_ANNUAL:
                     requirement.annual_hours = _hours(row["annual_refresher_hours"])
-            requirement.note = row["note"].strip()[:200]
+            requirement.note = note[:200]
             requirement.save()
 
 
