@@ -107,9 +107,7 @@ def attendance(request, drill_id: Id):
     drill = services.visible_drills(user).filter(pk=drill_id).first()
     if drill is None:
         raise ApiError(404, "not_found", _("演练不存在或无权查看。"))
-    sees_list = services.can_add_participants(user, drill) or services.is_supervisor_of(
-        user, drill
-    )
+    sees_list = services.can_add_participants(user, drill) or services.is_supervisor_of(user, drill)
     if not sees_list:
         raise ApiError(403, "forbidden", _("只有组织单位、参演企业和监管人员可以查看参演情况。"))
     a = drill.attendance()

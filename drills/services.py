@@ -16,8 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +24,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from drills.models import (
+    HELD_STATES,
     AfterActionReport,
     CalendarToken,
     CorrectiveAction,
     Drill,
-    HELD_STATES,
     DrillStatus,
     EmergencyPlan,
     Evaluation,
@@ -1228,8 +1227,8 @@ def record_training_for_drill(*, drill_id: int) -> int:
     if drill.training_hours <= 0:
         return 0
     count = 0
-    for part in drill.participations.attended().filter(person__isnull=False).select_related(
-        "person"
+    for part in (
+        drill.participations.attended().filter(person__isnull=False).select_related("person")
     ):
         record_training(
             person=part.person,

@@ -50,7 +50,9 @@ def held_drill(enterprise, on: date, *, form: str, spent: str, people: int) -> D
     for _ in range(people):
         # 参演人次 counts attendance: these people checked in.
         Participation.objects.create(
-            drill=drill, person=PersonFactory(enterprise=enterprise), checked_in_at=drill.planned_start
+            drill=drill,
+            person=PersonFactory(enterprise=enterprise),
+            checked_in_at=drill.planned_start,
         )
     return drill
 

@@ -38,18 +38,14 @@ def _held_drill_with_a_no_show(enterprise, manager, *, headcount=0):
 def test_a_no_show_is_not_counted_in_the_statistics(enterprise, manager):
     _held_drill_with_a_no_show(enterprise, manager)
     today = timezone.localdate()
-    stats = services.drill_statistics(
-        user=manager, start=today - timedelta(days=30), end=today
-    )
+    stats = services.drill_statistics(user=manager, start=today - timedelta(days=30), end=today)
     assert stats.total.person_times == 2  # was 3: every row counted, checked in or not
 
 
 def test_a_headcount_of_people_on_no_roster_counts(enterprise, manager):
     drill = _held_drill_with_a_no_show(enterprise, manager, headcount=40)
     today = timezone.localdate()
-    stats = services.drill_statistics(
-        user=manager, start=today - timedelta(days=30), end=today
-    )
+    stats = services.drill_statistics(user=manager, start=today - timedelta(days=30), end=today)
     assert stats.total.person_times == 42
     attendance = drill.attendance()
     assert attendance.person_times == 42

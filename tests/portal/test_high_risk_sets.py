@@ -116,9 +116,7 @@ def test_editing_the_table_moves_the_enterprises(street):
 
 
 def test_a_manual_override_wins_for_its_own_law_only(street):
-    shop = EnterpriseFactory(
-        street=street, industry=Industry.TRADE, drill_high_risk_override=True
-    )
+    shop = EnterpriseFactory(street=street, industry=Industry.TRADE, drill_high_risk_override=True)
     assert (shop.is_training_high_risk, shop.is_drill_high_risk) == (False, True)
     row = HighRiskIndustry.objects.get(industry=Industry.TRADE)
     row.save()  # a refresh leaves an overridden flag alone
