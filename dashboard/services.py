@@ -353,10 +353,11 @@ def _period_bounds(start: date, end: date):
 
 def dashboard_figures(*, user, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard. A fixed number of queries whatever the data size:
-    training 5 (courses.statistics), compliance 2 (requirement table, one aggregate), exams 1,
+    training 5 (courses.statistics), compliance 4 (requirement table, the special operators'
+    review cycles 2, one aggregate), exams 1,
     drills 1 (drills.services.drill_statistics), open corrective actions 1, expiring
     certificates 2 (count + first rows), drill-down children 1 or 2 (the streets; or the enterprises
-    and drills per enterprise) — 13 or 14, plus the session/user lookups of the request."""
+    and drills per enterprise) — 15 or 16, plus the session/user lookups of the request."""
     viewer = narrowed_user(user, target)
     training = training_statistics(user=viewer, start=period.start, end=period.end)
     compliance = _compliance(viewer, period.end.year)
