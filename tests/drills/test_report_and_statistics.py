@@ -90,7 +90,9 @@ def _held(
         Participation.objects.create(
             drill=drill, person=PersonFactory(enterprise=enterprise), checked_in_at=start
         )
-    Participation.objects.create(drill=drill, person=PersonFactory(enterprise=enterprise))  # no-show
+    Participation.objects.create(
+        drill=drill, person=PersonFactory(enterprise=enterprise)
+    )  # no-show
     return drill
 
 
