@@ -70,7 +70,8 @@ def build():
                 name=f"基准企业{i}",
                 credit_code=make_credit_code(i + 1),
                 street=streets[i % 5],
-                is_high_risk=i % 5 == 0,
+                is_training_high_risk=i % 5 == 0,
+                is_drill_high_risk=i % 5 == 0,
             )
             for i in range(500)
         ]

@@ -62,7 +62,8 @@ def build(scale: int, tag: str):
                 credit_code=make_credit_code(base + i),
                 street=street,
                 industry=Industry.HAZARDOUS_CHEMICALS if i % 5 == 0 else Industry.MACHINERY,
-                is_high_risk=i % 5 == 0,
+                is_training_high_risk=i % 5 == 0,
+                is_drill_high_risk=i % 5 == 0,
             )
             for i in range(5245 * scale)
         ]

@@ -107,7 +107,9 @@ class TrainingRecord(models.Model):
 
 class TrainingRequirement(models.Model):
     """Hours a person of a category must have: the initial figure in the year they are hired, the
-    annual refresher figure in later years (seeded from training_hours.csv, edited by supervisors)."""
+    annual refresher figure in later years, and for 特种作业人员 the figure per certificate review
+    cycle, due before each review (seeded from training_hours.csv, edited by supervisors).
+    `high_risk` means the training rule's set (portal.HighRiskIndustry.training_high_risk)."""
 
     category = models.CharField(_("人员类别"), max_length=20, choices=PersonCategory.choices)
     high_risk = models.BooleanField(_("高危行业"), default=False)
@@ -116,6 +118,17 @@ class TrainingRequirement(models.Model):
     )
     annual_hours = models.DecimalField(
         _("每年再培训学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    review_cycle_hours = models.DecimalField(
+        _("每个复审周期学时"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_(
+            "特种作业人员：每次操作证复审前须完成的安全培训学时（按本人操作证日期推算复审周期），"
+            "不是每年。"
+        ),
     )
     note = models.CharField(_("依据/说明"), max_length=200, blank=True)
 

@@ -106,6 +106,7 @@ class ComplianceRow:
     required: Decimal | None
     hours: Decimal
     initial: bool
+    review_on: date | None = None  # 特种作业: the certificate review the hours are due before
 
     @property
     def is_compliant(self) -> bool:
@@ -121,6 +122,8 @@ class ComplianceRow:
     def requirement_label(self) -> str:
         if self.required is None:
             return str(_("无要求"))
+        if self.review_on is not None:
+            return str(_("复审前培训（%(day)s 复审）") % {"day": f"{self.review_on:%Y-%m-%d}"})
         return str(_("初次培训")) if self.initial else str(_("年度再培训"))
 
 
@@ -128,10 +131,75 @@ def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
     return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
 
 
+@dataclass(frozen=True)
+class CycleFigure:
+    review_on: date
+    required: Decimal
+    hours: Decimal
+
+    @property
+    def is_compliant(self) -> bool:
+        return self.hours >= self.required
+
+
+def review_cycle_figures(
+    *, people: QuerySet[Person], year: int, table: dict | None = None
+) -> dict[int, CycleFigure]:
+    """People whose requirement is per certificate review cycle (特种作业人员:
+    TrainingRequirement.review_cycle_hours, by category and the enterprise's training-rule risk)
+    and whose operation certificate comes up for review in `year` (first issue date + k × review
+    interval): the hours required and the training hours they have in that cycle, from its start
+    up to the review day. The one definition of the per-cycle rule behind the compliance page and
+    the dashboard. Two queries (plus the requirement table when not given): the people with a
+    certificate date, their records of the last six years up to the end of `year`."""
+    table = requirement_table() if table is None else table
+    per_cycle = {key: r.review_cycle_hours for key, r in table.items() if r.review_cycle_hours}
+    if not per_cycle:
+        return {}
+    cycles: dict[int, tuple[date, date, Decimal]] = {}
+    holders = people.filter(
+        operation_certificate_issued_on__isnull=False,
+        category__in={category for category, _risk in per_cycle},
+    )
+    for person in holders.only(
+        "pk",
+        "category",
+        "operation_certificate_issued_on",
+        "operation_review_years",
+        "enterprise__is_training_high_risk",
+    ).select_related("enterprise"):
+        required = per_cycle.get((person.category, person.enterprise.is_training_high_risk))
+        cycle = person.review_cycle(date(year, 1, 1))
+        if required is None or cycle is None:  # issued this year: first review years away
+            continue
+        start, review_on = cycle
+        if review_on.year == year:
+            cycles[person.pk] = (start, review_on, required)
+    hours: dict[int, Decimal] = dict.fromkeys(cycles, Decimal("0"))
+    # A cycle is at most 6 years long and ends this year: one query whatever the data.
+    for person_id, on, h in TrainingRecord.objects.filter(
+        person__in=holders.values("pk"),
+        date__gte=date(year - 6, 1, 1),
+        date__lte=date(year, 12, 31),
+    ).values_list("person_id", "date", "hours"):
+        if person_id not in cycles:
+            continue
+        start, review_on, _required = cycles[person_id]
+        if start <= on <= review_on:
+            hours[person_id] += h
+    return {
+        pk: CycleFigure(review_on=review_on, required=required, hours=hours[pk])
+        for pk, (_start, review_on, required) in cycles.items()
+    }
+
+
 def compliance_rows(*, people: QuerySet[Person], year: int) -> list[ComplianceRow]:
     """Each person's training hours in `year` against the requirement for their category and
-    their enterprise's risk (the initial figure when hired that year). Three queries: the people
-    (with enterprise), the requirement table, the hours summed per person."""
+    their enterprise's training-rule risk (the initial figure when hired that year); a category
+    with a per-review-cycle figure (特种作业人员) is judged in the year its certificate comes up for
+    review, on the hours of that cycle (review_cycle_figures). Five queries: the people (with
+    enterprise), the requirement table, the hours summed per person, and two for the cycles
+    (none when nobody's requirement is per cycle)."""
     people_list = list(people.select_related("enterprise").order_by("enterprise__name", "name"))
     table = requirement_table()
     hours = dict(
@@ -140,11 +208,24 @@ def compliance_rows(*, people: QuerySet[Person], year: int) -> list[ComplianceRo
         .annotate(total=Sum("hours"))
         .values_list("person_id", "total")
     )
+    cycles = review_cycle_figures(people=people, year=year, table=table)
     rows = []
     for person in people_list:
-        requirement = table.get((person.category, person.enterprise.is_high_risk))
+        requirement = table.get((person.category, person.enterprise.is_training_high_risk))
         initial = bool(person.hired_on and person.hired_on.year == year)
         required = requirement.hours_for(hired_this_year=initial) if requirement else None
+        cycle = cycles.get(person.pk)
+        if cycle is not None:
+            rows.append(
+                ComplianceRow(
+                    person=person,
+                    required=cycle.required,
+                    hours=cycle.hours,
+                    initial=False,
+                    review_on=cycle.review_on,
+                )
+            )
+            continue
         rows.append(
             ComplianceRow(
                 person=person,

@@ -166,8 +166,22 @@ class RequirementViewSet(ScopedModelViewSet):
     icon = "time"
     menu_label = _("培训学时要求")
     add_to_admin_menu = False
-    form_fields = ["category", "high_risk", "initial_hours", "annual_hours", "note"]
-    list_display = ["category", "high_risk", "initial_hours", "annual_hours", "note"]
+    form_fields = [
+        "category",
+        "high_risk",
+        "initial_hours",
+        "annual_hours",
+        "review_cycle_hours",
+        "note",
+    ]
+    list_display = [
+        "category",
+        "high_risk",
+        "initial_hours",
+        "annual_hours",
+        "review_cycle_hours",
+        "note",
+    ]
 
     def scope_queryset(self, request, queryset):
         return queryset

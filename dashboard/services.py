@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
 from courses.models import ClassRegistration, TrainingRecord
-from courses.services import requirement_table
+from courses.services import requirement_table, review_cycle_figures
 from courses.statistics import TrainingStats, scoped_records, training_statistics
 from dashboard import charts
 from drills.models import CorrectiveAction, Drill
@@ -288,11 +288,13 @@ def _compliance(viewer, year: int) -> dict:
     """The share of active people with a training-hour requirement who met it in `year`: the
     same rule as courses.services.compliance_rows (requirement by category and enterprise risk;
     the initial figure when hired that year) but counted in SQL, as compliance_rows builds one
-    Python row per person. Two queries: the requirement table, one aggregate over the people."""
+    Python row per person. Three or four queries: the requirement table, the special operators
+    whose certificate comes up for review that year and their cycle hours
+    (courses.services.review_cycle_figures), one aggregate over the other people."""
     table = requirement_table()
     whens = []
     for (category, high_risk), requirement in table.items():
-        match = {"category": category, "enterprise__is_high_risk": high_risk}
+        match = {"category": category, "enterprise__is_training_high_risk": high_risk}
         initial = requirement.hours_for(hired_this_year=True)
         annual = requirement.hours_for(hired_this_year=False)
         if initial is not None:
@@ -311,9 +313,11 @@ def _compliance(viewer, year: int) -> dict:
         .annotate(h=Sum("hours"))
         .values("h")
     )
+    people = visible_people(viewer).filter(is_active=True)
+    # 特种作业: per certificate review cycle, in the year of the review (courses.services).
+    cycles = review_cycle_figures(people=people, year=year, table=table)
     counts = (
-        visible_people(viewer)
-        .filter(is_active=True)
+        people.exclude(pk__in=list(cycles))
         .annotate(
             req=required,
             got=Coalesce(
@@ -327,6 +331,8 @@ def _compliance(viewer, year: int) -> dict:
             compliant=Count("pk", filter=Q(req__isnull=False, got__gte=F("req"))),
         )
     )
+    counts["people"] += len(cycles)
+    counts["compliant"] += sum(1 for c in cycles.values() if c.is_compliant)
     return {
         "year": year,
         "people": counts["people"],
@@ -347,10 +353,11 @@ def _period_bounds(start: date, end: date):
 
 def dashboard_figures(*, user, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard. A fixed number of queries whatever the data size:
-    training 5 (courses.statistics), compliance 2 (requirement table, one aggregate), exams 1,
+    training 5 (courses.statistics), compliance 4 (requirement table, the special operators'
+    review cycles 2, one aggregate), exams 1,
     drills 1 (drills.services.drill_statistics), open corrective actions 1, expiring
     certificates 2 (count + first rows), drill-down children 1 or 2 (the streets; or the enterprises
-    and drills per enterprise) — 13 or 14, plus the session/user lookups of the request."""
+    and drills per enterprise) — 15 or 16, plus the session/user lookups of the request."""
     viewer = narrowed_user(user, target)
     training = training_statistics(user=viewer, start=period.start, end=period.end)
     compliance = _compliance(viewer, period.end.year)

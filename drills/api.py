@@ -10,7 +10,7 @@ from ninja import Router, Schema
 
 from drills import services
 from portal.api import ApiError, ErrorOut
-from portal.params import Day
+from portal.params import Day, Id
 
 router = Router(tags=["drills"])
 
@@ -87,4 +87,35 @@ def statistics(request, start: Day, end: Day):
             key: {k: _bucket(v) for k, v in getattr(s, key).items()}
             for key in ("by_form", "by_level", "by_accident_type", "by_street", "by_month")
         },
+    }
+
+
+class AttendanceOut(Schema):
+    drill_id: int
+    person_times: int
+    attended: int
+    headcount: int
+    no_shows: int
+    no_show_names: list[str]
+
+
+@router.get("/{drill_id}/attendance", response={200: AttendanceOut, 403: ErrorOut, 404: ErrorOut})
+def attendance(request, drill_id: Id):
+    """参演人次 of one drill: attended participations (checked in or marked present) plus the
+    headcount of people on no roster; no-shows apart (names for those who see the list)."""
+    user = request.user
+    drill = services.visible_drills(user).filter(pk=drill_id).first()
+    if drill is None:
+        raise ApiError(404, "not_found", _("演练不存在或无权查看。"))
+    sees_list = services.can_add_participants(user, drill) or services.is_supervisor_of(user, drill)
+    if not sees_list:
+        raise ApiError(403, "forbidden", _("只有组织单位、参演企业和监管人员可以查看参演情况。"))
+    a = drill.attendance()
+    return {
+        "drill_id": drill.pk,
+        "person_times": a.person_times,
+        "attended": len(a.attended),
+        "headcount": a.headcount,
+        "no_shows": len(a.no_shows),
+        "no_show_names": [p.name for p in a.no_shows],
     }

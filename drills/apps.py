@@ -37,6 +37,11 @@ class DrillsConfig(AppConfig):
                 minutes=10,
             )
         )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="drills.notify_unreported", func="drills.tasks.notify_unreported", minutes=60
+            )
+        )
         registry.register_seeder(registry.Seeder(name="drills", func=seed_drills, order=50))
         for role in (MANAGER, SUPERVISOR):
             registry.grant(

@@ -23,7 +23,7 @@ from drills.models import (
     PlanType,
     ScriptStep,
 )
-from drills.services import record_training_for_drill, save_evaluation
+from drills.services import notify_unreported, record_training_for_drill, save_evaluation
 from portal.models import PersonCategory
 
 HELD_TRAINING_STATES = (DrillStatus.EVALUATING, DrillStatus.RECTIFYING, DrillStatus.ARCHIVED)
@@ -267,8 +267,69 @@ def seed_drills(ctx) -> None:
             _evaluation(ctx, drill)
         if status in (DrillStatus.RECTIFYING, DrillStatus.ARCHIVED):
             _findings(drill, supervisor, archived=status == DrillStatus.ARCHIVED)
+    _rule_cases(ctx)
     for drill in Drill.objects.filter(code__startswith="YL-DEMO-", status__in=HELD_TRAINING_STATES):
         record_training_for_drill(drill_id=drill.pk)  # idempotent per participation
+    notify_unreported(now=timezone.now())  # the unreported case below: a notice to demo_manager
+
+
+def _rule_cases(ctx) -> None:
+    """Drills that show the rules: a street's linked community drill with a headcount of residents
+    on no roster, crediting the construction firm (明湖建设, under the drill rule but not the 48/16
+    training rule) that took part; and a drill of 甬江化工 held three weeks ago and not reported to
+    the regulator (the reporting duty of 应急条例第八条)."""
+    builder = ctx.enterprises[2]
+    if not Drill.objects.filter(code="YL-DEMO-09").exists():
+        start = _at(-60, 9)
+        drill = Drill.objects.create(
+            code="YL-DEMO-09",
+            title="东湖街道社区火灾疏散联动演练",
+            organiser_region=ctx.streets[0],
+            level=Drill.Level.STREET,
+            is_linked=True,
+            participating_units="街道消防站\n社区卫生服务中心",
+            form="live",
+            content="comprehensive",
+            purpose=Drill.Purpose.DEMONSTRATION,
+            accident_type=AccidentType.FIRE,
+            plan_type=PlanType.ONSITE,
+            planned_start=start,
+            planned_end=start + timedelta(hours=2),
+            place="东湖街道明湖社区广场",
+            budget=Decimal("18000"),
+            spent=Decimal("16500"),
+            headcount=85,  # residents who joined, on no roster
+            status=DrillStatus.ARCHIVED,
+            reported_to_regulator=True,
+            reported_on=(start + timedelta(days=2)).date(),
+            summary="社区居民 85 人参加疏散；明湖建设工程应急队完成初起火灾扑救和人员搜救。",
+        )
+        drill.participating_enterprises.set([builder])
+        _participants(ctx, drill, DrillStatus.ARCHIVED)
+    if not Drill.objects.filter(code="YL-DEMO-10").exists():
+        enterprise = ctx.enterprises[0]
+        start = _at(-21, 9)
+        drill = Drill.objects.create(
+            code="YL-DEMO-10",
+            title="危化品仓库泄漏现场处置演练",
+            enterprise=enterprise,
+            level=Drill.Level.ENTERPRISE,
+            form="live",
+            content="single",
+            accident_type=AccidentType.CHEMICAL_LEAK,
+            plan=EmergencyPlan.objects.filter(enterprise=enterprise, plan_type=PlanType.ONSITE)
+            .order_by("pk")
+            .first(),
+            planned_start=start,
+            planned_end=start + timedelta(hours=2),
+            place="甬江化工危化品仓库",
+            budget=Decimal("6000"),
+            spent=Decimal("5200"),
+            status=DrillStatus.EVALUATING,
+            reported_to_regulator=False,
+            created_by=ctx.users.get("demo_manager"),
+        )
+        _participants(ctx, drill, DrillStatus.EVALUATING)
 
 
 def _participants(ctx, drill: Drill, status: str) -> None:

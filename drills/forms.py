@@ -27,6 +27,7 @@ DRILL_FIELDS = [
     "is_linked",
     "participating_enterprises",
     "participating_units",
+    "headcount",
     "form",
     "content",
     "purpose",
@@ -62,6 +63,7 @@ class DrillForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        optional_headcount(self)
         enterprises = services.organisable_enterprises(user)
         regions = services.organisable_regions(user)
         self.fields["enterprise"].queryset = enterprises
@@ -77,11 +79,24 @@ class DrillForm(forms.ModelForm):
             del self.fields["enterprise"]
             self.fields["organiser_region"].required = True
 
+    def clean_headcount(self):
+        return headcount_or_zero(self.cleaned_data.get("headcount"))
+
     def clean(self):
         data = super().clean()
         if data.get("enterprise") and data.get("organiser_region"):
             raise forms.ValidationError(_("组织企业和组织区域只能填写一个。"))
         return data
+
+
+def optional_headcount(form) -> None:
+    """The headcount of people on no roster may be left empty (none): the form and the admin."""
+    if "headcount" in form.fields:
+        form.fields["headcount"].required = False
+
+
+def headcount_or_zero(value):
+    return 0 if value is None else value
 
 
 class PlanForm(forms.ModelForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -114,6 +115,25 @@ class FrequencyRule(models.Model):
         _("间隔（月）"), validators=[MinValueValidator(1)]
     )
     report_to_regulator = models.BooleanField(_("须报告监管部门"), default=False)
+    report_within_days = models.PositiveIntegerField(
+        _("报告期限（天）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "须报告监管部门的规则：已实施的演练在计划结束后超过该天数仍未报告的，通知企业"
+            "（每次演练一次）。法规未规定天数，由本区设定。"
+        ),
+    )
+    linked_roles = models.JSONField(
+        _("计入联动演练的参演角色"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "企业作为参演企业参加区、街道等组织的多级联动演练，且本企业人员以这些角色到场时，"
+            "该演练按其预案类型计入本企业的演练频次。留空则联动演练不计入本规则。"
+        ),
+    )
     source = models.CharField(_("依据"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -128,6 +148,19 @@ class FrequencyRule(models.Model):
             "drill": self.drill,
             "n": self.interval_months,
         }
+
+    def clean(self) -> None:
+        bad = [r for r in self.linked_roles or [] if r not in ParticipantRole.values]
+        if bad:
+            raise ValidationError({"linked_roles": _("未知的参演角色：%s") % "、".join(bad)})
+        if self.report_to_regulator and not self.report_within_days:
+            raise ValidationError({"report_within_days": _("须报告监管部门的规则请填写报告期限。")})
+
+    def linked_role_labels(self) -> str:
+        labels = dict(ParticipantRole.choices)
+        return "、".join(str(labels.get(r, r)) for r in self.linked_roles or []) or "—"
+
+    linked_role_labels.short_description = _("计入联动演练的参演角色")
 
     def plan_types(self) -> set[str] | None:
         """Plan types a drill must have to count; None means any drill counts."""
@@ -158,12 +191,50 @@ HELD_STATES = (
 FINAL_STATES = (DrillStatus.ARCHIVED, DrillStatus.CANCELLED)
 
 
+def attended_subquery() -> models.Subquery:
+    """How many roster/external participations of the outer drill attended (see
+    ParticipationQuerySet.attended); for annotations."""
+    return models.Subquery(
+        Participation.objects.attended()
+        .filter(drill=models.OuterRef("pk"))
+        .order_by()
+        .values("drill")
+        .annotate(n=models.Count("pk"))
+        .values("n"),
+        output_field=models.IntegerField(),
+    )
+
+
 class DrillQuerySet(models.QuerySet):
     def held(self) -> DrillQuerySet:
         return self.filter(status__in=HELD_STATES)
 
     def active(self) -> DrillQuerySet:
         return self.exclude(status__in=FINAL_STATES)
+
+    def with_person_times(self) -> DrillQuerySet:
+        """Annotates 参演人次, the one definition: participations that attended (checked in, or
+        marked present by the controller) plus the drill's headcount of people on no roster.
+        Also `attended` (the participations part) and `no_shows` (on the list, never present)."""
+        from django.db.models.functions import Coalesce
+
+        absent = models.Subquery(
+            Participation.objects.no_shows()
+            .filter(drill=models.OuterRef("pk"))
+            .order_by()
+            .values("drill")
+            .annotate(n=models.Count("pk"))
+            .values("n"),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(
+            attended=Coalesce(attended_subquery(), 0),
+            no_shows=Coalesce(absent, 0),
+        ).annotate(person_times=models.F("attended") + models.F("headcount"))
+
+    def person_times(self) -> int:
+        """参演人次 of these drills in total (attendance + headcounts; one query)."""
+        return sum(self.with_person_times().values_list("person_times", flat=True))
 
 
 class Drill(models.Model):
@@ -264,6 +335,11 @@ class Drill(models.Model):
     campaign = models.CharField(
         _("活动标签"), max_length=14, choices=Campaign.choices, blank=True, default=""
     )
+    headcount = models.PositiveIntegerField(
+        _("名册外参演人数"),
+        default=0,
+        help_text=_("未列入参演名单的参演人数（社区居民、访客等），计入参演人次。"),
+    )
     reported_to_regulator = models.BooleanField(_("已报告监管部门"), default=False)
     reported_on = models.DateField(_("报告日期"), null=True, blank=True)
     training_hours = models.DecimalField(
@@ -333,6 +409,17 @@ class Drill(models.Model):
             return self.enterprise.name
         return self.organiser_region.name if self.organiser_region_id else ""
 
+    def attendance(self) -> Attendance:
+        """This drill's 参演人次 and its parts (2 queries): the same definition as
+        DrillQuerySet.with_person_times."""
+        parts = list(self.participations.select_related("person__enterprise"))
+        attended = [p for p in parts if p.attended]
+        return Attendance(
+            attended=attended,
+            no_shows=[p for p in parts if not p.attended],
+            headcount=self.headcount,
+        )
+
     @property
     def effective_plan_type(self) -> str:
         if self.plan_type:
@@ -378,8 +465,30 @@ class ParticipantRole(models.TextChoices):
     OBSERVER = "observer", _("观摩")
 
 
+class ParticipationQuerySet(models.QuerySet):
+    def attended(self) -> ParticipationQuerySet:
+        """Who took part: checked in by QR, or marked present by the controller (人工签到).
+        What 参演人次 counts (with the drill's headcount, see DrillQuerySet.with_person_times)."""
+        return self.filter(checked_in_at__isnull=False)
+
+    def no_shows(self) -> ParticipationQuerySet:
+        """On the participant list but never present: listed apart, never counted."""
+        return self.filter(checked_in_at__isnull=True)
+
+
+@dataclass
+class Attendance:
+    attended: list
+    no_shows: list
+    headcount: int
+
+    @property
+    def person_times(self) -> int:
+        return len(self.attended) + self.headcount
+
+
 class Participation(models.Model):
-    """One row per person and drill: what 人次 counts."""
+    """One row per person and drill. 人次 counts the attended rows only (see .attended())."""
 
     class CheckIn(models.TextChoices):
         NONE = "", _("未签到")
@@ -405,6 +514,8 @@ class Participation(models.Model):
         _("签到方式"), max_length=8, choices=CheckIn.choices, blank=True, default=""
     )
 
+    objects = ParticipationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("参演人员")
         verbose_name_plural = _("参演人员")
@@ -427,6 +538,11 @@ class Participation(models.Model):
     @property
     def name(self) -> str:
         return self.person.name if self.person_id else self.external_name
+
+    @property
+    def attended(self) -> bool:
+        """In-memory twin of ParticipationQuerySet.attended."""
+        return self.checked_in_at is not None
 
     @property
     def unit(self) -> str:

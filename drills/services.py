@@ -16,8 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from drills.models import (
+    HELD_STATES,
     AfterActionReport,
     CalendarToken,
     CorrectiveAction,
@@ -614,16 +614,28 @@ def _rules_for(rules: list[FrequencyRule], enterprise: Enterprise) -> list[Frequ
         r
         for r in rules
         if r.applies_to == FrequencyRule.AppliesTo.ALL
-        or (r.applies_to == FrequencyRule.AppliesTo.HIGH_RISK and enterprise.is_high_risk)
+        or (r.applies_to == FrequencyRule.AppliesTo.HIGH_RISK and enterprise.is_drill_high_risk)
     ]
 
 
-def _statuses(rules: list[FrequencyRule], last_by_type: dict[str, date]) -> list[RuleStatus]:
-    """Each rule with the last held drill that counts for it (by plan type) and the next due date."""
+def _statuses(
+    rules: list[FrequencyRule],
+    last_by_type: dict[str, date],
+    linked: dict[tuple[str, str], date] | None = None,
+) -> list[RuleStatus]:
+    """Each rule with the last held drill that counts for it (by plan type) and the next due date.
+    `linked`: (plan type, role) → last linked drill the enterprise's people attended in that role;
+    it counts for the rules whose linked_roles name the role."""
     statuses = []
     for rule in rules:
         types = rule.plan_types()
         dates = [d for pt, d in last_by_type.items() if types is None or pt in types]
+        roles_counted = set(rule.linked_roles or [])
+        dates += [
+            d
+            for (pt, role), d in (linked or {}).items()
+            if role in roles_counted and (types is None or pt in types)
+        ]
         last_on = max(dates) if dates else None
         statuses.append(
             RuleStatus(
@@ -637,12 +649,14 @@ def _statuses(rules: list[FrequencyRule], last_by_type: dict[str, date]) -> list
 
 def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[EnterpriseCompliance]:
     """For each enterprise, each applicable rule with the last held drill counting for it and the
-    next due date. Three queries whatever the number of enterprises:
-    1. enterprises (with street), 2. active rules, 3. last held drill date per enterprise and plan type
-    (organised by the enterprise or joined by it, in one grouped query)."""
+    next due date. Four queries whatever the number of enterprises:
+    1. enterprises (with street), 2. active rules, 3. last held drill date per enterprise and plan
+    type (organised by the enterprise), 4. last held linked drill another body organised that the
+    enterprise joined (参演企业) and its people attended, per enterprise, plan type and role (the
+    rule's linked_roles say which roles count)."""
     enterprise_list = list(
         enterprises.select_related("street").only(
-            "name", "is_high_risk", "street__name", "street__path"
+            "name", "is_drill_high_risk", "street__name", "street__path"
         )
     )
     rules = list(
@@ -659,10 +673,30 @@ def enterprise_compliance(*, enterprises: QuerySet[Enterprise]) -> list[Enterpri
     )
     for row in rows:
         last[row["enterprise_id"]][row["plan_type"]] = timezone.localtime(row["last"]).date()
+    linked: dict[int, dict[tuple[str, str], date]] = defaultdict(dict)
+    for row in (
+        Participation.objects.attended()
+        .filter(
+            drill__status__in=HELD_STATES,
+            drill__is_linked=True,
+            drill__participating_enterprises=F("person__enterprise"),
+            person__enterprise_id__in=enterprises.values("pk"),
+        )
+        .exclude(drill__plan_type="")
+        .values("person__enterprise_id", "drill__plan_type", "role")
+        .annotate(last=Max("drill__planned_start"))
+        .order_by()
+    ):
+        key = (row["drill__plan_type"], row["role"])
+        linked[row["person__enterprise_id"]][key] = timezone.localtime(row["last"]).date()
     return [
         EnterpriseCompliance(
             enterprise=enterprise,
-            rules=_statuses(_rules_for(rules, enterprise), last.get(enterprise.pk, {})),
+            rules=_statuses(
+                _rules_for(rules, enterprise),
+                last.get(enterprise.pk, {}),
+                linked.get(enterprise.pk, {}),
+            ),
         )
         for enterprise in enterprise_list
     ]
@@ -835,10 +869,82 @@ def due_reminders(*, now: datetime) -> list[Reminder]:
     return reminders
 
 
+# How far back the reporting-duty check looks: older unreported drills are history, not news.
+UNREPORTED_LOOKBACK_DAYS = 180
+
+
+def unreported_drills(*, now: datetime) -> list[Drill]:
+    """Held drills organised by an enterprise that a frequency rule obliges to report to the
+    regulator (report_to_regulator, with its report_within_days), of a plan type the rule counts,
+    still not reported when the rule's days have passed since the drill's planned end (and ended
+    within UNREPORTED_LOOKBACK_DAYS). Two queries: the rules, the drills (with their enterprise)."""
+    rules = FrequencyRule.objects.filter(
+        is_active=True, report_to_regulator=True, report_within_days__isnull=False
+    ).exclude(applies_to=FrequencyRule.AppliesTo.GOVERNMENT)
+    q = Q(pk__in=[])
+    for rule in rules:
+        rule_q = Q(planned_end__lte=now - timedelta(days=rule.report_within_days))
+        if rule.applies_to == FrequencyRule.AppliesTo.HIGH_RISK:
+            rule_q &= Q(enterprise__is_drill_high_risk=True)
+        types = rule.plan_types()
+        if types is not None:
+            rule_q &= Q(plan_type__in=types)
+        q |= rule_q
+    return list(
+        Drill.objects.held()
+        .filter(
+            q,
+            enterprise__isnull=False,
+            reported_to_regulator=False,
+            planned_end__gt=now - timedelta(days=UNREPORTED_LOOKBACK_DAYS),
+        )
+        .select_related("enterprise", "created_by")
+        .order_by("planned_end")
+    )
+
+
+def unreported_reminders(*, now: datetime) -> list[Reminder]:
+    """One reminder per unreported drill (see unreported_drills) to each of its organisers (the
+    enterprise's managers and the drill's creator); three queries."""
+    drills = unreported_drills(now=now)
+    organisers = _organiser_users(drills)
+    reminders = []
+    for drill in drills:
+        for user in organisers[drill.pk]:
+            reminders.append(
+                Reminder(
+                    key=f"unreported:{drill.pk}:{user.pk}",
+                    user_id=user.pk,
+                    email=user.email,
+                    title=_("演练未报告监管部门：%(title)s") % {"title": drill.title},
+                    body=_(
+                        "%(enterprise)s 的演练已于 %(end)s 结束，按演练频次规则须报告负有安全生产"
+                        "监督管理职责的部门，至今未登记报告。报告后请在演练信息中勾选“已报告监管部门”"
+                        "并填写报告日期。"
+                    )
+                    % {
+                        "enterprise": drill.enterprise.name,
+                        "end": date_format(timezone.localtime(drill.planned_end), "Y-m-d"),
+                    },
+                    url=reverse("drills:detail", args=[drill.pk]),
+                )
+            )
+    return reminders
+
+
+def notify_unreported(*, now: datetime) -> int:
+    """Tells each unreported drill's organisers once (notice + email); returns how many were sent.
+    Scheduled hourly (drills/apps.py); safe to run twice (ReminderLog keys)."""
+    return _deliver(unreported_reminders(now=now), now=now)
+
+
 def send_reminders(*, now: datetime) -> int:
     """Sends the due reminders not sent before (email + portal notice); returns how many were sent.
     The unique ReminderLog.key makes a second run, or two racing runs, send nothing twice."""
-    reminders = due_reminders(now=now)
+    return _deliver(due_reminders(now=now), now=now)
+
+
+def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
     if not reminders:
         return 0
     sent_keys = set(
@@ -987,25 +1093,19 @@ class DrillStatistics:
 def drill_statistics(*, user, start: date, end: date) -> DrillStatistics:
     """Held drills (实施 and later) that started in [start, end] and that `user` may see.
 
-    Returns counts, 人次 (participation rows) and money actually spent (元), in total and by form,
+    Returns counts, 人次 (attended participations plus headcounts: Drill.objects.with_person_times)
+    and money actually spent (元), in total and by form,
     level, accident type, street (the organiser's street; region-organised drills under the
     region's name) and month ("2026-06"). Keys of the by_* dicts are the choice labels.
-    One query whatever the data size: the drills with a participation-count subquery."""
+    One query whatever the data size: the drills with attendance-count subqueries."""
     tz = timezone.get_current_timezone()
     lo = datetime.combine(start, datetime.min.time(), tzinfo=tz)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    people = (
-        Participation.objects.filter(drill=OuterRef("pk"))
-        .order_by()
-        .values("drill")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     rows = (
         visible_drills(user)
         .held()
         .filter(planned_start__gte=lo, planned_start__lt=hi)
-        .annotate(person_times=Coalesce(Subquery(people), 0))
+        .with_person_times()
         .values(
             "form",
             "level",
@@ -1059,13 +1159,14 @@ def drill_statistics(*, user, start: date, end: date) -> DrillStatistics:
 
 
 def report_context(*, drill: Drill) -> dict:
-    participations = list(drill.participations.select_related("person__enterprise"))
-    role_counts = Counter(p.get_role_display() for p in participations)
+    attendance = drill.attendance()
+    role_counts = Counter(p.get_role_display() for p in attendance.attended)
     findings = list(drill.findings.prefetch_related("actions__owner"))
     return {
         "drill": drill,
-        "participations": participations,
-        "checked_in": sum(1 for p in participations if p.checked_in_at),
+        "attendance": attendance,
+        "participations": attendance.attended,
+        "no_shows": attendance.no_shows,
         "role_counts": sorted(role_counts.items()),
         "summary": evaluation_summary(drill=drill),
         "findings": findings,
@@ -1126,9 +1227,9 @@ def record_training_for_drill(*, drill_id: int) -> int:
     if drill.training_hours <= 0:
         return 0
     count = 0
-    for part in drill.participations.filter(
-        person__isnull=False, checked_in_at__isnull=False
-    ).select_related("person"):
+    for part in (
+        drill.participations.attended().filter(person__isnull=False).select_related("person")
+    ):
         record_training(
             person=part.person,
             on=timezone.localtime(drill.planned_start).date(),

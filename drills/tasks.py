@@ -22,3 +22,8 @@ def record_training_for_drill(drill_id: int) -> int:
 def requeue_stalled_reports() -> int:
     """Scheduled every 10 minutes (see apps.py): reports lost with a killed worker are queued again."""
     return services.requeue_stalled_reports(now=timezone.now())
+
+
+def notify_unreported() -> int:
+    """Scheduled hourly (see apps.py): drills a rule obliges to report, unreported after its days."""
+    return services.notify_unreported(now=timezone.now())

@@ -153,14 +153,12 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 @login_required
 def drill_list(request: HttpRequest) -> HttpResponse:
     """All visible drills, newest first, filterable by status. Queries: 1 count + 1 page of drills
-    with enterprise/region joined and the 人次 and check-in counts annotated."""
+    with enterprise/region joined and 参演人次 annotated (Drill.objects.with_person_times)."""
     status = request.GET.get("status", "")
     drills = services.visible_drills(request.user)
     if status in DrillStatus.values:
         drills = drills.filter(status=status)
-    drills = drills.select_related("enterprise", "organiser_region").annotate(
-        person_times=Count("participations", distinct=True),
-    )
+    drills = drills.select_related("enterprise", "organiser_region").with_person_times()
     from django.core.paginator import Paginator
 
     page = Paginator(drills.order_by("-planned_start"), 30).get_page(request.GET.get("page"))
@@ -223,6 +221,7 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     manage = services.can_manage(user, drill)
     report = getattr(drill, "report", None) if hasattr(drill, "report") else None
+    attendance = drill.attendance()
     return render(
         request,
         "drills/drill_detail.html",
@@ -242,8 +241,8 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "blockers": services.archive_blockers(drill)
             if drill.status in (DrillStatus.EVALUATING, DrillStatus.RECTIFYING)
             else [],
-            "participant_count": drill.participations.count(),
-            "checked_in_count": drill.participations.filter(checked_in_at__isnull=False).count(),
+            "participant_count": len(attendance.attended) + len(attendance.no_shows),
+            "attendance": attendance,
             "summary": services.evaluation_summary(drill=drill),
             "attachments": drill.attachments.all(),
             "attachment_form": AttachmentForm() if manage else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -12,7 +13,12 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from drills import services
-from drills.forms import DRILL_FIELDS, services_validate_upload
+from drills.forms import (
+    DRILL_FIELDS,
+    headcount_or_zero,
+    optional_headcount,
+    services_validate_upload,
+)
 from drills.models import (
     Attachment,
     CorrectiveAction,
@@ -20,6 +26,7 @@ from drills.models import (
     EmergencyPlan,
     EvaluationTemplate,
     FrequencyRule,
+    ParticipantRole,
     Participation,
 )
 from portal.admin_scoping import ScopedModelViewSet
@@ -31,6 +38,7 @@ from portal.scoping import enterprise_q, scope_for, visible_enterprises
 class DrillAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
+        optional_headcount(self)
         if for_user is not None:
             if "enterprise" in self.fields:
                 self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
@@ -42,6 +50,9 @@ class DrillAdminForm(WagtailAdminModelForm):
                 self.fields["plan"].queryset = EmergencyPlan.objects.filter(
                     enterprise__in=services.organisable_enterprises(for_user)
                 )
+
+    def clean_headcount(self):
+        return headcount_or_zero(self.cleaned_data.get("headcount"))
 
 
 class PlanAdminForm(WagtailAdminModelForm):
@@ -176,11 +187,22 @@ class DistrictSettingsViewSet(ScopedModelViewSet):
         return services.can_edit_district_rules(request.user)
 
 
+class FrequencyRuleAdminForm(WagtailAdminModelForm):
+    linked_roles = forms.MultipleChoiceField(
+        label=_("计入联动演练的参演角色"),
+        choices=ParticipantRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=FrequencyRule._meta.get_field("linked_roles").help_text,
+    )
+
+
 class FrequencyRuleViewSet(DistrictSettingsViewSet):
     model = FrequencyRule
     icon = "time"
     menu_label = _("演练频次规则")
     add_to_admin_menu = False
+    form_class = FrequencyRuleAdminForm
     form_fields = [
         "who",
         "drill",
@@ -188,10 +210,20 @@ class FrequencyRuleViewSet(DistrictSettingsViewSet):
         "counts",
         "interval_months",
         "report_to_regulator",
+        "report_within_days",
+        "linked_roles",
         "source",
         "is_active",
     ]
-    list_display = ["who", "drill", "interval_months", "report_to_regulator", "is_active"]
+    list_display = [
+        "who",
+        "drill",
+        "interval_months",
+        "report_to_regulator",
+        "report_within_days",
+        "linked_role_labels",
+        "is_active",
+    ]
     inspect_view_enabled = True
 
 

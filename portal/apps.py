@@ -28,6 +28,7 @@ class PortalConfig(AppConfig):
             SUPERVISOR, "portal.change_enterprise", "portal.add_enterprise", "portal.view_region"
         )
         registry.grant(MANAGER, "portal.change_enterprise")
+        registry.grant(SUPERVISOR, "portal.view_highriskindustry", "portal.change_highriskindustry")
         admin_export.install()
         for key, view, url_name in (
             ("portal.roster", "portal.admin_views.roster_export", "portal_admin:roster-export"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from portal import roles
 from portal.models import (
@@ -41,12 +42,12 @@ ENTERPRISES = [
     ("东港仓储物流有限公司", Industry.WAREHOUSING, 0, StandardizationGrade.NONE),
     ("西塘船舶修造有限公司", Industry.SHIPBUILDING, 1, StandardizationGrade.GRADE_3),
     ("西塘钢铁冶炼有限公司", Industry.METALLURGY, 1, StandardizationGrade.GRADE_2),
-    ("西塘商贸城有限公司", Industry.TRADE, 1, StandardizationGrade.NONE),
+    ("西塘商贸城有限公司", Industry.MALL, 1, StandardizationGrade.NONE),
     ("塘西冷链食品有限公司", Industry.OTHER, 1, StandardizationGrade.GRADE_3),
     ("南港石化储运有限公司", Industry.HAZARDOUS_CHEMICALS, 2, StandardizationGrade.GRADE_1),
     ("南港汽配制造有限公司", Industry.MACHINERY, 2, StandardizationGrade.GRADE_3),
     ("港东物流园有限公司", Industry.WAREHOUSING, 2, StandardizationGrade.NONE),
-    ("南港大酒店有限公司", Industry.TRADE, 2, StandardizationGrade.NONE),
+    ("南港大酒店有限公司", Industry.HOTEL, 2, StandardizationGrade.NONE),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌海波宇浩鹏飞雪梅玲琳晨阳俊辉云峰兰婷欣怡佳丹"
@@ -96,6 +97,21 @@ def _region(code: str, name: str, level: str, parent: Region | None) -> Region:
     region.name, region.level, region.parent = name, level, parent
     region.save()
     return region
+
+
+def _operation_certificate(category: str, serial: int) -> dict:
+    """特种作业操作证 dates for the 8-hours-per-review-cycle rule: a third of the operators come
+    up for review this year, the others next year or the year after."""
+    if category != PersonCategory.SPECIAL_OPERATOR:
+        return {}
+    year = timezone.localdate().year
+    years_ago = {0: 3, 1: 2, 2: 4}[serial % 3]  # review this year / next year / in two years
+    issued = date(year - years_ago, 1 + serial % 12, 10)
+    return {
+        "operation_certificate_no": f"T{330212000000 + serial}",
+        "operation_certificate_issued_on": issued,
+        "operation_review_years": 3,
+    }
 
 
 def seed_organizations(password: str) -> DemoContext:
@@ -156,6 +172,7 @@ def seed_organizations(password: str) -> DemoContext:
                     else None,
                     "position": rng.choice(POSITIONS[category]),
                     "hired_on": date(2010, 1, 1) + timedelta(days=rng.randrange(0, 365 * 16)),
+                    **_operation_certificate(category, serial),
                 },
             )
 

@@ -82,27 +82,94 @@ class Region(models.Model):
 
 class Industry(models.TextChoices):
     HAZARDOUS_CHEMICALS = "chemicals", _("危险化学品")
-    METALLURGY = "metallurgy", _("冶金")
-    MINING = "mining", _("矿山")
+    METALLURGY = "metallurgy", _("金属冶炼")
+    COAL_MINING = "coal_mining", _("煤矿")
+    MINING = "mining", _("非煤矿山")
     FIREWORKS = "fireworks", _("烟花爆竹")
     MACHINERY = "machinery", _("机械制造")
     SHIPBUILDING = "shipbuilding", _("船舶修造")
     CONSTRUCTION = "construction", _("建筑施工")
+    RAIL_TRANSIT = "rail_transit", _("城市轨道交通运营")
+    HOTEL = "hotel", _("宾馆")
+    MALL = "mall", _("商场")
+    ENTERTAINMENT = "entertainment", _("娱乐场所")
+    SCENIC_AREA = "scenic_area", _("旅游景区")
     WAREHOUSING = "warehousing", _("仓储物流")
     TRADE = "trade", _("商贸服务")
     OTHER = "other", _("其他")
 
 
-# Industries treated as high-risk (高危) by default; an enterprise can override it.
-HIGH_RISK_INDUSTRIES = frozenset(
-    {
-        Industry.HAZARDOUS_CHEMICALS,
-        Industry.METALLURGY,
-        Industry.MINING,
-        Industry.FIREWORKS,
-        Industry.CONSTRUCTION,
-    }
-)
+class HighRiskIndustry(models.Model):
+    """Which industries the two different "high-risk" rules name (seeded from
+    portal/data/high_risk_industries.csv, editable by the district):
+
+    - training: 生产经营单位安全培训规定第九条、第十三条 (煤矿、非煤矿山、危险化学品、烟花爆竹、金属冶炼
+      …) → the 48/16 and 72/20 hour figures of courses.TrainingRequirement(high_risk=True);
+    - drill: 生产安全事故应急条例第八条 (危险物品的生产经营储存运输单位、矿山、金属冶炼、城市轨道交通运营、
+      建筑施工、宾馆、商场、娱乐场所、旅游景区等人员密集场所) → drills every 6 months, reported to the
+      regulator (drills.FrequencyRule applies_to=high_risk).
+
+    An industry with no row is under neither. Saving or deleting a row refreshes the enterprises'
+    stored flags (Enterprise.is_training_high_risk / is_drill_high_risk)."""
+
+    industry = models.CharField(_("行业"), max_length=20, choices=Industry.choices, unique=True)
+    training_high_risk = models.BooleanField(
+        _("培训高危（48/16学时）"),
+        default=False,
+        help_text=_("生产经营单位安全培训规定第九条、第十三条所列高危行业。"),
+    )
+    drill_high_risk = models.BooleanField(
+        _("演练高危（每半年演练并报告）"),
+        default=False,
+        help_text=_("生产安全事故应急条例第八条所列单位。"),
+    )
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("高危行业认定")
+        verbose_name_plural = _("高危行业认定")
+        ordering = ["industry"]
+
+    def __str__(self) -> str:
+        return self.get_industry_display()
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        refresh_high_risk_flags(industries=[self.industry])
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        refresh_high_risk_flags(industries=[self.industry])
+        return result
+
+
+def high_risk_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """(industries under the training rule, industries under the drill rule); one query."""
+    training, drill = set(), set()
+    for row in HighRiskIndustry.objects.values("industry", "training_high_risk", "drill_high_risk"):
+        if row["training_high_risk"]:
+            training.add(row["industry"])
+        if row["drill_high_risk"]:
+            drill.add(row["industry"])
+    return frozenset(training), frozenset(drill)
+
+
+def refresh_high_risk_flags(*, industries=None) -> int:
+    """Recomputes the stored flags of the enterprises (of `industries`, or all) that have no
+    manual override; two queries per flag. Returns how many rows were updated."""
+    training, drill = high_risk_sets()
+    qs = Enterprise.objects.all()
+    if industries is not None:
+        qs = qs.filter(industry__in=industries)
+    n = 0
+    for flag, override, members in (
+        ("is_training_high_risk", "training_high_risk_override", training),
+        ("is_drill_high_risk", "drill_high_risk_override", drill),
+    ):
+        auto = qs.filter(**{f"{override}__isnull": True})
+        n += auto.filter(industry__in=members).exclude(**{flag: True}).update(**{flag: True})
+        n += auto.exclude(industry__in=members).exclude(**{flag: False}).update(**{flag: False})
+    return n
 
 
 class StandardizationGrade(models.TextChoices):
@@ -127,13 +194,24 @@ class Enterprise(models.Model):
     industry = models.CharField(
         _("行业"), max_length=20, choices=Industry.choices, default=Industry.OTHER
     )
-    high_risk_override = models.BooleanField(
-        _("高危（人工认定）"),
+    training_high_risk_override = models.BooleanField(
+        _("培训高危（人工认定）"),
         null=True,
         blank=True,
-        help_text=_("留空则按行业自动判定。"),
+        help_text=_("留空则按行业和“高危行业认定”表自动判定（安全培训规定）。"),
     )
-    is_high_risk = models.BooleanField(_("高危"), default=False, editable=False, db_index=True)
+    drill_high_risk_override = models.BooleanField(
+        _("演练高危（人工认定）"),
+        null=True,
+        blank=True,
+        help_text=_("留空则按行业和“高危行业认定”表自动判定（应急条例第八条）。"),
+    )
+    is_training_high_risk = models.BooleanField(
+        _("培训高危"), default=False, editable=False, db_index=True
+    )
+    is_drill_high_risk = models.BooleanField(
+        _("演练高危"), default=False, editable=False, db_index=True
+    )
     standardization_grade = models.CharField(
         _("安全生产标准化等级"),
         max_length=8,
@@ -161,10 +239,17 @@ class Enterprise(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.credit_code = (self.credit_code or "").strip().upper()
-        if self.high_risk_override is None:
-            self.is_high_risk = self.industry in HIGH_RISK_INDUSTRIES
-        else:
-            self.is_high_risk = self.high_risk_override
+        row = None
+        if self.training_high_risk_override is None or self.drill_high_risk_override is None:
+            row = HighRiskIndustry.objects.filter(industry=self.industry).first()
+        training = bool(row and row.training_high_risk)
+        drill = bool(row and row.drill_high_risk)
+        if self.training_high_risk_override is not None:
+            training = self.training_high_risk_override
+        if self.drill_high_risk_override is not None:
+            drill = self.drill_high_risk_override
+        self.is_training_high_risk = training
+        self.is_drill_high_risk = drill
         super().save(*args, **kwargs)
 
 
@@ -311,6 +396,20 @@ class Person(models.Model):
     )
     position = models.CharField(_("岗位"), max_length=50, blank=True)
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
+    # The 特种作业操作证 of a special operator, as much as the 8-hours-per-review-cycle rule needs
+    # (the coming operator-certificate register grows from these fields).
+    operation_certificate_no = models.CharField(_("特种作业操作证号"), max_length=30, blank=True)
+    operation_certificate_issued_on = models.DateField(
+        _("操作证初次领证日期"),
+        null=True,
+        blank=True,
+        help_text=_("复审周期由此推算：每满复审间隔须复审一次，复审前须完成安全培训。"),
+    )
+    operation_review_years = models.PositiveSmallIntegerField(
+        _("复审间隔（年）"),
+        choices=[(3, _("3年")), (6, _("6年（连续从事本工种10年以上且无违章）"))],
+        default=3,
+    )
     user = models.OneToOneField(
         User,
         verbose_name=_("登录账号"),
@@ -344,6 +443,21 @@ class Person(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
+    def review_cycle(self, on) -> tuple | None:
+        """The operation certificate's review cycle containing the day `on`: (start, review day),
+        the review day being the first issue date + k × review interval (k ≥ 1) after `on`.
+        None without a certificate date or before the certificate was issued."""
+        issued = self.operation_certificate_issued_on
+        if issued is None or on < issued:
+            return None
+        step = self.operation_review_years or 3
+        start = issued
+        while True:
+            review = _add_years(start, step)
+            if on < review:
+                return start, review
+            start = review
+
     @property
     def special_operation_category(self) -> SpecialOperationCategory | None:
         return self.special_operation.category if self.special_operation_id else None
@@ -368,6 +482,13 @@ class Person(models.Model):
         if left and self.user_id:
             # Leaving the roster (在职 off) ends the login's API tokens: a phone must log in again.
             ApiToken.objects.filter(user_id=self.user_id).delete()
+
+
+def _add_years(day, years: int):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class Heartbeat(models.Model):

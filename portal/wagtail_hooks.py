@@ -12,7 +12,14 @@ from wagtail.admin.widgets.button import HeaderButton
 from portal import admin_export, admin_views
 from portal.admin_scoping import ScopedModelViewSet
 from portal.forms_admin import EnterpriseAdminForm, PersonAdminForm
-from portal.models import Enterprise, Person, Region, SpecialOperation, SpecialOperationCategory
+from portal.models import (
+    Enterprise,
+    HighRiskIndustry,
+    Person,
+    Region,
+    SpecialOperation,
+    SpecialOperationCategory,
+)
 from portal.scoping import (
     administers_enterprise,
     can_change_person,
@@ -72,6 +79,9 @@ class PersonViewSet(ScopedModelViewSet):
         "enterprise",
         "category",
         "special_operation",
+        "operation_certificate_no",
+        "operation_certificate_issued_on",
+        "operation_review_years",
         "position",
         "hired_on",
         "is_active",
@@ -121,7 +131,8 @@ class EnterpriseViewSet(ScopedModelViewSet):
         "credit_code",
         "street",
         "industry",
-        "high_risk_override",
+        "training_high_risk_override",
+        "drill_high_risk_override",
         "standardization_grade",
         "address",
         "contact_name",
@@ -132,10 +143,17 @@ class EnterpriseViewSet(ScopedModelViewSet):
         "credit_code",
         "street",
         "industry",
-        "is_high_risk",
+        "is_training_high_risk",
+        "is_drill_high_risk",
         "standardization_grade",
     ]
-    list_filter = ["industry", "is_high_risk", "standardization_grade", "street"]
+    list_filter = [
+        "industry",
+        "is_training_high_risk",
+        "is_drill_high_risk",
+        "standardization_grade",
+        "street",
+    ]
     search_fields = ["name", "credit_code"]
 
     def scope_queryset(self, request, queryset):
@@ -193,6 +211,25 @@ class SpecialOperationCategoryViewSet(ScopedModelViewSet):
         return can_edit_district_settings(request.user)
 
 
+class HighRiskIndustryViewSet(ScopedModelViewSet):
+    """The two high-risk industry sets (training rule, drill rule): everyone with the view
+    permission reads them; the district changes them."""
+
+    model = HighRiskIndustry
+    icon = "warning"
+    menu_label = _("高危行业认定")
+    add_to_admin_menu = False
+    form_fields = ["industry", "training_high_risk", "drill_high_risk", "source"]
+    list_display = ["industry", "training_high_risk", "drill_high_risk", "source"]
+    list_filter = ["training_high_risk", "drill_high_risk"]
+
+    def scope_queryset(self, request, queryset):
+        return queryset
+
+    def can_change(self, request, obj):
+        return can_edit_district_settings(request.user)
+
+
 class OrganizationsGroup(ViewSetGroup):
     menu_label = _("组织与人员")
     menu_icon = "group"
@@ -203,6 +240,7 @@ class OrganizationsGroup(ViewSetGroup):
         RegionViewSet("portal_regions"),
         SpecialOperationViewSet("portal_special_operations"),
         SpecialOperationCategoryViewSet("portal_special_operation_categories"),
+        HighRiskIndustryViewSet("portal_high_risk_industries"),
     )
 
 

@@ -27,6 +27,7 @@ def _record(person, hours, on=None):
 def test_requirements_are_seeded_from_the_csv(db):
     table = services.requirement_table()
     assert len(table) == 10
+    assert table[(PersonCategory.SPECIAL_OPERATOR, False)].review_cycle_hours == Decimal("8")
     principal_high = table[(PersonCategory.PRINCIPAL, True)]
     assert (principal_high.initial_hours, principal_high.annual_hours) == (
         Decimal("48"),
@@ -39,8 +40,8 @@ def test_requirements_are_seeded_from_the_csv(db):
 def test_figures_for_a_high_risk_and_a_normal_enterprise(street):
     chem = EnterpriseFactory(street=street, industry=Industry.HAZARDOUS_CHEMICALS)
     shop = EnterpriseFactory(street=street, industry=Industry.TRADE)
-    assert chem.is_high_risk
-    assert not shop.is_high_risk
+    assert chem.is_training_high_risk
+    assert not shop.is_training_high_risk
     # high-risk principal: annual 16 h; has 12 → short by 4
     boss = PersonFactory(
         enterprise=chem, category=PersonCategory.PRINCIPAL, hired_on=date(2015, 1, 1)
@@ -127,9 +128,10 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
         for person in Person.objects.filter(enterprise=enterprise):
             _record(person, "2")
         # user, groups (scope), people with enterprise, requirement table, hours summed per
-        # person, user + group permissions (the tab bar), the user's person (header), site,
+        # person, special operators with a certificate date and their cycle hours (the review
+        # cycle rule), user + group permissions (the tab bar), the user's person (header), site,
         # site settings (footer), the nav's unread notice count — plus the session read with
         # database sessions
         return len(queries.page(client, "/courses/compliance/"))
 
-    assert run(2) == run(8) == 11
+    assert run(2) == run(8) == 13

@@ -37,5 +37,10 @@ def held_drill(enterprise, on: date, *, form: str, spent: str, people: int) -> D
         place=f"{enterprise.name}厂区{on:%Y%m%d}",
     )
     for _ in range(people):
-        Participation.objects.create(drill=drill, person=PersonFactory(enterprise=enterprise))
+        # 参演人次 counts attendance: these people checked in.
+        Participation.objects.create(
+            drill=drill,
+            person=PersonFactory(enterprise=enterprise),
+            checked_in_at=drill.planned_start,
+        )
     return drill

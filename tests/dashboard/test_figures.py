@@ -162,7 +162,7 @@ def test_the_compliance_rate_counts_people_with_a_requirement(
     from tests.factories import PersonFactory
 
     TrainingRequirement.objects.all().delete()
-    for ent in {enterprise.is_high_risk, other_enterprise.is_high_risk}:
+    for ent in {enterprise.is_training_high_risk, other_enterprise.is_training_high_risk}:
         TrainingRequirement.objects.create(
             category="principal", high_risk=ent, annual_hours=Decimal("8")
         )
@@ -196,7 +196,7 @@ def test_the_compliance_count_agrees_with_the_courses_compliance_rows(
         TrainingRequirement.objects.create(
             category="special_operator", high_risk=risk, annual_hours=Decimal("8")
         )
-    other_enterprise.high_risk_override = True
+    other_enterprise.training_high_risk_override = True
     other_enterprise.save()
     cases = [
         (enterprise, "principal", None, "12"),  # annual 12 h: compliant

@@ -99,9 +99,10 @@ def test_a_worker_is_refused_the_compliance_page(client, worker):
 def test_compliance_uses_the_same_number_of_queries_for_more_enterprises(
     street, django_assert_num_queries
 ):
-    # Queries: 1 enterprises with street, 2 active rules, 3 last held drill per enterprise and plan type.
+    # Queries: 1 enterprises with street, 2 active rules, 3 last held drill per enterprise and plan
+    # type, 4 last attended linked drill per enterprise, plan type and role.
     def run():
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             services.enterprise_compliance(enterprises=Enterprise.objects.all())
 
     for _ in range(2):

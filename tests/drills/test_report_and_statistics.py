@@ -86,8 +86,13 @@ def _held(
     )
     drill.level = level
     drill.save()
-    for _ in range(people):
-        Participation.objects.create(drill=drill, person=PersonFactory(enterprise=enterprise))
+    for _ in range(people):  # attended (checked in): what 参演人次 counts
+        Participation.objects.create(
+            drill=drill, person=PersonFactory(enterprise=enterprise), checked_in_at=start
+        )
+    Participation.objects.create(
+        drill=drill, person=PersonFactory(enterprise=enterprise)
+    )  # no-show
     return drill
 
 

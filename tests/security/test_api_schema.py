@@ -319,6 +319,13 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
         expect=403,
         query={"start": today.isoformat(), "end": today.isoformat()},
     )
+    attendance = call(
+        "GET",
+        "/api/v1/drills/{drill_id}/attendance",
+        manager,
+        path_parameters={"drill_id": world["drill"].pk},
+    ).json()
+    assert attendance["attended"] == 1  # the worker checked in above
 
     # logging this device out ends its token (a fresh one: the world's is used above)
     device = {"Authorization": f"Bearer {_token(world['worker_user'])}"}
