@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from drills import services
 from drills.forms import DrillForm
 from drills.models import Drill, Participation
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from drills import services
 from drills.models import Drill, FrequencyRule, Participation
 from portal.models import Enterprise
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from drills import services, tasks
 from drills.models import FrequencyRule
 from portal.models import Industry, Notice
 from portal.registry import schedules
-from tests.drills.conftest import make_drill
+from tests.drills.factories import make_drill
 from tests.factories import EnterpriseFactory, make_manager
 
 pytestmark = pytest.mark.django_db
