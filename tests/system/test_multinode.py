@@ -56,7 +56,8 @@ def render_site(values: dict[str, str]) -> str:
     text = SITE.read_text()
     for name, value in values.items():
         text = text.replace("${" + name + "}", value)
-    assert "${PORTAL_" not in text, "a placeholder of deploy/nginx/portal.conf is not filled in"
+    left = re.findall(r"^[^#]*(\$\{PORTAL_\w+\})", text, re.M)
+    assert not left, f"placeholders of deploy/nginx/portal.conf not filled in: {left}"
     return text
 
 
@@ -147,6 +148,7 @@ def multinode(request, tmp_path):
 
     db_url = request.getfixturevalue("system_db")
     name = f"portal-multinode-{secrets.token_hex(4)}"
+    secret_key = secrets.token_urlsafe(50)  # the same on every node: tasks are signed with it
     shared = tmp_path / "shared"
     envs = [
         loadkit.django_env(
@@ -157,6 +159,7 @@ def multinode(request, tmp_path):
             extra={
                 "MEDIA_ROOT": str(shared / "media"),
                 "PRIVATE_MEDIA_ROOT": str(shared / "private"),
+                "SECRET_KEY": secret_key,
                 "MULTINODE_Q_NAME": name,
                 "CACHE_KEY_PREFIX": name,
                 "QHOOK_DIR": str(tmp_path / f"running{n}"),
@@ -399,6 +402,10 @@ def test_two_web_nodes_and_two_clusters_survive_kill_9_during_an_exam(multinode,
 
     errors = [c.error for c in clients if c.error]
     assert not errors, errors[:10]
+    # the processes that were not killed logged no error (e.g. a task signed with another key)
+    for log in ("web2", "web1-restarted", "cluster2", "cluster1-restarted"):
+        text = (logs / f"{log}.log").read_text(errors="replace")
+        assert "Traceback" not in text, f"{log}:\n{text[-3000:]}"
     retries = sum((c.retries for c in clients), Counter())
     # no request of any client needed more than one retry
     assert set(retries) <= {0, 1}, (retries, [f for c in clients for f in c.failures][:20])
