@@ -324,18 +324,21 @@ def test_two_web_nodes_and_two_clusters_survive_kill_9_during_an_exam(multinode,
 
     logs = tmp_path / "logs"
     logs.mkdir()
-    web = [
-        loadkit.Gunicorn(envs[n], workers=2, threads=4, log=logs / f"web{n + 1}.log")
-        for n in (0, 1)
-    ]
-    clusters = [
-        loadkit.QCluster(envs[n], log=logs / f"cluster{n + 1}.log", nice=10) for n in (0, 1)
-    ]
-    nginx = Nginx(tmp_path / "nginx", [w.port for w in web], media, static)
-    processes = [*web, *clusters, nginx]
+    processes: list[loadkit.ProcessGroup] = []  # each stopped at the end, whatever happens
+    web: list[loadkit.Gunicorn] = []
+    clusters: list[loadkit.QCluster] = []
     clients: list[Client] = []
     run = Run()
     try:
+        for n in (0, 1):
+            web.append(
+                loadkit.Gunicorn(envs[n], workers=2, threads=4, log=logs / f"web{n + 1}.log")
+            )
+            processes.append(web[-1])
+            clusters.append(loadkit.QCluster(envs[n], log=logs / f"cluster{n + 1}.log", nice=10))
+            processes.append(clusters[-1])
+        nginx = Nginx(tmp_path / "nginx", [w.port for w in web], media, static)
+        processes.append(nginx)
         for node in web:
             node.wait_ready()
         nginx.wait_ready()
