@@ -88,13 +88,19 @@ def find_tool(name: str) -> str:
 
 def storage_roots() -> dict[str, Path]:
     """Every directory the settings store files in: MEDIA_ROOT as "media", and the location of any
-    other file-system storage in STORAGES (static files excluded: collectstatic rebuilds them)."""
+    other file-system storage in STORAGES (static files excluded: collectstatic rebuilds them) —
+    also one whose location comes from a setting, such as the private storage's PRIVATE_MEDIA_ROOT
+    (certificate seals and signatures)."""
+    from django.core.files.storage import FileSystemStorage, storages
+
     roots = {"media": Path(settings.MEDIA_ROOT)}
-    for alias, conf in settings.STORAGES.items():
-        location = (conf.get("OPTIONS") or {}).get("location")
-        if alias == "staticfiles" or not location:
+    for alias in settings.STORAGES:
+        if alias == "staticfiles":
             continue
-        path = Path(location)
+        storage = storages[alias]
+        if not isinstance(storage, FileSystemStorage):
+            continue
+        path = Path(storage.location)
         if path != roots["media"]:
             roots[f"storage-{alias}"] = path
     return roots

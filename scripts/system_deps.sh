@@ -2,13 +2,14 @@
 # Installs the Debian packages the portal needs, when they are missing and apt is usable.
 #   runtime: gettext (translations), libharfbuzz-subset0 (WeasyPrint font subsetting: a Chinese
 #            PDF takes ~9 s without it, ~0.13 s with it), fonts-noto-cjk (CJK font with a real bold)
-#   test:    the above plus chromium + chromium-driver (browser journeys) and poppler-utils
+#   test:    the above plus chromium + chromium-driver (browser journeys), poppler-utils and nginx
+#            (tests/system/test_multinode.py runs it as a child process with its own config)
 # Where it cannot install them it prints the exact command to run and carries on.
 set -u
 profile=${1:-runtime}
 pkgs=(gettext libharfbuzz-subset0 fonts-noto-cjk)
 if [ "$profile" = test ]; then
-  pkgs+=(chromium chromium-driver poppler-utils)
+  pkgs+=(chromium chromium-driver poppler-utils nginx)
 fi
 
 missing=()
