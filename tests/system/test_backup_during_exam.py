@@ -24,7 +24,7 @@ import loadkit
 import pytest
 
 from tests.portal.test_backup import read_back
-from tests.system.conftest import Saver, seed, start_attempts
+from tests.system.support import Saver, seed, start_attempts
 
 PEOPLE = 8
 # The exam's traffic writes these while the backup runs: answers, the event log, and the tokens'

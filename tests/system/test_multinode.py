@@ -40,7 +40,7 @@ from pathlib import Path
 import loadkit
 import pytest
 
-from tests.system.conftest import assert_acknowledged_saves_stored
+from tests.system.support import assert_acknowledged_saves_stored
 
 PEOPLE = int(os.environ.get("MULTINODE_PEOPLE", "100"))
 # acknowledged saves before the kill, between the kill and the restart, after the restart
