@@ -3,7 +3,8 @@
     .venv/bin/python bench/exam_load.py [--db sqlite|postgres] [--people 500] [--threads 16]
                                         [--saves 4] [--port 8158] [--workers 2]
 
-Sets up a throwaway database (SQLite under --var, or the PostgreSQL database portal_exams_bench),
+Sets up a throwaway database (SQLite under --var, or the PostgreSQL database --pg-database,
+portal_exams_bench by default),
 creates --people workers with API tokens, a 62-question bank and a paper drawing 50 questions, then
 starts gunicorn (--workers processes × 4 threads) on --port and drives it from --threads client
 threads (keep-alive connections):
@@ -36,7 +37,7 @@ import loadkit  # shared with bench/load_exam.py and tests/system
 from loadkit import make_data
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgres://postgres@127.0.0.1:5432/portal_exams_bench"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def setup_env(args) -> dict:
@@ -48,33 +49,7 @@ def setup_env(args) -> dict:
     env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'bench'}"
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     if args.db == "postgres":
-        env["DATABASE_URL"] = PG_URL
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                "DROP DATABASE IF EXISTS portal_exams_bench",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                "CREATE DATABASE portal_exams_bench",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        env["DATABASE_URL"] = loadkit.create_pg_database(PG_SERVER, args.pg_database)
     else:
         env.pop("DATABASE_URL", None)
     os.environ.update(env)
@@ -139,6 +114,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--var", default="/tmp/bench-exams")
+    parser.add_argument("--pg-database", default="portal_exams_bench")
     args = parser.parse_args()
     env = setup_env(args)
     paper_id, keys = make_data(args.people)

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from exams import services
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
-from exams.services import Client, ExamError
+from exams.services import Client
 from portal.api import ApiError, ErrorOut
 from portal.params import Id, Seq
 
@@ -51,8 +52,25 @@ def _get_attempt_for_user(request, pk: int) -> Attempt:
     return attempt
 
 
+# The HTTP status of each engine error: chosen here, at the edge, never in exams.services.
+ERROR_STATUS: dict[ExamErrorCode, int] = {
+    ExamErrorCode.NOT_FOUND: 404,
+    ExamErrorCode.NOT_OPEN: 409,
+    ExamErrorCode.NO_ATTEMPTS_LEFT: 409,
+    ExamErrorCode.PAPER_EMPTY: 409,
+    ExamErrorCode.NOT_ENOUGH_QUESTIONS: 409,
+    ExamErrorCode.INVALID_RESPONSE: 422,
+    ExamErrorCode.ATTEMPT_FINISHED: 409,
+    ExamErrorCode.DEADLINE_PASSED: 409,
+    ExamErrorCode.QUESTION_WITHHELD: 403,
+    ExamErrorCode.EXAM_IN_PROGRESS: 409,
+    ExamErrorCode.EXAM_ONLY: 409,
+    ExamErrorCode.NOTHING_TO_PRACTISE: 409,
+}
+
+
 def _raise(exc: ExamError):
-    raise ApiError(exc.status, exc.code, exc.message) from exc
+    raise ApiError(ERROR_STATUS[exc.code], exc.code.value, exc.message) from exc
 
 
 class ExamOut(Schema):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level, withheld_questions
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import (
     LETTERS,
     Attempt,
@@ -54,14 +55,6 @@ def _capped_deadline(paper: Paper, now: datetime) -> datetime:
         if latest is not None and deadline > latest:
             deadline = latest
     return deadline
-
-
-class ExamError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -289,7 +282,7 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
             for pq in paper.paper_questions.select_related("question__image")
         ]
         if not rows:
-            raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+            raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
         return rows
     chosen: list[tuple[int, Decimal]] = []
     taken: set[int] = set()
@@ -297,8 +290,7 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
         ids = sorted(set(rule.candidates().values_list("pk", flat=True)) - taken)
         if len(ids) < rule.count:
             raise ExamError(
-                409,
-                "not_enough_questions",
+                ExamErrorCode.NOT_ENOUGH_QUESTIONS,
                 _("题库“%(bank)s”中符合抽题规则的%(type)s只有%(have)s道，需要%(need)s道。")
                 % {
                     "bank": rule.bank.name,
@@ -311,7 +303,7 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
         taken.update(picked)
         chosen.extend((pk, rule.points) for pk in picked)
     if not chosen:
-        raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+        raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
     questions = Question.objects.select_related("image").in_bulk([pk for pk, _p in chosen])
     return [(questions[pk], points) for pk, points in chosen]
 
@@ -353,7 +345,7 @@ def start_or_resume(
 ) -> tuple[Attempt, bool]:
     """Returns (attempt, created). Resumes the in-progress attempt if there is one (from any device)."""
     if not is_eligible(paper=paper, person=person):
-        raise ExamError(404, "not_found", _("未找到该考试。"))
+        raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该考试。"))
     current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
     if current is not None:
         if current.deadline is None or now <= current.deadline + save_grace():
@@ -362,10 +354,10 @@ def start_or_resume(
         finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
     refusal = start_refusal(paper, now)
     if refusal:
-        raise ExamError(409, "not_open", refusal)
+        raise ExamError(ExamErrorCode.NOT_OPEN, refusal)
     finished = Attempt.objects.filter(paper=paper, person=person).count()
     if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
-        raise ExamError(409, "no_attempts_left", _("您的考试次数已用完。"))
+        raise ExamError(ExamErrorCode.NO_ATTEMPTS_LEFT, _("您的考试次数已用完。"))
     seed = random.SystemRandom().randrange(1, 2**31)
     arranged = arrange(paper=paper, seed=seed, questions=draw_questions(paper=paper, seed=seed))
     deadline = None if paper.is_practice else _capped_deadline(paper, now)
@@ -495,18 +487,18 @@ def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
     letters = sorted({str(r).strip().upper() for r in response if str(r).strip()})
     allowed = set(LETTERS[: len(item.snapshot["options"])])
     if any(c not in allowed for c in letters):
-        raise ExamError(422, "invalid_response", _("答案中有不存在的选项。"))
+        raise ExamError(ExamErrorCode.INVALID_RESPONSE, _("答案中有不存在的选项。"))
     qtype = item.snapshot["type"]
     if qtype in (QuestionType.SINGLE, QuestionType.JUDGE) and len(letters) > 1:
-        raise ExamError(422, "invalid_response", _("该题只能选择一个选项。"))
+        raise ExamError(ExamErrorCode.INVALID_RESPONSE, _("该题只能选择一个选项。"))
     return "".join(letters)
 
 
 def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
     if attempt.state != Attempt.State.IN_PROGRESS:
-        raise ExamError(409, "attempt_finished", _("本次考试已交卷，不能再修改答案。"))
+        raise ExamError(ExamErrorCode.ATTEMPT_FINISHED, _("本次考试已交卷，不能再修改答案。"))
     if attempt.deadline is not None and now > attempt.deadline + save_grace():
-        raise ExamError(409, "deadline_passed", _("考试时间已到，答案不能再保存。"))
+        raise ExamError(ExamErrorCode.DEADLINE_PASSED, _("考试时间已到，答案不能再保存。"))
 
 
 def save_answer(
@@ -525,7 +517,7 @@ def save_answer(
     _check_open_for_saves(attempt, now)
     item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
     if item is None:
-        raise ExamError(404, "not_found", _("本次考试中没有这道题。"))
+        raise ExamError(ExamErrorCode.NOT_FOUND, _("本次考试中没有这道题。"))
     letters = _clean_response(item, response)
     practice = attempt.paper.is_practice
     shown = SHOW_NOTHING
@@ -535,7 +527,7 @@ def save_answer(
         )[question_id]
         if not shown.correctness:
             # its feedback, or the practice score, would give away what an exam withholds
-            raise ExamError(403, "question_withheld", str(WITHHELD_MESSAGE))
+            raise ExamError(ExamErrorCode.QUESTION_WITHHELD, str(WITHHELD_MESSAGE))
     if practice and item.response:
         # practice: the first answer is graded at once and kept
         return SaveResult(
@@ -882,8 +874,7 @@ def start_practice(
     if wrong_book:
         if busy:
             raise ExamError(
-                409,
-                "exam_in_progress",
+                ExamErrorCode.EXAM_IN_PROGRESS,
                 _("您正在参加考试“%(paper)s”，交卷后才能练习错题。")
                 % {"paper": next(iter(busy.values()))},
             )
@@ -893,20 +884,20 @@ def start_practice(
             .values_list("question_id", flat=True)[:count]
         )
         if not ids:
-            raise ExamError(409, "nothing_to_practise", _("错题本中没有可以练习的题。"))
+            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("错题本中没有可以练习的题。"))
         title = _("错题练习")
     else:
         bank = QuestionBank.objects.filter(owner_covers_q(person), pk=bank_id or 0).first()
         if bank is None:
-            raise ExamError(404, "not_found", _("未找到该题库。"))
+            raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该题库。"))
         if bank.exam_only:
             raise ExamError(
-                409, "exam_only", _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name}
+                ExamErrorCode.EXAM_ONLY,
+                _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name},
             )
         if bank.pk in busy:
             raise ExamError(
-                409,
-                "exam_in_progress",
+                ExamErrorCode.EXAM_IN_PROGRESS,
                 _("您正在参加的考试“%(paper)s”使用了题库“%(bank)s”的试题，交卷后才能练习这个题库。")
                 % {"paper": busy[bank.pk], "bank": bank.name},
             )
@@ -917,7 +908,7 @@ def start_practice(
             qs = qs.filter(knowledge_point_q(knowledge_point))
         all_ids = list(qs.values_list("pk", flat=True))
         if not all_ids:
-            raise ExamError(409, "nothing_to_practise", _("没有符合条件的试题。"))
+            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("没有符合条件的试题。"))
         ids = random.Random().sample(all_ids, min(count, len(all_ids)))  # nosec B311 # practice, no stakes
         title = _("练习：%(bank)s") % {"bank": bank.name}
         if knowledge_point:
