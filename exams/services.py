@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -286,8 +286,21 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
         return rows
     chosen: list[tuple[int, Decimal]] = []
     taken: set[int] = set()
-    for rule in paper.draw_rules.select_related("bank"):
-        ids = sorted(set(rule.candidates().values_list("pk", flat=True)) - taken)
+    rules = list(paper.draw_rules.select_related("bank"))
+    # every rule's candidates in one query (UNION ALL), each row tagged with its rule's index
+    candidates: list[set[int]] = [set() for _rule in rules]
+    if rules:
+        parts = [
+            rule.candidates()
+            .order_by()
+            .annotate(draw_rule_index=Value(index))
+            .values_list("draw_rule_index", "pk")
+            for index, rule in enumerate(rules)
+        ]
+        for index, pk in parts[0].union(*parts[1:], all=True):
+            candidates[index].add(pk)
+    for rule, found in zip(rules, candidates, strict=True):
+        ids = sorted(found - taken)
         if len(ids) < rule.count:
             raise ExamError(
                 ExamErrorCode.NOT_ENOUGH_QUESTIONS,
@@ -346,7 +359,8 @@ def start_or_resume(
     """Returns (attempt, created). Resumes the in-progress attempt if there is one (from any device)."""
     if not is_eligible(paper=paper, person=person):
         raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该考试。"))
-    current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
+    mine = list(Attempt.objects.filter(paper=paper, person=person).order_by("pk"))
+    current = next((a for a in mine if a.state == Attempt.State.IN_PROGRESS), None)
     if current is not None:
         if current.deadline is None or now <= current.deadline + save_grace():
             _log(current.pk, AttemptEvent.Kind.RESUME, client, at=now)
@@ -355,7 +369,7 @@ def start_or_resume(
     refusal = start_refusal(paper, now)
     if refusal:
         raise ExamError(ExamErrorCode.NOT_OPEN, refusal)
-    finished = Attempt.objects.filter(paper=paper, person=person).count()
+    finished = len(mine)  # every earlier attempt, the one just timed out too
     if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
         raise ExamError(ExamErrorCode.NO_ATTEMPTS_LEFT, _("您的考试次数已用完。"))
     seed = random.SystemRandom().randrange(1, 2**31)
@@ -510,12 +524,16 @@ def save_answer(
     now: datetime,
     flagged: bool | None = None,
     client: Client | None = None,
+    item: AttemptQuestion | None = None,
 ) -> SaveResult:
     """Keeps the save with the highest seq; an older or repeated seq is ignored (and answered with
-    what the server holds). Queries: the item, one conditional UPDATE, one event (3; practice adds
-    the wrong-answer book)."""
+    what the server holds). `item`: the attempt's item of `question_id` when the caller has it
+    (`answer_item`). Queries: the item (unless given), then one statement that updates it only if
+    seq is higher and writes its event (PostgreSQL; two elsewhere); practice adds disclosure and
+    the wrong-answer book."""
     _check_open_for_saves(attempt, now)
-    item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
+    if item is None:
+        item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
     if item is None:
         raise ExamError(ExamErrorCode.NOT_FOUND, _("本次考试中没有这道题。"))
     letters = _clean_response(item, response)
@@ -545,7 +563,19 @@ def save_answer(
             multi=attempt.paper.multi_scoring,
         )
         updates.update(is_correct=correct, score=score)
-    changed = AttemptQuestion.objects.filter(pk=item.pk, seq__lt=seq).update(**updates)
+    changed = _update_and_log(
+        item.pk,
+        seq,
+        updates,
+        AttemptEvent(
+            attempt_id=attempt.pk,
+            kind=AttemptEvent.Kind.SAVE,
+            at=now,
+            detail=f"Q{question_id} seq={seq} {letters}"[:255],
+            ip=(client or Client()).ip,
+            user_agent=(client or Client()).user_agent,
+        ),
+    )
     if not changed:
         return SaveResult(
             False,
@@ -554,7 +584,6 @@ def save_answer(
             list(item.response),
             _feedback(item, shown) if practice and item.response else None,
         )
-    _log(attempt.pk, AttemptEvent.Kind.SAVE, client, f"Q{question_id} seq={seq} {letters}", at=now)
     feedback = None
     if practice:
         item.response, item.is_correct = letters, updates["is_correct"]
@@ -565,6 +594,50 @@ def save_answer(
             now=now,
         )
     return SaveResult(True, seq, now, list(letters), feedback)
+
+
+def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion | None:
+    """The item of `question_id` in `user`'s own attempt, with its attempt and paper, in one query
+    (the autosave's read); None when the attempt is not theirs or has no such question."""
+    return (
+        AttemptQuestion.objects.select_related("attempt__paper")
+        .filter(attempt_id=attempt_id, question_id=question_id, attempt__person__user=user)
+        .first()
+    )
+
+
+def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) -> bool:
+    """Applies `updates` to the item if `seq` is higher than the one it holds and, if it did,
+    writes `event`: on PostgreSQL one statement (an UPDATE … RETURNING feeding the event's INSERT
+    in a CTE: one round trip, both or neither), elsewhere an UPDATE and an INSERT in a
+    transaction. True when the item was updated."""
+    connection = connections[router.db_for_write(AttemptQuestion)]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            changed = AttemptQuestion.objects.filter(pk=item_pk, seq__lt=seq).update(**updates)
+            if changed:
+                event.save(using=connection.alias)
+        return bool(changed)
+    item_meta, event_meta = AttemptQuestion._meta, AttemptEvent._meta
+    qn = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in updates.items():
+        field = item_meta.get_field(name)
+        sets.append(f"{qn(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    columns = ["attempt_id", "kind", "at", "ip", "user_agent", "detail"]
+    fields = [event_meta.get_field(name) for name in columns]
+    sql = (
+        f"WITH changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s RETURNING 1) "
+        f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM changed RETURNING {qn('id')}"
+    )  # nosec B608 # names from the models' _meta, values as parameters
+    params += [item_pk, seq]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime) -> None:

@@ -1,0 +1,86 @@
+"""Query budgets of the exam traffic (bench/exam_load.py measures its throughput): an API save is
+the item with its attempt and paper plus one statement writing the answer and its event on
+PostgreSQL (an UPDATE and an INSERT in a transaction elsewhere), the token's row coming from the
+cache; a start draws with one query for all the draw rules. Both with a token and with the
+exam page's session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from exams.models import AttemptEvent, AttemptQuestion, DrawRule, Paper
+from tests.exams.conftest import make_paper, make_questions
+
+POSTGRES = connection.vendor == "postgresql"
+# item; UPDATE … RETURNING + INSERT in one statement (PostgreSQL) | SAVEPOINT, UPDATE, INSERT, RELEASE
+SAVE_QUERIES = 2 if POSTGRES else 5
+# person; paper; attempts; 2 × campaign quiz check (cms); rules; candidates; questions;
+# BEGIN/SAVEPOINT, attempt, items, event, COMMIT/RELEASE; items of the answer
+START_QUERIES = 16
+
+
+@pytest.fixture
+def drawn_paper(district, bank):
+    make_questions(bank, 12, "single")
+    make_questions(bank, 6, "judge")
+    make_questions(bank, 6, "multiple")
+    paper = make_paper(owner_region=district, selection=Paper.Selection.DRAW)
+    for order, (qtype, count) in enumerate([("single", 10), ("judge", 5), ("multiple", 5)]):
+        DrawRule.objects.create(
+            paper=paper, bank=bank, type=qtype, count=count, points=2, sort_order=order
+        )
+    return paper
+
+
+def _put(client, attempt_id, question_id, seq, **headers):
+    return client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{question_id}",
+        json.dumps({"response": ["A"], "seq": seq}),
+        content_type="application/json",
+        **headers,
+    )
+
+
+def test_an_api_save_costs_two_queries_with_a_cached_token(
+    client, drawn_paper, token, django_assert_num_queries
+):
+    started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token).json()
+    question = started["questions"][0]["id"]
+    assert _put(client, started["id"], question, 1, **token).status_code == 200
+    with django_assert_num_queries(SAVE_QUERIES):
+        saved = _put(client, started["id"], question, 2, **token)
+    assert saved.json()["accepted"] is True
+    with django_assert_num_queries(SAVE_QUERIES):  # an older seq: nothing written, no event
+        stale = _put(client, started["id"], question, 1, **token)
+    assert stale.json()["accepted"] is False
+    item = AttemptQuestion.objects.get(attempt_id=started["id"], question_id=question)
+    assert (item.seq, item.response) == (2, "A")
+    events = AttemptEvent.objects.filter(attempt_id=started["id"], kind=AttemptEvent.Kind.SAVE)
+    assert [e.detail for e in events.order_by("pk")] == [
+        f"Q{question} seq=1 A",
+        f"Q{question} seq=2 A",
+    ]
+
+
+def test_the_exam_pages_save_through_the_api_with_its_session(
+    client, worker, drawn_paper, django_assert_num_queries
+):
+    client.force_login(worker)
+    started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts").json()
+    question = started["questions"][0]["id"]
+    # the session and its user: two more than with a token
+    with django_assert_num_queries(SAVE_QUERIES + 2):
+        assert _put(client, started["id"], question, 1).json()["accepted"] is True
+
+
+def test_a_start_draws_with_one_query_for_all_rules(
+    client, drawn_paper, token, django_assert_num_queries
+):
+    client.get("/api/v1/exams/", **token)  # the token's row is cached
+    with django_assert_num_queries(START_QUERIES):
+        started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token)
+    assert started.status_code == 201
+    assert len(started.json()["questions"]) == 20
