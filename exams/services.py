@@ -599,11 +599,12 @@ def save_answer(
 def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion | None:
     """The item of `question_id` in `user`'s own attempt, with its attempt and paper, in one query
     (the autosave's read); None when the attempt is not theirs or has no such question."""
-    return (
+    rows = (
         AttemptQuestion.objects.select_related("attempt__paper")
-        .filter(attempt_id=attempt_id, question_id=question_id, attempt__person__user=user)
-        .first()
+        .filter(attempt_id=attempt_id, question_id=question_id, attempt__person__user_id=user.pk)
+        .order_by()[:1]  # unique (attempt, question): no ORDER BY to build
     )
+    return next(iter(rows), None)
 
 
 def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) -> bool:
