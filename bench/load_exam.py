@@ -69,7 +69,7 @@ class Phase:
     def errors(self) -> int:
         return sum(n for s, n in self.statuses.items() if s < 0)
 
-    def row(self, bare_p50: float | None = None) -> dict:
+    def row(self, bare_p50: float | None = None, bare_p95: float | None = None) -> dict:
         lat = sorted(self.latencies)
         n = len(lat)
 
@@ -88,6 +88,7 @@ class Phase:
             "p95": pct(0.95),
             "p99": pct(0.99),
             "p50_vs_bare": p50 / bare_p50 if bare_p50 else None,
+            "p95_vs_bare": pct(0.95) / bare_p95 if bare_p95 else None,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
         }
 
@@ -327,18 +328,23 @@ def main() -> None:
         renders.stop()
 
     bare_row = bare.row()
-    rows = [bare_row] + [p.row(bare_row["p50"]) for p in (start, save, submit, probe)]
+    rows = [bare_row] + [
+        p.row(bare_row["p50"], bare_row["p95"]) for p in (start, save, submit, probe)
+    ]
     print(
         f"\n# {args.people} workers, arrivals over {args.arrival:.0f} s, {args.rounds} saves every "
         f"{args.interval:.0f} s, gunicorn {args.workers}×{args.threads}, {args.db}, Redis, qcluster"
     )
-    print("| phase | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 vs bare |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| phase | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 vs bare | p95 vs bare |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['p50_vs_bare']:.1f}×" if r["p50_vs_bare"] else "1.0×"
+        ratio95 = f"{r['p95_vs_bare']:.1f}×" if r["p95_vs_bare"] else "1.0×"
         print(
             f"| {r['phase']} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.1f} "
-            f"| {r['p95']:.1f} | {r['p99']:.1f} | {ratio} |"
+            f"| {r['p95']:.1f} | {r['p99']:.1f} | {ratio} | {ratio95} |"
         )
     summary = {
         "machine": info,
