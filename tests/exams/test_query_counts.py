@@ -12,8 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from exams.models import AttemptEvent, AttemptQuestion, DrawRule, Paper
-from tests.exams.conftest import make_paper, make_questions
+from exams.models import AttemptEvent, AttemptQuestion, DrawRule, Paper, Question, QuestionBank
 
 POSTGRES = connection.vendor == "postgresql"
 # item; UPDATE … RETURNING + INSERT in one statement (PostgreSQL) | SAVEPOINT, UPDATE, INSERT, RELEASE
@@ -27,12 +26,25 @@ SESSION_QUERIES = 1 if settings.REDIS_URL else 2
 
 
 @pytest.fixture
-def drawn_paper(district, bank):
-    make_questions(bank, 12, "single")
-    make_questions(bank, 6, "judge")
-    make_questions(bank, 6, "multiple")
-    paper = make_paper(owner_region=district, selection=Paper.Selection.DRAW)
-    for order, (qtype, count) in enumerate([("single", 10), ("judge", 5), ("multiple", 5)]):
+def drawn_paper(district):
+    """A paper drawing 20 questions by three rules from a bank of 24."""
+    bank = QuestionBank.objects.create(name="计数题库", region=district)
+    kinds = {"single": (["甲", "乙", "丙", "丁"], "B"), "judge": (["对", "错"], "A")}
+    kinds["multiple"] = (["甲", "乙", "丙", "丁"], "AC")
+    Question.objects.bulk_create(
+        Question(bank=bank, type=kind, stem=f"{kind}计数{i}", options=options, answer=answer)
+        for kind, (options, answer) in kinds.items()
+        for i in range(8)
+    )
+    paper = Paper.objects.create(
+        title="计数考试",
+        region=district,
+        selection=Paper.Selection.DRAW,
+        duration_minutes=30,
+        attempts_allowed=2,
+        published=True,
+    )
+    for order, (qtype, count) in enumerate([("single", 8), ("judge", 6), ("multiple", 6)]):
         DrawRule.objects.create(
             paper=paper, bank=bank, type=qtype, count=count, points=2, sort_order=order
         )
