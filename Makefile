@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup system-deps test-system-deps messages lint format worker clean-db
+.PHONY: run test setup system-deps test-system-deps messages lint format worker render-worker clean-db
 
 run: setup
 	bash scripts/run.sh
@@ -40,3 +40,6 @@ format: setup
 
 worker: setup
 	$(PY) manage.py qcluster
+
+render-worker: setup
+	Q_CLUSTER_NAME=render nice -n 19 $(PY) manage.py qcluster

@@ -3,7 +3,8 @@
     .venv/bin/python bench/exam_load.py [--db sqlite|postgres] [--people 500] [--threads 16]
                                         [--saves 4] [--port 8158] [--workers 2]
 
-Sets up a throwaway database (SQLite under --var, or the PostgreSQL database portal_exams_bench),
+Sets up a throwaway database (SQLite under --var, or the PostgreSQL database --pg-database,
+portal_exams_bench by default),
 creates --people workers with API tokens, a 62-question bank and a paper drawing 50 questions, then
 starts gunicorn (--workers processes × 4 threads) on --port and drives it from --threads client
 threads (keep-alive connections):
@@ -14,7 +15,10 @@ threads (keep-alive connections):
 - autosave:    every person PUTs --saves answers (/api/v1/attempts/{id}/answers/{q}, rising seq).
 
 Everything is bounded in count and in time (each scenario stops at --max-seconds). Prints
-throughput and p50/p95/p99 latencies per scenario and the ratio to the bare view. Numbers are only
+throughput and p50/p95/p99 latencies per scenario and the ratio to the bare view, and the server's
+CPU time per request (gunicorn's processes plus, on PostgreSQL, the database's backends for the
+bench database; `cpu_seconds`) with its ratio to the bare view's: on a machine shared with other
+work throughput follows the other loads, the CPU a request costs much less. Numbers are only
 comparable within one run on one machine; see BENCHMARKS.md.
 """
 
@@ -36,7 +40,7 @@ import loadkit  # shared with bench/load_exam.py and tests/system
 from loadkit import make_data
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgres://postgres@127.0.0.1:5432/portal_exams_bench"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def setup_env(args) -> dict:
@@ -48,32 +52,8 @@ def setup_env(args) -> dict:
     env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'bench'}"
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     if args.db == "postgres":
-        env["DATABASE_URL"] = PG_URL
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                "DROP DATABASE IF EXISTS portal_exams_bench",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                "CREATE DATABASE portal_exams_bench",
-            ],
-            check=True,
-            capture_output=True,
+        env["DATABASE_URL"] = loadkit.create_pg_database(
+            PG_SERVER, args.pg_database, template=args.pg_template
         )
     else:
         env.pop("DATABASE_URL", None)
@@ -87,8 +67,37 @@ def request(port: int, method: str, path: str, token: str | None = None, body: d
     return seconds, status, payload
 
 
-def run(name: str, jobs: list, threads: int, max_seconds: float) -> dict:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid: int, database: str | None) -> float:
+    """CPU time (user + system) used so far by the server: gunicorn's processes and, on
+    PostgreSQL, the backends connected to the bench database (persistent connections, so they
+    live through a scenario). On a shared machine throughput follows the other loads; the CPU a
+    request costs does not, and on a quiet machine a closed loop's throughput is its inverse."""
+    pids = [server_pid, *loadkit.descendants(server_pid)]
+    if database:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+                    pids.append(int(entry.name))
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _TICK
+
+
+def run(name: str, jobs: list, threads: int, max_seconds: float, cpu=None) -> dict:
     latencies, statuses, results = [], {}, {}
+    cpu_before = cpu() if cpu else 0.0
     deadline = time.perf_counter() + max_seconds
     lock = threading.Lock()
 
@@ -106,6 +115,7 @@ def run(name: str, jobs: list, threads: int, max_seconds: float) -> dict:
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, enumerate(jobs)))
     wall = time.perf_counter() - started
+    cpu_used = cpu() - cpu_before if cpu else 0.0
     latencies.sort()
 
     def pct(p):
@@ -119,12 +129,14 @@ def run(name: str, jobs: list, threads: int, max_seconds: float) -> dict:
         "p50": statistics.median(latencies) * 1000,
         "p95": pct(0.95),
         "p99": pct(0.99),
+        "cpu_ms": cpu_used * 1000 / max(1, len(latencies)),
         "statuses": statuses,
         "results": results,
     }
     print(
         f"{name:12} {row['requests']:5d} req in {wall:6.2f} s  {row['rps']:7.1f} req/s  "
-        f"p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  p99 {row['p99']:6.1f} ms  {statuses}"
+        f"p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  p99 {row['p99']:6.1f} ms  "
+        f"server CPU {row['cpu_ms']:5.2f} ms/req  {statuses}"
     )
     return row
 
@@ -139,6 +151,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--var", default="/tmp/bench-exams")
+    parser.add_argument("--pg-database", default="portal_exams_bench")
+    parser.add_argument(
+        "--pg-template",
+        help="copy this migrated, empty database instead of migrating (much faster on a busy box)",
+    )
     args = parser.parse_args()
     env = setup_env(args)
     paper_id, keys = make_data(args.people)
@@ -172,12 +189,18 @@ def main() -> None:
         print(
             f"# {args.db}, {args.people} people, {args.threads} client threads, gunicorn {args.workers}×4"
         )
+        database = args.pg_database if args.db == "postgres" else None
+
+        def cpu():
+            return cpu_seconds(server.pid, database)
+
         run("warm-up", [lambda: request(args.port, "GET", "/bench-bare/")] * 50, args.threads, 30)
         bare = run(
             "bare",
             [lambda: request(args.port, "GET", "/bench-bare/")] * (2 * args.people),
             args.threads,
             args.max_seconds,
+            cpu,
         )
         spike = run(
             "start-spike",
@@ -187,6 +210,7 @@ def main() -> None:
             ],
             args.threads,
             min(args.max_seconds, 60),
+            cpu,
         )
         attempts = []
         for index, key in enumerate(keys):
@@ -208,16 +232,18 @@ def main() -> None:
                         {"response": ["A"], "seq": s},
                     )
                 )
-        save = run("autosave", save_jobs, args.threads, args.max_seconds)
+        save = run("autosave", save_jobs, args.threads, args.max_seconds, cpu)
         print()
         print(
-            "| scenario | requests | throughput (req/s) | p50 ms | p95 ms | p99 ms | vs bare (throughput) |"
+            "| scenario | requests | throughput (req/s) | p50 ms | p95 ms | p99 ms "
+            "| vs bare (throughput) | server CPU ms/req | vs bare (CPU per request) |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for row in (bare, spike, save):
             print(
                 f"| {row['name']} | {row['requests']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
-                f"{row['p99']:.1f} | {row['rps'] / bare['rps']:.2f} |"
+                f"{row['p99']:.1f} | {row['rps'] / bare['rps']:.2f} | {row['cpu_ms']:.2f} "
+                f"| {bare['cpu_ms'] / row['cpu_ms'] if row['cpu_ms'] else 0:.2f} |"
             )
         ok = spike["statuses"].get(201, 0)
         print(

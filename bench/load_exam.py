@@ -2,15 +2,18 @@
 
     .venv/bin/python bench/load_exam.py [--people 500] [--arrival 60] [--interval 20] [--rounds 4]
                                         [--workers 3] [--threads 4] [--db postgres|sqlite]
-                                        [--no-certificate] [--cluster-nice N] [--json FILE]
+                                        [--no-certificate] [--cluster-nice N] [--render-nice N]
+                                        [--pg-database NAME] [--redis-url URL] [--json FILE]
 
 A realistic scenario next to bench/exam_load.py's closed-loop one (same data, from bench/loadkit.py):
 
-1. a throwaway database (PostgreSQL `portal_load_bench` on 127.0.0.1, or SQLite under --var) and
-   Redis db 14 (cache, sessions and the django-q2 broker; flushed first) — nothing else is touched;
+1. a throwaway database (PostgreSQL --pg-database, `portal_load_bench` by default, on 127.0.0.1, or
+   SQLite under --var) and --redis-url, Redis db 14 by default (cache, sessions and the django-q2
+   broker; flushed first) — nothing else is touched;
 2. --people workers with API tokens, a paper drawing 50 of 62 questions with a certificate template
    and pass score 0 (every submit issues a certificate the task cluster renders);
-3. gunicorn (--workers × --threads) and `manage.py qcluster` running;
+3. gunicorn (--workers × --threads), `manage.py qcluster` and the render cluster
+   (`Q_CLUSTER_NAME=render`, under `nice -n --render-nice`, as scripts/run.sh) running;
 4. "bare": a constant Django view through every middleware, 2 × people requests from 16 threads,
    each request on a new connection like the phones below (the floor);
 5. the exam: each simulated worker is a thread that arrives at a random moment in the first
@@ -66,7 +69,7 @@ class Phase:
     def errors(self) -> int:
         return sum(n for s, n in self.statuses.items() if s < 0)
 
-    def row(self, bare_p50: float | None = None) -> dict:
+    def row(self, bare_p50: float | None = None, bare_p95: float | None = None) -> dict:
         lat = sorted(self.latencies)
         n = len(lat)
 
@@ -85,6 +88,7 @@ class Phase:
             "p95": pct(0.95),
             "p99": pct(0.99),
             "p50_vs_bare": p50 / bare_p50 if bare_p50 else None,
+            "p95_vs_bare": pct(0.95) / bare_p95 if bare_p95 else None,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
         }
 
@@ -99,13 +103,13 @@ def timed(phase: Phase, port: int, method: str, path: str, token=None, body=None
 def setup_database(args, var: Path) -> str:
     if args.db == "sqlite":
         return f"sqlite:///{var / 'load.sqlite3'}"
-    return loadkit.create_pg_database(PG_SERVER, PG_NAME)
+    return loadkit.create_pg_database(PG_SERVER, args.pg_database, template=args.pg_template)
 
 
-def flush_redis() -> None:
+def flush_redis(url: str) -> None:
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(url).flushdb()
 
 
 def machine() -> dict:
@@ -170,6 +174,18 @@ def main() -> None:
         help="run the task cluster under `nice -n N` (PDF renders yield the CPUs to requests)",
     )
     parser.add_argument(
+        "--render-nice",
+        type=int,
+        default=19,
+        help="niceness of the render cluster (default 19, as scripts/run.sh and the systemd unit)",
+    )
+    parser.add_argument("--pg-database", default=PG_NAME)
+    parser.add_argument(
+        "--pg-template",
+        help="copy this migrated, empty database instead of migrating (much faster on a busy box)",
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL)
+    parser.add_argument(
         "--no-certificate",
         action="store_true",
         help="no certificate template on the paper (submits queue no PDF renders)",
@@ -180,8 +196,8 @@ def main() -> None:
     var.mkdir(parents=True)
     info = machine()
     database_url = setup_database(args, var)
-    flush_redis()
-    env = loadkit.django_env(var_dir=var, database_url=database_url, redis_url=REDIS_URL)
+    flush_redis(args.redis_url)
+    env = loadkit.django_env(var_dir=var, database_url=database_url, redis_url=args.redis_url)
     t0 = time.monotonic()
     loadkit.migrate(env)
     data = json.loads(
@@ -200,6 +216,8 @@ def main() -> None:
         env, workers=args.workers, threads=args.threads, log=var / "gunicorn.log", timeout=120
     )
     cluster = loadkit.QCluster(env, log=var / "qcluster.log", nice=args.cluster_nice)
+    # the render cluster (settings.Q_RENDER_CLUSTER) as scripts/run.sh and the systemd unit run it
+    renders = loadkit.QCluster(env, log=var / "render.log", nice=args.render_nice, name="render")
     try:
         server.wait_ready("/bench-bare/")
         port = server.port
@@ -311,20 +329,26 @@ def main() -> None:
     finally:
         server.stop()
         cluster.stop()
+        renders.stop()
 
     bare_row = bare.row()
-    rows = [bare_row] + [p.row(bare_row["p50"]) for p in (start, save, submit, probe)]
+    rows = [bare_row] + [
+        p.row(bare_row["p50"], bare_row["p95"]) for p in (start, save, submit, probe)
+    ]
     print(
         f"\n# {args.people} workers, arrivals over {args.arrival:.0f} s, {args.rounds} saves every "
         f"{args.interval:.0f} s, gunicorn {args.workers}×{args.threads}, {args.db}, Redis, qcluster"
     )
-    print("| phase | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 vs bare |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| phase | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 vs bare | p95 vs bare |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['p50_vs_bare']:.1f}×" if r["p50_vs_bare"] else "1.0×"
+        ratio95 = f"{r['p95_vs_bare']:.1f}×" if r["p95_vs_bare"] else "1.0×"
         print(
             f"| {r['phase']} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.1f} "
-            f"| {r['p95']:.1f} | {r['p99']:.1f} | {ratio} |"
+            f"| {r['p95']:.1f} | {r['p99']:.1f} | {ratio} | {ratio95} |"
         )
     summary = {
         "machine": info,
@@ -346,7 +370,7 @@ def main() -> None:
     errors = sum(r["errors"] for r in rows) + len(lost) + stuck + (passed - rendered)
     print("ZERO ERRORS" if errors == 0 else f"ERRORS: {errors}")
     if args.db == "postgres":
-        loadkit.drop_pg_database(PG_SERVER, PG_NAME)
+        loadkit.drop_pg_database(PG_SERVER, args.pg_database)
     raise SystemExit(1 if errors else 0)
 
 

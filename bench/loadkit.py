@@ -186,8 +186,13 @@ class Gunicorn(ProcessGroup):
 
 
 class QCluster(ProcessGroup):
-    def __init__(self, env: dict, log=None, nice: int = 0):
+    """`manage.py qcluster`; name="render": the cluster PDF renders are queued for
+    (settings.Q_RENDER_CLUSTER), as scripts/run.sh runs it (under nice=19)."""
+
+    def __init__(self, env: dict, log=None, nice: int = 0, name: str | None = None):
         prefix = ["nice", "-n", str(nice)] if nice else []
+        if name:
+            env = {**env, "Q_CLUSTER_NAME": name}
         super().__init__([*prefix, PYTHON, "manage.py", "qcluster"], env, log)
 
 

@@ -39,10 +39,17 @@ logger = logging.getLogger(__name__)
 RENDER_TASK = "certificates.tasks.render_certificate_pdf"
 
 
-def _enqueue_render(certificate_id: int) -> None:
+def queue_render(func: str, *args) -> None:
+    """Queues a PDF render on the render cluster (settings.Q_RENDER_CLUSTER, a low-priority
+    cluster of its own so renders never starve requests), or on the main one when that is empty."""
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task(RENDER_TASK, certificate_id))
+    cluster = settings.Q_RENDER_CLUSTER
+    async_task(func, *args, **({"cluster": cluster} if cluster else {}))
+
+
+def _enqueue_render(certificate_id: int) -> None:
+    transaction.on_commit(lambda: queue_render(RENDER_TASK, certificate_id))
 
 
 def allocate_serial(*, template: CertificateTemplate, year: int) -> str:
@@ -234,8 +241,6 @@ def requeue_stalled_renders(*, now: datetime, limit: int = 200) -> int:
     `kill -9` mid-render leaves the certificate without a file for ever): this schedule is the
     safety net. Rendering is idempotent (an existing PDF is kept), so a render that was merely slow
     costs one no-op task. Returns how many were queued."""
-    from django_q.tasks import async_task
-
     ids = list(
         Certificate.objects.filter(
             status=Certificate.Status.VALID, pdf="", created_at__lt=now - stalled_render_age()
@@ -244,7 +249,7 @@ def requeue_stalled_renders(*, now: datetime, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for certificate_id in ids:
-        async_task(RENDER_TASK, certificate_id)
+        queue_render(RENDER_TASK, certificate_id)
     if ids:
         logger.warning("Re-queued %d certificate render(s) that never finished", len(ids))
     return len(ids)
@@ -365,10 +370,8 @@ def run_bulk_issue(*, bulk_id: int) -> int:
     for item in items:
         if item.pk in done:
             if not done[item.pk]:
-                from django_q.tasks import async_task
-
                 certificate = Certificate.objects.live().for_source(item).first()
-                async_task(RENDER_TASK, certificate.pk)
+                queue_render(RENDER_TASK, certificate.pk)
             continue
         try:
             issue_certificate(
@@ -571,11 +574,10 @@ def request_template_preview(*, template: CertificateTemplate) -> bool:
     """Queues the preview render unless the file exists; True when it is ready now."""
     from django.core.cache import cache
     from django.core.files.storage import default_storage
-    from django_q.tasks import async_task
 
     if default_storage.exists(preview_path(template)):
         return True
     version = preview_version(template)
     if cache.add(f"certificates:preview:{version}", 1, 60):
-        async_task("certificates.tasks.render_template_preview", template.pk, version)
+        queue_render("certificates.tasks.render_template_preview", template.pk, version)
     return False

@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from exams import services
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
-from exams.services import Client, ExamError
+from exams.services import Client
 from portal.api import ApiError, ErrorOut
+from portal.models import Person
 from portal.params import Id, Seq
 
 exams_router = Router(tags=["exams"])
@@ -34,7 +36,11 @@ practice_router = Router(tags=["exams"])
 
 
 def _person(request):
-    person = getattr(request.user, "person", None)
+    """The requesting login's person, with the enterprise and street eligibility reads (one
+    query)."""
+    person = (
+        Person.objects.select_related("enterprise__street").filter(user_id=request.user.pk).first()
+    )
     if person is None:
         raise ApiError(404, "no_person", _("您的账号尚未关联从业人员档案。"))
     return person
@@ -51,8 +57,25 @@ def _get_attempt_for_user(request, pk: int) -> Attempt:
     return attempt
 
 
+# The HTTP status of each engine error: chosen here, at the edge, never in exams.services.
+ERROR_STATUS: dict[ExamErrorCode, int] = {
+    ExamErrorCode.NOT_FOUND: 404,
+    ExamErrorCode.NOT_OPEN: 409,
+    ExamErrorCode.NO_ATTEMPTS_LEFT: 409,
+    ExamErrorCode.PAPER_EMPTY: 409,
+    ExamErrorCode.NOT_ENOUGH_QUESTIONS: 409,
+    ExamErrorCode.INVALID_RESPONSE: 422,
+    ExamErrorCode.ATTEMPT_FINISHED: 409,
+    ExamErrorCode.DEADLINE_PASSED: 409,
+    ExamErrorCode.QUESTION_WITHHELD: 403,
+    ExamErrorCode.EXAM_IN_PROGRESS: 409,
+    ExamErrorCode.EXAM_ONLY: 409,
+    ExamErrorCode.NOTHING_TO_PRACTISE: 409,
+}
+
+
 def _raise(exc: ExamError):
-    raise ApiError(exc.status, exc.code, exc.message) from exc
+    raise ApiError(ERROR_STATUS[exc.code], exc.code.value, exc.message) from exc
 
 
 class ExamOut(Schema):
@@ -180,12 +203,8 @@ def _attempt_payload(attempt: Attempt) -> dict:
 )
 def start_attempt(request, paper_id: Id):
     person = _person(request)
-    paper = (
-        Paper.objects.select_related("region", "enterprise__street")
-        .prefetch_related("audience_enterprises", "audience_people")
-        .filter(pk=paper_id)
-        .first()
-    )
+    # no prefetch of the audience: is_eligible reads it only for a paper not open to all
+    paper = Paper.objects.select_related("region", "enterprise__street").filter(pk=paper_id).first()
     if paper is None:
         raise ApiError(404, "not_found", _("未找到该考试。"))
     try:
@@ -207,9 +226,14 @@ def get_attempt(request, attempt_id: Id):
     response={200: SaveOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
-    attempt = _get_attempt_for_user(request, attempt_id)
+    """The autosave, of the exam page (session + CSRF) and of the apps (token). Queries: the item
+    with its attempt and paper, one statement for the answer and its event (tests/exams/
+    test_query_counts.py); the token's row is cached (portal.api.BearerAuth)."""
+    item = services.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
+    attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
     try:
         result = services.save_answer(
+            item=item,
             attempt=attempt,
             question_id=question_id,
             response=payload.response,

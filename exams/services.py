@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F, Q, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level, withheld_questions
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import (
     Attempt,
     AttemptEvent,
@@ -53,14 +54,6 @@ def _capped_deadline(paper: Paper, now: datetime) -> datetime:
         if latest is not None and deadline > latest:
             deadline = latest
     return deadline
-
-
-class ExamError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -288,16 +281,28 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
             for pq in paper.paper_questions.select_related("question__image")
         ]
         if not rows:
-            raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+            raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
         return rows
     chosen: list[tuple[int, Decimal]] = []
     taken: set[int] = set()
-    for rule in paper.draw_rules.select_related("bank"):
-        ids = sorted(set(rule.candidates().values_list("pk", flat=True)) - taken)
+    rules = list(paper.draw_rules.select_related("bank"))
+    # every rule's candidates in one query (UNION ALL), each row tagged with its rule's index
+    candidates: list[set[int]] = [set() for _rule in rules]
+    if rules:
+        parts = [
+            rule.candidates()
+            .order_by()
+            .annotate(draw_rule_index=Value(index))
+            .values_list("draw_rule_index", "pk")
+            for index, rule in enumerate(rules)
+        ]
+        for index, pk in parts[0].union(*parts[1:], all=True):
+            candidates[index].add(pk)
+    for rule, found in zip(rules, candidates, strict=True):
+        ids = sorted(found - taken)
         if len(ids) < rule.count:
             raise ExamError(
-                409,
-                "not_enough_questions",
+                ExamErrorCode.NOT_ENOUGH_QUESTIONS,
                 _("题库“%(bank)s”中符合抽题规则的%(type)s只有%(have)s道，需要%(need)s道。")
                 % {
                     "bank": rule.bank.name,
@@ -310,7 +315,7 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
         taken.update(picked)
         chosen.extend((pk, rule.points) for pk in picked)
     if not chosen:
-        raise ExamError(409, "paper_empty", _("试卷还没有试题。"))
+        raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
     questions = Question.objects.select_related("image").in_bulk([pk for pk, _p in chosen])
     return [(questions[pk], points) for pk, points in chosen]
 
@@ -350,8 +355,9 @@ def start_or_resume(
 ) -> tuple[Attempt, bool]:
     """Returns (attempt, created). Resumes the in-progress attempt if there is one (from any device)."""
     if not is_eligible(paper=paper, person=person):
-        raise ExamError(404, "not_found", _("未找到该考试。"))
-    current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
+        raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该考试。"))
+    mine = list(Attempt.objects.filter(paper=paper, person=person).order_by("pk"))
+    current = next((a for a in mine if a.state == Attempt.State.IN_PROGRESS), None)
     if current is not None:
         if current.deadline is None or now <= current.deadline + save_grace():
             _log(current.pk, AttemptEvent.Kind.RESUME, client, at=now)
@@ -359,10 +365,10 @@ def start_or_resume(
         finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
     refusal = start_refusal(paper, now)
     if refusal:
-        raise ExamError(409, "not_open", refusal)
-    finished = Attempt.objects.filter(paper=paper, person=person).count()
+        raise ExamError(ExamErrorCode.NOT_OPEN, refusal)
+    finished = len(mine)  # every earlier attempt, the one just timed out too
     if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
-        raise ExamError(409, "no_attempts_left", _("您的考试次数已用完。"))
+        raise ExamError(ExamErrorCode.NO_ATTEMPTS_LEFT, _("您的考试次数已用完。"))
     seed = random.SystemRandom().randrange(1, 2**31)
     arranged = arrange(paper=paper, seed=seed, questions=draw_questions(paper=paper, seed=seed))
     deadline = None if paper.is_practice else _capped_deadline(paper, now)
@@ -481,14 +487,14 @@ def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
     try:
         return kind_of(item.snapshot["type"]).clean_response(item.snapshot, response)
     except InvalidResponse as exc:
-        raise ExamError(422, "invalid_response", str(exc)) from exc
+        raise ExamError(ExamErrorCode.INVALID_RESPONSE, str(exc)) from exc
 
 
 def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
     if attempt.state != Attempt.State.IN_PROGRESS:
-        raise ExamError(409, "attempt_finished", _("本次考试已交卷，不能再修改答案。"))
+        raise ExamError(ExamErrorCode.ATTEMPT_FINISHED, _("本次考试已交卷，不能再修改答案。"))
     if attempt.deadline is not None and now > attempt.deadline + save_grace():
-        raise ExamError(409, "deadline_passed", _("考试时间已到，答案不能再保存。"))
+        raise ExamError(ExamErrorCode.DEADLINE_PASSED, _("考试时间已到，答案不能再保存。"))
 
 
 def save_answer(
@@ -500,14 +506,18 @@ def save_answer(
     now: datetime,
     flagged: bool | None = None,
     client: Client | None = None,
+    item: AttemptQuestion | None = None,
 ) -> SaveResult:
     """Keeps the save with the highest seq; an older or repeated seq is ignored (and answered with
-    what the server holds). Queries: the item, one conditional UPDATE, one event (3; practice adds
-    the wrong-answer book)."""
+    what the server holds). `item`: the attempt's item of `question_id` when the caller has it
+    (`answer_item`). Queries: the item (unless given), then one statement that updates it only if
+    seq is higher and writes its event (PostgreSQL; two elsewhere); practice adds disclosure and
+    the wrong-answer book."""
     _check_open_for_saves(attempt, now)
-    item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
     if item is None:
-        raise ExamError(404, "not_found", _("本次考试中没有这道题。"))
+        item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
+    if item is None:
+        raise ExamError(ExamErrorCode.NOT_FOUND, _("本次考试中没有这道题。"))
     letters = _clean_response(item, response)
     practice = attempt.paper.is_practice
     shown = SHOW_NOTHING
@@ -517,7 +527,7 @@ def save_answer(
         )[question_id]
         if not shown.correctness:
             # its feedback, or the practice score, would give away what an exam withholds
-            raise ExamError(403, "question_withheld", str(WITHHELD_MESSAGE))
+            raise ExamError(ExamErrorCode.QUESTION_WITHHELD, str(WITHHELD_MESSAGE))
     if practice and item.response:
         # practice: the first answer is graded at once and kept
         return SaveResult(
@@ -535,7 +545,19 @@ def save_answer(
             multi=attempt.paper.multi_scoring,
         )
         updates.update(is_correct=correct, score=score)
-    changed = AttemptQuestion.objects.filter(pk=item.pk, seq__lt=seq).update(**updates)
+    changed = _update_and_log(
+        item.pk,
+        seq,
+        updates,
+        AttemptEvent(
+            attempt_id=attempt.pk,
+            kind=AttemptEvent.Kind.SAVE,
+            at=now,
+            detail=f"Q{question_id} seq={seq} {letters}"[:255],
+            ip=(client or Client()).ip,
+            user_agent=(client or Client()).user_agent,
+        ),
+    )
     if not changed:
         return SaveResult(
             False,
@@ -544,7 +566,6 @@ def save_answer(
             _response_list(item),
             _feedback(item, shown) if practice and item.response else None,
         )
-    _log(attempt.pk, AttemptEvent.Kind.SAVE, client, f"Q{question_id} seq={seq} {letters}", at=now)
     feedback = None
     if practice:
         item.response, item.is_correct = letters, updates["is_correct"]
@@ -561,6 +582,51 @@ def save_answer(
 
 def _response_list(item: AttemptQuestion) -> list[str]:
     return kind_of(item.snapshot["type"]).load_response(item.response)
+
+
+def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion | None:
+    """The item of `question_id` in `user`'s own attempt, with its attempt and paper, in one query
+    (the autosave's read); None when the attempt is not theirs or has no such question."""
+    rows = (
+        AttemptQuestion.objects.select_related("attempt__paper")
+        .filter(attempt_id=attempt_id, question_id=question_id, attempt__person__user_id=user.pk)
+        .order_by()[:1]  # unique (attempt, question): no ORDER BY to build
+    )
+    return next(iter(rows), None)
+
+
+def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) -> bool:
+    """Applies `updates` to the item if `seq` is higher than the one it holds and, if it did,
+    writes `event`: on PostgreSQL one statement (an UPDATE … RETURNING feeding the event's INSERT
+    in a CTE: one round trip, both or neither), elsewhere an UPDATE and an INSERT in a
+    transaction. True when the item was updated."""
+    connection = connections[router.db_for_write(AttemptQuestion)]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            changed = AttemptQuestion.objects.filter(pk=item_pk, seq__lt=seq).update(**updates)
+            if changed:
+                event.save(using=connection.alias)
+        return bool(changed)
+    item_meta, event_meta = AttemptQuestion._meta, AttemptEvent._meta
+    qn = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in updates.items():
+        field = item_meta.get_field(name)
+        sets.append(f"{qn(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    columns = ["attempt_id", "kind", "at", "ip", "user_agent", "detail"]
+    fields = [event_meta.get_field(name) for name in columns]
+    sql = (
+        f"WITH changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s RETURNING 1) "
+        f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM changed RETURNING {qn('id')}"
+    )  # nosec B608 # names from the models' _meta, values as parameters
+    params += [item_pk, seq]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime) -> None:
@@ -859,8 +925,7 @@ def start_practice(
     if wrong_book:
         if busy:
             raise ExamError(
-                409,
-                "exam_in_progress",
+                ExamErrorCode.EXAM_IN_PROGRESS,
                 _("您正在参加考试“%(paper)s”，交卷后才能练习错题。")
                 % {"paper": next(iter(busy.values()))},
             )
@@ -870,20 +935,20 @@ def start_practice(
             .values_list("question_id", flat=True)[:count]
         )
         if not ids:
-            raise ExamError(409, "nothing_to_practise", _("错题本中没有可以练习的题。"))
+            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("错题本中没有可以练习的题。"))
         title = _("错题练习")
     else:
         bank = QuestionBank.objects.filter(owner_covers_q(person), pk=bank_id or 0).first()
         if bank is None:
-            raise ExamError(404, "not_found", _("未找到该题库。"))
+            raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该题库。"))
         if bank.exam_only:
             raise ExamError(
-                409, "exam_only", _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name}
+                ExamErrorCode.EXAM_ONLY,
+                _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name},
             )
         if bank.pk in busy:
             raise ExamError(
-                409,
-                "exam_in_progress",
+                ExamErrorCode.EXAM_IN_PROGRESS,
                 _("您正在参加的考试“%(paper)s”使用了题库“%(bank)s”的试题，交卷后才能练习这个题库。")
                 % {"paper": busy[bank.pk], "bank": bank.name},
             )
@@ -894,7 +959,7 @@ def start_practice(
             qs = qs.filter(knowledge_point_q(knowledge_point))
         all_ids = list(qs.values_list("pk", flat=True))
         if not all_ids:
-            raise ExamError(409, "nothing_to_practise", _("没有符合条件的试题。"))
+            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("没有符合条件的试题。"))
         ids = random.Random().sample(all_ids, min(count, len(all_ids)))  # nosec B311 # practice, no stakes
         title = _("练习：%(bank)s") % {"bank": bank.name}
         if knowledge_point:

@@ -8,7 +8,6 @@ urlpatterns = [
     path("papers/<int:pk>/", views.paper_detail, name="paper"),
     path("papers/<int:pk>/start/", views.attempt_start, name="start"),
     path("attempts/<int:pk>/", views.attempt_page, name="attempt"),
-    path("attempts/<int:pk>/answers/", views.attempt_save, name="attempt-save"),
     path("attempts/<int:pk>/flag/", views.attempt_flag, name="attempt-flag"),
     path("attempts/<int:pk>/blur/", views.attempt_blur, name="attempt-blur"),
     path("attempts/<int:pk>/submit/", views.attempt_submit, name="attempt-submit"),

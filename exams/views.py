@@ -1,5 +1,6 @@
 """Pages of the exam engine for workers: my exams, instructions, the attempt screen (with its JSON
-endpoints for autosave, flag, blur and submit), results, practice and the 错题本."""
+endpoints for flag, blur and submit; the page autosaves through the API, PUT
+/api/v1/attempts/{id}/answers/{qid}), results, practice and the 错题本."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exams import services
+from exams.api import ERROR_STATUS
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
-from exams.services import Client, ExamError
-from portal.params import ID_MAX, SEQ_MAX, ParameterError, int_param, int_value
+from exams.services import Client
+from portal.params import ID_MAX, ParameterError, int_param, int_value
 
 
 def _person(request: HttpRequest):
@@ -47,7 +50,7 @@ def _get_paper_for_user(request: HttpRequest, pk: int) -> Paper:
 
 
 def _error_json(exc: ExamError) -> JsonResponse:
-    return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+    return JsonResponse({"code": exc.code, "message": exc.message}, status=ERROR_STATUS[exc.code])
 
 
 @login_required
@@ -120,7 +123,7 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
         "practice": attempt.paper.is_practice,
         "blurLimit": attempt.paper.blur_limit,
-        "saveUrl": f"/exams/attempts/{attempt.pk}/answers/",
+        "saveUrl": f"/api/v1/attempts/{attempt.pk}/answers/",  # + question id: PUT (exams.api)
         "flagUrl": f"/exams/attempts/{attempt.pk}/flag/",
         "blurUrl": f"/exams/attempts/{attempt.pk}/blur/",
         "resultUrl": f"/exams/attempts/{attempt.pk}/result/",
@@ -145,47 +148,8 @@ def _json_body(request: HttpRequest) -> dict:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise ExamError(422, "invalid_request", _("请求数据格式不正确。"))
+        raise ParameterError(_("请求数据格式不正确。"))
     return data
-
-
-@login_required
-@require_POST
-def attempt_save(request: HttpRequest, pk: int) -> JsonResponse:
-    """Autosave of one answer: {"question": id, "response": ["A"], "seq": n}."""
-    attempt = _get_attempt_for_user(request, pk)
-    try:
-        data = _json_body(request)
-        try:
-            question_id = int_value(data.get("question"), name="question", min=1, max=ID_MAX)
-            seq = int_value(data.get("seq"), name="seq", min=0, max=SEQ_MAX)
-            response = list(data.get("response") or [])
-        except (ParameterError, TypeError) as exc:
-            raise ExamError(422, "invalid_request", _("请求数据格式不正确。")) from exc
-        result = services.save_answer(
-            attempt=attempt,
-            question_id=question_id,
-            response=response,
-            seq=seq,
-            now=timezone.now(),
-            client=Client.from_request(request),
-        )
-    except ExamError as exc:
-        return _error_json(exc)
-    return JsonResponse(_save_payload(question_id, result))
-
-
-def _save_payload(question_id: int, result: services.SaveResult) -> dict:
-    saved_at = timezone.localtime(result.saved_at) if result.saved_at else None
-    return {
-        "question": question_id,
-        "accepted": result.accepted,
-        "seq": result.seq,
-        "response": result.response,
-        "saved_at": saved_at.isoformat() if saved_at else None,
-        "saved_at_display": saved_at.strftime("%H:%M:%S") if saved_at else "",
-        "feedback": result.feedback,
-    }
 
 
 @login_required
@@ -287,7 +251,7 @@ def practice_start(request: HttpRequest) -> HttpResponse:
             client=Client.from_request(request),
         )
     except ExamError as exc:
-        if exc.status == 404:
+        if exc.code == ExamErrorCode.NOT_FOUND:
             raise Http404(exc.message) from exc
         messages.error(request, exc.message)
         return redirect("exams:wrong-book" if wrong_book else "exams:practice")

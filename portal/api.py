@@ -13,8 +13,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
+from django.db.models.signals import post_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,20 +63,46 @@ def _refuse_until_password_changed(user) -> None:
         )
 
 
+def _token_cache_key(key_hash: str) -> str:
+    return f"api-token:{key_hash}"
+
+
+def _forget_token(sender, instance, **kwargs) -> None:
+    """A deleted token (logout, revoked in 我的, password changed, login deactivated) leaves the
+    cache at once (on every node with a shared cache; local-memory caches are per process and keep
+    it at most API_TOKEN_CACHE_SECONDS)."""
+    cache.delete(_token_cache_key(instance.key_hash))
+
+
+post_delete.connect(_forget_token, sender=ApiToken, dispatch_uid="portal-api-token-cache")
+
+
 class BearerAuth(HttpBearer):
+    """The token's row (with its user) is cached for API_TOKEN_CACHE_SECONDS (0: never), so a
+    request of the exam traffic costs no query for it; expiry is checked on every request."""
+
     def authenticate(self, request, token):
         now = timezone.now()
-        row = (
-            ApiToken.objects.active(now=now)
-            .select_related("user")
-            .filter(key_hash=_hash(token), user__is_active=True)
-            .first()
-        )
-        if row is None:
-            return None
+        key_hash = _hash(token)
+        seconds = getattr(settings, "API_TOKEN_CACHE_SECONDS", 30)
+        row = cache.get(_token_cache_key(key_hash)) if seconds else None
+        if row is None or row.expires_at <= now:
+            row = (
+                ApiToken.objects.active(now=now)
+                .select_related("user")
+                .filter(key_hash=key_hash, user__is_active=True)
+                .first()
+            )
+            if row is None:
+                return None
+            if seconds:
+                cache.set(_token_cache_key(key_hash), row, seconds)
         _refuse_until_password_changed(row.user)
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+            row.last_used_at = now
+            if seconds:
+                cache.set(_token_cache_key(key_hash), row, seconds)
         request.user = row.user
         request.api_token = row
         return row.user

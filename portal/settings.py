@@ -178,12 +178,23 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": "后台任务",
     "sync": env_bool("Q_SYNC", False),
+    # The render cluster (`Q_CLUSTER_NAME=render manage.py qcluster`, run under `nice -n 19` by
+    # scripts/run.sh and the documented systemd unit): certificate PDFs are CPU-bound and must not
+    # take the CPUs from requests; everything else as above.
+    "ALT_CLUSTERS": {"render": {"workers": env_int("Q_RENDER_WORKERS", 1)}},
 }
+# The cluster PDF renders are queued for (certificates.services): "render" by default; empty puts
+# them on the main cluster (one `qcluster` runs everything).
+Q_RENDER_CLUSTER = env_str("Q_RENDER_CLUSTER", "render")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 1
+
+# An API token's row is cached this many seconds (0: looked up on every request); a deleted token
+# leaves a shared (Redis) cache at once, a local-memory one within this time (portal.api).
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make run: migrate, load demo data on the first start, then serve the portal together with a
-# django-q2 worker cluster. Ctrl-C, SIGTERM (make forwards it) or the end of either process stops
-# both within RUN_STOP_SECONDS (8 s): each runs in its own process group, gets the signal, and
+# django-q2 worker cluster and the render cluster (PDFs, under nice). Ctrl-C, SIGTERM (make
+# forwards it) or the end of any process stops them all within RUN_STOP_SECONDS (8 s): each runs
+# in its own process group, gets the signal, and
 # whatever of its group is still alive at the deadline is killed (the cluster's workers too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,8 +56,11 @@ run $PY manage.py seed_demo --if-empty
 
 $PY manage.py qcluster &
 pids+=($!)
+# PDF renders: a cluster of their own at the lowest CPU priority, so they never starve requests
+Q_CLUSTER_NAME=render nice -n 19 $PY manage.py qcluster &
+pids+=($!)
 $PY manage.py runserver --noreload "$HOST:$PORT" &
 pids+=($!)
 echo "The portal is at http://$HOST:$PORT/ (admin: http://$HOST:$PORT/admin/). Ctrl-C stops it."
-# When either process ends, stop the other one too.
+# When one process ends, stop the others too.
 wait -n "${pids[@]}"

@@ -134,9 +134,10 @@ def superuser(db):
 
 @pytest.fixture
 def queued_tasks(monkeypatch):
-    """The django-q2 tasks queued during the test, as (func, *args) tuples, instead of queuing."""
+    """The django-q2 tasks queued during the test, as (func, *args) tuples, instead of queuing
+    (options such as `cluster=` are left out)."""
     calls = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **_opts: calls.append(args))
     return calls
 
 

@@ -268,7 +268,6 @@ ROUTES: dict[str, Callable] = {
         f"exams:{name}": (lambda w: [_exam_attempt(w).pk])
         for name in (
             "attempt",
-            "attempt-save",
             "attempt-flag",
             "attempt-blur",
             "attempt-submit",

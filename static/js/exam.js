@@ -36,9 +36,10 @@
     try { localStorage.setItem(seqKey, String(seq)); } catch (e) { /* ignore */ }
     return seq;
   }
-  function post(url, body) {
+  function post(url, body) { return call("POST", url, body); }
+  function call(method, url, body) {
     return fetch(url, {
-      method: "POST",
+      method: method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
       body: JSON.stringify(body)
@@ -145,12 +146,16 @@
     if (!force && Date.now() < nextTryAt) return;
     inflight[qid] = true;
     statusEl.textContent = msgs.saving;
-    post(cfg.saveUrl, { question: Number(qid), response: entry.response, seq: entry.seq })
+    // the API's autosave (exams.api.put_answer), with the page's session and CSRF token
+    call("PUT", cfg.saveUrl + qid, { response: entry.response, seq: entry.seq })
       .then(readJson)
       .then(function (res) {
         inflight[qid] = false;
         offlineEl.hidden = true;
-        if (res.status >= 500 || res.status === 408 || res.status === 429 || res.data === null) {
+        if (res.status >= 500 || res.status === 408 || res.status === 429 || res.data === null ||
+            res.status === 401 || (res.status === 403 && res.data.code !== "question_withheld")) {
+          // no answer about the save itself (server trouble, a session that ended, a CSRF refusal):
+          // keep it queued and retry
           serverTrouble(res.retryAfter);
           return;
         }
@@ -160,9 +165,10 @@
           dropFromQueue(qid, entry.seq); statusEl.textContent = res.data.message || ""; return;
         }
         dropFromQueue(qid, res.data.seq);
+        var savedAt = clock(res.data.saved_at);
         var el = document.querySelector("[data-saved-for='" + qid + "']");
-        if (el) el.textContent = msgs.saved + " " + res.data.saved_at_display;
-        statusEl.textContent = msgs.saved + " " + res.data.saved_at_display;
+        if (el) el.textContent = msgs.saved + " " + savedAt;
+        statusEl.textContent = msgs.saved + " " + savedAt;
         if (res.data.feedback) showFeedback(qid, res.data.feedback);
         var again = loadQueue()[qid];
         if (again && again.seq > res.data.seq) { send(qid, true); return; }
@@ -176,6 +182,12 @@
         statusEl.textContent = msgs.queued;
         scheduleRetry(null);
       });
+  }
+  function clock(iso) {
+    // HH:MM:SS of the server's save time, on this device's clock face
+    if (!iso) return "";
+    var d = new Date(iso);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) { return String(n).padStart(2, "0"); }).join(":");
   }
   function dropFromQueue(qid, ackSeq) {
     var q = loadQueue();

@@ -261,7 +261,9 @@ def test_the_template_preview_is_rendered_by_the_cluster_then_served_as_pdf(
     client, supervisor, cert_template, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(
+        "django_q.tasks.async_task", lambda *args, **opts: queued.append((*args, opts))
+    )
     client.force_login(supervisor)
     url = reverse("certificates_admin:template-preview", args=[cert_template.pk])
 
@@ -271,7 +273,8 @@ def test_the_template_preview_is_rendered_by_the_cluster_then_served_as_pdf(
     assert queued
     assert queued[0][0] == "certificates.tasks.render_template_preview"
 
-    tasks.render_template_preview(*queued[0][1:])
+    assert queued[0][-1] == {"cluster": "render"}  # the low-priority render cluster
+    tasks.render_template_preview(*queued[0][1:-1])
     ready = client.get(url)
 
     assert ready["Content-Type"] == "application/pdf"

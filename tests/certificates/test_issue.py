@@ -113,7 +113,9 @@ def test_issuing_enqueues_the_pdf_render_after_commit(
         with django_capture_on_commit_callbacks(execute=True):
             cert = _issue(source, cert_template)
 
-    async_task.assert_called_once_with("certificates.tasks.render_certificate_pdf", cert.pk)
+    async_task.assert_called_once_with(
+        "certificates.tasks.render_certificate_pdf", cert.pk, cluster="render"
+    )
 
 
 def test_a_template_body_may_use_only_known_placeholders():

@@ -92,9 +92,10 @@ def take(paper, person, *, right: bool = False, blank: bool = False) -> Attempt:
 
 
 def save_html(client, attempt, question_id, response, seq=1):
-    return client.post(
-        reverse("exams:attempt-save", args=[attempt.pk]),
-        data=json.dumps({"question": question_id, "response": response, "seq": seq}),
+    """The exam page's autosave: the API's PUT with the page's session."""
+    return client.put(
+        f"/api/v1/attempts/{attempt.pk}/answers/{question_id}",
+        data=json.dumps({"response": response, "seq": seq}),
         content_type="application/json",
     )
 
@@ -612,17 +613,7 @@ def _visit_every_surface(client, api, w, seen: set[str]):
     yield page("POST", "start", running.paper_id, follow=True)
     for attempt in attempts:
         yield page("GET", "attempt", attempt.pk)
-        for seq, item in enumerate(services.load_items(attempt), start=10):
-            yield page(
-                "POST",
-                "attempt-save",
-                attempt.pk,
-                data={
-                    "question": item.question_id,
-                    "response": ["B"],
-                    "seq": seq,
-                },
-            )
+        item = services.load_items(attempt)[-1]
         yield page("POST", "attempt-flag", attempt.pk, data={"question": item.question_id})
         yield page("POST", "attempt-blur", attempt.pk)
     yield page("GET", "practice")

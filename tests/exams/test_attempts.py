@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exams import services
+from exams.errors import ExamErrorCode
 from exams.models import Attempt, AttemptEvent, Paper, Question, WrongAnswer
 from exams.services import ExamError, arrange, draw_questions, grade_item, start_or_resume
 from tests.exams.factories import make_paper, make_questions
@@ -142,8 +143,7 @@ def test_saves_are_accepted_during_the_grace_and_refused_after_it(paper, person,
             seq=2,
             now=attempt.deadline + timedelta(seconds=31),
         )
-    assert exc.value.status == 409
-    assert exc.value.code == "deadline_passed"
+    assert exc.value.code == ExamErrorCode.DEADLINE_PASSED
     assert services.load_items(attempt)[0].response == "B"
 
 

@@ -29,9 +29,10 @@ def start(client, paper) -> Attempt:
 
 
 def save(client, attempt, question_id, response, seq):
-    return client.post(
-        reverse("exams:attempt-save", args=[attempt.pk]),
-        data=json.dumps({"question": question_id, "response": response, "seq": seq}),
+    """The page's autosave: the API's PUT with the session (static/js/exam.js)."""
+    return client.put(
+        f"/api/v1/attempts/{attempt.pk}/answers/{question_id}",
+        data=json.dumps({"response": response, "seq": seq}),
         content_type="application/json",
     )
 
@@ -95,7 +96,7 @@ def test_autosave_answers_with_the_servers_time_and_ignores_an_older_seq(client_
     q = services.load_items(attempt)[0].question_id
     first = save(client_worker, attempt, q, ["C"], 10).json()
     assert first["accepted"]
-    assert first["saved_at_display"]
+    assert first["saved_at"]
     stale = save(client_worker, attempt, q, ["A"], 9).json()
     assert not stale["accepted"]
     assert stale["response"] == ["C"]

@@ -34,13 +34,14 @@ def _assert_json_503(response):
     assert "数据库" in data["message"]
 
 
-def test_the_exam_page_save_endpoint_answers_503_json(client, worker, attempt, monkeypatch):
+def test_the_exam_page_save_answers_503_json(client, worker, attempt, monkeypatch):
+    """The page saves through the API with its session (static/js/exam.js)."""
     client.force_login(worker)
     item = attempt.items.first()
     _outage(monkeypatch)
-    response = client.post(
-        reverse("exams:attempt-save", args=[attempt.pk]),
-        data=json.dumps({"question": item.question_id, "response": ["A"], "seq": 7}),
+    response = client.put(
+        f"/api/v1/attempts/{attempt.pk}/answers/{item.question_id}",
+        data=json.dumps({"response": ["A"], "seq": 7}),
         content_type="application/json",
     )
     _assert_json_503(response)
@@ -84,9 +85,9 @@ def test_other_errors_are_not_hidden_as_503(client, worker, attempt, monkeypatch
     _outage(monkeypatch, ValueError("a bug"))
     item = attempt.items.first()
     with pytest.raises(ValueError, match="a bug"):
-        client.post(
-            reverse("exams:attempt-save", args=[attempt.pk]),
-            data=json.dumps({"question": item.question_id, "response": ["A"], "seq": 7}),
+        client.put(
+            f"/api/v1/attempts/{attempt.pk}/answers/{item.question_id}",
+            data=json.dumps({"response": ["A"], "seq": 7}),
             content_type="application/json",
         )
 
@@ -94,9 +95,9 @@ def test_other_errors_are_not_hidden_as_503(client, worker, attempt, monkeypatch
 def test_a_healthy_save_is_untouched(client, worker, attempt):
     client.force_login(worker)
     item = attempt.items.first()
-    response = client.post(
-        reverse("exams:attempt-save", args=[attempt.pk]),
-        data=json.dumps({"question": item.question_id, "response": ["A"], "seq": 7}),
+    response = client.put(
+        f"/api/v1/attempts/{attempt.pk}/answers/{item.question_id}",
+        data=json.dumps({"response": ["A"], "seq": 7}),
         content_type="application/json",
     )
     assert response.status_code == 200

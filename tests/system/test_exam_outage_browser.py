@@ -15,7 +15,7 @@ from tests.browser_support import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SAVES = "**/exams/attempts/*/answers/"
+SAVES = "**/api/v1/attempts/*/answers/*"  # the page saves through the API (exams.api)
 RETRYING = "服务器暂时无法连接，答案已保存在本机，正在重试…"
 
 
@@ -38,7 +38,7 @@ def test_an_answer_saved_during_an_outage_is_kept_and_sent_when_the_server_is_ba
     calls = []
 
     def outage(route):
-        calls.append(json.loads(route.request.post_data))
+        calls.append(int(route.request.url.rstrip("/").rsplit("/", 1)[1]))
         if len(calls) == 1:
             route.abort("internetdisconnected")
         elif len(calls) == 2:
@@ -61,7 +61,7 @@ def test_an_answer_saved_during_an_outage_is_kept_and_sent_when_the_server_is_ba
     assert server_notice.inner_text() == RETRYING
     queue = phone.evaluate(f"JSON.parse(localStorage.getItem('exam-queue-{attempt.pk}'))")
     assert queue[str(qid)]["response"] == ["B"]
-    assert {c["question"] for c in calls} == {qid}  # the same answer, retried
+    assert set(calls) == {qid}  # the same answer, retried
     item.refresh_from_db()
     assert item.seq == 0  # nothing reached the database
     screenshot(phone, "retrying")

@@ -1,5 +1,6 @@
-"""kill -9 a django-q2 worker while it renders certificates: the cluster starts a new worker, the
-ORM broker delivers the unacknowledged task again after Q_CLUSTER["retry"] (12 s in
+"""kill -9 a django-q2 worker while it renders certificates: the render cluster (renders have a
+cluster of their own, settings.Q_RENDER_CLUSTER; the bulk issue runs in the main one) starts a new
+worker, the ORM broker delivers the unacknowledged task again after Q_CLUSTER["retry"] (12 s in
 tests/system/qcluster_settings.py), and each source ends with exactly one certificate with a PDF."""
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def test_each_source_gets_exactly_one_certificate_after_kill_9_of_a_cluster_work
         extra={"QHOOK_DIR": str(markers)},
     )
     data = json.loads(loadkit.run_django(env, "bulk-certificates", "--people", "8"))
-    cluster = loadkit.QCluster(env, log=tmp_path / "qcluster.log")
+    main = loadkit.QCluster(env, log=tmp_path / "qcluster.log")
+    cluster = loadkit.QCluster(env, log=tmp_path / "render.log", nice=19, name="render")
     try:
         killed = None
         deadline = time.monotonic() + 60
@@ -52,9 +54,11 @@ def test_each_source_gets_exactly_one_certificate_after_kill_9_of_a_cluster_work
             assert time.monotonic() < deadline, f"{state}\n{cluster.log_tail()}"
             time.sleep(2)
         assert cluster.alive()
+        assert main.alive()
         log = cluster.log_tail(200_000)
     finally:
         cluster.stop()
+        main.stop()
     assert not any(p == killed for p in loadkit.descendants(os.getpid()))
     # the render the killed worker was running was delivered again and finished by another worker
     process = re.search(rf"^(Process-\w+) .*\b{killed}\b", log, re.M).group(1)

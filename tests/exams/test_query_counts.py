@@ -1,0 +1,103 @@
+"""Query budgets of the exam traffic (bench/exam_load.py measures its throughput): an API save is
+the item with its attempt and paper plus one statement writing the answer and its event on
+PostgreSQL (an UPDATE and an INSERT in a transaction elsewhere), the token's row coming from the
+cache; a start draws with one query for all the draw rules. Both with a token and with the
+exam page's session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from exams.models import AttemptEvent, AttemptQuestion, DrawRule, Paper, Question, QuestionBank
+
+POSTGRES = connection.vendor == "postgresql"
+# item; UPDATE … RETURNING + INSERT in one statement (PostgreSQL) | SAVEPOINT, UPDATE, INSERT, RELEASE
+SAVE_QUERIES = 2 if POSTGRES else 5
+# exact on PostgreSQL (the engine the budget is for), at most elsewhere
+
+
+@pytest.fixture
+def budget(django_assert_num_queries, django_assert_max_num_queries):
+    return django_assert_num_queries if POSTGRES else django_assert_max_num_queries
+
+
+# person (+ enterprise, street); paper; my attempts; the campaign quiz's start check and deadline
+# cap (cms, one each); rules; every rule's candidates (UNION ALL); the drawn questions;
+# SAVEPOINT, attempt, items (one INSERT), event, RELEASE; the items of the answer
+START_QUERIES = 14
+# the exam page's session: its user, and the session itself unless it is cached (Redis)
+SESSION_QUERIES = 1 if settings.REDIS_URL else 2
+
+
+@pytest.fixture
+def drawn_paper(district):
+    """A paper drawing 20 questions by three rules from a bank of 24."""
+    bank = QuestionBank.objects.create(name="计数题库", region=district)
+    kinds = {"single": (["甲", "乙", "丙", "丁"], "B"), "judge": (["对", "错"], "A")}
+    kinds["multiple"] = (["甲", "乙", "丙", "丁"], "AC")
+    Question.objects.bulk_create(
+        Question(bank=bank, type=kind, stem=f"{kind}计数{i}", options=options, answer=answer)
+        for kind, (options, answer) in kinds.items()
+        for i in range(8)
+    )
+    paper = Paper.objects.create(
+        title="计数考试",
+        region=district,
+        selection=Paper.Selection.DRAW,
+        duration_minutes=30,
+        attempts_allowed=2,
+        published=True,
+    )
+    for order, (qtype, count) in enumerate([("single", 8), ("judge", 6), ("multiple", 6)]):
+        DrawRule.objects.create(
+            paper=paper, bank=bank, type=qtype, count=count, points=2, sort_order=order
+        )
+    return paper
+
+
+def _put(client, attempt_id, question_id, seq, **headers):
+    return client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{question_id}",
+        json.dumps({"response": ["A"], "seq": seq}),
+        content_type="application/json",
+        **headers,
+    )
+
+
+def test_an_api_save_costs_two_queries_with_a_cached_token(client, drawn_paper, token, budget):
+    started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token).json()
+    question = started["questions"][0]["id"]
+    assert _put(client, started["id"], question, 1, **token).status_code == 200
+    with budget(SAVE_QUERIES):
+        saved = _put(client, started["id"], question, 2, **token)
+    assert saved.json()["accepted"] is True
+    with budget(SAVE_QUERIES):  # an older seq: nothing written, no event
+        stale = _put(client, started["id"], question, 1, **token)
+    assert stale.json()["accepted"] is False
+    item = AttemptQuestion.objects.get(attempt_id=started["id"], question_id=question)
+    assert (item.seq, item.response) == (2, "A")
+    events = AttemptEvent.objects.filter(attempt_id=started["id"], kind=AttemptEvent.Kind.SAVE)
+    assert [e.detail for e in events.order_by("pk")] == [
+        f"Q{question} seq=1 A",
+        f"Q{question} seq=2 A",
+    ]
+
+
+def test_the_exam_pages_save_through_the_api_with_its_session(client, worker, drawn_paper, budget):
+    client.force_login(worker)
+    started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts").json()
+    question = started["questions"][0]["id"]
+    with budget(SAVE_QUERIES + SESSION_QUERIES):
+        assert _put(client, started["id"], question, 1).json()["accepted"] is True
+
+
+def test_a_start_draws_with_one_query_for_all_rules(client, drawn_paper, token, budget):
+    client.get("/api/v1/exams/", **token)  # the token's row is cached
+    with budget(START_QUERIES):
+        started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token)
+    assert started.status_code == 201
+    assert len(started.json()["questions"]) == 20
