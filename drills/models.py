@@ -333,6 +333,8 @@ class Drill(models.Model):
             return self.enterprise.name
         return self.organiser_region.name if self.organiser_region_id else ""
 
+    organiser_name.fget.short_description = _("组织单位")  # its column and inspect label
+
     @property
     def effective_plan_type(self) -> str:
         if self.plan_type:
@@ -428,9 +430,13 @@ class Participation(models.Model):
     def name(self) -> str:
         return self.person.name if self.person_id else self.external_name
 
+    name.fget.short_description = _("姓名")  # its column and inspect label
+
     @property
     def unit(self) -> str:
         return self.person.enterprise.name if self.person_id else self.external_unit
+
+    unit.fget.short_description = _("单位")  # its column and inspect label
 
 
 class ScriptStep(models.Model):
@@ -652,6 +658,8 @@ class CorrectiveAction(models.Model):
     @property
     def owner_display(self) -> str:
         return self.owner.name if self.owner_id else self.owner_name
+
+    owner_display.fget.short_description = _("责任人")  # its column and inspect label
 
     @property
     def is_overdue(self) -> bool:
