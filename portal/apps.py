@@ -9,12 +9,23 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
         from django_q.signals import post_execute
 
         from portal import admin_export, checks, registry, tasks  # noqa: F401  (registers system checks)
+        from portal.notices import me_section_context
         from portal.roles import EDITOR, EXAMINER, MANAGER, REVIEWER, SUPERVISOR, sync_role_groups
         from portal.schedules import sync_schedules
 
+        registry.register_me_section(
+            registry.MeSection(
+                key="notices",
+                title=_("未读通知"),
+                template="includes/todo_section.html",
+                get_context=me_section_context,
+                order=45,
+            )
+        )
         registry.register_schedule(
             registry.ScheduleSpec(name="portal.heartbeat", func=tasks.HEARTBEAT_FUNC, minutes=1)
         )

@@ -74,9 +74,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
+    # The 工作台: each app's blocks for this user's roles, most urgent first; a block whose
+    # context is None does not apply to this user (no empty cards, no links they cannot open).
     sections = []
     for section in sorted(registry.me_sections.values(), key=lambda s: s.order):
-        sections.append({"section": section, "context": section.get_context(request)})
+        context = section.get_context(request)
+        if context is not None:
+            sections.append({"section": section, "context": context})
     return render(
         request,
         "portal/me.html",
