@@ -51,6 +51,18 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        """The admin sends a signed-in user without admin access here (WAGTAILADMIN_LOGIN_URL)
+        with next=/admin/…; sending them back would loop. They get a Chinese "no access" page."""
+        if request.user.is_authenticated and self._admin_refused(request):
+            return render(request, "portal/no_admin_access.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _admin_refused(self, request) -> bool:
+        target = self.get_redirect_url() or ""
+        admin = reverse("wagtailadmin_home")
+        return target.startswith(admin) and not request.user.has_perm("wagtailadmin.access_admin")
+
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
