@@ -50,7 +50,6 @@ def _error_json(exc: ExamError) -> JsonResponse:
     return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
 
 
-@login_required
 def _mark_passed(rows, now) -> None:
     """`passed_review` on rows with a passed formal exam: what the paper's policy lets the page
     show of it now ("nothing" hides the score)."""
@@ -59,6 +58,7 @@ def _mark_passed(rows, now) -> None:
             row.passed_review = services.review_level(row.passed_attempt, now)
 
 
+@login_required
 def exam_list(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
     rows = services.my_exams(person=person) if person else []

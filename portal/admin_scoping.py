@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.forms import modelform_factory
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -56,7 +58,21 @@ def limit_filter_choices(filterset, rows) -> None:
             field.queryset = limited
 
 
-class _ScopedIndexMixin:
+class ChineseColumnsMixin:
+    """Listing columns of model BooleanFields read 是/否 (Wagtail's BooleanColumn, whose cell
+    template the project overrides) instead of the raw True/False."""
+
+    def _get_custom_column(self, field_name, column_class=Column, **kwargs):
+        try:
+            field = self.model._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            field = None
+        if isinstance(field, models.BooleanField) and column_class is Column:
+            column_class = BooleanColumn
+        return super()._get_custom_column(field_name, column_class=column_class, **kwargs)
+
+
+class _ScopedIndexMixin(ChineseColumnsMixin):
     scope = None
     may_change = None
 

@@ -169,7 +169,6 @@ ENGLISH_UI_WORDS = {
     "Revisions",
     "Revision",
     "Compare",
-    "Current",
     "Latest",
     "Email",
     "Password",
@@ -196,6 +195,7 @@ ENGLISH_UI_WORDS = {
 }
 # Allowed even though they are English: proper names, formats and units.
 ALLOWED = {"Wagtail", "API", "PDF", "QR", "URL", "Excel", "CSV", "XLSX", "ID", "JSON", "HTML"}
+ALLOWED |= {"Alt", "Ctrl", "Shift", "Cmd", "Enter", "Esc", "Tab"}  # key names in shortcut help
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
@@ -205,21 +205,30 @@ class _Text(HTMLParser):
     aria-label attributes."""
 
     SKIP = {"script", "style"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 
     def __init__(self):
         super().__init__()
         self.parts: list[str] = []
-        self._skip = 0
+        self._skip = 0  # inside a script, a style or an element with the hidden attribute
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
+        if tag in self.VOID:
+            if not self._skip:
+                self._attributes(attrs)
+            return
+        if self._skip or tag in self.SKIP or any(name == "hidden" for name, _v in attrs):
             self._skip += 1
+            return
+        self._attributes(attrs)
+
+    def _attributes(self, attrs):
         for name, value in attrs:
             if name in ("placeholder", "title", "aria-label") and value:
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in self.SKIP and self._skip:
+        if tag not in self.VOID and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
@@ -238,7 +247,7 @@ def english_words(html: str) -> set[str]:
     for word in WORD.findall(visible_text(html)):
         if word in ALLOWED:
             continue
-        if word in ENGLISH_UI_WORDS or word.capitalize() in ENGLISH_UI_WORDS:
+        if word in ENGLISH_UI_WORDS:
             found.add(word)
     return found
 
