@@ -463,7 +463,7 @@ def _feedback(item: AttemptQuestion, shown: Disclosure) -> dict | None:
     labels = {letter: LETTERS[i] for i, letter in enumerate(item.option_order)}
     feedback: dict = {"correct": bool(item.is_correct)}
     if shown.answer:
-        feedback["answer"] = [labels[c] for c in item.snapshot["answer"]]
+        feedback["answer"] = sorted(labels[c] for c in item.snapshot["answer"])  # ABCD, not DCAB
     if shown.explanation:
         feedback["explanation"] = item.snapshot.get("explanation", "")
     return feedback
@@ -794,13 +794,13 @@ def review_items(items: list[AttemptQuestion], shown: dict[int, Disclosure]) -> 
                 }
                 for i, letter in enumerate(item.option_order)
             ],
-            "response": [labels[c] for c in item.response if c in labels],
+            "response": sorted(labels[c] for c in item.response if c in labels),  # as shown: ABCD
             "points": float(item.points),
         }
         if can.correctness:
             row.update(is_correct=item.is_correct, score=float(item.score or 0))
         if can.answer:
-            row["answer"] = [labels[c] for c in answer if c in labels]
+            row["answer"] = sorted(labels[c] for c in answer if c in labels)
         if can.explanation:
             row["explanation"] = snap.get("explanation", "")
         rows.append(row)
