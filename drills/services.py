@@ -786,9 +786,9 @@ def due_reminders(*, now: datetime) -> list[Reminder]:
         parts[p.drill_id].append(p.person.user)
     organisers = _organiser_users(upcoming)
     for drill in upcoming:
-        kinds = ["before3d"]
-        if drill.planned_start <= now + timedelta(days=1):
-            kinds.append("before1d")
+        # One reminder at a time: the 3-day one, then the 1-day one; a drill first seen inside
+        # the last day (created late) gets the 1-day one alone, never both together.
+        kinds = ["before1d"] if drill.planned_start <= now + timedelta(days=1) else ["before3d"]
         start = timezone.localtime(drill.planned_start)
         users = {u.pk: u for u in parts[drill.pk] + organisers[drill.pk]}
         for kind in kinds:
