@@ -17,7 +17,12 @@ def test_the_response_and_the_answer_read_in_letter_order():
         position=1,
         option_order=["D", "C", "B", "A"],
         response="ABCD",
-        snapshot={"type": "multiple", "stem": "题干", "options": ["a", "b", "c", "d"], "answer": "AB"},
+        snapshot={
+            "type": "multiple",
+            "stem": "题干",
+            "options": ["a", "b", "c", "d"],
+            "answer": "AB",
+        },
         points=Decimal("2"),
         is_correct=False,
         score=Decimal("0"),
