@@ -30,7 +30,7 @@ ROLES = [
 ]
 DEPTH = 2
 SKIP = re.compile(
-    r"^/(admin|django-admin|static|media|documents|api)/|/logout/|\.(pdf|xlsx|ics|svg|json)$"
+    r"^/(admin|django-admin|static|media|documents|api)/|/logout/|/pdf/$|/report/$|\.(pdf|xlsx|ics|svg|json)$"
 )
 
 

@@ -32,7 +32,7 @@ LANDINGS = {
 }
 
 SKIP = re.compile(
-    r"^/(admin|django-admin|static|media|documents|api)/|/logout/|\.(pdf|xlsx|ics|svg|json)$"
+    r"^/(admin|django-admin|static|media|documents|api)/|/logout/|/pdf/$|/report/$|\.(pdf|xlsx|ics|svg|json)$"
 )
 MAX_PAGES = 40
 
