@@ -26,8 +26,17 @@ class CertificatesConfig(AppConfig):
                 key="certificates",
                 title=_("我的证书"),
                 template="certificates/me_section.html",
-                get_context=views.my_certificates_context,
+                get_context=views.me_section_context,
                 order=40,
+            )
+        )
+        registry.register_me_section(
+            registry.MeSection(
+                key="certificate-todo",
+                title=_("证书待办"),
+                template="includes/todo_section.html",
+                get_context=views.todo_context,
+                order=4,
             )
         )
         registry.register_schedule(

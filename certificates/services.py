@@ -279,6 +279,7 @@ def verification_info(*, code: str, today: date) -> dict | None:
     info = {
         "serial": certificate.serial,
         "title": certificate.title,
+        "subject": certificate.subject,
         "holder": mask_name(certificate.person.name),
         "issuer": certificate.template.issuer,
         "issued_on": certificate.issued_on.isoformat(),

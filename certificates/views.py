@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -96,6 +97,42 @@ def my_certificates_context(request: HttpRequest) -> dict:
         unread(request.user).filter(kind=KIND_CERTIFICATES).order_by("-created_at", "-pk")[:10]
     )
     return {"certificates": rows, "notices": notices, "has_person": person is not None}
+
+
+def me_section_context(request: HttpRequest) -> dict | None:
+    """The 我的证书 block of the 工作台: left out for a login with no person record and no
+    certificate notices."""
+    context = my_certificates_context(request)
+    if not context["has_person"] and not context["notices"]:
+        return None
+    return context
+
+
+def todo_context(request: HttpRequest) -> dict | None:
+    """The certificate to-do of an enterprise manager or supervisor on the 工作台: certificates of
+    the people they see expiring within 60 days. None for anyone else. Queries: 1 count."""
+    from datetime import timedelta
+
+    from portal.roles import is_manager, is_supervisor
+
+    user = request.user
+    if not (is_manager(user) or is_supervisor(user)):
+        return None
+    today = timezone.localdate()
+    expiring = (
+        Certificate.objects.filter(person__in=visible_people(user))
+        .live()
+        .expiring_between(today, today + timedelta(days=60))
+    )
+    return {
+        "items": [
+            {
+                "label": _("60天内到期的证书"),
+                "count": expiring.count(),
+                "url": reverse("certificates_certificates:index"),
+            }
+        ]
+    }
 
 
 @login_required

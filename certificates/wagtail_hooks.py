@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
-from django.urls import include, path, reverse
+from django.urls import include, path, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +20,12 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from certificates import admin_views
 from certificates.models import Certificate, CertificateTemplate
-from portal.admin_scoping import ScopedModelViewSet
+from portal.admin_scoping import ChineseColumnsMixin, ScopedModelViewSet
 from portal.notices import KIND_CERTIFICATES, unread
 from portal.scoping import visible_people
 
@@ -210,14 +211,34 @@ class CertificateViewSet(ScopedModelViewSet):
         )
 
 
+class CertificateTemplateChooserViewSet(SnippetChooserViewSet):
+    # Wagtail's defaults ("Choose", "Edit") are gettext'ed at import, so always English.
+    choose_one_text = _("选择证书模板")
+    choose_another_text = _("重新选择证书模板")
+    edit_item_text = _("查看证书模板")
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
     model = CertificateTemplate
     icon = "form"
     menu_label = _("证书模板")
     add_to_admin_menu = False
+    chooser_viewset_class = CertificateTemplateChooserViewSet
+    index_view_class = type(
+        "CertificateTemplateIndexView", (ChineseColumnsMixin, SnippetViewSet.index_view_class), {}
+    )
     list_display = ["name", "title", "issuer", "orientation", "validity_months", "is_active"]
     list_filter = ["is_active", "orientation"]
     search_fields = ["name", "title"]
+
+    @cached_property
+    def breadcrumbs_items(self):
+        # Wagtail builds these once at startup with gettext (then in English); lazy labels follow
+        # each user's language.
+        return [
+            {"url": reverse_lazy("wagtailadmin_home"), "label": _("Home")},
+            {"url": reverse_lazy("wagtailsnippets:index"), "label": _("Snippets")},
+        ]
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -92,6 +92,17 @@ class CmsConfig(AppConfig):
                     order=40,
                 )
             )
+        from cms.workbench import todo_context
+
+        registry.register_me_section(
+            registry.MeSection(
+                key="content-todo",
+                title=_("内容待办"),
+                template="includes/todo_section.html",
+                get_context=todo_context,
+                order=2,
+            )
+        )
         registry.register_schedule(
             registry.ScheduleSpec(
                 name="cms-publish-scheduled", func="cms.tasks.publish_scheduled", minutes=1

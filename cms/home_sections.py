@@ -10,7 +10,11 @@ UPCOMING_DRILLS = 5
 
 
 def upcoming_public_drills(request) -> dict:
+    """The drills, each with `linkable`: whether the visitor may open its page (drills.services.
+    drill_q); the others are listed without a link (a link would answer 404). Queries: the
+    drills, and for a logged-in visitor 1 for the ids they may see."""
     from drills.models import Drill, DrillStatus
+    from drills.services import drill_q
 
     drills = list(
         Drill.objects.filter(organiser_region__isnull=False, planned_end__gte=timezone.now())
@@ -18,4 +22,13 @@ def upcoming_public_drills(request) -> dict:
         .select_related("organiser_region")
         .order_by("planned_start", "pk")[:UPCOMING_DRILLS]
     )
+    visible: set[int] = set()
+    if drills and request.user.is_authenticated:
+        visible = set(
+            Drill.objects.filter(drill_q(request.user), pk__in=[d.pk for d in drills])
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+    for drill in drills:
+        drill.linkable = drill.pk in visible
     return {"drills": drills}

@@ -9,7 +9,7 @@ class CompetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         from competitions.demo import seed
-        from competitions.me import me_context
+        from competitions.me import judge_context, me_context
         from portal import registry
         from portal.roles import MANAGER, SUPERVISOR
 
@@ -29,6 +29,15 @@ class CompetitionsConfig(AppConfig):
                 template="competitions/me_section.html",
                 get_context=me_context,
                 order=50,
+            )
+        )
+        registry.register_me_section(
+            registry.MeSection(
+                key="judging",
+                title=_("待评分的竞赛"),
+                template="competitions/me_section.html",
+                get_context=judge_context,
+                order=1,
             )
         )
         # Supervisors set competitions up (items and judges are edited with the competition);

@@ -2,14 +2,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def me_context(request) -> dict:
+def me_context(request) -> dict | None:
     from django.utils import timezone
 
     from courses import services
 
     person = getattr(request.user, "person", None)
     if person is None:
-        return {"items": [], "hours": None}
+        return None  # no person record: no courses of one's own (the 工作台 leaves the block out)
     year = timezone.localdate().year
     row = services.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
     return {
@@ -17,6 +17,40 @@ def me_context(request) -> dict:
         "hours": row[0].hours if row else None,
         "required": row[0].required if row else None,
         "year": year,
+    }
+
+
+def todo_context(request) -> dict | None:
+    """The training to-do of an enterprise manager or supervisor on the 工作台: people below their
+    required hours this year. None for anyone else. Queries: compliance_rows' three."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from courses import services
+    from portal.roles import is_manager, is_supervisor
+    from portal.scoping import visible_people
+
+    user = request.user
+    if not (is_manager(user) or is_supervisor(user)):
+        return None
+    year = timezone.localdate().year
+    rows = services.compliance_rows(people=visible_people(user).active(), year=year)
+    below = sum(1 for r in rows if r.required is not None and not r.is_compliant)
+    return {
+        "items": [
+            {
+                "label": _("%(year)s年学时未达标人数") % {"year": year},
+                "count": below,
+                "url": reverse("courses:compliance"),
+                "tone": "bad",
+            }
+        ],
+        "links": [
+            {"label": _("分配课程"), "url": reverse("courses:assign")},
+            {"label": _("培训班"), "url": reverse("courses:classes")},
+            {"label": _("培训记录"), "url": reverse("courses:records")},
+        ],
     }
 
 
@@ -95,6 +129,15 @@ class CoursesConfig(AppConfig):
                 template="courses/me_section.html",
                 get_context=me_context,
                 order=10,
+            )
+        )
+        registry.register_me_section(
+            registry.MeSection(
+                key="training-todo",
+                title=_("培训待办"),
+                template="includes/todo_section.html",
+                get_context=todo_context,
+                order=3,
             )
         )
         if hasattr(registry, "register_home_section"):

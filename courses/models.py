@@ -736,6 +736,8 @@ class TrainingClass(models.Model):
             return self.region.name
         return self.enterprise.name if self.enterprise_id else ""
 
+    organiser_name.fget.short_description = _("组织单位")  # its column and inspect label
+
     @property
     def agenda_lines(self) -> list[str]:
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]

@@ -9,7 +9,18 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from dashboard.workbench import figures_context
         from portal import registry
+
+        registry.register_me_section(
+            registry.MeSection(
+                key="figures",
+                title=_("数据看板"),
+                template="includes/todo_section.html",
+                get_context=figures_context,
+                order=7,
+            )
+        )
 
         registry.register_spreadsheet_export(
             registry.SpreadsheetExport(

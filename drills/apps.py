@@ -10,7 +10,7 @@ class DrillsConfig(AppConfig):
     def ready(self) -> None:
         from drills.api import router
         from drills.demo import seed_drills
-        from drills.me import me_context
+        from drills.me import me_context, todo_context
         from portal import registry
         from portal.api import api
         from portal.roles import MANAGER, SUPERVISOR
@@ -22,7 +22,16 @@ class DrillsConfig(AppConfig):
                 title=_("我的演练"),
                 template="drills/me_section.html",
                 get_context=me_context,
-                order=40,
+                order=30,
+            )
+        )
+        registry.register_me_section(
+            registry.MeSection(
+                key="drill-todo",
+                title=_("演练待办"),
+                template="includes/todo_section.html",
+                get_context=todo_context,
+                order=2,
             )
         )
         registry.register_schedule(

@@ -409,6 +409,8 @@ class Drill(models.Model):
             return self.enterprise.name
         return self.organiser_region.name if self.organiser_region_id else ""
 
+    organiser_name.fget.short_description = _("组织单位")  # its column and inspect label
+
     def attendance(self) -> Attendance:
         """This drill's 参演人次 and its parts (2 queries): the same definition as
         DrillQuerySet.with_person_times."""
@@ -539,6 +541,8 @@ class Participation(models.Model):
     def name(self) -> str:
         return self.person.name if self.person_id else self.external_name
 
+    name.fget.short_description = _("姓名")  # its column and inspect label
+
     @property
     def attended(self) -> bool:
         """In-memory twin of ParticipationQuerySet.attended."""
@@ -547,6 +551,8 @@ class Participation(models.Model):
     @property
     def unit(self) -> str:
         return self.person.enterprise.name if self.person_id else self.external_unit
+
+    unit.fget.short_description = _("单位")  # its column and inspect label
 
 
 class ScriptStep(models.Model):
@@ -768,6 +774,8 @@ class CorrectiveAction(models.Model):
     @property
     def owner_display(self) -> str:
         return self.owner.name if self.owner_id else self.owner_name
+
+    owner_display.fget.short_description = _("责任人")  # its column and inspect label
 
     @property
     def is_overdue(self) -> bool:

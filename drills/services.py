@@ -204,8 +204,9 @@ def archive_blockers(drill: Drill) -> list[CorrectiveAction]:
 
 
 @transaction.atomic
-def transition_drill(*, drill: Drill, to: str, user=None) -> Drill:
-    """Moves the drill along its lifecycle; anything not in ALLOWED_TRANSITIONS is refused."""
+def transition_drill(*, drill: Drill, to: str, user=None, reason: str = "") -> Drill:
+    """Moves the drill along its lifecycle; anything not in ALLOWED_TRANSITIONS is refused. A
+    cancellation's reason goes to every participant with a login as a notice."""
     drill = Drill.objects.select_for_update().get(pk=drill.pk)
     if to not in ALLOWED_TRANSITIONS[drill.status]:
         raise TransitionError(
@@ -221,9 +222,32 @@ def transition_drill(*, drill: Drill, to: str, user=None) -> Drill:
             )
     drill.status = to
     drill.save()
+    if to == DrillStatus.CANCELLED and reason:
+        _notify_cancelled(drill, reason)
     if to in (DrillStatus.EVALUATING, DrillStatus.ARCHIVED) and drill.training_hours > 0:
         transaction.on_commit(lambda: _enqueue("drills.tasks.record_training_for_drill", drill.pk))
     return drill
+
+
+def _notify_cancelled(drill: Drill, reason: str) -> None:
+    from django.urls import reverse
+
+    from portal.notices import KIND_DRILLS, notify
+
+    users = {
+        p.person.user
+        for p in drill.participations.select_related("person__user")
+        if p.person_id and p.person.user_id
+    }
+    for user in users:
+        notify(
+            user,
+            _("演练已取消：%(title)s") % {"title": drill.title},
+            _("取消原因：%(reason)s") % {"reason": reason},
+            url=reverse("drills:detail", args=[drill.pk]),
+            key=f"drill-cancelled-{drill.pk}",
+            kind=KIND_DRILLS,
+        )
 
 
 def _enqueue(func: str, *args) -> None:
@@ -796,9 +820,9 @@ def due_reminders(*, now: datetime) -> list[Reminder]:
         parts[p.drill_id].append(p.person.user)
     organisers = _organiser_users(upcoming)
     for drill in upcoming:
-        kinds = ["before3d"]
-        if drill.planned_start <= now + timedelta(days=1):
-            kinds.append("before1d")
+        # One reminder at a time: the 3-day one, then the 1-day one; a drill first seen inside
+        # the last day (created late) gets the 1-day one alone, never both together.
+        kinds = ["before1d"] if drill.planned_start <= now + timedelta(days=1) else ["before3d"]
         start = timezone.localtime(drill.planned_start)
         users = {u.pk: u for u in parts[drill.pk] + organisers[drill.pk]}
         for kind in kinds:

@@ -257,8 +257,13 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def drill_transition(request: HttpRequest, pk: int) -> HttpResponse:
     drill = _get_managed_drill(request, pk)
+    to = request.POST.get("to", "")
+    reason = request.POST.get("reason", "").strip()
+    if to == DrillStatus.CANCELLED and not reason:
+        messages.error(request, _("取消演练须填写取消原因，演练未取消。"))
+        return redirect("drills:detail", drill.pk)
     try:
-        services.transition_drill(drill=drill, to=request.POST.get("to", ""), user=request.user)
+        services.transition_drill(drill=drill, to=to, user=request.user, reason=reason[:500])
     except (services.TransitionError, ValueError) as exc:
         messages.error(
             request, str(exc) if isinstance(exc, services.TransitionError) else _("未知的状态。")

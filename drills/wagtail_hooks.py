@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -25,6 +28,7 @@ from drills.models import (
     Drill,
     EmergencyPlan,
     EvaluationTemplate,
+    Finding,
     FrequencyRule,
     ParticipantRole,
     Participation,
@@ -114,7 +118,7 @@ class ParticipationViewSet(ScopedModelViewSet):
     menu_label = _("参演记录")
     add_to_admin_menu = False
     form_fields = ["role", "checked_in_at"]
-    list_display = ["name", "unit", "drill", "role", "checked_in_at"]
+    list_display = ["name", "unit", Column("drill", label=_("演练")), "role", "checked_in_at"]
     list_filter = ["role"]
 
     def scope_queryset(self, request, queryset):
@@ -124,6 +128,16 @@ class ParticipationViewSet(ScopedModelViewSet):
 
     def can_change(self, request, obj):
         return services.can_change_participation(request.user, obj)
+
+
+class ActionFilterSet(WagtailFilterSet):
+    grade = django_filters.ChoiceFilter(
+        field_name="finding__grade", label=_("问题等级"), choices=Finding.Grade.choices
+    )
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["status"]
 
 
 class ActionViewSet(ScopedModelViewSet):
@@ -139,8 +153,14 @@ class ActionViewSet(ScopedModelViewSet):
         "completion_note",
         "verification",
     ]
-    list_display = ["description", "finding", "owner_display", "due_on", "status"]
-    list_filter = ["status", "finding__grade"]
+    list_display = [
+        "description",
+        Column("finding", label=_("发现问题")),
+        "owner_display",
+        "due_on",
+        "status",
+    ]
+    filterset_class = ActionFilterSet
 
     def scope_queryset(self, request, queryset):
         return queryset.filter(services.finding_q(request.user, "finding")).select_related(

@@ -8,7 +8,7 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from exams import demo, views
+        from exams import demo, views, workbench
         from exams.api import attempts_router, exams_router, practice_router
         from portal import registry, roles
         from portal.api import api
@@ -22,7 +22,16 @@ class ExamsConfig(AppConfig):
                 title=_("我的考试"),
                 template="exams/me_section.html",
                 get_context=views.me_section_context,
-                order=20,
+                order=5,  # a worker's exams open now come first
+            )
+        )
+        registry.register_me_section(
+            registry.MeSection(
+                key="exam-todo",
+                title=_("考务待办"),
+                template="includes/todo_section.html",
+                get_context=workbench.todo_context,
+                order=6,
             )
         )
         if hasattr(registry, "register_home_section"):

@@ -219,14 +219,14 @@ class ChoiceKind(QuestionKind):
 
     def feedback_answer(self, snapshot, option_order):
         labels = self._labels(option_order, snapshot)
-        return [labels[c] for c in snapshot["answer"] if c in labels]
+        return sorted(labels[c] for c in snapshot["answer"] if c in labels)  # as shown: ABCD
 
     def answer_text(self, snapshot, option_order):
         return "".join(self.feedback_answer(snapshot, option_order))
 
     def response_text(self, snapshot, option_order, stored):
         labels = self._labels(option_order)
-        return "".join(labels[c] for c in stored or "" if c in labels)
+        return "".join(sorted(labels[c] for c in stored or "" if c in labels))
 
     def public(self, snapshot, option_order, stored):
         return {
@@ -255,11 +255,11 @@ class ChoiceKind(QuestionKind):
                 }
                 for i, letter in enumerate(option_order)
             ],
-            "response": [labels[c] for c in stored or "" if c in labels],
+            "response": sorted(labels[c] for c in stored or "" if c in labels),  # ABCD, never DCAB
             "response_text": self.response_text(snapshot, option_order, stored),
         }
         if answer:
-            row["answer"] = [labels[c] for c in right if c in labels]
+            row["answer"] = sorted(labels[c] for c in right if c in labels)
             row["answer_text"] = "".join(row["answer"])
         return row
 

@@ -237,8 +237,18 @@ class MyExam:
         return [a for a in self.attempts if a.state == Attempt.State.FINISHED]
 
     @property
+    def passed_attempt(self) -> Attempt | None:
+        """The best passed attempt of a formal exam: a pass takes the paper off 待参加 and no
+        further attempt is offered (no paper allows improving a passed score)."""
+        if self.paper.mode != Paper.Mode.EXAM:
+            return None
+        passed = [a for a in self.finished if a.passed and a.score is not None]
+        return max(passed, key=lambda a: a.score) if passed else None
+
+    @property
     def attempts_left(self) -> int | None:
-        if self.paper.is_practice or self.paper.attempts_allowed == 0:
+        """Attempts still offered; None when unlimited or when a pass ends the exam."""
+        if self.paper.is_practice or self.paper.attempts_allowed == 0 or self.passed_attempt:
             return None
         return max(0, self.paper.attempts_allowed - len(self.finished))
 

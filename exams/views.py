@@ -53,11 +53,20 @@ def _error_json(exc: ExamError) -> JsonResponse:
     return JsonResponse({"code": exc.code, "message": exc.message}, status=ERROR_STATUS[exc.code])
 
 
+def _mark_passed(rows, now) -> None:
+    """`passed_review` on rows with a passed formal exam: what the paper's policy lets the page
+    show of it now ("nothing" hides the score)."""
+    for row in rows:
+        if row.passed_attempt is not None:
+            row.passed_review = services.review_level(row.passed_attempt, now)
+
+
 @login_required
 def exam_list(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
     rows = services.my_exams(person=person) if person else []
     now = timezone.now()
+    _mark_passed(rows, now)
     return render(
         request,
         "exams/exam_list.html",
@@ -76,6 +85,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request)
     row = services.MyExam(paper=paper, attempts=list(paper.attempts.filter(person=person)))
     now = timezone.now()
+    _mark_passed([row], now)
     return render(
         request,
         "exams/paper_detail.html",
@@ -264,15 +274,18 @@ def wrong_book(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/wrong_book.html", {"book": book})
 
 
-def me_section_context(request: HttpRequest) -> dict:
+def me_section_context(request: HttpRequest) -> dict | None:
+    """None for a login without a person record: it has no exams, practice or wrong-answer book,
+    so the 工作台 shows no block linking to them."""
     person = getattr(request.user, "person", None)
     if person is None:
-        return {"has_person": False, "open": [], "recent": []}
+        return None
     rows = services.my_exams(person=person)
     open_rows = [
         r
         for r in rows
-        if r.in_progress or (r.attempts_left != 0 and r.paper.is_open(timezone.now()))
+        if r.in_progress
+        or (not r.passed_attempt and r.attempts_left != 0 and r.paper.is_open(timezone.now()))
     ]
     recent = list(
         Attempt.objects.filter(
@@ -291,4 +304,4 @@ def home_section_context(request: HttpRequest) -> dict | None:
     if not request.user.is_authenticated or getattr(request.user, "person", None) is None:
         return None
     ctx = me_section_context(request)
-    return ctx if ctx["open"] else None
+    return ctx if ctx and ctx["open"] else None

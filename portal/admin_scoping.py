@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.forms import modelform_factory
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -56,7 +58,21 @@ def limit_filter_choices(filterset, rows) -> None:
             field.queryset = limited
 
 
-class _ScopedIndexMixin:
+class ChineseColumnsMixin:
+    """Listing columns of model BooleanFields read 是/否 (Wagtail's BooleanColumn, whose cell
+    template the project overrides) instead of the raw True/False."""
+
+    def _get_custom_column(self, field_name, column_class=Column, **kwargs):
+        try:
+            field = self.model._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            field = None
+        if isinstance(field, models.BooleanField) and column_class is Column:
+            column_class = BooleanColumn
+        return super()._get_custom_column(field_name, column_class=column_class, **kwargs)
+
+
+class _ScopedIndexMixin(ChineseColumnsMixin):
     scope = None
     may_change = None
 
@@ -124,6 +140,47 @@ class _ReadOnlyButtonsMixin:
         return super().get_delete_url() if self.may_change(self.request, self.object) else None
 
 
+# Chinese labels of the fields many models share without a verbose_name of their own (their
+# default label is the English field name); the inspect view reads them.
+COMMON_FIELD_LABELS = {
+    "created_at": _("创建时间"),
+    "updated_at": _("更新时间"),
+    "uid": _("唯一标识"),
+    "path": _("路径"),
+    "drill": _("演练"),
+    "finding": _("发现问题"),
+    "verified_by": _("验证人"),
+    "deferred_by": _("延期批准人"),
+    "content_type": _("来源类型"),
+    "object_id": _("来源编号"),
+    "practice_for": _("练习对应试卷"),
+    "source": _("来源"),
+    "user": _("用户"),
+    "person": _("人员"),
+    "paper": _("试卷"),
+    "competition": _("竞赛"),
+}
+
+
+class _ChineseInspectMixin:
+    """Inspect views in Chinese: fields without a Chinese label get one, booleans read 是/否,
+    empty values a dash, and a login shows its holder's name (User.__str__)."""
+
+    def get_field_label(self, field_name, field):
+        label = super().get_field_label(field_name, field)
+        return COMMON_FIELD_LABELS.get(field_name, label)
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is True:
+            return _("是")
+        if value is False:
+            return _("否")
+        if value is None or value == "":
+            return "—"
+        return value
+
+
 class _OutOfReach(Exception):
     pass
 
@@ -183,7 +240,7 @@ class ScopedModelViewSet(ModelViewSet):
             if attr != "add_view_class":
                 mixins.append(_ScopedObjectMixin)
             if attr == "inspect_view_class":
-                mixins.append(_ReadOnlyButtonsMixin)
+                mixins.extend([_ReadOnlyButtonsMixin, _ChineseInspectMixin])
             setattr(self, attr, _subclass(getattr(self, attr), mixins, attrs))
         self.reorder_view_class = _subclass(self.reorder_view_class, [_ScopedReorderMixin], attrs)
         super().__init__(*args, **kwargs)

@@ -9,12 +9,24 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
         from django_q.signals import post_execute
 
         from portal import admin_export, checks, registry, tasks  # noqa: F401  (registers system checks)
+        from portal.notices import me_section_context
         from portal.roles import EDITOR, EXAMINER, MANAGER, REVIEWER, SUPERVISOR, sync_role_groups
         from portal.schedules import sync_schedules
 
+        _lazy_chooser_texts()
+        registry.register_me_section(
+            registry.MeSection(
+                key="notices",
+                title=_("未读通知"),
+                template="includes/todo_section.html",
+                get_context=me_section_context,
+                order=45,
+            )
+        )
         registry.register_schedule(
             registry.ScheduleSpec(name="portal.heartbeat", func=tasks.HEARTBEAT_FUNC, minutes=1)
         )
@@ -66,3 +78,15 @@ class PortalConfig(AppConfig):
         post_migrate.connect(sync_schedules, sender=self)
         # Runs after each app's migrate, so permissions of apps later in INSTALLED_APPS exist by the end.
         post_migrate.connect(sync_role_groups, dispatch_uid="portal.sync_role_groups")
+
+
+def _lazy_chooser_texts() -> None:
+    """Wagtail's ChooserViewSet gettext's its default button texts at import, so a chooser without
+    texts of its own says "Choose"/"Edit" in English to everyone; made lazy, they follow each
+    user's language (Wagtail's zh_Hans catalogue translates them)."""
+    from django.utils.translation import gettext_lazy
+    from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+    ChooserViewSet.choose_one_text = gettext_lazy("Choose")
+    ChooserViewSet.choose_another_text = gettext_lazy("Choose another")
+    ChooserViewSet.edit_item_text = gettext_lazy("Edit")

@@ -326,6 +326,10 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    def __str__(self) -> str:
+        """People by name, not username, wherever a login is shown (admin columns, history)."""
+        return self.get_full_name() or self.username
+
     @classmethod
     def from_db(cls, db, field_names, values):
         user = super().from_db(db, field_names, values)
@@ -442,6 +446,8 @@ class Person(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    masked_id_number.fget.short_description = _("身份证号")  # its column and inspect label
 
     def review_cycle(self, on) -> tuple | None:
         """The operation certificate's review cycle containing the day `on`: (start, review day),

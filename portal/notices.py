@@ -112,3 +112,27 @@ def mark_all_read(user, *, kind: str | None = None) -> int:
     if kind is not None:
         queryset = queryset.filter(kind=kind)
     return queryset.update(read_at=timezone.now())
+
+
+def me_section_context(request) -> dict | None:
+    """The 未读通知 block of the 工作台: the unread count and the newest five. None with nothing
+    unread. Queries: 1 count (shared with the nav), 1 for the five."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    count = unread_count_for_request(request)
+    if not count:
+        return None
+    return {
+        "items": [
+            {
+                "label": _("未读通知"),
+                "count": count,
+                "url": reverse("portal:notices"),
+            }
+        ],
+        "links": [
+            {"label": notice.title, "url": reverse("portal:notices")}
+            for notice in unread(request.user).order_by("-created_at", "-pk")[:5]
+        ],
+    }

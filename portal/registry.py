@@ -1,7 +1,9 @@
 """Small registries through which the apps plug into the portal without the portal importing them.
 
-- `me_sections`: blocks of the 我的 page (my courses, exams, certificates, drills). An app registers
-  a template and a function returning that block's context for the request.
+- `me_sections`: blocks of the 我的工作台 page (the landing page after login): a worker's courses,
+  exams, certificates and drills, and each role's to-do (manager, supervisor, editor/reviewer,
+  examiner, judge). An app registers a template and a function returning that block's context for
+  the request, or None when the block does not apply to this user (it is then left out).
 - `schedules`: django-q2 schedules the app needs; created or updated after every migrate.
 - `seeders`: functions that add an app's demo data; seed_demo runs them in order.
 - `home_sections`: blocks of the site home page (featured courses, public drills, my open exams).
@@ -35,7 +37,7 @@ class MeSection:
     key: str
     title: str
     template: str
-    get_context: Callable[[Any], dict]
+    get_context: Callable[[Any], dict | None]
     order: int = 100
 
 

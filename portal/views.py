@@ -51,6 +51,18 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request, *args, **kwargs):
+        """The admin sends a signed-in user without admin access here (WAGTAILADMIN_LOGIN_URL)
+        with next=/admin/…; sending them back would loop. They get a Chinese "no access" page."""
+        if request.user.is_authenticated and self._admin_refused(request):
+            return render(request, "portal/no_admin_access.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _admin_refused(self, request) -> bool:
+        target = self.get_redirect_url() or ""
+        admin = reverse("wagtailadmin_home")
+        return target.startswith(admin) and not request.user.has_perm("wagtailadmin.access_admin")
+
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
@@ -74,9 +86,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
+    # The 工作台: each app's blocks for this user's roles, most urgent first; a block whose
+    # context is None does not apply to this user (no empty cards, no links they cannot open).
     sections = []
     for section in sorted(registry.me_sections.values(), key=lambda s: s.order):
-        sections.append({"section": section, "context": section.get_context(request)})
+        context = section.get_context(request)
+        if context is not None:
+            sections.append({"section": section, "context": context})
     return render(
         request,
         "portal/me.html",

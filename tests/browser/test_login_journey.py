@@ -19,7 +19,7 @@ def test_a_worker_logs_in_on_a_phone_with_their_mobile_number_and_sees_their_pag
     screenshot(phone, "login")
     login(phone, worker.person.mobile)
     assert phone.url.endswith("/accounts/me/")
-    assert phone.locator("h1").inner_text() == "我的"
+    assert phone.locator("h1").inner_text() == "我的工作台"
     assert worker.person.name in phone.content()
     # the page fits a 375 px phone: nothing scrolls sideways
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -149,3 +149,13 @@ def test_the_reminder_service_uses_the_same_queries_for_more_drills(
     with django_assert_num_queries(7):
         large = services.due_reminders(now=now)
     assert len(large) > len(small)
+
+
+def test_a_drill_created_inside_the_last_day_gets_one_reminder_not_two(
+    enterprise, manager, worker, emails
+):
+    now = timezone.now()
+    drill = make_drill(enterprise=enterprise, created_by=manager, start=now + timedelta(hours=20))
+    Participation.objects.create(drill=drill, person=worker.person)
+    assert services.send_reminders(now=now) == 2  # one each for the worker and the organiser
+    assert Notice.objects.filter(user=worker).count() == 1
