@@ -29,8 +29,8 @@ from courses.models import (
     TrainingClass,
     TrainingKind,
     TrainingRecord,
-    TrainingRequirement,
 )
+from courses.statistics import requirement_people, requirement_table  # noqa: F401 (re-export)
 from portal import xlsx
 from portal.models import Person
 from portal.scoping import scope_for, visible_people
@@ -108,8 +108,17 @@ class ComplianceRow:
     initial: bool
 
     @property
+    def has_requirement(self) -> bool:
+        return self.required is not None
+
+    @property
     def is_compliant(self) -> bool:
-        return self.required is None or self.hours >= self.required
+        """达标: a requirement, met. People with no requirement are neither 达标 nor 未达标."""
+        return self.required is not None and self.hours >= self.required
+
+    @property
+    def is_short(self) -> bool:
+        return self.required is not None and self.hours < self.required
 
     @property
     def shortfall(self) -> Decimal:
@@ -124,41 +133,22 @@ class ComplianceRow:
         return str(_("初次培训")) if self.initial else str(_("年度再培训"))
 
 
-def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
-    return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
-
-
 def compliance_rows(*, people: QuerySet[Person], year: int) -> list[ComplianceRow]:
-    """Each person's training hours in `year` against the requirement for their category and
-    their enterprise's risk (the initial figure when hired that year). Three queries: the people
-    (with enterprise), the requirement table, the hours summed per person."""
-    people_list = list(people.select_related("enterprise").order_by("enterprise__name", "name"))
-    table = requirement_table()
-    hours = dict(
-        TrainingRecord.objects.filter(person__in=people.values("pk"), date__year=year)
-        .values_list("person_id")
-        .annotate(total=Sum("hours"))
-        .values_list("person_id", "total")
+    """Each person's training hours in `year` against their requirement, as defined once in
+    `courses.statistics.requirement_people`. Two queries: the requirement table, the people
+    (with enterprise, requirement and hours annotated)."""
+    annotated = requirement_people(people.select_related("enterprise"), year).order_by(
+        "enterprise__name", "name"
     )
-    rows = []
-    for person in people_list:
-        requirement = table.get((person.category, person.enterprise.is_high_risk))
-        initial = bool(person.hired_on and person.hired_on.year == year)
-        required = requirement.hours_for(hired_this_year=initial) if requirement else None
-        rows.append(
-            ComplianceRow(
-                person=person,
-                required=required,
-                hours=hours.get(person.pk) or Decimal("0"),
-                initial=initial
-                and requirement is not None
-                and requirement.initial_hours is not None,
-            )
-        )
-    return rows
+    return [
+        ComplianceRow(person=p, required=p.required, hours=p.got, initial=p.initial)
+        for p in annotated
+    ]
 
 
-def compliance_workbook(rows: list[ComplianceRow], *, year: int) -> bytes:
+def compliance_workbook(rows: list[ComplianceRow], *, year: int, summary=None) -> bytes:
+    """The people with their requirement, hours and status; with `summary` (a
+    courses.statistics.ComplianceCounts) a first sheet with the 学时达标率 figures."""
     columns = [
         str(_("企业")),
         str(_("姓名")),
@@ -178,11 +168,35 @@ def compliance_workbook(rows: list[ComplianceRow], *, year: int) -> bytes:
             float(row.required) if row.required is not None else "",
             float(row.hours),
             float(row.shortfall),
-            str(_("达标")) if row.is_compliant else str(_("未达标")),
+            str(_("无要求"))
+            if not row.has_requirement
+            else str(_("达标"))
+            if row.is_compliant
+            else str(_("未达标")),
         ]
         for row in rows
     ]
-    return xlsx.build_workbook(columns, data, title=str(_("培训学时达标")))
+    people = xlsx.Sheet(
+        title=str(_("培训学时达标")),
+        columns=columns,
+        rows=data,
+        formats={4: xlsx.ONE_PLACE, 5: xlsx.ONE_PLACE, 6: xlsx.ONE_PLACE},
+    )
+    if summary is None:
+        return xlsx.build_sheets([people])
+    figures = xlsx.Sheet(
+        title=str(_("汇总")),
+        columns=[str(_("项目")), str(_("数值"))],
+        rows=[
+            [str(_("有学时要求人数")), summary.required],
+            [str(_("学时达标人数")), summary.compliant],
+            [str(_("学时达标率（%）")), float(summary.rate) if summary.rate is not None else "—"],
+            [str(_("无学时要求人数")), summary.no_requirement],
+        ],
+        formats={1: xlsx.INTEGER},
+        row_formats={2: xlsx.PERCENT},
+    )
+    return xlsx.build_sheets([people, figures])
 
 
 # ---------------------------------------------------------------------------------------------

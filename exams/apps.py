@@ -8,7 +8,11 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from exams import demo, views
+        from exams import (
+            demo,
+            statistics,  # noqa: F401 (its figures join the figure catalogue)
+            views,
+        )
         from exams.api import attempts_router, exams_router, practice_router
         from portal import registry, roles
         from portal.api import api

@@ -1,0 +1,33 @@
+"""`{{ value|thousands }}`: a figure with thousands separators (12,345; 1,234.5), "—" for None.
+
+The one number format of figures on pages (the dashboard, the compliance pages); the .xlsx exports
+use portal.xlsx's number formats, the annual report `portal.figures`' same rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+def thousands_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float | Decimal):
+        number = Decimal(str(value)).normalize()
+        if number == number.to_integral():
+            return f"{int(number):,}"
+        places = max(0, -number.as_tuple().exponent)
+        return f"{number:,.{places}f}"
+    return str(value)
+
+
+@register.filter
+def thousands(value) -> str:
+    return thousands_text(value)
