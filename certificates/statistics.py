@@ -1,6 +1,6 @@
 """The certificate figures: certificates expiring soon. Takes a `Scope` (and the day counted from).
 
-    expiring_certificates(scope, *, today, days=90, rows=10) -> dict      2 queries
+expiring_certificates(scope, *, today, days=90, rows=10) -> dict      2 queries
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ EXPIRING = Figure(
 def expiring_certificates(scope: Scope, *, today: date, days: int = 90, rows: int = 10) -> dict:
     """{"days", "count", "rows"}: valid certificates of the scope's people expiring within `days`
     of `today`, and the first `rows` of them (soonest first). Two queries."""
-    certificates = Certificate.objects.expiring_between(
-        today, today + timedelta(days=days)
-    ).filter(scope_enterprise_q(scope, "person__enterprise"))
+    certificates = Certificate.objects.expiring_between(today, today + timedelta(days=days)).filter(
+        scope_enterprise_q(scope, "person__enterprise")
+    )
     return {
         "days": days,
         "count": certificates.count(),

@@ -29,7 +29,9 @@ COUNT = Figure(
     key="competitions.count",
     label=_("竞赛场次"),
     unit=_("场"),
-    definition=_("竞赛年度在统计期间内、状态为比赛中、已结束或已公布的技能竞赛场数（比赛中的记为进行中）。"),
+    definition=_(
+        "竞赛年度在统计期间内、状态为比赛中、已结束或已公布的技能竞赛场数（比赛中的记为进行中）。"
+    ),
     source=_("技能竞赛"),
     audience=STAFF,
     surfaces=SURFACES,
@@ -82,9 +84,10 @@ def competition_figures(scope: Scope, period: Period) -> dict:
         teams=Count("pk", distinct=True), participants=Count("members", distinct=True)
     )
     team_counts = dict(
-        teams.values_list("competition").annotate(n=Count("pk")).order_by().values_list(
-            "competition", "n"
-        )
+        teams.values_list("competition")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("competition", "n")
     )
     ranked = standings_many(
         competitions.filter(status__in=RANKED)

@@ -124,7 +124,9 @@ BY_CATEGORY = Figure(
     key="training.person_times_by_category",
     label=_("培训人次（按人员类别）"),
     unit=_("人次"),
-    definition=_("培训人次按培训时登记的人员类别分列（主要负责人、安全管理人员、特种作业人员等）。"),
+    definition=_(
+        "培训人次按培训时登记的人员类别分列（主要负责人、安全管理人员、特种作业人员等）。"
+    ),
     source=_("培训记录（类别为培训当时的人员类别）"),
     audience=STAFF,
     surfaces=TRAINING_SURFACES,
@@ -167,7 +169,9 @@ def training_statistics(
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
-        return TrainingStats(count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"])
+        return TrainingStats(
+            count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
+        )
     sums: dict[str, dict] = {"category": {}, "enterprise": {}, "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
     count, hours = 0, Decimal("0")

@@ -377,13 +377,17 @@ def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
         if enterprise is None:
             raise Http404
         if scope.kind == Scope.Kind.ALL or scope.region.level == Region.Level.DISTRICT:
-            crumbs.append({"name": enterprise.street.name, "query": f"street={enterprise.street.code}"})
+            crumbs.append(
+                {"name": enterprise.street.name, "query": f"street={enterprise.street.code}"}
+            )
         crumbs.append({"name": enterprise.name, "query": f"enterprise={enterprise.pk}"})
         return Scope.of_enterprise(enterprise.pk), "person", crumbs
     if street_code and scope.kind in (Scope.Kind.ALL, Scope.Kind.REGION):
-        street = visible_regions(request.user).filter(
-            code=street_code, level=Region.Level.STREET
-        ).first()
+        street = (
+            visible_regions(request.user)
+            .filter(code=street_code, level=Region.Level.STREET)
+            .first()
+        )
         if street is None:
             raise Http404
         crumbs.append({"name": street.name, "query": f"street={street.code}"})

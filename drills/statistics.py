@@ -69,13 +69,16 @@ class DrillStatistics:
     by_street: dict[str, Bucket]
     by_month: dict[str, Bucket]
     enterprises: int
+    by_enterprise: dict[int, Bucket]  # organising enterprise's pk → its drills
 
 
 DRILLS = Figure(
     key="drills.count",
     label=_("演练场次"),
     unit=_("场"),
-    definition=_("计划开始时间在统计期间内、状态为已实施及以后（已实施、待评估、已归档）的演练场数。"),
+    definition=_(
+        "计划开始时间在统计期间内、状态为已实施及以后（已实施、待评估、已归档）的演练场数。"
+    ),
     source=_("演练"),
     audience=STAFF,
     surfaces=SURFACES,
@@ -85,7 +88,9 @@ PERSON_TIMES = Figure(
     key="drills.person_times",
     label=_("参演人次"),
     unit=_("人次"),
-    definition=_("上述演练的参演人次之和（每场演练的参演人次由 drills.statistics.person_times 定义）。"),
+    definition=_(
+        "上述演练的参演人次之和（每场演练的参演人次由 drills.statistics.person_times 定义）。"
+    ),
     source=_("演练参演人员"),
     audience=STAFF,
     surfaces=SURFACES,
@@ -145,7 +150,7 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
     groups: dict[str, dict[str, Bucket]] = {
         k: defaultdict(Bucket) for k in ("form", "level", "accident_type", "street", "month")
     }
-    enterprises = set()
+    by_enterprise: dict[int, Bucket] = defaultdict(Bucket)
     for row in rows:
         keys = {
             "form": str(labels["form"][row["form"]]),
@@ -154,12 +159,13 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
             "street": row["enterprise__street__name"] or row["organiser_region__name"] or "",
             "month": f"{timezone.localtime(row['planned_start']):%Y-%m}",
         }
-        for bucket in [total] + [groups[k][v] for k, v in keys.items()]:
+        buckets = [total] + [groups[k][v] for k, v in keys.items()]
+        if row["enterprise_id"]:
+            buckets.append(by_enterprise[row["enterprise_id"]])
+        for bucket in buckets:
             bucket.drills += 1
             bucket.person_times += row["person_times"]
             bucket.money += row["spent"] or Decimal(0)
-        if row["enterprise_id"]:
-            enterprises.add(row["enterprise_id"])
     return DrillStatistics(
         start=period.start,
         end=period.end,
@@ -169,7 +175,8 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
         by_accident_type=dict(groups["accident_type"]),
         by_street=dict(groups["street"]),
         by_month=dict(sorted(groups["month"].items())),
-        enterprises=len(enterprises),
+        enterprises=len(by_enterprise),
+        by_enterprise=dict(by_enterprise),
     )
 
 
@@ -206,7 +213,9 @@ ACTIONS_OPEN = Figure(
     key="actions.open",
     label=_("未关闭整改措施"),
     unit=_("项"),
-    definition=_("可见演练的整改措施中尚未验证关闭的项数（统计日当天，不限期间）；其中超过完成期限的为逾期。"),
+    definition=_(
+        "可见演练的整改措施中尚未验证关闭的项数（统计日当天，不限期间）；其中超过完成期限的为逾期。"
+    ),
     source=_("演练评估发现的整改措施"),
     audience=STAFF,
     surfaces=("/dashboard/",),

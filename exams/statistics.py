@@ -1,6 +1,6 @@
 """The exam figures: 参考人次, 及格人次, 及格率 of formal exams. Takes a `Scope` and a `Period`.
 
-    exam_figures(scope, period) -> dict            1 query
+exam_figures(scope, period) -> dict            1 query
 """
 
 from __future__ import annotations

@@ -127,14 +127,22 @@ def common_choices(today: date) -> list[tuple[str, Period]]:
     return [
         (_g("今年"), Period.of_year(today.year)),
         (_g("去年"), Period.of_year(today.year - 1)),
-        (_g("本季度"), parse_period({"period": "quarter", "year": today.year, "quarter": q}, today=today)),
+        (
+            _g("本季度"),
+            parse_period({"period": "quarter", "year": today.year, "quarter": q}, today=today),
+        ),
         (
             _g("上季度"),
             parse_period(
                 {"period": "quarter", "year": last_q_year, "quarter": last_q}, today=today
             ),
         ),
-        (_g("本月"), parse_period({"period": "month", "year": today.year, "month": today.month}, today=today)),
+        (
+            _g("本月"),
+            parse_period(
+                {"period": "month", "year": today.year, "month": today.month}, today=today
+            ),
+        ),
         (
             _g("上月"),
             parse_period({"period": "month", "year": last_m_year, "month": last_m}, today=today),

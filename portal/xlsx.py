@@ -359,8 +359,10 @@ def build_sheets(sheets: Sequence[Sheet]) -> bytes:
             cells = sheet[sheet.max_row]
             for col, cell in enumerate(cells):
                 fmt = spec.row_formats.get(index) or spec.formats.get(col)
-                if fmt and isinstance(cell.value, int | float | Decimal) and not isinstance(
-                    cell.value, bool
+                if (
+                    fmt
+                    and isinstance(cell.value, int | float | Decimal)
+                    and not isinstance(cell.value, bool)
                 ):
                     cell.number_format = fmt
         sheet.freeze_panes = sheet.cell(row=header + 1, column=1)

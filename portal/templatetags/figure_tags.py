@@ -31,3 +31,15 @@ def thousands_text(value) -> str:
 @register.filter
 def thousands(value) -> str:
     return thousands_text(value)
+
+
+def money_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.2f}"
+
+
+@register.filter
+def money(value) -> str:
+    """元 with two places and thousands separators: 12,345.00."""
+    return money_text(value)
