@@ -44,6 +44,7 @@ from drills.models import (
     Participation,
     ScriptStep,
 )
+from drills.statistics import person_times
 from portal.params import ID_MAX, ParameterError, date_param, int_param, int_value, month_param
 from portal.scoping import scope_for, visible_enterprises
 
@@ -159,7 +160,7 @@ def drill_list(request: HttpRequest) -> HttpResponse:
     if status in DrillStatus.values:
         drills = drills.filter(status=status)
     drills = drills.select_related("enterprise", "organiser_region").annotate(
-        person_times=Count("participations", distinct=True),
+        person_times=person_times(),  # 参演人次: its one definition
     )
     from django.core.paginator import Paginator
 

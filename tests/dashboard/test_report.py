@@ -87,7 +87,11 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
     )
     report = _district_report()
     assert report["programmes"] == [
-        {"name": "双百双千", "people_trained": {"value": 3, "previous": 1, "change_pct": 200.0}}
+        {
+            "name": "双百双千",
+            "people_trained": {"value": 3, "previous": 1, "change_pct": 200.0},
+            "cohorts": [],
+        }
     ]
 
 
@@ -104,9 +108,22 @@ def test_the_json_keys_are_stable(known_data):
         "drills",
         "exams",
         "competitions",
+        "corrective_actions",
     }
-    assert report["schema"] == "annual_report/1"
-    assert set(report["training"]) == {"person_times", "hours", "people", "by_category"}
+    assert report["schema"] == "annual_report/2"
+    assert set(report["training"]) == {
+        "person_times",
+        "hours",
+        "people",
+        "by_category",
+        "compliance",
+    }
+    assert set(report["training"]["compliance"]) == {
+        "required",
+        "compliant",
+        "rate",
+        "no_requirement",
+    }
     assert list(report["training"]["by_category"]) == [
         "principal",
         "safety_manager",
@@ -114,7 +131,17 @@ def test_the_json_keys_are_stable(known_data):
         "other",
         "team_leader",
     ]
-    assert set(report["drills"]) == {"count", "person_times", "money", "by_level", "by_form"}
+    assert set(report["drills"]) == {
+        "count",
+        "person_times",
+        "money",
+        "enterprises",
+        "by_level",
+        "by_form",
+        "linked_by_level",
+    }
+    assert set(report["corrective_actions"]) == {"opened", "closed"}
+    assert set(report["competitions"]) >= {"count", "teams", "participants", "in_progress"}
     assert set(report["drills"]["by_form"]) == {"tabletop", "live"}
     assert set(report["exams"]) == {"available", "taken", "passed", "pass_rate"}
     assert set(report["region"]) == {"kind", "code", "name"}
@@ -131,7 +158,7 @@ def test_the_pdf_carries_the_figures_the_changes_and_the_empty_competition_secti
         "+100.0%",
         "-50.0%",
         "+275.0%",
-        "1500.00",
+        "1,500.00",
         "暂无竞赛记录",
         "技能竞赛",
     ):
@@ -140,12 +167,33 @@ def test_the_pdf_carries_the_figures_the_changes_and_the_empty_competition_secti
 
 def test_the_xlsx_lists_each_figure_with_both_years_and_the_change(known_data):
     content = services.report_xlsx(_district_report())
-    sheet = load_workbook(io.BytesIO(content)).active
-    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["培训人次（合计）"][2:] == (6, 3, 100)
-    assert rows["培训人次：特种作业人员"][2:] == (3, 0, "—")
-    assert rows["投入资金（元）"][2:] == (1500, 400, 275)
-    assert rows["培训人次：其他从业人员"][4] == -50
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == [
+        "安全培训",
+        "培训项目（双百双千等）",
+        "应急演练",
+        "演练整改",
+        "考试",
+        "技能竞赛",
+        "指标定义",
+    ]
+    rows = {}
+    for name in ("安全培训", "应急演练"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A3"  # the caption and the header stay in view
+        rows.update({row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)})
+    assert rows["培训人次"][1:] == (6, 3, 100)
+    assert rows["培训人次：特种作业人员"][1:] == (3, 0, "—")
+    assert rows["投入资金（元）"][1:] == (1500, 400, 275)
+    assert rows["培训人次：其他从业人员"][3] == -50
+    training = book["安全培训"]
+    formats = {row[0].value: row[1].number_format for row in training.iter_rows(min_row=3)}
+    assert formats["培训人次"] == "#,##0"
+    assert formats["学时达标率（%）"].endswith('"%"')
+    assert book["演练整改"]["A3"].value == "本年度及上一年度没有整改措施。"
+    definitions = [row[0] for row in book["指标定义"].iter_rows(min_row=2, values_only=True)]
+    assert "学时达标率" in definitions
+    assert "参演人次" in definitions
 
 
 def test_the_command_writes_the_report_in_each_format(tmp_path, street, known_data):

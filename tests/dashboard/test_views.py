@@ -182,12 +182,10 @@ def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes
     scope_for(supervisor)
     _grow(street, other_street, 2)
     with django_assert_num_queries(13):
-        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+        services.dashboard_figures(target=target, period=period, today=TODAY)
     _grow(street, other_street, 12)
     with django_assert_num_queries(13):
-        board = services.dashboard_figures(
-            user=supervisor, target=target, period=period, today=TODAY
-        )
+        board = services.dashboard_figures(target=target, period=period, today=TODAY)
     assert board.training.count == 14
     assert board.drills.total.drills == 14
 
@@ -201,10 +199,10 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
     scope_for(supervisor)
     _grow(street, other_street, 2)
     with django_assert_num_queries(14):
-        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+        services.dashboard_figures(target=target, period=period, today=TODAY)
     _grow(street, other_street, 12)
     with django_assert_num_queries(14):
-        services.dashboard_figures(user=supervisor, target=target, period=period, today=TODAY)
+        services.dashboard_figures(target=target, period=period, today=TODAY)
 
 
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
