@@ -122,16 +122,16 @@ def _html(response) -> str:
 
 def read_dashboard(response) -> dict:
     html = _html(response)
-    kpi = dict(
-        (label.strip(), value)
+    kpi = {
+        label.strip(): value
         for value, label in re.findall(
             r'<span class="n">([^<]*)</span><span class="l">([^<·（]*)', html
         )
-    )
-    facts = dict(
-        (label.strip(), value)
+    }
+    facts = {
+        label.strip(): value
         for label, value in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html)
-    )
+    }
     return {
         "training.person_times": number(kpi["培训人次"]),
         "training.hours": number(kpi["培训学时"]),
