@@ -47,7 +47,9 @@ def test_the_annual_report_has_the_hand_computed_figures_and_year_over_year_chan
         "available": True,
         "count": {"value": 0, "previous": 0, "change_pct": None},
         "teams": {"value": 0, "previous": 0, "change_pct": None},
+        "participants": {"value": 0, "previous": 0, "change_pct": None},
         "results": [],
+        "in_progress": [],
     }
 
 
@@ -255,8 +257,8 @@ def test_the_command_refuses_an_unknown_region_with_exit_status_1(tmp_path, caps
 @pytest.fixture
 def competitions(district, street, other_street, enterprise, other_enterprise):
     """2026: a district competition (practical only, advancing 2) with teams A 90, B 70, C 80
-    (C from enterprise A's street), a draft and a running one (both left out: a running one's ranks
-    are interim), a street-2 competition with B alone;
+    (C from enterprise A's street), a draft (left out) and a running one (counted, listed as 进行中
+    without ranks: they are interim), a street-2 competition with B alone;
     2025: one district competition with one team."""
     from decimal import Decimal
 
@@ -301,8 +303,13 @@ def competitions(district, street, other_street, enterprise, other_enterprise):
 def test_the_competition_section_has_winner_advancing_and_top_three(competitions):
     co = _district_report()["competitions"]
     assert co["available"] is True
-    assert co["count"] == {"value": 2, "previous": 1, "change_pct": 100.0}
-    assert co["teams"] == {"value": 4, "previous": 1, "change_pct": 300.0}
+    # the closed district one, the running one, the street-2 one (the draft is left out)
+    assert co["count"] == {"value": 3, "previous": 1, "change_pct": 200.0}
+    assert co["teams"] == {"value": 5, "previous": 1, "change_pct": 400.0}
+    assert co["participants"] == {"value": 5, "previous": 1, "change_pct": 400.0}
+    assert [(c["name"], c["status_label"], c["teams"]) for c in co["in_progress"]] == [
+        ("进行中的比赛", "进行中", 1)
+    ]
     assert [r["name"] for r in co["results"]] == ["二号街道比武", "区应急技能大赛"]
     big = co["results"][1]
     assert big["teams"] == 3
@@ -348,8 +355,8 @@ def test_an_enterprise_report_counts_only_its_own_teams(competitions, enterprise
 
     # B队 in the district competition and B2队 in the street-2 one; none in 2025
     assert teams(other_enterprise) == {"value": 2, "previous": 0, "change_pct": None}
-    # A队 (not B队 or C队 of the same competition); 旧队 in 2025
-    assert teams(enterprise) == {"value": 1, "previous": 1, "change_pct": 0.0}
+    # A队 and 赛中队 of the running one (not B队 or C队 of the same competition); 旧队 in 2025
+    assert teams(enterprise) == {"value": 2, "previous": 1, "change_pct": 100.0}
 
 
 def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
@@ -359,10 +366,14 @@ def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
     for expected in ("区应急技能大赛", "冠军：A队", "90.00", "晋级队伍：A队、C队", "二号街道比武"):
         assert expected in text, expected
     assert "暂无竞赛记录" not in text
-    sheet = load_workbook(io.BytesIO(services.report_xlsx(report))).active
-    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["竞赛场次"][2:] == (2, 1, 100)
-    assert rows["参赛队伍"][2:] == (4, 1, 300)
+    assert "进行中的比赛" in text
+    assert "进行中" in text
+    sheet = load_workbook(io.BytesIO(services.report_xlsx(report)))["技能竞赛"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["竞赛场次"][1:] == (3, 1, 200)
+    assert rows["参赛队伍"][1:] == (5, 1, 400)
+    assert rows["参赛人数"][1:] == (5, 1, 400)
+    assert rows["进行中的比赛：进行中"][1] == "1 支队伍"
     assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][2] == 90
     assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][2] == 70
     assert rows["区应急技能大赛 晋级队伍"][2] == "A队、C队"
