@@ -179,13 +179,13 @@ def timed(fn, repeat: int) -> float:
 
 
 def main() -> None:
+    global TRAINING_RECORDS, DRILLS
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--var-dir", default="/tmp/bench-dashboard")
     parser.add_argument("--records", type=int, default=TRAINING_RECORDS)
     parser.add_argument("--drills", type=int, default=DRILLS)
     args = parser.parse_args()
-    global TRAINING_RECORDS, DRILLS
     TRAINING_RECORDS, DRILLS = args.records, args.drills
     setup(args.var_dir)
     from datetime import date
