@@ -2,7 +2,7 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month") -> TrainingStats            3 queries
+    training_statistics(scope, period, *, by="month") -> TrainingStats            4 queries
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
     compliance_summary(scope, period) -> ComplianceCounts                         2 queries
     compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
@@ -35,12 +35,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth, TruncYear
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassRegistration, TrainingRecord, TrainingRequirement
 from portal.figures import Figure, computes
-from portal.models import Person, PersonCategory
+from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
 
@@ -59,6 +59,11 @@ def scoped_records(scope: Scope) -> QuerySet[TrainingRecord]:
         return TrainingRecord.objects.filter(person_id=scope.person_id)
     if scope.kind == Scope.Kind.NONE:
         return TrainingRecord.objects.none()
+    if scope.kind == Scope.Kind.REGION:
+        # A semi-join on the (small) enterprise table rather than a join per record.
+        return TrainingRecord.objects.filter(
+            enterprise_id__in=Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")
+        )
     return TrainingRecord.objects.filter(scope_enterprise_q(scope, "enterprise"))
 
 
@@ -135,16 +140,10 @@ BY_CATEGORY = Figure(
 
 
 def _grouped(records: QuerySet[TrainingRecord]) -> list[dict]:
-    """The period's records grouped by category and enterprise (with the enterprise's street):
-    one query, from which the totals and every breakdown but the month are summed."""
+    """The period's records grouped by category and enterprise: one query on the records table
+    alone, from which the totals and every breakdown but the period are summed."""
     return list(
-        records.values(
-            "category",
-            "enterprise_id",
-            "enterprise__name",
-            "enterprise__street_id",
-            "enterprise__street__name",
-        )
+        records.values("category", "enterprise_id")
         .annotate(n=Count("pk"), h=Sum("hours"))
         .order_by()
     )
@@ -164,43 +163,57 @@ def training_statistics(
     scope: Scope, period: Period, *, by: str = "month", breakdown: bool = True
 ) -> TrainingStats:
     """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
-    Three queries whatever the data size: grouped by category and enterprise; by month; distinct
-    people. With breakdown=False only the totals (人次, 学时, 参训人数): one query."""
+    Four queries whatever the data size: grouped by category and enterprise; those enterprises'
+    names and streets; by day; distinct people. With breakdown=False only the totals (人次, 学时,
+    参训人数): one query."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
         return TrainingStats(
             count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
         )
+    grouped = _grouped(records)
+    enterprises = {
+        row["pk"]: row
+        for row in Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in grouped})
+        .values("pk", "name", "street_id", "street__name")
+        .order_by()
+    }
     sums: dict[str, dict] = {"category": {}, "enterprise": {}, "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
     count, hours = 0, Decimal("0")
-    for row in _grouped(records):
+    for row in grouped:
         n, h = row["n"], row["h"] or Decimal("0")
         count += n
         hours += h
+        enterprise = enterprises.get(row["enterprise_id"], {})
+        street_id = enterprise.get("street_id")
         for group, key in (
             ("category", row["category"]),
             ("enterprise", row["enterprise_id"]),
-            ("street", row["enterprise__street_id"]),
+            ("street", street_id),
         ):
             before = sums[group].get(key, (0, Decimal("0")))
             sums[group][key] = (before[0] + n, before[1] + h)
-        names["enterprise"][row["enterprise_id"]] = row["enterprise__name"]
-        names["street"][row["enterprise__street_id"]] = row["enterprise__street__name"]
+        names["enterprise"][row["enterprise_id"]] = enterprise.get("name", "")
+        names["street"][street_id] = enterprise.get("street__name", "")
     labels = {key: str(label) for key, label in PersonCategory.choices}
-    trunc = TruncYear("date") if by == "year" else TruncMonth("date")
+    # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
+    # function called once per row, a day has at most 366 groups a year.
+    periods: dict[date, list] = {}
+    for row in records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by():
+        key = date(row["date"].year, 1, 1) if by == "year" else row["date"].replace(day=1)
+        bucket = periods.setdefault(key, [0, Decimal("0")])
+        bucket[0] += row["n"]
+        bucket[1] += row["h"] or Decimal("0")
     by_period = [
         {
-            "key": row["p"],
-            "label": f"{row['p']:%Y}" if by == "year" else f"{row['p']:%Y-%m}",
-            "count": row["n"],
-            "hours": row["h"] or Decimal("0"),
+            "key": key,
+            "label": f"{key:%Y}" if by == "year" else f"{key:%Y-%m}",
+            "count": n,
+            "hours": h,
         }
-        for row in records.annotate(p=trunc)
-        .values("p")
-        .annotate(n=Count("pk"), h=Sum("hours"))
-        .order_by("p")
+        for key, (n, h) in sorted(periods.items())
     ]
     people = records.aggregate(p=Count("person", distinct=True))["p"]
     return TrainingStats(
