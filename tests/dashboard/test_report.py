@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import ManagementUtility, call_command
@@ -67,16 +68,19 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
 
     from django.utils import timezone
 
-    from courses.models import ClassRegistration, Programme
+    from courses.models import ClassRegistration, Cohort, Programme
     from tests.courses.factories import TrainingClassFactory
     from tests.factories import PersonFactory
 
     programme = Programme.objects.create(name="双百双千", region=district, target_people=1000)
+    first = Cohort.objects.create(programme=programme, name="第一期")
     classes = {}
     for year in (2025, 2026):
         classes[year] = TrainingClassFactory(
             programme=programme, starts_on=date(year, 5, 1), region=district
         )
+    classes[2026].cohort = first
+    classes[2026].save()
     people = [PersonFactory(enterprise=enterprise) for _ in range(3)]
     now = timezone.now()
     for person in people:
@@ -92,9 +96,17 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
         {
             "name": "双百双千",
             "people_trained": {"value": 3, "previous": 1, "change_pct": 200.0},
-            "cohorts": [],
+            "cohorts": [
+                {
+                    "name": "第一期",
+                    "people_trained": {"value": 3, "previous": 0, "change_pct": None},
+                }
+            ],
         }
     ]
+    sheet = load_workbook(io.BytesIO(services.report_xlsx(report)))["培训项目（双百双千等）"]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["双百双千 · 第一期 培训人数"] == (3, 0, "—")
 
 
 def test_the_json_keys_are_stable(known_data):
@@ -377,3 +389,61 @@ def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
     assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][2] == 90
     assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][2] == 70
     assert rows["区应急技能大赛 晋级队伍"][2] == "A队、C队"
+
+
+def test_the_report_counts_linked_drills_by_level_enterprises_and_corrective_actions(
+    district, known_data, enterprise
+):
+    """Issue 15: the district reports linked drills by level, the enterprises that held drills
+    and the corrective actions opened and closed."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from drills.models import CorrectiveAction, Drill, Finding
+    from tests.drills.conftest import make_drill
+
+    start = timezone.make_aware(timezone.datetime(2026, 9, 1, 9))
+    linked = make_drill(region=district, start=start, status="archived", is_linked=True)
+    linked.participating_enterprises.add(enterprise)
+    finding = Finding.objects.create(drill=linked, grade="deficiency", description="通讯中断")
+    for status, verified in (("open", None), ("verified", start)):
+        CorrectiveAction.objects.create(
+            finding=finding,
+            description="配发对讲机",
+            owner_name="区应急局",
+            due_on=date(2026, 10, 1),
+            status=status,
+            verified_at=verified,
+        )
+    report = _district_report()
+    linked_by_level = report["drills"]["linked_by_level"]
+    assert linked_by_level["district"]["count"]["value"] == 1
+    assert linked_by_level["enterprise"]["count"]["value"] == 0
+    assert list(linked_by_level) == list(Drill.Level.values)
+    # enterprises that held drills: A and B in 2026 (the district's own drill has no enterprise)
+    assert report["drills"]["enterprises"] == {"value": 2, "previous": 1, "change_pct": 100.0}
+    assert report["corrective_actions"]["opened"]["value"] == 2
+    assert report["corrective_actions"]["closed"]["value"] == 1
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(services.report_pdf(report))).pages
+    )
+    assert "多级联动演练：区级 场次" in text
+    assert "新增整改措施" in text
+
+
+def test_the_pdf_says_in_one_line_that_a_section_has_nothing_to_report(district):
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(services.report_pdf(_district_report()))).pages
+    )
+    for line in (
+        "本年度及上一年度没有已实施的演练。",
+        "本年度及上一年度没有正式考试。",
+        "本年度暂无竞赛记录。",
+    ):
+        assert line in re.sub(r"\s+", "", text), line
+    # no page holds only the closing footnote
+    pages = PdfReader(io.BytesIO(services.report_pdf(_district_report()))).pages
+    last = re.sub(r"\s+", "", pages[-1].extract_text())
+    assert "附表" in last or "演练整改" in last or len(last) > 200
