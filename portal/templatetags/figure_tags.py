@@ -19,6 +19,16 @@ def thousands_text(value) -> str:
         return str(value)
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.replace(",", ""))  # "1500.00" (money and hours in JSON)
+        except ArithmeticError:
+            return value
+        if not number.is_finite():
+            return value
+        value = number
+        places = max(0, -value.as_tuple().exponent)
+        return f"{value:,.{places}f}"
     if isinstance(value, float | Decimal):
         number = Decimal(str(value)).normalize()
         if number == number.to_integral():

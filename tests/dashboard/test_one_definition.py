@@ -491,3 +491,24 @@ def test_the_dashboard_figures_of_a_target_depend_on_the_target_not_the_user(
         target=target, period=Period.of_year(2026), today=date(2026, 11, 29)
     )
     assert board.training.count == 5
+
+
+def test_figures_are_shown_with_thousands_separators():
+    from portal.templatetags.figure_tags import money_text, thousands_text
+
+    assert thousands_text(1234567) == "1,234,567"
+    assert thousands_text(Decimal("1806.0")) == "1,806"
+    assert thousands_text(Decimal("1234.5")) == "1,234.5"
+    assert thousands_text("1500.00") == "1,500.00"
+    assert thousands_text(None) == "—"
+    assert thousands_text("—") == "—"
+    assert money_text(Decimal("3500")) == "3,500.00"
+
+
+def test_the_period_picker_offers_the_common_choices_first(client, supervisor):
+    client.force_login(supervisor)
+    html = _html(client.get("/dashboard/?period=year&year=2026"))
+    picker = html[html.index('class="dash-common-periods"') :]
+    labels = re.findall(r">(今年|去年|本季度|上季度|本月|上月)<", picker[:2000])
+    assert labels == ["今年", "去年", "本季度", "上季度", "本月", "上月"]
+    assert picker.index("今年") < picker.index('name="period"')
