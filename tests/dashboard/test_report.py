@@ -386,9 +386,9 @@ def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
     assert rows["参赛队伍"][1:] == (5, 1, 400)
     assert rows["参赛人数"][1:] == (5, 1, 400)
     assert rows["进行中的比赛：进行中"][1] == "1 支队伍"
-    assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][2] == 90
-    assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][2] == 70
-    assert rows["区应急技能大赛 晋级队伍"][2] == "A队、C队"
+    assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][1] == 90
+    assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][1] == 70
+    assert rows["区应急技能大赛 晋级队伍"][1] == "A队、C队"
 
 
 def test_the_report_counts_linked_drills_by_level_enterprises_and_corrective_actions(
