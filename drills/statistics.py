@@ -140,11 +140,16 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
             "enterprise__street__name",
             "organiser_region__name",
         )
+        .order_by()
     )
+    # Labels translated once, not once per drill (a lazy label costs a gettext each time).
     labels = {
-        "form": dict(Drill.Form.choices),
-        "level": dict(Drill.Level.choices),
-        "accident_type": dict(Drill._meta.get_field("accident_type").choices),
+        name: {key: str(label) for key, label in choices}
+        for name, choices in (
+            ("form", Drill.Form.choices),
+            ("level", Drill.Level.choices),
+            ("accident_type", Drill._meta.get_field("accident_type").choices),
+        )
     }
     total = Bucket()
     groups: dict[str, dict[str, Bucket]] = {
@@ -153,9 +158,9 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
     by_enterprise: dict[int, Bucket] = defaultdict(Bucket)
     for row in rows:
         keys = {
-            "form": str(labels["form"][row["form"]]),
-            "level": str(labels["level"][row["level"]]),
-            "accident_type": str(labels["accident_type"][row["accident_type"]]),
+            "form": labels["form"][row["form"]],
+            "level": labels["level"][row["level"]],
+            "accident_type": labels["accident_type"][row["accident_type"]],
             "street": row["enterprise__street__name"] or row["organiser_region__name"] or "",
             "month": f"{timezone.localtime(row['planned_start']):%Y-%m}",
         }
