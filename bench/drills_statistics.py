@@ -128,7 +128,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     setup()
-    from datetime import date
 
     from django.contrib.auth.models import Group
 
