@@ -129,7 +129,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     setup()
-    from datetime import date
 
     from django.contrib.auth.models import Group
 
@@ -138,15 +137,17 @@ def main() -> None:
     from portal.models import Enterprise, User
 
     results = {}
+    from drills.statistics import drill_statistics
+    from portal.periods import Period
+    from portal.scoping import scope_for
+
     for scale, tag in ((1, "A"), (10, "B")):
         street = build(scale, tag)
         user = User.objects.create(username=f"bench-{tag}", region=street)
         user.groups.add(Group.objects.get(name=roles.SUPERVISOR))  # sees this street only
         ents = Enterprise.objects.filter(street=street)
         stats_t = timed(
-            lambda user=user: services.drill_statistics(
-                user=user, start=date(2026, 1, 1), end=date(2026, 12, 31)
-            ),
+            lambda user=user: drill_statistics(scope_for(user), Period.of_year(2026)),
             args.repeat,
         )
         comp_t = timed(

@@ -12,6 +12,7 @@ class CertificatesConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             demo,
             pdf,
+            statistics,  # noqa: F401 (its figures join the figure catalogue)
             views,
         )
         from certificates.api import router

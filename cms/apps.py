@@ -53,6 +53,7 @@ class CmsConfig(AppConfig):
                 label=_("已发布的宣传与培训内容"),
                 func=models.published_pages_count,
                 unit=_("篇"),
+                figure="cms.published_pages",
             )
         )
         registry.register_live_figure(
@@ -61,6 +62,7 @@ class CmsConfig(AppConfig):
                 label=_("知识竞赛参与人数"),
                 func=models.campaign_quiz_participants,
                 unit=_("人"),
+                figure="campaign.quiz_participants",
                 per_page=True,
             )
         )
@@ -70,6 +72,7 @@ class CmsConfig(AppConfig):
                 label=_("知识竞赛平均成绩"),
                 func=models.campaign_quiz_average,
                 unit=_("分"),
+                figure="campaign.quiz_average",
                 per_page=True,
             )
         )

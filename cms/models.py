@@ -21,6 +21,7 @@ from wagtail.search import index
 from cms.cache import CachedPageMixin
 from cms.choosers import paper_chooser_viewset
 from portal.blocks import BodyBlock, DocumentBlock
+from portal.figures import Figure, computes
 from portal.search import CJK_SEARCH_FIELDS, SearchableBodyMixin
 
 NEWS_PER_PAGE = 10
@@ -453,6 +454,17 @@ def campaign_quiz_average(page) -> str | None:
     return "—" if average is None else f"{average:.1f}"
 
 
+@computes(
+    Figure(
+        key="cms.published_pages",
+        label=_("已发布的宣传与培训内容"),
+        unit=_("篇"),
+        definition=_("网站上公开发布的页面数（首页和栏目页除外）。"),
+        source=_("网站页面（已发布、公开）"),
+        audience=_("所有访客"),
+        surfaces=(_("首页及内容页“实时数据”块"),),
+    )
+)
 def published_pages_count() -> int:
     """Live figure: public pages published on the site (home and section pages excluded)."""
     return Page.objects.live().public().filter(depth__gt=3).count()

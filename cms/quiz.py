@@ -32,6 +32,9 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from portal.figures import Figure, computes
 
 ONE_PLACE = Decimal("0.1")
 
@@ -187,12 +190,37 @@ def _covered_participants(paper):
     return _participants(paper.pk).filter(enterprise__in=covered_enterprises(paper).values("pk"))
 
 
+_QUIZ_SURFACES = (_l("宣传活动页“实时数据”块"), _l("知识竞赛排名页"))
+
+
+@computes(
+    Figure(
+        key="campaign.quiz_participants",
+        label=_l("知识竞赛参与人数"),
+        unit=_l("人"),
+        definition=_l("活动知识竞赛试卷覆盖区域内、已交卷的不同人员数（排名合计行）。"),
+        source=_l("考试作答（活动知识竞赛试卷）"),
+        audience=_l("所有访客"),
+        surfaces=_QUIZ_SURFACES,
+    )
+)
 def participant_count(paper) -> int:
     """Participants counted by the ranking (its total row), one query once paper.region is
     loaded."""
     return _covered_participants(paper).count()
 
 
+@computes(
+    Figure(
+        key="campaign.quiz_average",
+        label=_l("知识竞赛平均成绩"),
+        unit=_l("分"),
+        definition=_l("上述参与人员各自最高成绩的平均值，保留一位小数（四舍五入）。"),
+        source=_l("考试作答（活动知识竞赛试卷）"),
+        audience=_l("所有访客"),
+        surfaces=_QUIZ_SURFACES,
+    )
+)
 def average_best_score(paper) -> Decimal | None:
     """Mean of each counted participant's best score, one decimal (the ranking's total average;
     one query once paper.region is loaded)."""

@@ -8,6 +8,7 @@ class CompetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from competitions import statistics  # noqa: F401 (its figures join the figure catalogue)
         from competitions.demo import seed
         from competitions.me import judge_context, me_context
         from portal import registry

@@ -12,10 +12,12 @@ from ninja import Query, Router, Schema
 
 from courses import services, study
 from courses.models import Enrolment, LessonPage
-from courses.statistics import scoped_records
+from courses.statistics import compliance_summary, scoped_records, training_statistics
 from portal.api import ApiError, ErrorOut
 from portal.auth import client_ip
 from portal.params import Id, Year
+from portal.periods import Period
+from portal.scoping import scope_for
 
 router = Router(tags=["courses"])
 
@@ -106,7 +108,7 @@ def my_enrolments(request):
 def records(request, year: Year | None = None):
     year = year or timezone.localdate().year
     rows = (
-        scoped_records(request.user)
+        scoped_records(scope_for(request.user))
         .filter(date__year=year)
         .select_related("person", "enterprise")
         .order_by("-date", "-pk")[:1000]
@@ -123,6 +125,59 @@ def records(request, year: Year | None = None):
         }
         for r in rows
     ]
+
+
+class ComplianceOut(Schema):
+    year: int
+    required: int
+    compliant: int
+    rate: float | None
+    no_requirement: int
+
+
+class TrainingStatisticsOut(Schema):
+    year: int
+    person_times: int
+    hours: Decimal
+    people: int
+    by_category: dict[str, int]
+
+
+def _staff_scope(request):
+    scope = scope_for(request.user)
+    if not scope.is_staff_scope:
+        raise ApiError(403, "forbidden", _("只有企业安全管理员和监管人员可以查看培训统计。"))
+    return scope
+
+
+@router.get("/compliance", response={200: ComplianceOut, 403: ErrorOut})
+def compliance(request, year: Year | None = None):
+    """学时达标 of the caller's scope for a year (courses.statistics.compliance_summary): people
+    with a requirement, of whom compliant, the rate (%), and people with no requirement apart."""
+    scope = _staff_scope(request)
+    c = compliance_summary(scope, Period.of_year(year or timezone.localdate().year))
+    return {
+        "year": c.year,
+        "required": c.required,
+        "compliant": c.compliant,
+        "rate": float(c.rate) if c.rate is not None else None,
+        "no_requirement": c.no_requirement,
+    }
+
+
+@router.get("/statistics", response={200: TrainingStatisticsOut, 403: ErrorOut})
+def statistics(request, year: Year | None = None):
+    """培训人次, 学时, 参训人数 and 人次 by category of the caller's scope for a year."""
+    scope = _staff_scope(request)
+    year = year or timezone.localdate().year
+    s = training_statistics(scope, Period.of_year(year))
+    return {
+        "year": year,
+        "person_times": s.count,
+        "hours": s.hours,
+        "people": s.people,
+        "by_category": {row["key"]: row["count"] for row in s.by_category},
+    }
 
 
 _STUDY_STATUS = {

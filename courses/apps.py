@@ -64,11 +64,15 @@ def home_context(request) -> dict | None:
 
 
 def live_training_count() -> int:
+    """培训人次 of the whole site this year (the figure training.person_times, one query)."""
     from django.utils import timezone
 
-    from courses.models import TrainingRecord
+    from courses.statistics import training_statistics
+    from portal.periods import Period
+    from portal.scoping import Scope
 
-    return TrainingRecord.objects.filter(date__year=timezone.localdate().year).count()
+    year = timezone.localdate().year
+    return training_statistics(Scope.everything(), Period.of_year(year), breakdown=False).count
 
 
 def _in_class(object_id: str, person) -> bool:
@@ -115,6 +119,7 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from courses import statistics  # noqa: F401 (its figures join the catalogue)
         from courses.api import router
         from portal import registry
         from portal.api import api
@@ -157,6 +162,7 @@ class CoursesConfig(AppConfig):
                     label=_("今年培训人次"),
                     func=live_training_count,
                     unit=_("人次"),
+                    figure="training.person_times",
                 )
             )
         for role in (MANAGER, SUPERVISOR):

@@ -29,8 +29,8 @@ from courses.models import (
     TrainingClass,
     TrainingKind,
     TrainingRecord,
-    TrainingRequirement,
 )
+from courses.statistics import requirement_people, requirement_table  # noqa: F401 (re-export)
 from portal import xlsx
 from portal.models import Person
 from portal.scoping import scope_for, visible_people
@@ -109,8 +109,17 @@ class ComplianceRow:
     review_on: date | None = None  # 特种作业: the certificate review the hours are due before
 
     @property
+    def has_requirement(self) -> bool:
+        return self.required is not None
+
+    @property
     def is_compliant(self) -> bool:
-        return self.required is None or self.hours >= self.required
+        """达标: a requirement, met. People with no requirement are neither 达标 nor 未达标."""
+        return self.required is not None and self.hours >= self.required
+
+    @property
+    def is_short(self) -> bool:
+        return self.required is not None and self.hours < self.required
 
     @property
     def shortfall(self) -> Decimal:
@@ -127,119 +136,39 @@ class ComplianceRow:
         return str(_("初次培训")) if self.initial else str(_("年度再培训"))
 
 
-def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
-    return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
-
-
-@dataclass(frozen=True)
-class CycleFigure:
-    review_on: date
-    required: Decimal
-    hours: Decimal
-
-    @property
-    def is_compliant(self) -> bool:
-        return self.hours >= self.required
-
-
-def review_cycle_figures(
-    *, people: QuerySet[Person], year: int, table: dict | None = None
-) -> dict[int, CycleFigure]:
-    """People whose requirement is per certificate review cycle (特种作业人员:
-    TrainingRequirement.review_cycle_hours, by category and the enterprise's training-rule risk)
-    and whose operation certificate comes up for review in `year` (first issue date + k × review
-    interval): the hours required and the training hours they have in that cycle, from its start
-    up to the review day. The one definition of the per-cycle rule behind the compliance page and
-    the dashboard. Two queries (plus the requirement table when not given): the people with a
-    certificate date, their records of the last six years up to the end of `year`."""
-    table = requirement_table() if table is None else table
-    per_cycle = {key: r.review_cycle_hours for key, r in table.items() if r.review_cycle_hours}
-    if not per_cycle:
-        return {}
-    cycles: dict[int, tuple[date, date, Decimal]] = {}
-    holders = people.filter(
-        operation_certificate_issued_on__isnull=False,
-        category__in={category for category, _risk in per_cycle},
-    )
-    for person in holders.only(
-        "pk",
-        "category",
-        "operation_certificate_issued_on",
-        "operation_review_years",
-        "enterprise__is_training_high_risk",
-    ).select_related("enterprise"):
-        required = per_cycle.get((person.category, person.enterprise.is_training_high_risk))
-        cycle = person.review_cycle(date(year, 1, 1))
-        if required is None or cycle is None:  # issued this year: first review years away
-            continue
-        start, review_on = cycle
-        if review_on.year == year:
-            cycles[person.pk] = (start, review_on, required)
-    hours: dict[int, Decimal] = dict.fromkeys(cycles, Decimal("0"))
-    # A cycle is at most 6 years long and ends this year: one query whatever the data.
-    for person_id, on, h in TrainingRecord.objects.filter(
-        person__in=holders.values("pk"),
-        date__gte=date(year - 6, 1, 1),
-        date__lte=date(year, 12, 31),
-    ).values_list("person_id", "date", "hours"):
-        if person_id not in cycles:
-            continue
-        start, review_on, _required = cycles[person_id]
-        if start <= on <= review_on:
-            hours[person_id] += h
-    return {
-        pk: CycleFigure(review_on=review_on, required=required, hours=hours[pk])
-        for pk, (_start, review_on, required) in cycles.items()
-    }
-
-
 def compliance_rows(*, people: QuerySet[Person], year: int) -> list[ComplianceRow]:
-    """Each person's training hours in `year` against the requirement for their category and
-    their enterprise's training-rule risk (the initial figure when hired that year); a category
-    with a per-review-cycle figure (特种作业人员) is judged in the year its certificate comes up for
-    review, on the hours of that cycle (review_cycle_figures). Five queries: the people (with
-    enterprise), the requirement table, the hours summed per person, and two for the cycles
-    (none when nobody's requirement is per cycle)."""
-    people_list = list(people.select_related("enterprise").order_by("enterprise__name", "name"))
-    table = requirement_table()
-    hours = dict(
-        TrainingRecord.objects.filter(person__in=people.values("pk"), date__year=year)
-        .values_list("person_id")
-        .annotate(total=Sum("hours"))
-        .values_list("person_id", "total")
+    """Each person's training hours in `year` against their requirement, as defined once in
+    `courses.statistics.requirement_people`. Two queries: the requirement table, the people
+    (with enterprise, requirement and hours annotated)."""
+    annotated = requirement_people(people.select_related("enterprise"), year).order_by(
+        "enterprise__name", "name"
     )
-    cycles = review_cycle_figures(people=people, year=year, table=table)
-    rows = []
-    for person in people_list:
-        requirement = table.get((person.category, person.enterprise.is_training_high_risk))
-        initial = bool(person.hired_on and person.hired_on.year == year)
-        required = requirement.hours_for(hired_this_year=initial) if requirement else None
-        cycle = cycles.get(person.pk)
-        if cycle is not None:
-            rows.append(
-                ComplianceRow(
-                    person=person,
-                    required=cycle.required,
-                    hours=cycle.hours,
-                    initial=False,
-                    review_on=cycle.review_on,
-                )
-            )
-            continue
-        rows.append(
-            ComplianceRow(
-                person=person,
-                required=required,
-                hours=hours.get(person.pk) or Decimal("0"),
-                initial=initial
-                and requirement is not None
-                and requirement.initial_hours is not None,
-            )
+    return [
+        ComplianceRow(
+            person=p,
+            required=p.required,
+            hours=p.got,
+            initial=p.initial,
+            review_on=_day_of_key(p.review_key),
         )
-    return rows
+        for p in annotated
+    ]
 
 
-def compliance_workbook(rows: list[ComplianceRow], *, year: int) -> bytes:
+def _day_of_key(key: int | None) -> date | None:
+    """yyyymmdd → the date; 29 February in a common year is 28 February."""
+    if key is None:
+        return None
+    year, month, day = key // 10000, key // 100 % 100, key % 100
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, 28)
+
+
+def compliance_workbook(rows: list[ComplianceRow], *, year: int, summary=None) -> bytes:
+    """The people with their requirement, hours and status; with `summary` (a
+    courses.statistics.ComplianceCounts) a first sheet with the 学时达标率 figures."""
     columns = [
         str(_("企业")),
         str(_("姓名")),
@@ -259,11 +188,35 @@ def compliance_workbook(rows: list[ComplianceRow], *, year: int) -> bytes:
             float(row.required) if row.required is not None else "",
             float(row.hours),
             float(row.shortfall),
-            str(_("达标")) if row.is_compliant else str(_("未达标")),
+            str(_("无要求"))
+            if not row.has_requirement
+            else str(_("达标"))
+            if row.is_compliant
+            else str(_("未达标")),
         ]
         for row in rows
     ]
-    return xlsx.build_workbook(columns, data, title=str(_("培训学时达标")))
+    people = xlsx.Sheet(
+        title=str(_("培训学时达标")),
+        columns=columns,
+        rows=data,
+        formats={4: xlsx.ONE_PLACE, 5: xlsx.ONE_PLACE, 6: xlsx.ONE_PLACE},
+    )
+    if summary is None:
+        return xlsx.build_sheets([people])
+    figures = xlsx.Sheet(
+        title=str(_("汇总")),
+        columns=[str(_("项目")), str(_("数值"))],
+        rows=[
+            [str(_("有学时要求人数")), summary.required],
+            [str(_("学时达标人数")), summary.compliant],
+            [str(_("学时达标率（%）")), float(summary.rate) if summary.rate is not None else "—"],
+            [str(_("无学时要求人数")), summary.no_requirement],
+        ],
+        formats={1: xlsx.INTEGER},
+        row_formats={2: xlsx.PERCENT},
+    )
+    return xlsx.build_sheets([people, figures])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,12 +1,18 @@
-"""Training statistics for dashboards: 人次 (records) and hours by category, enterprise, street and
-period, scoped to what a user may see.
+"""The training figures: 培训人次, 学时, 参训人数 (by category, enterprise, street, month), 学时达标率
+and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
-    training_statistics(*, user, start: date, end: date, period: str = "month") -> TrainingStats
+    scoped_records(scope) -> QuerySet[TrainingRecord]
+    training_statistics(scope, period, *, by="month") -> TrainingStats            4 queries
+    requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
+    compliance_summary(scope, period) -> ComplianceCounts                         2 queries
+    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
+    programme_people(scope, period) -> list[dict]                                 1 query
 
-`start`/`end` are inclusive dates; `period` is "month" or "year". Always five queries whatever
-the data size: totals, by category, by enterprise, by street, by period. Each breakdown is a list
-of dicts with "key", "label", "count" (人次) and "hours" (Decimal), ordered by hours descending
-(by period: chronological).
+学时达标率 (compliance) is defined once, in `requirement_people`: the active people of the scope
+whose category (and enterprise risk) has a training-hour requirement for the year (the initial
+figure when hired that year); 达标 when their training hours in that year reach it. People with no
+requirement are counted apart (`no_requirement`), never as 达标. The per-person list of
+/courses/compliance/ (`courses.services.compliance_rows`) reads the same annotated queryset.
 """
 
 from __future__ import annotations
@@ -15,12 +21,54 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
+from django.utils.translation import gettext_lazy as _
 
-from courses.models import TrainingRecord
-from portal.models import PersonCategory
-from portal.scoping import enterprise_q, scope_for
+from courses.models import ClassRegistration, TrainingRecord, TrainingRequirement
+from portal.figures import Figure, computes
+from portal.models import Enterprise, Person, PersonCategory
+from portal.periods import Period
+from portal.scoping import Scope, scope_enterprise_q, scope_people
+
+STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
+
+
+def _pct(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def scoped_records(scope: Scope) -> QuerySet[TrainingRecord]:
+    """Training records of a scope: its enterprises' / region's, or a worker's own."""
+    if scope.kind == Scope.Kind.SELF:
+        return TrainingRecord.objects.filter(person_id=scope.person_id)
+    if scope.kind == Scope.Kind.NONE:
+        return TrainingRecord.objects.none()
+    if scope.kind == Scope.Kind.REGION:
+        # A semi-join on the (small) enterprise table rather than a join per record.
+        return TrainingRecord.objects.filter(
+            enterprise_id__in=Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")
+        )
+    return TrainingRecord.objects.filter(scope_enterprise_q(scope, "enterprise"))
+
+
+# --------------------------------------------------------------------------- 培训人次 and 学时
 
 
 @dataclass
@@ -34,55 +82,448 @@ class TrainingStats:
     by_period: list[dict] = field(default_factory=list)
 
 
-def scoped_records(user) -> QuerySet[TrainingRecord]:
-    """Training records a user may see: their enterprise's / region's, or a worker's own."""
-    scope = scope_for(user)
-    if scope.kind == "self":
-        return TrainingRecord.objects.filter(person_id=scope.person_id)
-    if scope.kind == "none":
-        return TrainingRecord.objects.none()
-    return TrainingRecord.objects.filter(enterprise_q(user, "enterprise"))
+TRAINING_SURFACES = (
+    "/dashboard/",
+    "/courses/statistics/",
+    _("年度报告 PDF / xlsx / JSON"),
+)
+
+PERSON_TIMES = Figure(
+    key="training.person_times",
+    label=_("培训人次"),
+    unit=_("人次"),
+    definition=_("统计期间内培训日期落在期间内的培训记录条数（一人参加一次培训记一人次）。"),
+    source=_("培训记录（课程完成、线下培训班签到、演练、外部导入）"),
+    audience=STAFF,
+    surfaces=TRAINING_SURFACES,
+    pick=lambda r: r.count,
+)
+HOURS = Figure(
+    key="training.hours",
+    label=_("培训学时"),
+    unit=_("学时"),
+    definition=_("统计期间内培训记录学时之和。"),
+    source=_("培训记录"),
+    audience=STAFF,
+    surfaces=TRAINING_SURFACES,
+    pick=lambda r: r.hours,
+)
+PEOPLE = Figure(
+    key="training.people",
+    label=_("参训人数"),
+    unit=_("人"),
+    definition=_("统计期间内至少有一条培训记录的不同人员数。"),
+    source=_("培训记录"),
+    audience=STAFF,
+    surfaces=TRAINING_SURFACES,
+    pick=lambda r: r.people,
+)
 
 
-def _rows(qs, key: str, label: str | None = None) -> list[dict]:
-    fields = [key] if label is None else [key, label]
-    return [
-        {
-            "key": row[key],
-            "label": row[label] if label else row[key],
-            "count": row["n"],
-            "hours": row["h"] or Decimal("0"),
-        }
-        for row in qs.values(*fields).annotate(n=Count("pk"), h=Sum("hours")).order_by("-h", key)
+def _by_category_dict(result) -> dict | None:
+    if not result.by_category and result.count:
+        return None  # computed without the breakdown
+    return {row["key"]: row["count"] for row in result.by_category}
+
+
+BY_CATEGORY = Figure(
+    key="training.person_times_by_category",
+    label=_("培训人次（按人员类别）"),
+    unit=_("人次"),
+    definition=_(
+        "培训人次按培训时登记的人员类别分列（主要负责人、安全管理人员、特种作业人员等）。"
+    ),
+    source=_("培训记录（类别为培训当时的人员类别）"),
+    audience=STAFF,
+    surfaces=TRAINING_SURFACES,
+    pick=_by_category_dict,
+)
+
+
+def _grouped(records: QuerySet[TrainingRecord]) -> list[dict]:
+    """The period's records grouped by category and enterprise: one query on the records table
+    alone, from which the totals and every breakdown but the period are summed."""
+    return list(
+        records.values("category", "enterprise_id")
+        .annotate(n=Count("pk"), h=Sum("hours"))
+        .order_by()
+    )
+
+
+def _rows(groups: dict, labels: dict) -> list[dict]:
+    rows = [
+        {"key": key, "label": labels.get(key, key), "count": n, "hours": h}
+        for key, (n, h) in groups.items()
     ]
+    rows.sort(key=lambda r: (-r["hours"], str(r["key"])))
+    return rows
 
 
-def training_statistics(*, user, start: date, end: date, period: str = "month") -> TrainingStats:
-    records = scoped_records(user).filter(date__gte=start, date__lte=end)
-    totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
-    labels = dict(PersonCategory.choices)
-    by_category = _rows(records, "category")
-    for row in by_category:
-        row["label"] = str(labels.get(row["key"], row["key"]))
-    trunc = TruncYear("date") if period == "year" else TruncMonth("date")
+@computes(PERSON_TIMES, HOURS, PEOPLE, BY_CATEGORY)
+def training_statistics(
+    scope: Scope, period: Period, *, by: str = "month", breakdown: bool = True
+) -> TrainingStats:
+    """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
+    Four queries whatever the data size: grouped by category and enterprise; those enterprises'
+    names and streets; by day; distinct people. With breakdown=False only the totals (人次, 学时,
+    参训人数): one query."""
+    records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
+    if not breakdown:
+        totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
+        return TrainingStats(
+            count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
+        )
+    grouped = _grouped(records)
+    enterprises = {
+        row["pk"]: row
+        for row in Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in grouped})
+        .values("pk", "name", "street_id", "street__name")
+        .order_by()
+    }
+    sums: dict[str, dict] = {"category": {}, "enterprise": {}, "street": {}}
+    names: dict[str, dict] = {"enterprise": {}, "street": {}}
+    count, hours = 0, Decimal("0")
+    for row in grouped:
+        n, h = row["n"], row["h"] or Decimal("0")
+        count += n
+        hours += h
+        enterprise = enterprises.get(row["enterprise_id"], {})
+        street_id = enterprise.get("street_id")
+        for group, key in (
+            ("category", row["category"]),
+            ("enterprise", row["enterprise_id"]),
+            ("street", street_id),
+        ):
+            before = sums[group].get(key, (0, Decimal("0")))
+            sums[group][key] = (before[0] + n, before[1] + h)
+        names["enterprise"][row["enterprise_id"]] = enterprise.get("name", "")
+        names["street"][street_id] = enterprise.get("street__name", "")
+    labels = {key: str(label) for key, label in PersonCategory.choices}
+    # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
+    # function called once per row, a day has at most 366 groups a year.
+    periods: dict[date, list] = {}
+    for row in records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by():
+        key = date(row["date"].year, 1, 1) if by == "year" else row["date"].replace(day=1)
+        bucket = periods.setdefault(key, [0, Decimal("0")])
+        bucket[0] += row["n"]
+        bucket[1] += row["h"] or Decimal("0")
     by_period = [
         {
-            "key": row["p"],
-            "label": f"{row['p']:%Y}" if period == "year" else f"{row['p']:%Y-%m}",
-            "count": row["n"],
-            "hours": row["h"] or Decimal("0"),
+            "key": key,
+            "label": f"{key:%Y}" if by == "year" else f"{key:%Y-%m}",
+            "count": n,
+            "hours": h,
         }
-        for row in records.annotate(p=trunc)
-        .values("p")
-        .annotate(n=Count("pk"), h=Sum("hours"))
-        .order_by("p")
+        for key, (n, h) in sorted(periods.items())
     ]
+    people = records.aggregate(p=Count("person", distinct=True))["p"]
     return TrainingStats(
-        count=totals["n"],
-        hours=totals["h"] or Decimal("0"),
-        people=totals["p"],
-        by_category=by_category,
-        by_enterprise=_rows(records, "enterprise_id", "enterprise__name"),
-        by_street=_rows(records, "enterprise__street_id", "enterprise__street__name"),
+        count=count,
+        hours=hours,
+        people=people,
+        by_category=_rows(sums["category"], labels),
+        by_enterprise=_rows(sums["enterprise"], names["enterprise"]),
+        by_street=_rows(sums["street"], names["street"]),
         by_period=by_period,
     )
+
+
+# --------------------------------------------------------------------------- 学时达标率
+
+
+def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
+    return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
+
+
+def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
+    """`people` annotated with `required` (the hours required of them in `year`, None when they
+    have no requirement that year), `initial` (the initial-training figure applies: hired that
+    year and the table has one), `got` (the hours that count against it) and `review_key`
+    (yyyymmdd of the certificate review the hours are due before, for the per-cycle rule; else
+    None). The one definition of 学时达标: required is not None and got >= required.
+
+    Two rules, both from the requirement table (by category and the enterprise's training-rule
+    risk): a yearly figure (the initial one when hired that year), judged on the hours of `year`;
+    and a per-certificate-cycle figure (特种作业人员: `review_cycle_hours`, 8 h before each review of
+    the operation certificate), judged only in a year a review falls (first issue date + k × the
+    review interval, k ≥ 1), on the hours from the cycle's start up to the review day (both
+    included). A 29 February certificate is reviewed on 28 February (`Person.review_cycle`).
+    Two queries when evaluated (the requirement table, then the people)."""
+    table = requirement_table()
+    whens, initial_whens, cycle_whens = [], [], []
+    for (category, high_risk), requirement in table.items():
+        match = {"category": category, "enterprise__is_training_high_risk": high_risk}
+        if requirement.review_cycle_hours:
+            cycle_whens.append(
+                When(cycle_due=True, **match, then=Value(requirement.review_cycle_hours))
+            )
+        initial = requirement.hours_for(hired_this_year=True)
+        annual = requirement.hours_for(hired_this_year=False)
+        if requirement.initial_hours is not None:
+            whens.append(When(hired_on__year=year, **match, then=Value(initial)))
+            initial_whens.append(When(hired_on__year=year, **match, then=Value(True)))
+        if annual is not None:
+            whens.append(When(**match, then=Value(annual)))
+    decimal = DecimalField(max_digits=8, decimal_places=1)
+    hours_field = DecimalField(max_digits=10, decimal_places=1)
+    hours = (
+        TrainingRecord.objects.filter(
+            person=OuterRef("pk"), date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+        )
+        .order_by()
+        .values("person")
+        .annotate(h=Sum("hours"))
+        .values("h")
+    )
+    got = Coalesce(Subquery(hours), Value(Decimal(0)), output_field=hours_field)
+    if not cycle_whens:
+        return people.annotate(
+            required=Case(*whens, default=Value(None), output_field=decimal),
+            initial=Case(*initial_whens, default=Value(False), output_field=BooleanField()),
+            got=got,
+            review_key=Value(None, output_field=IntegerField()),
+        )
+    issued = "operation_certificate_issued_on"
+    month_day = ExtractMonth(issued) * 100 + ExtractDay(issued)
+    cycle_hours = (
+        TrainingRecord.objects.filter(person=OuterRef("pk"))
+        .annotate(
+            day_key=ExtractYear("date") * 10000 + ExtractMonth("date") * 100 + ExtractDay("date")
+        )
+        .filter(day_key__gte=OuterRef("cycle_start_key"), day_key__lte=OuterRef("cycle_review_key"))
+        .order_by()
+        .values("person")
+        .annotate(h=Sum("hours"))
+        .values("h")
+    )
+    people = (
+        people.annotate(
+            cycle_step=Coalesce(F("operation_review_years"), Value(3)),
+            cycle_issued_year=ExtractYear(issued),
+        )
+        .annotate(
+            cycle_rest=Mod(Value(year) - F("cycle_issued_year"), F("cycle_step")),
+            cycle_review_key=Value(year * 10000) + month_day,
+            cycle_start_key=(Value(year) - F("cycle_step")) * 10000 + month_day,
+        )
+        .annotate(
+            cycle_due=Case(
+                When(
+                    Q(**{f"{issued}__isnull": False}, cycle_issued_year__lt=year, cycle_rest=0),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .annotate(
+            cycle_required=Case(*cycle_whens, default=Value(None), output_field=decimal),
+        )
+    )
+    in_cycle = Q(cycle_required__isnull=False)
+    return people.annotate(
+        required=Case(
+            When(in_cycle, then=F("cycle_required")),
+            *whens,
+            default=Value(None),
+            output_field=decimal,
+        ),
+        initial=Case(
+            When(in_cycle, then=Value(False)),
+            *initial_whens,
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        got=Case(
+            When(
+                in_cycle,
+                then=Coalesce(Subquery(cycle_hours), Value(Decimal(0)), output_field=hours_field),
+            ),
+            default=got,
+            output_field=hours_field,
+        ),
+        review_key=Case(
+            When(in_cycle, then=F("cycle_review_key")),
+            default=Value(None),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+@dataclass
+class ComplianceCounts:
+    year: int
+    required: int  # people with a requirement
+    compliant: int  # of whom met it
+    no_requirement: int  # people with no requirement, apart
+    key: object = None
+    label: str = ""
+
+    @property
+    def people(self) -> int:
+        """Everyone counted: with and without a requirement."""
+        return self.required + self.no_requirement
+
+    @property
+    def short(self) -> int:
+        return self.required - self.compliant
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _pct(self.compliant, self.required)
+
+
+COMPLIANCE_SURFACES = (
+    "/courses/compliance/",
+    "/courses/compliance/?format=xlsx",
+    "/dashboard/",
+    _("年度报告 PDF / xlsx / JSON"),
+    "/api/v1/courses/compliance",
+)
+_COMPLIANCE = _(
+    "在职人员中，其人员类别（及所在企业是否属高危行业）有年度培训学时要求者（当年入职按初次培训要求），"
+    "统计年度（期间结束日所在年份）内培训学时达到要求的人数；无要求的人员单列，不计入达标或分母。"
+)
+COMPLIANCE_REQUIRED = Figure(
+    key="compliance.required",
+    label=_("有学时要求人数"),
+    unit=_("人"),
+    definition=_COMPLIANCE,
+    source=_("人员（在职、类别、入职日期、所在企业）、培训学时要求表、培训记录"),
+    audience=STAFF,
+    surfaces=COMPLIANCE_SURFACES,
+    pick=lambda r: r.required,
+)
+COMPLIANCE_COMPLIANT = Figure(
+    key="compliance.compliant",
+    label=_("学时达标人数"),
+    unit=_("人"),
+    definition=_COMPLIANCE,
+    source=COMPLIANCE_REQUIRED.source,
+    audience=STAFF,
+    surfaces=COMPLIANCE_SURFACES,
+    pick=lambda r: r.compliant,
+)
+COMPLIANCE_RATE = Figure(
+    key="compliance.rate",
+    label=_("学时达标率"),
+    unit="%",
+    definition=_("学时达标人数 ÷ 有学时要求人数，保留一位小数；无人有要求时不计算（显示“—”）。"),
+    source=COMPLIANCE_REQUIRED.source,
+    audience=STAFF,
+    surfaces=COMPLIANCE_SURFACES,
+    pick=lambda r: r.rate,
+)
+COMPLIANCE_NONE = Figure(
+    key="compliance.no_requirement",
+    label=_("无学时要求人数"),
+    unit=_("人"),
+    definition=_("在职人员中，其人员类别没有年度培训学时要求的人数（单列，不计入达标率）。"),
+    source=COMPLIANCE_REQUIRED.source,
+    audience=STAFF,
+    surfaces=COMPLIANCE_SURFACES,
+    pick=lambda r: r.no_requirement,
+)
+
+_GROUPS = {
+    "street": ("enterprise__street_id", "enterprise__street__name", "enterprise__street__code"),
+    "enterprise": ("enterprise_id", "enterprise__name", None),
+}
+
+
+def _counts(qs: QuerySet[Person], year: int, by: str | None) -> list[ComplianceCounts]:
+    aggregates = {
+        "n_required": Count("pk", filter=Q(required__isnull=False)),
+        "n_compliant": Count("pk", filter=Q(required__isnull=False, got__gte=F("required"))),
+        "n_none": Count("pk", filter=Q(required__isnull=True)),
+    }
+    if by is None:
+        row = qs.aggregate(**aggregates)
+        return [ComplianceCounts(year, row["n_required"], row["n_compliant"], row["n_none"])]
+    key, label, code = _GROUPS[by]
+    fields = [key, label] + ([code] if code else [])
+    return [
+        ComplianceCounts(
+            year,
+            row["n_required"],
+            row["n_compliant"],
+            row["n_none"],
+            key=row[code] if code else row[key],
+            label=row[label],
+        )
+        for row in qs.values(*fields).annotate(**aggregates).order_by(label, key)
+    ]
+
+
+@computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)
+def compliance_summary(scope: Scope, period: Period) -> ComplianceCounts:
+    """学时达标 of the scope's active people for the year the period ends in. Two queries."""
+    year = period.end.year
+    people = requirement_people(scope_people(scope).filter(is_active=True), year)
+    return _counts(people, year, None)[0]
+
+
+def compliance_breakdown(scope: Scope, period: Period, *, by: str) -> list[ComplianceCounts]:
+    """`compliance_summary` per street (by="street", key = the street's code) or per enterprise
+    (by="enterprise", key = its pk). Two queries."""
+    year = period.end.year
+    people = requirement_people(scope_people(scope).filter(is_active=True), year)
+    return _counts(people, year, by)
+
+
+# --------------------------------------------------------------------------- programmes
+
+
+PROGRAMME_PEOPLE = Figure(
+    key="programmes.people_trained",
+    label=_("培训项目培训人数（按期次）"),
+    unit=_("人"),
+    definition=_(
+        "培训项目（如双百双千）各期次中，结束日期在统计期间内的线下培训班已签到的不同人员数。"
+    ),
+    source=_("线下培训班报名（签到时间）、培训班所属期次与项目"),
+    audience=STAFF,
+    surfaces=(_("年度报告 PDF / xlsx / JSON"),),
+    pick=lambda r: {(row["programme"], row["cohort"]): row["people"] for row in r},
+)
+
+
+@computes(PROGRAMME_PEOPLE)
+def programme_people(scope: Scope, period: Period) -> list[dict]:
+    """People who attended classes of a programme ending in the period, per programme and
+    cohort ("cohort" "" for classes of no cohort) and per programme in total (cohort None).
+    One query."""
+    registrations = ClassRegistration.objects.filter(
+        scope_enterprise_q(scope, "person__enterprise"),
+        attended_at__isnull=False,
+        training_class__programme__isnull=False,
+        training_class__ends_on__gte=period.start,
+        training_class__ends_on__lte=period.end,
+    )
+    rows = list(
+        registrations.values(
+            "training_class__programme_id",
+            "training_class__programme__name",
+            "training_class__cohort__name",
+            "person_id",
+        )
+        .distinct()
+        .order_by()
+    )
+    programmes: dict[str, dict] = {}
+    for row in rows:
+        name = row["training_class__programme__name"]
+        cohort = row["training_class__cohort__name"] or ""
+        entry = programmes.setdefault(name, {"all": set(), "cohorts": {}})
+        entry["all"].add(row["person_id"])
+        entry["cohorts"].setdefault(cohort, set()).add(row["person_id"])
+    out = []
+    for name in sorted(programmes):
+        entry = programmes[name]
+        out.append({"programme": name, "cohort": None, "people": len(entry["all"])})
+        for cohort in sorted(entry["cohorts"]):
+            if cohort:
+                out.append(
+                    {"programme": name, "cohort": cohort, "people": len(entry["cohorts"][cohort])}
+                )
+    return out

@@ -27,11 +27,25 @@ from courses.models import (
     Programme,
     TrainingClass,
 )
-from courses.statistics import scoped_records, training_statistics
+from courses.statistics import (
+    compliance_breakdown,
+    compliance_summary,
+    scoped_records,
+    training_statistics,
+)
 from portal import xlsx
 from portal.auth import client_ip
+from portal.models import Region
 from portal.params import ID_MAX, date_param, int_param
-from portal.scoping import scope_for, visible_people
+from portal.periods import Period
+from portal.scoping import (
+    Scope,
+    scope_for,
+    scope_people,
+    visible_enterprises,
+    visible_people,
+    visible_regions,
+)
 
 
 def _person(request: HttpRequest):
@@ -299,7 +313,7 @@ def study_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def records(request: HttpRequest) -> HttpResponse:
-    qs = scoped_records(request.user).select_related("person", "enterprise")
+    qs = scoped_records(scope_for(request.user)).select_related("person", "enterprise")
     year = _year(request)
     qs = qs.filter(date__year=year)
     q = request.GET.get("q", "").strip()
@@ -356,27 +370,81 @@ def import_template(request: HttpRequest) -> HttpResponse:
     return xlsx.xlsx_response(content, _("培训记录导入模板.xlsx"))
 
 
+def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
+    """The scope the compliance page shows and how it breaks it down: a district (or everything)
+    by street, a street by enterprise, an enterprise person by person. ?street=CODE and
+    ?enterprise=PK drill down within what the user may see (404 outside it)."""
+    scope = scope_for(request.user)
+    crumbs: list[dict] = []
+    enterprise_pk = int_param(request.GET, "enterprise", None, min=1, max=ID_MAX)
+    street_code = (request.GET.get("street") or "").strip()
+    if enterprise_pk is not None and scope.kind != Scope.Kind.ENTERPRISE:
+        enterprise = (
+            visible_enterprises(request.user).select_related("street").filter(pk=enterprise_pk)
+        ).first()
+        if enterprise is None:
+            raise Http404
+        if scope.kind == Scope.Kind.ALL or scope.region.level == Region.Level.DISTRICT:
+            crumbs.append(
+                {"name": enterprise.street.name, "query": f"street={enterprise.street.code}"}
+            )
+        crumbs.append({"name": enterprise.name, "query": f"enterprise={enterprise.pk}"})
+        return Scope.of_enterprise(enterprise.pk), "person", crumbs
+    if street_code and scope.kind in (Scope.Kind.ALL, Scope.Kind.REGION):
+        street = (
+            visible_regions(request.user)
+            .filter(code=street_code, level=Region.Level.STREET)
+            .first()
+        )
+        if street is None:
+            raise Http404
+        crumbs.append({"name": street.name, "query": f"street={street.code}"})
+        return Scope.of_region(street), "enterprise", crumbs
+    if scope.kind == Scope.Kind.ENTERPRISE:
+        return scope, "person", crumbs
+    if scope.kind == Scope.Kind.REGION and scope.region.level != Region.Level.DISTRICT:
+        return scope, "enterprise", crumbs
+    return scope, "street", crumbs
+
+
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
+    """学时达标: the figures of `courses.statistics.compliance_summary` for the user's scope, a
+    summary by street (district) or enterprise (street) with drill-down, and the people of one
+    enterprise. The .xlsx lists every person of the level shown."""
     _require_staff(request)
     year = _year(request)
-    people = visible_people(request.user).active()
-    rows = services.compliance_rows(people=people, year=year)
-    if request.GET.get("only") == "short":
-        rows = [r for r in rows if not r.is_compliant]
+    period = Period.of_year(year)
+    level_scope, level, crumbs = _compliance_level(request)
+    only_short = request.GET.get("only") == "short"
     if request.GET.get("format") == "xlsx":
-        content = services.compliance_workbook(rows, year=year)
+        rows = services.compliance_rows(people=scope_people(level_scope).active(), year=year)
+        if only_short:
+            rows = [r for r in rows if r.is_short]
+        summary = compliance_summary(level_scope, period)
+        content = services.compliance_workbook(rows, year=year, summary=summary)
         return xlsx.xlsx_response(content, _("培训学时达标_%(year)s.xlsx") % {"year": year})
-    compliant = sum(1 for r in rows if r.is_compliant)
+    summary = compliance_summary(level_scope, period)
+    rows, groups = [], []
+    if level == "person":
+        rows = services.compliance_rows(people=scope_people(level_scope).active(), year=year)
+        if only_short:
+            rows = [r for r in rows if r.is_short]
+    else:
+        groups = compliance_breakdown(level_scope, period, by=level)
+    drill = "&".join(c["query"] for c in crumbs[-1:])
     return render(
         request,
         "courses/compliance.html",
         {
             "rows": rows,
+            "groups": groups,
+            "level": level,
+            "crumbs": crumbs,
+            "drill": drill,
             "year": year,
-            "compliant": compliant,
-            "total": len(rows),
-            "only_short": request.GET.get("only") == "short",
+            "summary": summary,
+            "only_short": only_short,
         },
     )
 
@@ -385,9 +453,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     year = _year(request)
-    stats = training_statistics(
-        user=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31)
-    )
+    stats = training_statistics(scope_for(request.user), Period.of_year(year))
     return render(request, "courses/statistics.html", {"stats": stats, "year": year})
 
 

@@ -1,49 +1,54 @@
-"""Dashboards and the annual report: composes the apps' statistics services.
+"""Dashboards and the annual report: they compose the apps' statistics functions.
 
-    parse_period(params: Mapping, *, today: date) -> Period          (raises PeriodError)
+    parse_period(params: Mapping, *, today: date) -> Period          (portal.periods)
     default_target(user) -> Target | None
     region_target(user, code: str) -> Target                          (Http404 outside the scope)
     enterprise_target(user, pk: int) -> Target                        (Http404 outside the scope)
     region_target_for_command(code: str | None) -> Target             (raises LookupError)
-    dashboard_figures(*, user, target: Target, period: Period, today: date) -> Dashboard
+    dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard
     annual_report(*, target: Target, year: int) -> dict               (the JSON document)
     report_pdf(report: dict) -> bytes / report_xlsx(report: dict) -> bytes / report_json(...) -> bytes
 
-The services of the other apps scope through `portal.scoping.scope_for(user)`. A dashboard for
-a street or an enterprise below the user's own scope passes them a copy of the user whose scope is
-narrowed to that street / enterprise (`narrowed_user`), after checking that the user may see it.
+Every figure comes from the one function that computes it (`<app>/statistics.py`, catalogued in
+`portal.figures`, listed in docs/figures.md), called with the target's `Scope` and a `Period`: the
+user only decides which targets may be asked for (`region_target`, `enterprise_target`).
 """
 
 from __future__ import annotations
 
-import calendar
-import copy
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.apps import apps
-from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _g
-from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Certificate
-from courses.models import ClassRegistration, TrainingRecord
-from courses.services import requirement_table, review_cycle_figures
-from courses.statistics import TrainingStats, scoped_records, training_statistics
+from certificates.statistics import expiring_certificates
+from competitions.statistics import competition_figures
+from courses.statistics import (
+    ComplianceCounts,
+    TrainingStats,
+    compliance_summary,
+    programme_people,
+    training_statistics,
+)
 from dashboard import charts
-from drills.models import CorrectiveAction, Drill
-from drills.services import DrillStatistics, drill_statistics, visible_drills
+from drills.models import Drill
+from drills.statistics import (
+    DrillStatistics,
+    corrective_actions,
+    drill_statistics,
+    linked_drills,
+)
+from exams.statistics import exam_figures
 from portal import xlsx
+from portal.figures import FIGURES
 from portal.models import Enterprise, PersonCategory, Region
-from portal.params import ParameterError, date_value, int_param
-from portal.scoping import Scope, enterprise_q, scope_for, visible_enterprises, visible_people
+from portal.periods import Period, PeriodError, parse_period  # noqa: F401 (re-exported)
+from portal.scoping import Scope, scope_enterprise_q, scope_for, visible_enterprises
 
 EXPIRING_DAYS = 90
 EXPIRING_LIST = 10
@@ -54,87 +59,6 @@ REPORT_CATEGORIES = (
     PersonCategory.OTHER,
     PersonCategory.TEAM_LEADER,
 )
-
-
-class PeriodError(ValueError):
-    pass
-
-
-PERIOD_MIN, PERIOD_MAX = date(2000, 1, 1), date(2100, 12, 31)  # as the years below
-
-
-# --------------------------------------------------------------------------- period
-
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # "year" | "quarter" | "month" | "custom"
-    start: date
-    end: date
-    label: str
-
-    @property
-    def query(self) -> dict[str, str]:
-        if self.kind == "custom":
-            return {
-                "period": "custom",
-                "start": self.start.isoformat(),
-                "end": self.end.isoformat(),
-            }
-        data = {"period": self.kind, "year": str(self.start.year)}
-        if self.kind == "quarter":
-            data["quarter"] = str((self.start.month - 1) // 3 + 1)
-        if self.kind == "month":
-            data["month"] = str(self.start.month)
-        return data
-
-
-def _int(params: Mapping, key: str, default: int, lo: int, hi: int, message) -> int:
-    try:
-        return int_param(params, key, default, min=lo, max=hi, message=str(message))
-    except ParameterError as exc:
-        raise PeriodError(exc.message) from None
-
-
-def parse_period(params: Mapping, *, today: date) -> Period:
-    """The period from query parameters: period=year|quarter|month|custom with year, quarter,
-    month or start/end (YYYY-MM-DD). Defaults to the current year."""
-    kind = (params.get("period") or "year").strip()
-    year = _int(params, "year", today.year, 2000, 2100, _("年份须为 2000 至 2100 之间的整数。"))
-    if kind == "year":
-        return Period("year", date(year, 1, 1), date(year, 12, 31), _g("%(y)s年") % {"y": year})
-    if kind == "quarter":
-        q = _int(params, "quarter", (today.month - 1) // 3 + 1, 1, 4, _("季度须为 1 至 4。"))
-        start = date(year, 3 * q - 2, 1)
-        end_month = 3 * q
-        end = date(year, end_month, calendar.monthrange(year, end_month)[1])
-        return Period("quarter", start, end, _g("%(y)s年第%(q)s季度") % {"y": year, "q": q})
-    if kind == "month":
-        m = _int(params, "month", today.month, 1, 12, _("月份须为 1 至 12。"))
-        end = date(year, m, calendar.monthrange(year, m)[1])
-        return Period("month", date(year, m, 1), end, _g("%(y)s年%(m)s月") % {"y": year, "m": m})
-    if kind == "custom":
-        message = _(
-            "自定义期间须填写 2000-01-01 至 2100-12-31 之间的开始和结束日期（格式 2026-01-31）。"
-        )
-        try:
-            start, end = (
-                date_value(params.get(key) or "", name=key, min=PERIOD_MIN, max=PERIOD_MAX)
-                for key in ("start", "end")
-            )
-        except ParameterError:
-            raise PeriodError(message) from None
-        if end < start:
-            raise PeriodError(_("结束日期不能早于开始日期。"))
-        if (end - start).days > 366 * 5:
-            raise PeriodError(_("自定义期间不能超过五年。"))
-        return Period(
-            "custom",
-            start,
-            end,
-            _g("%(start)s 至 %(end)s") % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
-        )
-    raise PeriodError(_("期间类型须为年、季度、月或自定义。"))
 
 
 # --------------------------------------------------------------------------- target
@@ -150,10 +74,10 @@ class Target:
     @property
     def scope(self) -> Scope:
         if self.kind == "region":
-            return Scope("region", region=self.region)
+            return Scope.of_region(self.region)
         if self.kind == "enterprise":
-            return Scope("enterprise", enterprise_id=self.enterprise.pk)
-        return Scope("all")
+            return Scope.of_enterprise(self.enterprise.pk)
+        return Scope.everything()
 
     @property
     def code(self) -> str:
@@ -217,29 +141,7 @@ def region_target_for_command(code: str | None) -> Target:
     return Target("region", region.name, region=region)
 
 
-class _Viewer:
-    """Stands in for a user in the other apps' services when there is no user (the command)."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    pk = None
-
-
-def narrowed_user(user, target: Target):
-    """A copy of `user` (or a stand-in) whose portal scope is the target's."""
-    viewer = copy.copy(user) if user is not None else _Viewer()
-    viewer._portal_scope = target.scope
-    return viewer
-
-
 # --------------------------------------------------------------------------- dashboard
-
-
-def _pct(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -247,8 +149,8 @@ class Dashboard:
     target: Target
     period: Period
     training: TrainingStats
-    compliance: dict
-    exams: dict | None
+    compliance: ComplianceCounts
+    exams: dict
     drills: DrillStatistics
     actions: dict
     expiring: dict
@@ -257,146 +159,30 @@ class Dashboard:
     charts: dict = field(default_factory=dict)
 
 
-def _exam_figures(viewer, start: date, end: date) -> dict | None:
-    """Finished attempts at formal exams (正式考试, not mock or practice) in the period: one
-    aggregate query. None when the exams app has no attempt model."""
-    try:
-        Attempt = apps.get_model("exams", "Attempt")
-    except LookupError:
-        return None
-    tz = timezone.get_current_timezone()
-    from datetime import datetime
-
-    lo = datetime.combine(start, datetime.min.time(), tzinfo=tz)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    qs = Attempt.objects.filter(
-        enterprise_q(viewer, "person__enterprise"),
-        state="finished",
-        finished_at__gte=lo,
-        finished_at__lt=hi,
-    )
-    qs = qs.filter(paper__mode="exam")
-    totals = qs.aggregate(
-        taken=Count("pk"),
-        passed=Count("pk", filter=Q(passed=True)),
-        people=Count("person", distinct=True),
-    )
-    return {**totals, "rate": _pct(totals["passed"], totals["taken"])}
-
-
-def _compliance(viewer, year: int) -> dict:
-    """The share of active people with a training-hour requirement who met it in `year`: the
-    same rule as courses.services.compliance_rows (requirement by category and enterprise risk;
-    the initial figure when hired that year) but counted in SQL, as compliance_rows builds one
-    Python row per person. Three or four queries: the requirement table, the special operators
-    whose certificate comes up for review that year and their cycle hours
-    (courses.services.review_cycle_figures), one aggregate over the other people."""
-    table = requirement_table()
-    whens = []
-    for (category, high_risk), requirement in table.items():
-        match = {"category": category, "enterprise__is_training_high_risk": high_risk}
-        initial = requirement.hours_for(hired_this_year=True)
-        annual = requirement.hours_for(hired_this_year=False)
-        if initial is not None:
-            whens.append(When(hired_on__year=year, **match, then=Value(initial)))
-        if annual is not None:
-            whens.append(When(**match, then=Value(annual)))
-    required = Case(
-        *whens, default=Value(None), output_field=DecimalField(max_digits=8, decimal_places=1)
-    )
-    hours = (
-        TrainingRecord.objects.filter(
-            person=OuterRef("pk"), date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
-        )
-        .order_by()
-        .values("person")
-        .annotate(h=Sum("hours"))
-        .values("h")
-    )
-    people = visible_people(viewer).filter(is_active=True)
-    # 特种作业: per certificate review cycle, in the year of the review (courses.services).
-    cycles = review_cycle_figures(people=people, year=year, table=table)
-    counts = (
-        people.exclude(pk__in=list(cycles))
-        .annotate(
-            req=required,
-            got=Coalesce(
-                Subquery(hours),
-                Value(Decimal(0)),
-                output_field=DecimalField(max_digits=10, decimal_places=1),
-            ),
-        )
-        .aggregate(
-            people=Count("pk", filter=Q(req__isnull=False)),
-            compliant=Count("pk", filter=Q(req__isnull=False, got__gte=F("req"))),
-        )
-    )
-    counts["people"] += len(cycles)
-    counts["compliant"] += sum(1 for c in cycles.values() if c.is_compliant)
-    return {
-        "year": year,
-        "people": counts["people"],
-        "compliant": counts["compliant"],
-        "rate": _pct(counts["compliant"], counts["people"]),
-    }
-
-
-def _period_bounds(start: date, end: date):
-    from datetime import datetime
-
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.combine(start, datetime.min.time(), tzinfo=tz),
-        datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz),
-    )
-
-
-def dashboard_figures(*, user, target: Target, period: Period, today: date) -> Dashboard:
-    """Every figure of one dashboard. A fixed number of queries whatever the data size:
-    training 5 (courses.statistics), compliance 4 (requirement table, the special operators'
-    review cycles 2, one aggregate), exams 1,
-    drills 1 (drills.services.drill_statistics), open corrective actions 1, expiring
-    certificates 2 (count + first rows), drill-down children 1 or 2 (the streets; or the enterprises
-    and drills per enterprise) — 15 or 16, plus the session/user lookups of the request."""
-    viewer = narrowed_user(user, target)
-    training = training_statistics(user=viewer, start=period.start, end=period.end)
-    compliance = _compliance(viewer, period.end.year)
-    exams = _exam_figures(viewer, period.start, period.end)
-    drills = drill_statistics(user=viewer, start=period.start, end=period.end)
-    actions = (
-        CorrectiveAction.objects.open()
-        .filter(finding__drill__in=visible_drills(viewer).values("pk"))
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
-    )
-    certificates = Certificate.objects.expiring_between(
-        today, today + timedelta(days=EXPIRING_DAYS)
-    ).filter(enterprise_q(viewer, "person__enterprise"))
-    expiring = {
-        "days": EXPIRING_DAYS,
-        "count": certificates.count(),
-        "rows": list(
-            certificates.select_related("person__enterprise").order_by("valid_until", "pk")[
-                :EXPIRING_LIST
-            ]
-        ),
-    }
+def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
+    """Every figure of one dashboard, each from its app's statistics function (see
+    docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
+    exams 1, drills 1, corrective actions 1, expiring certificates 2, drill-down children 1 or 2
+    (the streets; or the enterprises and drills per enterprise)."""
+    scope = target.scope
     board = Dashboard(
         target=target,
         period=period,
-        training=training,
-        compliance=compliance,
-        exams=exams,
-        drills=drills,
-        actions=actions,
-        expiring=expiring,
+        training=training_statistics(scope, period),
+        compliance=compliance_summary(scope, period),
+        exams=exam_figures(scope, period),
+        drills=drill_statistics(scope, period),
+        actions=corrective_actions(scope, period, today=today),
+        expiring=expiring_certificates(scope, today=today, days=EXPIRING_DAYS, rows=EXPIRING_LIST),
     )
-    _children(board, viewer)
+    _children(board)
     _charts(board)
     return board
 
 
-def _children(board: Dashboard, viewer) -> None:
+def _children(board: Dashboard) -> None:
     target = board.target
+    scope = target.scope
     if target.kind == "enterprise":
         return
     hours = {row["key"]: row for row in board.training.by_enterprise}
@@ -422,16 +208,7 @@ def _children(board: Dashboard, viewer) -> None:
             )
         return
     board.children_kind = "enterprise"
-    lo, hi = _period_bounds(board.period.start, board.period.end)
-    drills_by_enterprise = {
-        row["enterprise_id"]: row
-        for row in visible_drills(viewer)
-        .held()
-        .filter(planned_start__gte=lo, planned_start__lt=hi, enterprise__isnull=False)
-        .values("enterprise_id")
-        .annotate(n=Count("pk"))
-    }
-    for enterprise in visible_enterprises(viewer).order_by("name"):
+    for enterprise in Enterprise.objects.filter(scope_enterprise_q(scope)).order_by("name"):
         row = hours.get(enterprise.pk, {})
         board.children.append(
             {
@@ -440,7 +217,7 @@ def _children(board: Dashboard, viewer) -> None:
                 "name": enterprise.name,
                 "count": row.get("count", 0),
                 "hours": row.get("hours", Decimal(0)),
-                "drills": drills_by_enterprise.get(enterprise.pk, {}).get("n", 0),
+                "drills": getattr(board.drills.by_enterprise.get(enterprise.pk), "drills", 0),
                 "person_times": None,
             }
         )
@@ -503,174 +280,122 @@ def _drill_groups(current: dict, previous: dict, choices) -> dict:
     return out
 
 
-def annual_report(*, target: Target, year: int, user=None) -> dict:
-    """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
-
-    Queries, whatever the data size: training 2 (totals, by category; both years each),
-    drills 2 × 1 (drill_statistics), programmes 1, exams 2 × 1, competitions 6 — 13."""
-    viewer = narrowed_user(user, target)
-    this = (date(year, 1, 1), date(year, 12, 31))
-    last = (date(year - 1, 1, 1), date(year - 1, 12, 31))
-    # Training: the courses app's scoping (scoped_records), grouped here for both years at once
-    # (two aggregate queries instead of twice the five of training_statistics, which also
-    # breaks down by enterprise, street and period — not needed in the report).
-    records = scoped_records(viewer).filter(date__gte=last[0], date__lte=this[1])
-    now_q, before_q = Q(date__gte=this[0]), Q(date__lt=this[0])
-    totals = records.aggregate(
-        n_now=Count("pk", filter=now_q),
-        n_before=Count("pk", filter=before_q),
-        h_now=Sum("hours", filter=now_q),
-        h_before=Sum("hours", filter=before_q),
-        p_now=Count("person", distinct=True, filter=now_q),
-        p_before=Count("person", distinct=True, filter=before_q),
-    )
-    per_category = {
-        row["category"]: row
-        for row in records.values("category")
-        .annotate(now=Count("pk", filter=now_q), before=Count("pk", filter=before_q))
-        .order_by()
-    }
-    by_category = {}
-    for category in REPORT_CATEGORIES:
-        row = per_category.get(category.value, {})
-        by_category[category.value] = {
-            "label": str(category.label),
-            "person_times": _change(row.get("now", 0), row.get("before", 0)),
-        }
-    d_now = drill_statistics(user=viewer, start=this[0], end=this[1])
-    d_before = drill_statistics(user=viewer, start=last[0], end=last[1])
-
-    registrations = ClassRegistration.objects.filter(
-        enterprise_q(viewer, "person__enterprise"),
-        attended_at__isnull=False,
-        training_class__programme__isnull=False,
-        training_class__ends_on__year__in=[year - 1, year],
-    )
-    programmes = [
-        {
-            "name": row["training_class__programme__name"],
-            "people_trained": _change(row["now"], row["before"]),
-        }
-        for row in registrations.values(
-            "training_class__programme_id", "training_class__programme__name"
-        )
-        .annotate(
-            now=Count("person", distinct=True, filter=Q(training_class__ends_on__year=year)),
-            before=Count("person", distinct=True, filter=Q(training_class__ends_on__year=year - 1)),
-        )
-        .order_by("training_class__programme__name")
-    ]
-    e_now = _exam_figures(viewer, *this)
-    e_before = _exam_figures(viewer, *last)
-    if e_now is None:
-        exams = {"available": False, "taken": None, "passed": None, "pass_rate": None}  # nosec B105 # "pass_rate" is a figure, not a password
-    else:
-        exams = {
-            "available": True,
-            "taken": _change(e_now["taken"], e_before["taken"]),
-            "passed": _change(e_now["passed"], e_before["passed"]),
-            "pass_rate": {
-                "value": float(e_now["rate"]) if e_now["rate"] is not None else None,
-                "previous": float(e_before["rate"]) if e_before["rate"] is not None else None,
-                "change_pct": None,
-            },
-        }
-        if e_now["rate"] is not None and e_before["rate"]:
-            exams["pass_rate"]["change_pct"] = _change(e_now["rate"], e_before["rate"])[
-                "change_pct"
-            ]
+def _rate(now: Decimal | None, before: Decimal | None) -> dict:
+    """A rate (%) of both years; its change as every other (None when either year has none)."""
+    change = None
+    if now is not None and before:
+        change = _change(now, before)["change_pct"]
     return {
-        "schema": "annual_report/1",
+        "value": float(now) if now is not None else None,
+        "previous": float(before) if before is not None else None,
+        "change_pct": change,
+    }
+
+
+def annual_report(*, target: Target, year: int) -> dict:
+    """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
+    Every figure is its statistics function's, called for the year and the year before (the
+    changes). A fixed number of queries whatever the data size (2 × the functions' own)."""
+    scope = target.scope
+    this, last = Period.of_year(year), Period.of_year(year - 1)
+    t_now, t_before = (training_statistics(scope, p, by="year") for p in (this, last))
+    c_now, c_before = (compliance_summary(scope, p) for p in (this, last))
+    d_now, d_before = (drill_statistics(scope, p) for p in (this, last))
+    l_now, l_before = (linked_drills(scope, p) for p in (this, last))
+    a_now, a_before = (corrective_actions(scope, p, today=p.end) for p in (this, last))
+    p_now, p_before = (programme_people(scope, p) for p in (this, last))
+    e_now, e_before = (exam_figures(scope, p) for p in (this, last))
+    k_now, k_before = (competition_figures(scope, p) for p in (this, last))
+
+    cat_now = {row["key"]: row["count"] for row in t_now.by_category}
+    cat_before = {row["key"]: row["count"] for row in t_before.by_category}
+    by_category = {
+        category.value: {
+            "label": str(category.label),
+            "person_times": _change(
+                cat_now.get(category.value, 0), cat_before.get(category.value, 0)
+            ),
+        }
+        for category in REPORT_CATEGORIES
+    }
+    before_people = {(r["programme"], r["cohort"]): r["people"] for r in p_before}
+    programmes: list[dict] = []
+    names = sorted({r["programme"] for r in p_now} | {r["programme"] for r in p_before})
+    now_people = {(r["programme"], r["cohort"]): r["people"] for r in p_now}
+    for name in names:
+        cohorts = sorted(
+            {c for (n, c) in list(now_people) + list(before_people) if n == name and c}
+        )
+        programmes.append(
+            {
+                "name": name,
+                "people_trained": _change(
+                    now_people.get((name, None), 0), before_people.get((name, None), 0)
+                ),
+                "cohorts": [
+                    {
+                        "name": cohort,
+                        "people_trained": _change(
+                            now_people.get((name, cohort), 0), before_people.get((name, cohort), 0)
+                        ),
+                    }
+                    for cohort in cohorts
+                ],
+            }
+        )
+    level_labels = dict(Drill.Level.choices)
+    return {
+        "schema": "annual_report/2",
         "year": year,
         "previous_year": year - 1,
-        "region": {
-            "kind": target.kind,
-            "code": target.code,
-            "name": target.name,
-        },
+        "region": {"kind": target.kind, "code": target.code, "name": target.name},
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
         "training": {
-            "person_times": _change(totals["n_now"], totals["n_before"]),
-            "hours": _change(totals["h_now"] or Decimal(0), totals["h_before"] or Decimal(0)),
-            "people": _change(totals["p_now"], totals["p_before"]),
+            "person_times": _change(t_now.count, t_before.count),
+            "hours": _change(t_now.hours, t_before.hours),
+            "people": _change(t_now.people, t_before.people),
             "by_category": by_category,
+            "compliance": {
+                "required": _change(c_now.required, c_before.required),
+                "compliant": _change(c_now.compliant, c_before.compliant),
+                "rate": _rate(c_now.rate, c_before.rate),
+                "no_requirement": _change(c_now.no_requirement, c_before.no_requirement),
+            },
         },
         "programmes": programmes,
         "drills": {
             "count": _change(d_now.total.drills, d_before.total.drills),
             "person_times": _change(d_now.total.person_times, d_before.total.person_times),
             "money": _change(d_now.total.money, d_before.total.money),
+            "enterprises": _change(d_now.enterprises, d_before.enterprises),
             "by_level": _drill_groups(d_now.by_level, d_before.by_level, Drill.Level.choices),
             "by_form": _drill_groups(d_now.by_form, d_before.by_form, Drill.Form.choices),
+            "linked_by_level": {
+                level: {
+                    "label": str(level_labels[level]),
+                    "count": _change(l_now[level], l_before[level]),
+                }
+                for level in Drill.Level.values
+            },
         },
-        "exams": exams,
-        "competitions": _competition_results(target, year),
-    }
-
-
-def _competition_results(target: Target, year: int) -> dict:
-    """Skills competitions of the year (and the year before, for the changes): those hosted in the
-    target region's subtree, or for an enterprise those it sent a team to (and then only its own
-    teams are counted); only closed or published ones (a running competition's ranks are interim).
-    Six queries whatever the number of competitions or teams (competitions.services.standings_many).
-    """
-    if not apps.is_installed("competitions"):
-        return {"available": False, "count": None, "teams": None, "results": []}
-    from competitions.models import Competition, CompetitionStatus
-    from competitions.services import standings_many
-
-    competitions = (
-        Competition.objects.filter(
-            year__in=[year - 1, year],
-            status__in=[CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED],
-        )
-        .select_related("region")
-        .order_by("-year", "name", "pk")
-    )
-    if target.kind == "region":
-        competitions = competitions.filter(region__path__startswith=target.region.path)
-    elif target.kind == "enterprise":
-        competitions = competitions.filter(
-            pk__in=Competition.objects.filter(teams__enterprise=target.enterprise).values("pk")
-        )
-    counted = {year: [0, 0], year - 1: [0, 0]}
-    results = []
-
-    def team(s) -> dict:
-        return {
-            "rank": s.rank,
-            "team": s.name,
-            "enterprise": s.enterprise,
-            "total": str(s.total),
-        }
-
-    for competition, rows in standings_many(competitions):
-        counted[competition.year][0] += 1
-        if target.kind == "enterprise":
-            counted[competition.year][1] += sum(
-                1 for s in rows if s.enterprise_id == target.enterprise.pk
-            )
-        else:
-            counted[competition.year][1] += len(rows)
-        if competition.year != year:
-            continue
-        results.append(
-            {
-                "name": competition.name,
-                "host": competition.region.name,
-                "status": competition.status,
-                "status_label": str(competition.get_status_display()),
-                "teams": len(rows),
-                "winner": team(rows[0]) if rows else None,
-                "advancing": [team(s) for s in rows if s.advancing],
-                "top_three": [team(s) for s in rows if s.rank <= 3],
-            }
-        )
-    return {
-        "available": True,
-        "count": _change(counted[year][0], counted[year - 1][0]),
-        "teams": _change(counted[year][1], counted[year - 1][1]),
-        "results": results,
+        "corrective_actions": {
+            "opened": _change(a_now["opened"], a_before["opened"]),
+            "closed": _change(a_now["closed"], a_before["closed"]),
+        },
+        "exams": {
+            "available": True,
+            "taken": _change(e_now["taken"], e_before["taken"]),
+            "passed": _change(e_now["passed"], e_before["passed"]),
+            "pass_rate": _rate(e_now["rate"], e_before["rate"]),
+        },
+        "competitions": {
+            "available": True,
+            "count": _change(k_now["count"], k_before["count"]),
+            "teams": _change(k_now["teams"], k_before["teams"]),
+            "participants": _change(k_now["participants"], k_before["participants"]),
+            "results": k_now["results"],
+            "in_progress": k_now["in_progress"],
+        },
     }
 
 
@@ -685,101 +410,261 @@ def _change_text(item: dict) -> str:
     return f"{pct:+.1f}%"
 
 
-def _report_rows(report: dict) -> list[tuple[str, str, object, object, str]]:
-    """(section, item, this year, previous year, change) rows shared by the PDF and the xlsx."""
-    rows = []
-    tr = report["training"]
-    s = _g("培训")
-    rows.append((s, _g("培训人次（合计）"), *_triple(tr["person_times"])))
-    rows.append((s, _g("培训学时"), *_triple(tr["hours"])))
-    rows.append((s, _g("参训人数"), *_triple(tr["people"])))
-    for item in tr["by_category"].values():
-        rows.append(
-            (s, _g("培训人次：%(c)s") % {"c": item["label"]}, *_triple(item["person_times"]))
-        )
-    for item in report["programmes"]:
-        rows.append(
-            (
-                _g("培训项目"),
-                _g("%(p)s 培训人数") % {"p": item["name"]},
-                *_triple(item["people_trained"]),
-            )
-        )
-    dr = report["drills"]
-    s = _g("应急演练")
-    rows.append((s, _g("演练场次"), *_triple(dr["count"])))
-    rows.append((s, _g("参演人次"), *_triple(dr["person_times"])))
-    rows.append((s, _g("投入资金（元）"), *_triple(dr["money"])))
-    for group, name in (("by_level", _g("级别")), ("by_form", _g("形式"))):
-        for item in dr[group].values():
-            label = f"{name}：{item['label']}"
-            rows.append((s, _g("%(l)s 场次") % {"l": label}, *_triple(item["drills"])))
-            rows.append((s, _g("%(l)s 人次") % {"l": label}, *_triple(item["person_times"])))
-            rows.append((s, _g("%(l)s 投入（元）") % {"l": label}, *_triple(item["money"])))
-    ex = report["exams"]
-    s = _g("考试")
-    if ex["available"]:
-        rows.append((s, _g("参考人次"), *_triple(ex["taken"])))
-        rows.append((s, _g("及格人次"), *_triple(ex["passed"])))
-        rate = ex["pass_rate"]
-        rows.append(
-            (
-                s,
-                _g("及格率（%）"),
-                rate["value"] if rate["value"] is not None else "—",
-                rate["previous"] if rate["previous"] is not None else "—",
-                _change_text(rate),
-            )
-        )
-    else:
-        rows.append((s, _g("暂无考试数据"), "—", "—", "—"))
-    co = report["competitions"]
-    s = _g("技能竞赛")
-    if co["available"]:
-        rows.append((s, _g("竞赛场次"), *_triple(co["count"])))
-        rows.append((s, _g("参赛队伍"), *_triple(co["teams"])))
-    for result in co["results"]:
-        for item in result["top_three"]:
-            rows.append(
-                (
-                    s,
-                    _g("%(c)s 第%(r)s名：%(t)s（%(e)s）")
-                    % {
-                        "c": result["name"],
-                        "r": item["rank"],
-                        "t": item["team"],
-                        "e": item["enterprise"],
-                    },
-                    item["total"],
-                    "—",
-                    "—",
-                )
-            )
-        if result["advancing"]:
-            names = "、".join(item["team"] for item in result["advancing"])
-            rows.append((s, _g("%(c)s 晋级队伍") % {"c": result["name"]}, names, "—", "—"))
-    if not co["results"]:
-        rows.append((s, _g("暂无竞赛记录"), "—", "—", "—"))
-    return rows
+@dataclass
+class Section:
+    """One section of the report: rows of (item, this year, previous year, change, format) —
+    format "int", "money", "hours", "pct" or "text" — or, when there is nothing to report, the one
+    line saying so (`empty`)."""
+
+    title: str
+    rows: list[tuple[str, object, object, str, str]] = field(default_factory=list)
+    empty: str = ""
 
 
 def _triple(item: dict) -> tuple[object, object, str]:
     return item["value"], item["previous"], _change_text(item)
 
 
+def _nothing(*items: dict) -> bool:
+    return all(not item["value"] and not item["previous"] for item in items)
+
+
+def report_sections(report: dict) -> list[Section]:
+    """The report's sections, shared by the PDF's appendix and the xlsx (a sheet each)."""
+    sections = []
+    tr = report["training"]
+    training = Section(_g("安全培训"))
+    training.rows += [
+        (_g("培训人次"), *_triple(tr["person_times"]), "int"),
+        (_g("培训学时"), *_triple(tr["hours"]), "hours"),
+        (_g("参训人数"), *_triple(tr["people"]), "int"),
+    ]
+    for item in tr["by_category"].values():
+        training.rows.append(
+            (_g("培训人次：%(c)s") % {"c": item["label"]}, *_triple(item["person_times"]), "int")
+        )
+    co = tr["compliance"]
+    rate = co["rate"]
+    training.rows += [
+        (_g("有学时要求人数"), *_triple(co["required"]), "int"),
+        (_g("学时达标人数"), *_triple(co["compliant"]), "int"),
+        (
+            _g("学时达标率（%）"),
+            rate["value"] if rate["value"] is not None else "—",
+            rate["previous"] if rate["previous"] is not None else "—",
+            _change_text(rate),
+            "pct",
+        ),
+        (_g("无学时要求人数"), *_triple(co["no_requirement"]), "int"),
+    ]
+    if _nothing(tr["person_times"], co["required"], co["no_requirement"]):
+        training = Section(training.title, empty=_g("本年度及上一年度没有培训记录和在职人员。"))
+    sections.append(training)
+
+    programmes = Section(_g("培训项目（双百双千等）"))
+    for item in report["programmes"]:
+        programmes.rows.append(
+            (_g("%(p)s 培训人数") % {"p": item["name"]}, *_triple(item["people_trained"]), "int")
+        )
+        for cohort in item["cohorts"]:
+            programmes.rows.append(
+                (
+                    _g("%(p)s · %(c)s 培训人数") % {"p": item["name"], "c": cohort["name"]},
+                    *_triple(cohort["people_trained"]),
+                    "int",
+                )
+            )
+    if not programmes.rows:
+        programmes.empty = _g("本年度及上一年度没有培训项目的签到记录。")
+    sections.append(programmes)
+
+    dr = report["drills"]
+    drills = Section(_g("应急演练"))
+    if _nothing(dr["count"]):
+        drills.empty = _g("本年度及上一年度没有已实施的演练。")
+    else:
+        drills.rows += [
+            (_g("演练场次"), *_triple(dr["count"]), "int"),
+            (_g("参演人次"), *_triple(dr["person_times"]), "int"),
+            (_g("投入资金（元）"), *_triple(dr["money"]), "money"),
+            (_g("开展演练的企业数"), *_triple(dr["enterprises"]), "int"),
+        ]
+        for group, name in (("by_level", _g("级别")), ("by_form", _g("形式"))):
+            for item in dr[group].values():
+                if _nothing(item["drills"]):
+                    continue
+                label = f"{name}：{item['label']}"
+                drills.rows.append(
+                    (_g("%(l)s 场次") % {"l": label}, *_triple(item["drills"]), "int")
+                )
+                drills.rows.append(
+                    (_g("%(l)s 人次") % {"l": label}, *_triple(item["person_times"]), "int")
+                )
+                drills.rows.append(
+                    (_g("%(l)s 投入（元）") % {"l": label}, *_triple(item["money"]), "money")
+                )
+        for item in dr["linked_by_level"].values():
+            if not _nothing(item["count"]):
+                drills.rows.append(
+                    (
+                        _g("多级联动演练：%(l)s 场次") % {"l": item["label"]},
+                        *_triple(item["count"]),
+                        "int",
+                    )
+                )
+    sections.append(drills)
+
+    ac = report["corrective_actions"]
+    actions = Section(_g("演练整改"))
+    if _nothing(ac["opened"], ac["closed"]):
+        actions.empty = _g("本年度及上一年度没有整改措施。")
+    else:
+        actions.rows += [
+            (_g("新增整改措施"), *_triple(ac["opened"]), "int"),
+            (_g("验证关闭整改措施"), *_triple(ac["closed"]), "int"),
+        ]
+    sections.append(actions)
+
+    ex = report["exams"]
+    exams = Section(_g("考试"))
+    if _nothing(ex["taken"]):
+        exams.empty = _g("本年度及上一年度没有正式考试。")
+    else:
+        rate = ex["pass_rate"]
+        exams.rows += [
+            (_g("参考人次"), *_triple(ex["taken"]), "int"),
+            (_g("及格人次"), *_triple(ex["passed"]), "int"),
+            (
+                _g("及格率（%）"),
+                rate["value"] if rate["value"] is not None else "—",
+                rate["previous"] if rate["previous"] is not None else "—",
+                _change_text(rate),
+                "pct",
+            ),
+        ]
+    sections.append(exams)
+
+    co = report["competitions"]
+    competitions = Section(_g("技能竞赛"))
+    if _nothing(co["count"]) and not co["in_progress"]:
+        competitions.empty = _g("本年度暂无竞赛记录。")
+    else:
+        competitions.rows += [
+            (_g("竞赛场次"), *_triple(co["count"]), "int"),
+            (_g("参赛队伍"), *_triple(co["teams"]), "int"),
+            (_g("参赛人数"), *_triple(co["participants"]), "int"),
+        ]
+        for result in co["in_progress"]:
+            competitions.rows.append(
+                (
+                    _g("%(c)s：进行中") % {"c": result["name"]},
+                    _g("%(n)s 支队伍") % {"n": result["teams"]},
+                    "—",
+                    "—",
+                    "text",
+                )
+            )
+        for result in co["results"]:
+            for item in result["top_three"]:
+                competitions.rows.append(
+                    (
+                        _g("%(c)s 第%(r)s名：%(t)s（%(e)s）")
+                        % {
+                            "c": result["name"],
+                            "r": item["rank"],
+                            "t": item["team"],
+                            "e": item["enterprise"],
+                        },
+                        item["total"],
+                        "—",
+                        "—",
+                        "text",
+                    )
+                )
+            if result["advancing"]:
+                names = "、".join(item["team"] for item in result["advancing"])
+                competitions.rows.append(
+                    (_g("%(c)s 晋级队伍") % {"c": result["name"]}, names, "—", "—", "text")
+                )
+    sections.append(competitions)
+    return sections
+
+
+def _report_rows(report: dict) -> list[tuple[str, str, object, object, str]]:
+    """(section, item, this year, previous year, change) rows: the PDF's appendix table."""
+    rows = []
+    for section in report_sections(report):
+        if section.empty:
+            rows.append((section.title, section.empty, "—", "—", "—"))
+        for item, now, before, change, _fmt in section.rows:
+            rows.append((section.title, item, now, before, change))
+    return rows
+
+
+_FORMATS = {
+    "int": xlsx.INTEGER,
+    "money": xlsx.DECIMAL,
+    "hours": xlsx.ONE_PLACE,
+    "pct": xlsx.PERCENT,
+}
+
+
 def report_xlsx(report: dict) -> bytes:
+    """One sheet per section (a frozen caption and header, numbers formatted: thousands
+    separators, 元 with two places, rates as %), then a sheet of the figures' definitions."""
     columns = [
-        _g("类别"),
         _g("项目"),
         _g("%(y)s年") % {"y": report["year"]},
         _g("%(y)s年") % {"y": report["previous_year"]},
         _g("同比（%）"),
     ]
-    rows = [
-        (section, item, _cell(now), _cell(before), _cell(change.rstrip("%")))
-        for section, item, now, before, change in _report_rows(report)
-    ]
-    return xlsx.build_workbook(columns, rows, title=_g("年度报告"))
+    caption = _g("%(name)s %(y)s 年度报告") % {
+        "name": report["region"]["name"],
+        "y": report["year"],
+    }
+    sheets = []
+    for section in report_sections(report):
+        if section.empty:
+            sheets.append(
+                xlsx.Sheet(
+                    title=section.title,
+                    columns=columns[:1],
+                    rows=[[section.empty]],
+                    caption=caption,
+                    widths={0: 60},
+                )
+            )
+            continue
+        rows, row_formats = [], {}
+        for index, (item, now, before, change, fmt) in enumerate(section.rows):
+            rows.append([item, _cell(now), _cell(before), _cell(change.rstrip("%"))])
+            if fmt in _FORMATS:
+                row_formats[index] = _FORMATS[fmt]
+        sheets.append(
+            xlsx.Sheet(
+                title=section.title,
+                columns=columns,
+                rows=rows,
+                caption=caption,
+                formats={3: '+0.0"%";-0.0"%";0.0"%"'},
+                row_formats=row_formats,
+                widths={0: 48},
+            )
+        )
+    sheets.append(
+        xlsx.Sheet(
+            title=_g("指标定义"),
+            columns=[_g("指标"), _g("单位"), _g("定义"), _g("数据来源"), _g("可查看人员")],
+            rows=[
+                [str(f.label), str(f.unit), str(f.definition), str(f.source), str(f.audience)]
+                for f in FIGURES.values()
+                if any("年度报告" in str(s) for s in f.surfaces)
+            ]
+            + [[_g("同比"), "%", _g("(本年 − 上年) ÷ 上年；上年为 0 或无数据时记为“—”。"), "", ""]],
+            widths={0: 24, 1: 8, 2: 70, 3: 40, 4: 40},
+        )
+    )
+    return xlsx.build_sheets(sheets)
 
 
 def _cell(value: object) -> object:
@@ -794,34 +679,38 @@ def _cell(value: object) -> object:
 
 def report_charts(report: dict) -> dict:
     tr, dr = report["training"], report["drills"]
-    return {
-        "category": charts.bar_chart(
+    out = {}
+    if tr["person_times"]["value"]:
+        out["category"] = charts.bar_chart(
             [(i["label"], i["person_times"]["value"]) for i in tr["by_category"].values()],
             title=_g("培训人次（按人员类别）"),
-        ),
-        "level": charts.bar_chart(
+        )
+    if dr["count"]["value"]:
+        out["level"] = charts.bar_chart(
             [(i["label"], i["drills"]["value"]) for i in dr["by_level"].values()],
             title=_g("演练场次（按级别）"),
-        ),
-        "form": charts.pie_chart(
+        )
+        out["form"] = charts.pie_chart(
             [(i["label"], i["drills"]["value"]) for i in dr["by_form"].values()],
             title=_g("演练场次（按形式）"),
-        ),
-        "money": charts.bar_chart(
+        )
+        out["money"] = charts.bar_chart(
             [(i["label"], Decimal(i["money"]["value"])) for i in dr["by_form"].values()],
             title=_g("投入资金（按形式，元）"),
-        ),
-    }
+        )
+    return out
 
 
 def report_pdf(report: dict) -> bytes:
     from django.conf import settings
     from weasyprint import HTML
 
+    sections = {s.title: s for s in report_sections(report)}
     html = render_to_string(
         "pdf/annual_report.html",
         {
             "report": report,
+            "sections": list(sections.values()),
             "rows": _report_rows(report),
             "charts": report_charts(report),
             "generated": report["generated_at"][:16].replace("T", " "),
@@ -829,10 +718,7 @@ def report_pdf(report: dict) -> bytes:
                 (item["label"], item["person_times"], _change_text(item["person_times"]))
                 for item in report["training"]["by_category"].values()
             ],
-            "programme_changes": [
-                (item["name"], item["people_trained"], _change_text(item["people_trained"]))
-                for item in report["programmes"]
-            ],
+            "programme_rows": sections[_g("培训项目（双百双千等）")].rows,
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

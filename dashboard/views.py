@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from dashboard import services
 from dashboard.services import PeriodError, Target
 from portal.params import ID_MAX, int_param
+from portal.periods import common_choices
 
 
 def _require_dashboard_user(request: HttpRequest) -> None:
@@ -54,7 +55,7 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
     except PeriodError as exc:
         period = services.parse_period({}, today=today)
         error = str(exc)
-    board = services.dashboard_figures(user=request.user, target=target, period=period, today=today)
+    board = services.dashboard_figures(target=target, period=period, today=today)
     report_query = {"year": str(period.end.year)}
     if target.kind == "region":
         report_query["region"] = target.region.code
@@ -70,6 +71,10 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
             "period_fields": period.query,
             "report_query": urlencode(report_query),
             "years": list(range(today.year, today.year - 6, -1)),
+            "common_periods": [
+                (label, urlencode(choice.query), choice == period)
+                for label, choice in common_choices(today)
+            ],
             "crumbs": _breadcrumbs(request.user, target),
             "today": today,
         },
@@ -122,7 +127,7 @@ def report(request: HttpRequest) -> HttpResponse:
         target = services.enterprise_target(request.user, pk)
     else:
         target = services.default_target(request.user)
-    data = services.annual_report(target=target, year=year, user=request.user)
+    data = services.annual_report(target=target, year=year)
     content, content_type = services.render_report(data, fmt)
     filename = _g("%(name)s%(year)s年度安全培训与应急演练报告.%(ext)s") % {
         "name": target.name,

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from drills import services
+from drills.statistics import drill_statistics
 from portal.api import ApiError, ErrorOut
 from portal.params import Day, Id
+from portal.periods import Period
 
 router = Router(tags=["drills"])
 
@@ -77,7 +79,7 @@ def statistics(request, start: Day, end: Day):
         raise ApiError(403, "forbidden", _("只有企业安全管理员和监管人员可以查看演练统计。"))
     if end < start:
         raise ApiError(400, "bad_period", _("结束日期不能早于开始日期。"))
-    s = services.drill_statistics(user=user, start=start, end=end)
+    s = drill_statistics(services.scope_for(user), Period.between(start, end))
     return {
         "start": s.start,
         "end": s.end,

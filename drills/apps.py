@@ -8,6 +8,7 @@ class DrillsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from drills import statistics  # noqa: F401 (its figures join the figure catalogue)
         from drills.api import router
         from drills.demo import seed_drills
         from drills.me import me_context, todo_context

@@ -191,6 +191,15 @@ HELD_STATES = (
 FINAL_STATES = (DrillStatus.ARCHIVED, DrillStatus.CANCELLED)
 
 
+def person_times_expression():
+    """参演人次 of the outer drill, its one definition: participations that attended (checked in,
+    or marked present by the controller) plus the drill's headcount of people on no roster.
+    `drills.statistics.person_times` (the catalogued figure) and `with_person_times` use it."""
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(attended_subquery(), 0) + models.F("headcount")
+
+
 def attended_subquery() -> models.Subquery:
     """How many roster/external participations of the outer drill attended (see
     ParticipationQuerySet.attended); for annotations."""
@@ -230,7 +239,8 @@ class DrillQuerySet(models.QuerySet):
         return self.annotate(
             attended=Coalesce(attended_subquery(), 0),
             no_shows=Coalesce(absent, 0),
-        ).annotate(person_times=models.F("attended") + models.F("headcount"))
+            person_times=person_times_expression(),
+        )
 
     def person_times(self) -> int:
         """参演人次 of these drills in total (attendance + headcounts; one query)."""

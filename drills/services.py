@@ -57,7 +57,11 @@ def drill_q(user) -> Q:
     """Drills the user may see: superuser all; supervisor their region's enterprises' drills and the
     drills organised by regions in their subtree; manager their enterprise's drills and drills their
     enterprise joins; a worker the drills they take part in."""
-    scope = scope_for(user)
+    return scope_drill_q(scope_for(user))
+
+
+def scope_drill_q(scope) -> Q:
+    """`drill_q` for a `portal.scoping.Scope` (the statistics functions take a scope)."""
     if scope.kind == "all":
         return Q()
     if scope.kind == "region":
@@ -1089,94 +1093,6 @@ def drills_between(*, user, start: date, end: date) -> dict[date, list[Drill]]:
     ):
         by_day[timezone.localtime(drill.planned_start).date()].append(drill)
     return by_day
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-@dataclass
-class Bucket:
-    drills: int = 0
-    person_times: int = 0
-    money: Decimal = Decimal(0)
-
-
-@dataclass
-class DrillStatistics:
-    start: date
-    end: date
-    total: Bucket
-    by_form: dict[str, Bucket]
-    by_level: dict[str, Bucket]
-    by_accident_type: dict[str, Bucket]
-    by_street: dict[str, Bucket]
-    by_month: dict[str, Bucket]
-    enterprises: int
-
-
-def drill_statistics(*, user, start: date, end: date) -> DrillStatistics:
-    """Held drills (实施 and later) that started in [start, end] and that `user` may see.
-
-    Returns counts, 人次 (attended participations plus headcounts: Drill.objects.with_person_times)
-    and money actually spent (元), in total and by form,
-    level, accident type, street (the organiser's street; region-organised drills under the
-    region's name) and month ("2026-06"). Keys of the by_* dicts are the choice labels.
-    One query whatever the data size: the drills with attendance-count subqueries."""
-    tz = timezone.get_current_timezone()
-    lo = datetime.combine(start, datetime.min.time(), tzinfo=tz)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    rows = (
-        visible_drills(user)
-        .held()
-        .filter(planned_start__gte=lo, planned_start__lt=hi)
-        .with_person_times()
-        .values(
-            "form",
-            "level",
-            "accident_type",
-            "planned_start",
-            "spent",
-            "person_times",
-            "enterprise_id",
-            "enterprise__street__name",
-            "organiser_region__name",
-        )
-    )
-    labels = {
-        "form": dict(Drill.Form.choices),
-        "level": dict(Drill.Level.choices),
-        "accident_type": dict(Drill._meta.get_field("accident_type").choices),
-    }
-    total = Bucket()
-    groups: dict[str, dict[str, Bucket]] = {
-        k: defaultdict(Bucket) for k in ("form", "level", "accident_type", "street", "month")
-    }
-    enterprises = set()
-    for row in rows:
-        keys = {
-            "form": str(labels["form"][row["form"]]),
-            "level": str(labels["level"][row["level"]]),
-            "accident_type": str(labels["accident_type"][row["accident_type"]]),
-            "street": row["enterprise__street__name"] or row["organiser_region__name"] or "",
-            "month": f"{timezone.localtime(row['planned_start']):%Y-%m}",
-        }
-        for bucket in [total] + [groups[k][v] for k, v in keys.items()]:
-            bucket.drills += 1
-            bucket.person_times += row["person_times"]
-            bucket.money += row["spent"] or Decimal(0)
-        if row["enterprise_id"]:
-            enterprises.add(row["enterprise_id"])
-    return DrillStatistics(
-        start=start,
-        end=end,
-        total=total,
-        by_form=dict(groups["form"]),
-        by_level=dict(groups["level"]),
-        by_accident_type=dict(groups["accident_type"]),
-        by_street=dict(groups["street"]),
-        by_month=dict(sorted(groups["month"].items())),
-        enterprises=len(enterprises),
-    )
 
 
 # --------------------------------------------------------------------------- report and training

@@ -44,6 +44,7 @@ from drills.models import (
     Participation,
     ScriptStep,
 )
+from drills.statistics import person_times
 from portal.params import ID_MAX, ParameterError, date_param, int_param, int_value, month_param
 from portal.scoping import scope_for, visible_enterprises
 
@@ -158,7 +159,9 @@ def drill_list(request: HttpRequest) -> HttpResponse:
     drills = services.visible_drills(request.user)
     if status in DrillStatus.values:
         drills = drills.filter(status=status)
-    drills = drills.select_related("enterprise", "organiser_region").with_person_times()
+    drills = drills.select_related("enterprise", "organiser_region").annotate(
+        person_times=person_times(),  # 参演人次: its one definition
+    )
     from django.core.paginator import Paginator
 
     page = Paginator(drills.order_by("-planned_start"), 30).get_page(request.GET.get("page"))

@@ -8,7 +8,12 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from exams import demo, views, workbench
+        from exams import (
+            demo,
+            statistics,  # noqa: F401 (its figures join the figure catalogue)
+            views,
+            workbench,
+        )
         from exams.api import attempts_router, exams_router, practice_router
         from portal import registry, roles
         from portal.api import api

@@ -79,6 +79,9 @@ class LiveFigure:
     # block is rendered on (None when there is none, e.g. in a block preview) and returns None
     # when the figure does not apply to that page (e.g. a campaign without a quiz).
     per_page: bool = False
+    # The key of the figure it shows in portal.figures.FIGURES ("training.person_times"); func
+    # gets it from that figure's function.
+    figure: str = ""
 
     def value(self, page=None) -> int | float | str | None:
         return self.func(page) if self.per_page else self.func()

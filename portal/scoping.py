@@ -85,7 +85,11 @@ def _compute_scope(user) -> Scope:
 
 def enterprise_q(user, prefix: str = "") -> Q:
     """A Q limiting rows that point at an enterprise (through `prefix`, e.g. "person__enterprise")."""
-    scope = scope_for(user)
+    return scope_enterprise_q(scope_for(user), prefix)
+
+
+def scope_enterprise_q(scope: Scope, prefix: str = "") -> Q:
+    """`enterprise_q` for a scope rather than a user (the statistics functions take a scope)."""
     field = prefix or "pk"
     if scope.kind == "all":
         return Q()
@@ -111,12 +115,15 @@ def visible_regions(user) -> QuerySet[Region]:
 
 
 def visible_people(user) -> QuerySet[Person]:
-    scope = scope_for(user)
+    return scope_people(scope_for(user))
+
+
+def scope_people(scope: Scope) -> QuerySet[Person]:
     if scope.kind == "self":
         return Person.objects.filter(pk=scope.person_id)
     if scope.kind == "none":
         return Person.objects.none()
-    return Person.objects.filter(enterprise_q(user, "enterprise"))
+    return Person.objects.filter(scope_enterprise_q(scope, "enterprise"))
 
 
 def can_see_enterprise(user, enterprise: Enterprise) -> bool:

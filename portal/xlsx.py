@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -314,17 +315,60 @@ def _text_message() -> str:
 def build_workbook(
     columns: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "Sheet1"
 ) -> bytes:
+    return build_sheets([Sheet(title=title, columns=columns, rows=rows)])
+
+
+INTEGER = "#,##0"  # thousands separators
+DECIMAL = "#,##0.00"
+ONE_PLACE = "#,##0.0"
+PERCENT = '0.0"%"'  # a figure already in per cent (46.2 → 46.2%)
+
+
+@dataclass
+class Sheet:
+    """One sheet of `build_sheets`: a bold, frozen header row (and `header_rows` more rows above
+    it, e.g. a caption), then the rows. `formats` maps a 0-based column to a number format applied
+    to the numbers of that column; `row_formats` a 0-based data row to one applied to its
+    numbers (a row of rates among rows of counts)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    formats: dict[int, str] = field(default_factory=dict)
+    row_formats: dict[int, str] = field(default_factory=dict)
+    caption: str = ""
+    widths: dict[int, int] = field(default_factory=dict)
+
+
+def build_sheets(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of several sheets, each with a frozen header row and number formats."""
     workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F2F2F2")
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(12, len(str(column)) * 2 + 4)
+    workbook.remove(workbook.active)
+    for spec in sheets:
+        sheet = workbook.create_sheet(title=spec.title[:31])
+        if spec.caption:
+            sheet.append([safe_cell(spec.caption)])
+            sheet.cell(row=1, column=1).font = Font(bold=True)
+        header = sheet.max_row + 1 if spec.caption else 1
+        sheet.append(list(spec.columns))
+        for cell in sheet[header]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        for index, row in enumerate(spec.rows):
+            sheet.append([safe_cell(v) for v in row])
+            cells = sheet[sheet.max_row]
+            for col, cell in enumerate(cells):
+                fmt = spec.row_formats.get(index) or spec.formats.get(col)
+                if (
+                    fmt
+                    and isinstance(cell.value, int | float | Decimal)
+                    and not isinstance(cell.value, bool)
+                ):
+                    cell.number_format = fmt
+        sheet.freeze_panes = sheet.cell(row=header + 1, column=1)
+        for i, column in enumerate(spec.columns, start=1):
+            width = spec.widths.get(i - 1) or max(12, len(str(column)) * 2 + 4)
+            sheet.column_dimensions[get_column_letter(i)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

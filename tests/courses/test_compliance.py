@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services
+from courses import services, statistics
 from portal.models import Industry, Person, PersonCategory
 from tests.factories import EnterpriseFactory, PersonFactory
 
@@ -25,7 +25,7 @@ def _record(person, hours, on=None):
 
 
 def test_requirements_are_seeded_from_the_csv(db):
-    table = services.requirement_table()
+    table = statistics.requirement_table()
     assert len(table) == 10
     assert table[(PersonCategory.SPECIAL_OPERATOR, False)].review_cycle_hours == Decimal("8")
     principal_high = table[(PersonCategory.PRINCIPAL, True)]
@@ -80,7 +80,10 @@ def test_figures_for_a_high_risk_and_a_normal_enterprise(street):
     )
     assert (rows[shop_boss.pk].required, rows[shop_boss.pk].is_compliant) == (Decimal("12"), True)
     assert rows[clerk.pk].required is None
-    assert rows[clerk.pk].is_compliant
+    # No requirement is its own status, not 达标 (issue 15: the page counted such people as 达标).
+    assert not rows[clerk.pk].has_requirement
+    assert not rows[clerk.pk].is_compliant
+    assert not rows[clerk.pk].is_short
 
 
 def test_a_manager_sees_only_their_enterprise_and_can_export(
@@ -103,13 +106,69 @@ def test_a_manager_sees_only_their_enterprise_and_can_export(
     assert names == ["本厂甲"]
 
 
-def test_a_supervisor_sees_the_region(client, supervisor, enterprise, other_enterprise):
+def test_a_district_supervisor_sees_a_summary_by_street_and_drills_down(
+    client, supervisor, street, enterprise, other_enterprise
+):
     PersonFactory(enterprise=enterprise, name="本厂甲")
     PersonFactory(enterprise=other_enterprise, name="外厂乙")
     client.force_login(supervisor)
     html = client.get("/courses/compliance/").content.decode()
+    # A summary by street, not a list of every person.
+    assert street.name in html
+    assert other_enterprise.street.name in html
+    assert "本厂甲" not in html
+    assert "外厂乙" not in html
+    html = client.get(f"/courses/compliance/?street={street.code}").content.decode()
+    assert enterprise.name in html
+    assert other_enterprise.name not in html
+    assert "本厂甲" not in html
+    html = client.get(f"/courses/compliance/?enterprise={enterprise.pk}").content.decode()
     assert "本厂甲" in html
-    assert "外厂乙" in html
+    assert "外厂乙" not in html
+
+
+def test_a_street_supervisor_cannot_drill_into_another_street_or_its_enterprises(
+    client, street_supervisor, other_enterprise
+):
+    client.force_login(street_supervisor)
+    assert (
+        client.get(f"/courses/compliance/?street={other_enterprise.street.code}").status_code == 404
+    )
+    assert client.get(f"/courses/compliance/?enterprise={other_enterprise.pk}").status_code == 404
+
+
+def test_people_with_no_requirement_are_counted_apart_not_as_compliant(client, manager, enterprise):
+    """Issue 15: the page said "共 200 人，达标 129 人", counting people with no requirement as
+    达标, while the dashboard said 61 of 132. Both now say: 有学时要求 N 人，达标 M 人；无要求 K 人."""
+    from courses.models import TrainingRequirement
+
+    TrainingRequirement.objects.all().delete()
+    TrainingRequirement.objects.create(
+        category=PersonCategory.PRINCIPAL, high_risk=enterprise.is_training_high_risk, annual_hours=8
+    )
+    met = PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)
+    _record(met, "8")
+    PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)  # short
+    for _ in range(3):
+        PersonFactory(enterprise=enterprise, category=PersonCategory.OTHER)  # no requirement
+    client.force_login(manager)
+    html = client.get(f"/courses/compliance/?year={YEAR}").content.decode()
+    assert "有学时要求 2 人，达标 1 人，学时达标率 50.0%；无要求 3 人。" in html
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = client.get(f"/courses/compliance/?year={YEAR}&format=xlsx")
+    summary = load_workbook(BytesIO(response.content))["汇总"]
+    values = {r[0]: r[1] for r in summary.iter_rows(min_row=2, values_only=True)}
+    assert values == {
+        "有学时要求人数": 2,
+        "学时达标人数": 1,
+        "学时达标率（%）": 50.0,
+        "无学时要求人数": 3,
+    }
+    short = client.get(f"/courses/compliance/?year={YEAR}&only=short").content.decode()
+    assert short.count('class="badge bad"') == 1  # 只看未达标: the short one, not the 3 without
 
 
 def test_a_worker_is_refused_the_compliance_list(client, worker):
@@ -127,11 +186,10 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
         PersonFactory.create_batch(n, enterprise=enterprise)
         for person in Person.objects.filter(enterprise=enterprise):
             _record(person, "2")
-        # user, groups (scope), people with enterprise, requirement table, hours summed per
-        # person, special operators with a certificate date and their cycle hours (the review
-        # cycle rule), user + group permissions (the tab bar), the user's person (header), site,
-        # site settings (footer), the nav's unread notice count — plus the session read with
-        # database sessions
+        # user, groups (scope), the summary (requirement table, one aggregate), the rows
+        # (requirement table, people with enterprise and hours annotated), user + group
+        # permissions (the tab bar), the user's person (header), site, site settings (footer),
+        # the nav's unread notice count — plus the session read with database sessions
         return len(queries.page(client, "/courses/compliance/"))
 
-    assert run(2) == run(8) == 13
+    assert run(2) == run(8) == 12

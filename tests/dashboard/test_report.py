@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import ManagementUtility, call_command
@@ -47,7 +48,9 @@ def test_the_annual_report_has_the_hand_computed_figures_and_year_over_year_chan
         "available": True,
         "count": {"value": 0, "previous": 0, "change_pct": None},
         "teams": {"value": 0, "previous": 0, "change_pct": None},
+        "participants": {"value": 0, "previous": 0, "change_pct": None},
         "results": [],
+        "in_progress": [],
     }
 
 
@@ -65,16 +68,19 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
 
     from django.utils import timezone
 
-    from courses.models import ClassRegistration, Programme
+    from courses.models import ClassRegistration, Cohort, Programme
     from tests.courses.factories import TrainingClassFactory
     from tests.factories import PersonFactory
 
     programme = Programme.objects.create(name="双百双千", region=district, target_people=1000)
+    first = Cohort.objects.create(programme=programme, name="第一期")
     classes = {}
     for year in (2025, 2026):
         classes[year] = TrainingClassFactory(
             programme=programme, starts_on=date(year, 5, 1), region=district
         )
+    classes[2026].cohort = first
+    classes[2026].save()
     people = [PersonFactory(enterprise=enterprise) for _ in range(3)]
     now = timezone.now()
     for person in people:
@@ -87,8 +93,20 @@ def test_programme_people_trained_are_counted_per_year(enterprise, district):
     )
     report = _district_report()
     assert report["programmes"] == [
-        {"name": "双百双千", "people_trained": {"value": 3, "previous": 1, "change_pct": 200.0}}
+        {
+            "name": "双百双千",
+            "people_trained": {"value": 3, "previous": 1, "change_pct": 200.0},
+            "cohorts": [
+                {
+                    "name": "第一期",
+                    "people_trained": {"value": 3, "previous": 0, "change_pct": None},
+                }
+            ],
+        }
     ]
+    sheet = load_workbook(io.BytesIO(services.report_xlsx(report)))["培训项目（双百双千等）"]
+    rows = {row[0]: row[1:] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["双百双千 · 第一期 培训人数"] == (3, 0, "—")
 
 
 def test_the_json_keys_are_stable(known_data):
@@ -104,9 +122,22 @@ def test_the_json_keys_are_stable(known_data):
         "drills",
         "exams",
         "competitions",
+        "corrective_actions",
     }
-    assert report["schema"] == "annual_report/1"
-    assert set(report["training"]) == {"person_times", "hours", "people", "by_category"}
+    assert report["schema"] == "annual_report/2"
+    assert set(report["training"]) == {
+        "person_times",
+        "hours",
+        "people",
+        "by_category",
+        "compliance",
+    }
+    assert set(report["training"]["compliance"]) == {
+        "required",
+        "compliant",
+        "rate",
+        "no_requirement",
+    }
     assert list(report["training"]["by_category"]) == [
         "principal",
         "safety_manager",
@@ -114,7 +145,17 @@ def test_the_json_keys_are_stable(known_data):
         "other",
         "team_leader",
     ]
-    assert set(report["drills"]) == {"count", "person_times", "money", "by_level", "by_form"}
+    assert set(report["drills"]) == {
+        "count",
+        "person_times",
+        "money",
+        "enterprises",
+        "by_level",
+        "by_form",
+        "linked_by_level",
+    }
+    assert set(report["corrective_actions"]) == {"opened", "closed"}
+    assert set(report["competitions"]) >= {"count", "teams", "participants", "in_progress"}
     assert set(report["drills"]["by_form"]) == {"tabletop", "live"}
     assert set(report["exams"]) == {"available", "taken", "passed", "pass_rate"}
     assert set(report["region"]) == {"kind", "code", "name"}
@@ -131,7 +172,7 @@ def test_the_pdf_carries_the_figures_the_changes_and_the_empty_competition_secti
         "+100.0%",
         "-50.0%",
         "+275.0%",
-        "1500.00",
+        "1,500.00",
         "暂无竞赛记录",
         "技能竞赛",
     ):
@@ -140,12 +181,33 @@ def test_the_pdf_carries_the_figures_the_changes_and_the_empty_competition_secti
 
 def test_the_xlsx_lists_each_figure_with_both_years_and_the_change(known_data):
     content = services.report_xlsx(_district_report())
-    sheet = load_workbook(io.BytesIO(content)).active
-    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["培训人次（合计）"][2:] == (6, 3, 100)
-    assert rows["培训人次：特种作业人员"][2:] == (3, 0, "—")
-    assert rows["投入资金（元）"][2:] == (1500, 400, 275)
-    assert rows["培训人次：其他从业人员"][4] == -50
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == [
+        "安全培训",
+        "培训项目（双百双千等）",
+        "应急演练",
+        "演练整改",
+        "考试",
+        "技能竞赛",
+        "指标定义",
+    ]
+    rows = {}
+    for name in ("安全培训", "应急演练"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A3"  # the caption and the header stay in view
+        rows.update({row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)})
+    assert rows["培训人次"][1:] == (6, 3, 100)
+    assert rows["培训人次：特种作业人员"][1:] == (3, 0, "—")
+    assert rows["投入资金（元）"][1:] == (1500, 400, 275)
+    assert rows["培训人次：其他从业人员"][3] == -50
+    training = book["安全培训"]
+    formats = {row[0].value: row[1].number_format for row in training.iter_rows(min_row=3)}
+    assert formats["培训人次"] == "#,##0"
+    assert formats["学时达标率（%）"].endswith('"%"')
+    assert book["演练整改"]["A3"].value == "本年度及上一年度没有整改措施。"
+    definitions = [row[0] for row in book["指标定义"].iter_rows(min_row=2, values_only=True)]
+    assert "学时达标率" in definitions
+    assert "参演人次" in definitions
 
 
 def test_the_command_writes_the_report_in_each_format(tmp_path, street, known_data):
@@ -207,8 +269,8 @@ def test_the_command_refuses_an_unknown_region_with_exit_status_1(tmp_path, caps
 @pytest.fixture
 def competitions(district, street, other_street, enterprise, other_enterprise):
     """2026: a district competition (practical only, advancing 2) with teams A 90, B 70, C 80
-    (C from enterprise A's street), a draft and a running one (both left out: a running one's ranks
-    are interim), a street-2 competition with B alone;
+    (C from enterprise A's street), a draft (left out) and a running one (counted, listed as 进行中
+    without ranks: they are interim), a street-2 competition with B alone;
     2025: one district competition with one team."""
     from decimal import Decimal
 
@@ -253,8 +315,13 @@ def competitions(district, street, other_street, enterprise, other_enterprise):
 def test_the_competition_section_has_winner_advancing_and_top_three(competitions):
     co = _district_report()["competitions"]
     assert co["available"] is True
-    assert co["count"] == {"value": 2, "previous": 1, "change_pct": 100.0}
-    assert co["teams"] == {"value": 4, "previous": 1, "change_pct": 300.0}
+    # the closed district one, the running one, the street-2 one (the draft is left out)
+    assert co["count"] == {"value": 3, "previous": 1, "change_pct": 200.0}
+    assert co["teams"] == {"value": 5, "previous": 1, "change_pct": 400.0}
+    assert co["participants"] == {"value": 5, "previous": 1, "change_pct": 400.0}
+    assert [(c["name"], c["status_label"], c["teams"]) for c in co["in_progress"]] == [
+        ("进行中的比赛", "进行中", 1)
+    ]
     assert [r["name"] for r in co["results"]] == ["二号街道比武", "区应急技能大赛"]
     big = co["results"][1]
     assert big["teams"] == 3
@@ -300,8 +367,8 @@ def test_an_enterprise_report_counts_only_its_own_teams(competitions, enterprise
 
     # B队 in the district competition and B2队 in the street-2 one; none in 2025
     assert teams(other_enterprise) == {"value": 2, "previous": 0, "change_pct": None}
-    # A队 (not B队 or C队 of the same competition); 旧队 in 2025
-    assert teams(enterprise) == {"value": 1, "previous": 1, "change_pct": 0.0}
+    # A队 and 赛中队 of the running one (not B队 or C队 of the same competition); 旧队 in 2025
+    assert teams(enterprise) == {"value": 2, "previous": 1, "change_pct": 100.0}
 
 
 def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
@@ -311,10 +378,72 @@ def test_the_pdf_and_xlsx_carry_the_competition_results(competitions):
     for expected in ("区应急技能大赛", "冠军：A队", "90.00", "晋级队伍：A队、C队", "二号街道比武"):
         assert expected in text, expected
     assert "暂无竞赛记录" not in text
-    sheet = load_workbook(io.BytesIO(services.report_xlsx(report))).active
-    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert rows["竞赛场次"][2:] == (2, 1, 100)
-    assert rows["参赛队伍"][2:] == (4, 1, 300)
-    assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][2] == 90
-    assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][2] == 70
-    assert rows["区应急技能大赛 晋级队伍"][2] == "A队、C队"
+    assert "进行中的比赛" in text
+    assert "进行中" in text
+    sheet = load_workbook(io.BytesIO(services.report_xlsx(report)))["技能竞赛"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["竞赛场次"][1:] == (3, 1, 200)
+    assert rows["参赛队伍"][1:] == (5, 1, 400)
+    assert rows["参赛人数"][1:] == (5, 1, 400)
+    assert rows["进行中的比赛：进行中"][1] == "1 支队伍"
+    assert rows["区应急技能大赛 第1名：A队（企业A化工有限公司）"][1] == 90
+    assert rows["区应急技能大赛 第3名：B队（企业B机械有限公司）"][1] == 70
+    assert rows["区应急技能大赛 晋级队伍"][1] == "A队、C队"
+
+
+def test_the_report_counts_linked_drills_by_level_enterprises_and_corrective_actions(
+    district, known_data, enterprise
+):
+    """Issue 15: the district reports linked drills by level, the enterprises that held drills
+    and the corrective actions opened and closed."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from drills.models import CorrectiveAction, Drill, Finding
+    from tests.drills.factories import make_drill
+
+    start = timezone.make_aware(timezone.datetime(2026, 9, 1, 9))
+    linked = make_drill(region=district, start=start, status="archived", is_linked=True)
+    linked.participating_enterprises.add(enterprise)
+    finding = Finding.objects.create(drill=linked, grade="deficiency", description="通讯中断")
+    for status, verified in (("open", None), ("verified", start)):
+        CorrectiveAction.objects.create(
+            finding=finding,
+            description="配发对讲机",
+            owner_name="区应急局",
+            due_on=date(2026, 10, 1),
+            status=status,
+            verified_at=verified,
+        )
+    report = _district_report()
+    linked_by_level = report["drills"]["linked_by_level"]
+    assert linked_by_level["district"]["count"]["value"] == 1
+    assert linked_by_level["enterprise"]["count"]["value"] == 0
+    assert list(linked_by_level) == list(Drill.Level.values)
+    # enterprises that held drills: A and B in 2026 (the district's own drill has no enterprise)
+    assert report["drills"]["enterprises"] == {"value": 2, "previous": 1, "change_pct": 100.0}
+    assert report["corrective_actions"]["opened"]["value"] == 2
+    assert report["corrective_actions"]["closed"]["value"] == 1
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(services.report_pdf(report))).pages
+    )
+    assert "多级联动演练：区级 场次" in text
+    assert "新增整改措施" in text
+
+
+def test_the_pdf_says_in_one_line_that_a_section_has_nothing_to_report(district):
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(services.report_pdf(_district_report()))).pages
+    )
+    for line in (
+        "本年度及上一年度没有已实施的演练。",
+        "本年度及上一年度没有正式考试。",
+        "本年度暂无竞赛记录。",
+    ):
+        assert line in re.sub(r"\s+", "", text), line
+    # no page holds only the closing footnote
+    pages = PdfReader(io.BytesIO(services.report_pdf(_district_report()))).pages
+    last = re.sub(r"\s+", "", pages[-1].extract_text())
+    assert "附表" in last or "演练整改" in last or len(last) > 200

@@ -11,6 +11,8 @@ from pypdf import PdfReader
 
 from drills import services
 from drills.models import CorrectiveAction, Finding, Participation
+from drills.statistics import drill_statistics
+from portal.periods import Period
 from portal.scoping import scope_for
 from tests.drills.factories import make_drill
 from tests.factories import EnterpriseFactory, PersonFactory
@@ -114,8 +116,8 @@ def test_statistics_count_drills_person_times_and_money_by_form_street_and_month
     )
     make_drill(enterprise=enterprise, start=_june(10), status="planned")  # not held: not counted
     make_drill(enterprise=enterprise, start=_june(11), status="cancelled")
-    stats = services.drill_statistics(
-        user=supervisor, start=date(2026, 6, 1), end=date(2026, 7, 31)
+    stats = drill_statistics(
+        scope_for(supervisor), Period.between(date(2026, 6, 1), date(2026, 7, 31))
     )
     assert stats.total.drills == 3
     assert stats.total.person_times == 6
@@ -132,8 +134,8 @@ def test_statistics_count_drills_person_times_and_money_by_form_street_and_month
 def test_statistics_are_scoped_to_the_user(street_supervisor, enterprise, other_enterprise):
     _held(enterprise, _june(3))
     _held(other_enterprise, _june(4))
-    stats = services.drill_statistics(
-        user=street_supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30)
+    stats = drill_statistics(
+        scope_for(street_supervisor), Period.between(date(2026, 6, 1), date(2026, 6, 30))
     )
     assert stats.total.drills == 1
     assert list(stats.by_street) == [enterprise.street.name]
@@ -146,12 +148,12 @@ def test_statistics_use_one_query_at_any_data_size(supervisor, street, django_as
     _held(ent, _june(3))
     scope_for(supervisor)
     with django_assert_num_queries(1):
-        services.drill_statistics(user=supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30))
+        drill_statistics(scope_for(supervisor), Period.between(date(2026, 6, 1), date(2026, 6, 30)))
     for d in range(4, 12):
         _held(EnterpriseFactory(street=street), _june(d), people=3)
     with django_assert_num_queries(1):
-        stats = services.drill_statistics(
-            user=supervisor, start=date(2026, 6, 1), end=date(2026, 6, 30)
+        stats = drill_statistics(
+            scope_for(supervisor), Period.between(date(2026, 6, 1), date(2026, 6, 30))
         )
     assert stats.total.drills == 9
 

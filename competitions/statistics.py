@@ -1,0 +1,133 @@
+"""The competition figures: 竞赛场次, 参赛队伍, 参赛人数 and the results. Takes a `Scope` and a
+`Period` (a competition belongs to the period by its year).
+
+    competition_figures(scope, period) -> dict         7 queries whatever the number of competitions
+
+A region sees the competitions hosted in its subtree; an enterprise those it sent a team to, and
+then only its own teams and members count. Drafts (筹备中) do not count. A running competition
+(比赛中) counts and is listed as 进行中 with its teams so far, without ranks (they are interim);
+closed and published ones have their results.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from competitions.models import Competition, CompetitionStatus, Team
+from competitions.services import standings_many
+from portal.figures import Figure, computes
+from portal.periods import Period
+from portal.scoping import Scope
+
+COUNTED = (CompetitionStatus.OPEN, CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED)
+RANKED = (CompetitionStatus.CLOSED, CompetitionStatus.PUBLISHED)
+STAFF = _("监管人员（本辖区举办的竞赛）、企业安全管理员（本企业参加的竞赛）")
+SURFACES = (_("年度报告 PDF / xlsx / JSON"),)
+
+COUNT = Figure(
+    key="competitions.count",
+    label=_("竞赛场次"),
+    unit=_("场"),
+    definition=_(
+        "竞赛年度在统计期间内、状态为比赛中、已结束或已公布的技能竞赛场数（比赛中的记为进行中）。"
+    ),
+    source=_("技能竞赛"),
+    audience=STAFF,
+    surfaces=SURFACES,
+    pick=lambda r: r["count"],
+)
+TEAMS = Figure(
+    key="competitions.teams",
+    label=_("参赛队伍"),
+    unit=_("支"),
+    definition=_("上述竞赛的参赛队伍数（企业只计本企业队伍）。"),
+    source=_("参赛队伍"),
+    audience=STAFF,
+    surfaces=SURFACES,
+    pick=lambda r: r["teams"],
+)
+PARTICIPANTS = Figure(
+    key="competitions.participants",
+    label=_("参赛人数"),
+    unit=_("人"),
+    definition=_("上述参赛队伍的不同队员人数。"),
+    source=_("参赛队伍队员"),
+    audience=STAFF,
+    surfaces=SURFACES,
+    pick=lambda r: r["participants"],
+)
+
+
+def _competitions(scope: Scope, period: Period):
+    qs = Competition.objects.filter(
+        year__gte=period.start.year, year__lte=period.end.year, status__in=COUNTED
+    )
+    if scope.kind == Scope.Kind.REGION:
+        qs = qs.filter(region__path__startswith=scope.region.path)
+    elif scope.kind == Scope.Kind.ENTERPRISE:
+        qs = qs.filter(
+            pk__in=Team.objects.filter(enterprise_id=scope.enterprise_id).values("competition")
+        )
+    elif scope.kind != Scope.Kind.ALL:
+        qs = qs.none()
+    return qs
+
+
+@computes(COUNT, TEAMS, PARTICIPANTS)
+def competition_figures(scope: Scope, period: Period) -> dict:
+    competitions = _competitions(scope, period)
+    teams = Team.objects.filter(competition__in=competitions.values("pk"))
+    if scope.kind == Scope.Kind.ENTERPRISE:
+        teams = teams.filter(enterprise_id=scope.enterprise_id)
+    totals = teams.aggregate(
+        teams=Count("pk", distinct=True), participants=Count("members", distinct=True)
+    )
+    team_counts = dict(
+        teams.values_list("competition")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("competition", "n")
+    )
+    ranked = standings_many(
+        competitions.filter(status__in=RANKED)
+        .select_related("region")
+        .order_by("-year", "name", "pk")
+    )
+    results = []
+
+    def team(s) -> dict:
+        return {"rank": s.rank, "team": s.name, "enterprise": s.enterprise, "total": str(s.total)}
+
+    for competition, rows in ranked:
+        results.append(
+            {
+                "name": competition.name,
+                "host": competition.region.name,
+                "status": competition.status,
+                "status_label": str(competition.get_status_display()),
+                "teams": len(rows),
+                "winner": team(rows[0]) if rows else None,
+                "advancing": [team(s) for s in rows if s.advancing],
+                "top_three": [team(s) for s in rows if s.rank <= 3],
+            }
+        )
+    in_progress = [
+        {
+            "name": c.name,
+            "host": c.region.name,
+            "status": c.status,
+            "status_label": str(_("进行中")),
+            "teams": team_counts.get(c.pk, 0),
+        }
+        for c in competitions.filter(status=CompetitionStatus.OPEN)
+        .select_related("region")
+        .order_by("name", "pk")
+    ]
+    return {
+        "count": competitions.count(),
+        "teams": totals["teams"],
+        "participants": totals["participants"],
+        "results": results,
+        "in_progress": in_progress,
+    }
