@@ -9,7 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import views
+from portal import progress_views, views
 from portal.api import api
 
 portal_patterns = (
@@ -20,6 +20,8 @@ portal_patterns = (
         path("me/", views.me, name="me"),
         path("me/devices/<int:pk>/revoke/", views.revoke_device, name="device-revoke"),
         path("notices/", include("portal.notice_urls")),
+        path("progress/<uuid:pk>/", progress_views.progress_page, name="progress"),
+        path("progress/<uuid:pk>.json", progress_views.progress_json, name="progress-json"),
     ],
     "portal",
 )

@@ -135,5 +135,5 @@ def superuser(db):
 def queued_tasks(monkeypatch):
     """The django-q2 tasks queued during the test, as (func, *args) tuples, instead of queuing."""
     calls = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args: calls.append(args))
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))
     return calls
