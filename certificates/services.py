@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from certificates.metrics import RENDERS
 from certificates.models import (
     BulkIssue,
     Certificate,
@@ -220,6 +221,7 @@ def render_certificate(*, certificate_id: int) -> bool:
     if not updated:  # another worker stored it first; keep theirs
         certificate.pdf.storage.delete(certificate.pdf.name)
         return False
+    RENDERS.inc()
     return True
 
 

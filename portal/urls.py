@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import progress_views, views
 from portal.api import api
+from portal.metrics import metrics_view
 
 portal_patterns = (
     [
@@ -30,6 +31,7 @@ handler400 = "portal.views.bad_request"  # portal.params' errors in Chinese, 413
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/", include(portal_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
