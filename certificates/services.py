@@ -389,8 +389,8 @@ def run_bulk_issue(*, bulk_id: int, progress_id: str | None = None) -> int:
     issued = 0
     errors = []
     progress.running(progress_id, total=len(items), message=_("正在发证……"))
-    for position, item in enumerate(items, start=1):
-        progress.step(progress_id, done=position)
+    for position, item in enumerate(items):
+        progress.step(progress_id, done=position)  # the items before this one are through
         if item.pk in done:
             if not done[item.pk]:
                 from django_q.tasks import async_task
