@@ -43,7 +43,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Least
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,7 +122,9 @@ def step(progress_id, *, done: int | None = None, by: int = 1, message: str = ""
 
 
 def finish(progress_id, *, message: str = "", result_url: str = "") -> None:
+    """Done: the bar full (done = total), the message and the link to the result."""
     fields: dict[str, Any] = {
+        "done": Greatest(F("done"), F("total")),
         "status": Progress.Status.DONE,
         "finished_at": timezone.now(),
         "message": str(message),

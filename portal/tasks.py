@@ -24,10 +24,11 @@ def heartbeat_recorded(sender, task: dict, **kwargs) -> None:
         Heartbeat.objects.update_or_create(name="qcluster", defaults={"beat_at": timezone.now()})
 
 
-def seed_demo_later(paths: list[str]) -> int:
+def seed_demo_later(paths: list[str], reindex: bool = True) -> int:
     """Queued by seed_demo once the demo district has committed: the seeders' slow parts (their
-    `later`, e.g. finished exam attempts), in seeder order, each all or nothing. Returns how many
-    ran."""
+    `later`, e.g. finished exam attempts), in seeder order, each all or nothing; then the indexes
+    seed_demo left out (rebuild_indexes), in the same task so that on SQLite nothing waits for
+    another writer. Returns how many parts ran."""
     from django.db import transaction
     from django.utils.module_loading import import_string
 
@@ -39,11 +40,13 @@ def seed_demo_later(paths: list[str]) -> int:
     for path in paths:
         with transaction.atomic():
             import_string(path)(ctx)
+    if reindex:
+        rebuild_indexes()
     return len(paths)
 
 
 def rebuild_indexes() -> None:
-    """Queued by seed_demo, which saves its pages without updating the indexes: Wagtail's search
+    """After seed_demo, which saves its pages without updating the indexes: Wagtail's search
     index (the site search) and reference index (the admin's "usage" counts), rebuilt once."""
     from django.core.management import call_command
 

@@ -17,7 +17,6 @@ from portal.demo import (
 from portal.models import Region
 
 LATER_TASK = "portal.tasks.seed_demo_later"
-INDEX_TASK = "portal.tasks.rebuild_indexes"
 
 
 def _rows(app_label: str) -> int:
@@ -80,8 +79,8 @@ class Command(BaseCommand):
                 self._area(seeder.name, seeder.name.split("-")[0], lambda s=seeder: s.func(ctx))
                 if seeder.later:
                     later.append(seeder.later)
+            # the slow parts, then the search and reference indexes, in one task
             transaction.on_commit(lambda: async_task(LATER_TASK, later))
-            transaction.on_commit(lambda: async_task(INDEX_TASK))
         self.stdout.write(
             f"Seeded in {time.monotonic() - start:.1f} s. Queued for the task cluster: certificate "
             f"PDFs, {', '.join(later) or 'nothing else'}, the search and reference indexes."
