@@ -28,7 +28,7 @@ from certificates.models import Certificate
 from exams.models import Attempt
 print(OrmQ.objects.count(), Certificate.objects.filter(pdf="").count(), Attempt.objects.count())'
 while true; do
-  read -r queued missing attempts < <(.venv/bin/python manage.py shell -c "$check" 2>/dev/null)
+  read -r queued missing attempts < <(.venv/bin/python manage.py shell -v 0 -c "$check" 2>/dev/null | tail -1)
   if [ "${queued:-1}" = "0" ] && [ "${missing:-1}" = "0" ] && [ "${attempts:-0}" != "0" ]; then
     break
   fi
