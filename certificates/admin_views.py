@@ -16,6 +16,7 @@ from certificates import services
 from certificates.forms import BulkIssueForm, ManualIssueForm, ReasonForm, ReissueForm
 from certificates.models import BulkIssue, Certificate, CertificateTemplate
 from certificates.views import visible_certificates
+from portal import progress
 
 
 def _render(
@@ -115,31 +116,31 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("已提交批量发证（%(n)s人），正在后台处理。") % {"n": bulk.total}
         )
-        return redirect("certificates_admin:bulk-detail", bulk.pk)
+        record = progress.latest_for_key(services.bulk_progress_key(bulk))
+        return redirect(progress.page_url(record))
     return _render(request, "certificates/admin/bulk_new.html", {"form": form}, _("新建批量发证"))
 
 
 def bulk_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "certificates.issue_certificate")
     bulk = _get_bulk_for_user(request, pk)
-    progress = services.bulk_progress(bulk)
+    counts = services.bulk_progress(bulk)
+    record = progress.visible_to(request.user).filter(key=services.bulk_progress_key(bulk)).first()
     return _render(
         request,
         "certificates/admin/bulk_detail.html",
-        {"bulk": bulk, "progress": progress, "refresh": not progress["finished"]},
+        {"bulk": bulk, "progress": counts, "refresh": not counts["finished"], "record": record},
         _("批量发证进度"),
     )
 
 
 @require_POST
 def bulk_rerun(request: HttpRequest, pk: int) -> HttpResponse:
-    from django_q.tasks import async_task
-
     _require(request, "certificates.issue_certificate")
     bulk = _get_bulk_for_user(request, pk)
-    async_task("certificates.tasks.run_bulk_issue", bulk.pk)
+    record = services.start_bulk_progress(bulk=bulk, user=request.user)
     messages.success(request, _("已重新提交：已发的证书不会重复发放。"))
-    return redirect("certificates_admin:bulk-detail", bulk.pk)
+    return redirect(progress.page_url(record))
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,9 +16,13 @@ class CertificatesConfig(AppConfig):
             views,
         )
         from certificates.api import router
+        from certificates.metrics import RendersLastMinuteCollector
         from portal import registry, roles
         from portal.api import api
+        from portal.metrics import register_scrape_collector
         from portal.views import HEALTH_CHECKS
+
+        register_scrape_collector("certificates.renders", RendersLastMinuteCollector())
 
         api.add_router("/certificates/", router)
         HEALTH_CHECKS["certificate_pdf"] = pdf.font_health

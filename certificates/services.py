@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from certificates.metrics import RENDERS
 from certificates.models import (
     BulkIssue,
     Certificate,
@@ -31,7 +32,8 @@ from certificates.models import (
     ManualIssue,
     SerialCounter,
 )
-from portal import notices
+from portal import notices, progress
+from portal.models import Progress
 from portal.validators import mask_name
 
 logger = logging.getLogger(__name__)
@@ -226,6 +228,7 @@ def render_certificate(*, certificate_id: int) -> bool:
     if not updated:  # another worker stored it first; keep theirs
         certificate.pdf.storage.delete(certificate.pdf.name)
         return False
+    RENDERS.inc()
     return True
 
 
@@ -324,12 +327,33 @@ def manual_issue(
         )
 
 
+BULK_TASK = "certificates.tasks.run_bulk_issue"
+
+
+def bulk_progress_key(bulk: BulkIssue) -> str:
+    return f"certificates.bulkissue:{bulk.pk}"
+
+
+def start_bulk_progress(*, bulk: BulkIssue, user) -> Progress:
+    """Queues the bulk issue with a progress record of `user` (portal.progress): the page the
+    user is sent to shows how many certificates are issued."""
+    return progress.start(
+        owner=user,
+        kind="certificates.bulk_issue",
+        title=_("批量发证：%(subject)s") % {"subject": bulk.subject},
+        total=bulk.total,
+        task=BULK_TASK,
+        args=(bulk.pk,),
+        key=bulk_progress_key(bulk),
+        message=_("已提交，等待后台处理。"),
+    )
+
+
 def create_bulk_issue(
     *, user, template: CertificateTemplate, subject: str, reason: str, people: list
 ) -> BulkIssue:
-    """Records a bulk issue (one ManualIssue per person) and queues it for the task cluster."""
-    from django_q.tasks import async_task
-
+    """Records a bulk issue (one ManualIssue per person) and queues it for the task cluster with
+    a progress record of `user` (progress.latest_for_key(bulk_progress_key(bulk)))."""
     with transaction.atomic():
         bulk = BulkIssue.objects.create(
             template=template, subject=subject, reason=reason, total=len(people), created_by=user
@@ -347,16 +371,18 @@ def create_bulk_issue(
                 for p in people
             ]
         )
-        transaction.on_commit(lambda: async_task("certificates.tasks.run_bulk_issue", bulk.pk))
+        start_bulk_progress(bulk=bulk, user=user)
     return bulk
 
 
-def run_bulk_issue(*, bulk_id: int) -> int:
+def run_bulk_issue(*, bulk_id: int, progress_id: str | None = None) -> int:
     """Issues every item of the bulk issue that has no certificate yet; safe to run again (each
     item is a source, so a rerun finds the certificates already issued). Re-queues the PDF render
-    of any certificate still without a file. Returns how many certificates it issued."""
+    of any certificate still without a file. Moves the progress record `progress_id` (if any)
+    one item at a time. Returns how many certificates it issued."""
     bulk = BulkIssue.objects.select_related("template", "created_by").filter(pk=bulk_id).first()
     if bulk is None:
+        progress.fail(progress_id, message=_("该批量发证已不存在。"))
         return 0
     BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.RUNNING, error="")
     content_type = ContentType.objects.get_for_model(ManualIssue)
@@ -368,7 +394,9 @@ def run_bulk_issue(*, bulk_id: int) -> int:
     )
     issued = 0
     errors = []
-    for item in items:
+    progress.running(progress_id, total=len(items), message=_("正在发证……"))
+    for position, item in enumerate(items):
+        progress.step(progress_id, done=position)  # the items before this one are through
         if item.pk in done:
             if not done[item.pk]:
                 certificate = Certificate.objects.live().for_source(item).first()
@@ -393,6 +421,20 @@ def run_bulk_issue(*, bulk_id: int) -> int:
         error="\n".join(errors)[:5000],
         finished_at=timezone.now(),
     )
+    result_url = reverse("certificates_admin:bulk-detail", args=[bulk.pk])
+    if errors:
+        progress.fail(
+            progress_id,
+            message=_("%(n)s人发证失败：\n%(errors)s")
+            % {"n": len(errors), "errors": "\n".join(errors)[:2000]},
+            result_url=result_url,
+        )
+    else:
+        progress.finish(
+            progress_id,
+            message=_("已发证 %(n)s 张，PDF 正在后台生成。") % {"n": len(items)},
+            result_url=result_url,
+        )
     return issued
 
 

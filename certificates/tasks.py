@@ -11,8 +11,8 @@ def render_certificate_pdf(certificate_id: int) -> bool:
     return services.render_certificate(certificate_id=certificate_id)
 
 
-def run_bulk_issue(bulk_id: int) -> int:
-    return services.run_bulk_issue(bulk_id=bulk_id)
+def run_bulk_issue(bulk_id: int, progress_id: str | None = None) -> int:
+    return services.run_bulk_issue(bulk_id=bulk_id, progress_id=progress_id)
 
 
 def requeue_stalled_renders() -> int:

@@ -112,4 +112,8 @@ class CmsConfig(AppConfig):
             )
         )
         registry.register_seeder(registry.Seeder("cms-tree", demo.seed_tree, order=10))
-        registry.register_seeder(registry.Seeder("cms-content", demo.seed_content, order=90))
+        registry.register_seeder(
+            registry.Seeder(
+                "cms-content", demo.seed_content, order=90, later="cms.demo.seed_quiz_attempts"
+            )
+        )

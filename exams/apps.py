@@ -57,7 +57,9 @@ class ExamsConfig(AppConfig):
                 minutes=1,
             )
         )
-        registry.register_seeder(registry.Seeder("exams", demo.seed, order=30))
+        registry.register_seeder(
+            registry.Seeder("exams", demo.seed_papers, order=30, later="exams.demo.seed_attempts")
+        )
         for key, view, url_name, query in (
             ("exams.bank", "exams.admin_views.bank_export", "exams_admin:bank-export", ""),
             (

@@ -31,6 +31,9 @@ class PortalConfig(AppConfig):
             registry.ScheduleSpec(name="portal.heartbeat", func=tasks.HEARTBEAT_FUNC, minutes=1)
         )
         post_execute.connect(tasks.heartbeat_recorded, dispatch_uid="portal.heartbeat_recorded")
+        from portal import metrics
+
+        metrics.register_scrape_collector("portal.task_queue", metrics.TaskQueueCollector())
         for role in (MANAGER, SUPERVISOR, EDITOR, REVIEWER, EXAMINER):
             registry.grant(role, "wagtailadmin.access_admin")
         for role in (MANAGER, SUPERVISOR):

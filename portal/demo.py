@@ -6,10 +6,13 @@ running it again changes nothing and duplicates nothing.
 
 from __future__ import annotations
 
+import logging
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -70,6 +73,7 @@ class DemoContext:
     enterprises: list[Enterprise]
     users: dict[str, User] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(20260601))  # nosec B311 # reproducible demo data, no secret
+    password_hash: list[str] = field(default_factory=list)  # [password, its hash] (_password_hash)
 
     @property
     def enterprise_a(self) -> Enterprise:
@@ -183,11 +187,38 @@ def seed_organizations(password: str) -> DemoContext:
     return ctx
 
 
+def existing_context() -> DemoContext | None:
+    """The DemoContext of a demo district already seeded (for the parts the task cluster seeds
+    later, portal.tasks.seed_demo_later), without changing anything; None when there is none."""
+    district = Region.objects.filter(code="330212").first()
+    if district is None:
+        return None
+    streets = list(Region.objects.filter(code__in=[c for c, _n in STREETS]).order_by("code"))
+    codes = [make_credit_code(i) for i in range(1, len(ENTERPRISES) + 1)]
+    by_code = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
+    ctx = DemoContext(
+        password="",
+        district=district,
+        streets=streets,
+        enterprises=[by_code[c] for c in codes if c in by_code],
+    )
+    ctx.users = {u.username: u for u in User.objects.filter(username__startswith="demo_")}
+    return ctx
+
+
+def _password_hash(ctx: DemoContext) -> str:
+    """One hash for every demo login (they share the password): PBKDF2 once, not per login."""
+    if ctx.password_hash[:1] != [ctx.password]:
+        ctx.password_hash[:] = [ctx.password, make_password(ctx.password)]
+    return ctx.password_hash[1]
+
+
 def _user(ctx: DemoContext, username: str, *, full_name: str, groups=(), **fields) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username)
-    user.set_password(ctx.password)
+    user.password = _password_hash(ctx)
+    user._password = ctx.password  # as set_password: a changed password ends the API tokens
     user.first_name = full_name
     for key, value in fields.items():
         setattr(user, key, value)
@@ -258,3 +289,35 @@ DEMO_LOGINS = [
     ("demo_examiner", "考务管理员"),
     ("demo_judge1", "技能竞赛裁判（demo_judge2、demo_judge3 同）"),
 ]
+
+
+@contextmanager
+def deferred_indexing():
+    """Inside: saves update neither Wagtail's search index nor its reference index (one update per
+    page save, most of a seed's page work); portal.tasks.rebuild_indexes rebuilds both after."""
+    from django.db.models.signals import post_save
+    from modelsearch import index
+    from modelsearch.signal_handlers import post_save_signal_handler
+    from wagtail.signal_handlers import disable_reference_index_auto_update
+
+    models = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        for model in models:
+            post_save.connect(post_save_signal_handler, sender=model)
+
+
+@contextmanager
+def quiet_logger(name: str, level: int = logging.WARNING):
+    """Wagtail logs every page created, edited and published at INFO: hundreds of lines."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

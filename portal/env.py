@@ -5,6 +5,8 @@ A bad value raises ImproperlyConfigured naming the variable, so a typo fails at 
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +59,31 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object (e.g. a storage's OPTIONS); empty when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (CIDR), e.g. "10.0.0.5,192.168.1.0/24"."""
+    networks = env_list(name)
+    for item in networks:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from exc
+    return networks
 
 
 def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -562,3 +564,56 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Progress(models.Model):
+    """The progress of one long job run by the task cluster (a bulk certificate issue, a big
+    import), shown to the user who started it on a page that polls it (portal.progress). Only its
+    owner and superusers may read it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="progress_records")
+    kind = models.CharField(_("类型"), max_length=50)
+    # What the job works on, e.g. "certificates.bulkissue:12", so a rerun finds its record.
+    key = models.CharField(max_length=120, blank=True, db_index=True)
+    title = models.CharField(_("标题"), max_length=200)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("说明"), blank=True)
+    result_url = models.CharField(_("结果链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("任务进度")
+        verbose_name_plural = _("任务进度")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="portal_progress_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.done}/{self.total})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(100 * self.done / self.total))

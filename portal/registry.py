@@ -5,7 +5,9 @@
   examiner, judge). An app registers a template and a function returning that block's context for
   the request, or None when the block does not apply to this user (it is then left out).
 - `schedules`: django-q2 schedules the app needs; created or updated after every migrate.
-- `seeders`: functions that add an app's demo data; seed_demo runs them in order.
+- `seeders`: functions that add an app's demo data; seed_demo runs them in order. A seeder's
+  `later` (a dotted path) is the slow part (history: finished exam attempts…) that the task
+  cluster runs after the seed has committed (portal.tasks.seed_demo_later), in seeder order.
 - `home_sections`: blocks of the site home page (featured courses, public drills, my open exams).
   Like me_sections; get_context returns None when the block does not apply to this visitor.
 - `live_figures`: named live numbers an editor can place in a page body (the "实时数据" block);
@@ -54,6 +56,7 @@ class Seeder:
     name: str
     func: Callable[..., None]
     order: int = 100
+    later: str = ""  # "app.demo.func", run by the task cluster with the same DemoContext
 
 
 @dataclass(frozen=True)

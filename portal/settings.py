@@ -19,7 +19,9 @@ from portal.env import (
     env_choice,
     env_float,
     env_int,
+    env_json_object,
     env_list,
+    env_networks,
     env_str,
     redis_url_per_test_worker,
 )
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "django_prometheus",
     "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -88,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: /metrics (portal.metrics)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # requests by view and status
     "cms.cache.PageCacheMiddleware",  # last: anonymous page cache hits (cms.cache)
 ]
 
@@ -141,6 +146,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The same engines with django-prometheus' query counters (portal.metrics).
+_METERED_ENGINES = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}
+DATABASES["default"]["ENGINE"] = _METERED_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and the task broker: Redis when REDIS_URL is set, otherwise embedded.
@@ -241,8 +254,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Files no URL may serve (certificate seals and signatures): outside MEDIA_ROOT (portal.storage).
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+# Uploaded files and issued certificates: MEDIA_ROOT (a volume shared by every web node and task
+# worker) unless MEDIA_STORAGE_BACKEND names another storage, e.g. django-storages' S3Storage with
+# MEDIA_STORAGE_OPTIONS='{"bucket_name": "portal-media", "endpoint_url": "https://…"}' (README).
+MEDIA_STORAGE_BACKEND = env_str(
+    "MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+MEDIA_STORAGE_OPTIONS = env_json_object("MEDIA_STORAGE_OPTIONS")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -334,6 +354,9 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("安全培训·应急演练·考试门户")
+# /metrics (portal.metrics): a bearer token and/or addresses (CIDR) allowed to scrape; neither: 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
 # Seconds after which /healthz reports the worker cluster as down.
 HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 180)
 # /healthz fails when the oldest queued task without a recorded result is older (seconds).

@@ -72,3 +72,11 @@ def oldest_queued_at() -> datetime | None:
     if settings.REDIS_URL:
         return _oldest_in_redis()
     return _oldest_in_orm()
+
+
+def queue_length() -> int:
+    """Tasks waiting for a worker (ORM broker: this cluster's rows no worker holds; Redis: the
+    length of the cluster's list). One query or one LLEN."""
+    from django_q.brokers import get_broker
+
+    return int(get_broker().queue_size() or 0)

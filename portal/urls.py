@@ -9,8 +9,9 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import views
+from portal import progress_views, views
 from portal.api import api
+from portal.metrics import metrics_view
 
 portal_patterns = (
     [
@@ -20,6 +21,8 @@ portal_patterns = (
         path("me/", views.me, name="me"),
         path("me/devices/<int:pk>/revoke/", views.revoke_device, name="device-revoke"),
         path("notices/", include("portal.notice_urls")),
+        path("progress/<uuid:pk>/", progress_views.progress_page, name="progress"),
+        path("progress/<uuid:pk>.json", progress_views.progress_json, name="progress-json"),
     ],
     "portal",
 )
@@ -28,6 +31,7 @@ handler400 = "portal.views.bad_request"  # portal.params' errors in Chinese, 413
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/", include(portal_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -51,7 +51,8 @@ run() {
   wait "$!"
   pids=()
 }
-run $PY manage.py migrate --noinput
+echo "Migrating the database…"
+run $PY manage.py migrate --noinput -v 0 # quiet: one line per migration is ~240 lines on a first start
 run $PY manage.py seed_demo --if-empty
 
 $PY manage.py qcluster &

@@ -212,8 +212,16 @@ def _competition(world):
     return world["competition"]
 
 
+def _progress(world):
+    from portal import progress
+
+    return [progress.start(owner=world["worker"], kind="sweep", title="批量发证", total=3).pk]
+
+
 ROUTES: dict[str, Callable] = {
     "portal:notice-open": _notice,
+    "portal:progress": _progress,
+    "portal:progress-json": _progress,
     "portal:device-revoke": _api_token,
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,

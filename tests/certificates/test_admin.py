@@ -287,3 +287,38 @@ def test_workers_cannot_preview_templates(client, worker, cert_template):
     client.force_login(worker)
     url = reverse("certificates_admin:template-preview", args=[cert_template.pk])
     assert client.get(url).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_a_bulk_issue_shows_its_progress_to_its_creator_only(
+    client, supervisor, enterprise, person, cert_template, queued_tasks
+):
+    from portal.models import Progress
+
+    PersonFactory.create_batch(2, enterprise=enterprise)
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("certificates_admin:bulk-new"),
+        {
+            "template": cert_template.pk,
+            "subject": "2026年度再培训",
+            "reason": "年度再培训考核合格",
+            "enterprise": enterprise.pk,
+        },
+    )
+    record = Progress.objects.get()
+    bulk = BulkIssue.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:progress", args=[record.pk])
+    assert (record.owner, record.total, record.status) == (supervisor, 3, "queued")
+
+    tasks.run_bulk_issue(bulk.pk, progress_id=str(record.pk))
+    data = client.get(reverse("portal:progress-json", args=[record.pk])).json()
+
+    assert (data["done"], data["total"], data["percent"], data["status"]) == (3, 3, 100, "done")
+    assert data["result_url"] == reverse("certificates_admin:bulk-detail", args=[bulk.pk])
+    assert "已发证 3 张" in data["message"]
+    other = make_supervisor(supervisor.region)
+    client.force_login(other)
+    assert client.get(reverse("portal:progress", args=[record.pk])).status_code == 404
+    assert client.get(reverse("portal:progress-json", args=[record.pk])).status_code == 404

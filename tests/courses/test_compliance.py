@@ -144,7 +144,9 @@ def test_people_with_no_requirement_are_counted_apart_not_as_compliant(client, m
 
     TrainingRequirement.objects.all().delete()
     TrainingRequirement.objects.create(
-        category=PersonCategory.PRINCIPAL, high_risk=enterprise.is_training_high_risk, annual_hours=8
+        category=PersonCategory.PRINCIPAL,
+        high_risk=enterprise.is_training_high_risk,
+        annual_hours=8,
     )
     met = PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)
     _record(met, "8")

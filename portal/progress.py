@@ -1,0 +1,178 @@
+"""Progress of long jobs run by the task cluster, shown to the user who started them.
+
+A view that would otherwise keep a request spinning (a bulk certificate issue, a big import)
+records a Progress, queues the job and sends the user to the progress page, which polls
+``/accounts/progress/<id>.json`` and shows a bar, the message and, when done, a link to the result.
+Only the owner (and superusers) may see a record: anyone else gets a 404.
+
+In the view::
+
+    from portal import progress
+
+    record = progress.start(
+        owner=request.user,
+        kind="people_import",
+        title=_("导入名册"),
+        total=len(rows),
+        task="portal.tasks.run_people_import",  # called as task(*args, progress_id=...)
+        args=(upload.pk,),
+        key=f"portal.upload:{upload.pk}",  # optional: what the job works on
+    )
+    return redirect(progress.page_url(record))
+
+In the task (it receives ``progress_id``; every call is one UPDATE and safe to repeat)::
+
+    def run_people_import(upload_id: int, *, progress_id: str | None = None) -> int:
+        progress.running(progress_id)
+        for n, row in enumerate(rows, start=1):
+            ...
+            progress.step(progress_id, done=n)  # or step(progress_id) to add one
+        progress.finish(progress_id, message=_("已导入 %d 人") % n, result_url=url)
+        # on a refusal: progress.fail(progress_id, message="第3行：身份证号无效；…")
+
+An import stays all-or-nothing: step the bar while checking the rows (outside the transaction
+that writes, or the poller sees nothing until the commit), write everything in one transaction,
+then call ``finish`` or ``fail`` after it. ``progress_id=None`` makes every call a no-op, so the
+same task runs without a record too (a management command, a rerun).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Least
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import Progress, User
+
+
+def start(
+    *,
+    owner: User,
+    kind: str,
+    title: str,
+    total: int = 0,
+    task: str = "",
+    args: Iterable[Any] = (),
+    key: str = "",
+    result_url: str = "",
+    message: str = "",
+) -> Progress:
+    """Records a job of `owner` and, when `task` is given, queues it once the surrounding
+    transaction commits (called as ``task(*args, progress_id="<uuid>")``)."""
+    record = Progress.objects.create(
+        owner=owner,
+        kind=kind,
+        title=str(title)[:200],
+        total=max(0, int(total)),
+        key=key,
+        result_url=result_url,
+        message=str(message),
+    )
+    if task:
+        enqueue(record, task, *args)
+    return record
+
+
+def enqueue(record: Progress, task: str, *args: Any) -> None:
+    """Queues `task` for `record` after the commit and keeps the task id on the record."""
+    from django_q.tasks import async_task
+
+    def _queue() -> None:
+        task_id = async_task(task, *args, progress_id=str(record.pk))
+        Progress.objects.filter(pk=record.pk).update(task_id=str(task_id or "")[:64])
+
+    transaction.on_commit(_queue)
+
+
+def _update(progress_id, **fields) -> None:
+    if progress_id:
+        Progress.objects.filter(pk=progress_id).update(updated_at=timezone.now(), **fields)
+
+
+def running(progress_id, *, total: int | None = None, message: str = "") -> None:
+    """The job has started (again): status running, and the total once it is known."""
+    fields: dict[str, Any] = {"status": Progress.Status.RUNNING, "finished_at": None}
+    if total is not None:
+        fields["total"] = max(0, int(total))
+    if message:
+        fields["message"] = str(message)
+    _update(progress_id, **fields)
+
+
+def step(progress_id, *, done: int | None = None, by: int = 1, message: str = "") -> None:
+    """Moves the bar: to `done` items, or `by` more (never past the total when one is set)."""
+    fields: dict[str, Any] = {"status": Progress.Status.RUNNING}
+    if done is not None:
+        fields["done"] = max(0, int(done))
+    else:
+        fields["done"] = F("done") + by
+    if message:
+        fields["message"] = str(message)
+    _update(progress_id, **fields)
+    if done is None and progress_id:
+        # an increment past the total (a rerun) stays at the total
+        Progress.objects.filter(pk=progress_id, total__gt=0, done__gt=F("total")).update(
+            done=Least(F("done"), F("total"))
+        )
+
+
+def finish(progress_id, *, message: str = "", result_url: str = "") -> None:
+    """Done: the bar full (done = total), the message and the link to the result."""
+    fields: dict[str, Any] = {
+        "done": Greatest(F("done"), F("total")),
+        "status": Progress.Status.DONE,
+        "finished_at": timezone.now(),
+        "message": str(message),
+    }
+    if result_url:
+        fields["result_url"] = result_url
+    _update(progress_id, **fields)
+
+
+def fail(progress_id, *, message: str, result_url: str = "") -> None:
+    fields: dict[str, Any] = {
+        "status": Progress.Status.FAILED,
+        "finished_at": timezone.now(),
+        "message": str(message),
+    }
+    if result_url:
+        fields["result_url"] = result_url
+    _update(progress_id, **fields)
+
+
+def visible_to(user) -> Any:
+    """The records `user` may see: their own; every record for a superuser."""
+    if not user.is_authenticated:
+        return Progress.objects.none()
+    if user.is_superuser:
+        return Progress.objects.all()
+    return Progress.objects.filter(owner=user)
+
+
+def latest_for_key(key: str) -> Progress | None:
+    return Progress.objects.filter(key=key).order_by("-created_at").first() if key else None
+
+
+def page_url(record: Progress) -> str:
+    return reverse("portal:progress", args=[record.pk])
+
+
+def as_json(record: Progress) -> dict:
+    return {
+        "id": str(record.pk),
+        "kind": record.kind,
+        "title": record.title,
+        "status": record.status,
+        "status_label": str(record.get_status_display()),
+        "total": record.total,
+        "done": record.done,
+        "percent": record.percent,
+        "message": record.message,
+        "result_url": record.result_url,
+        "finished": record.finished,
+    }
