@@ -222,9 +222,9 @@ def test_autosave_grade_and_review_through_the_page(client, worker, fill_paper, 
     client.force_login(worker)
     attempt, _ = services.start_or_resume(paper=fill_paper, person=person, now=timezone.now())
     qid = fill_paper.paper_questions.get().question_id
-    saved = client.post(
-        reverse("exams:attempt-save", args=[attempt.pk]),
-        data=json.dumps({"question": qid, "response": ["六", "4"], "seq": 1}),
+    saved = client.put(  # the page's autosave: the API with the session (static/js/exam.js)
+        f"/api/v1/attempts/{attempt.pk}/answers/{qid}",
+        data=json.dumps({"response": ["六", "4"], "seq": 1}),
         content_type="application/json",
     ).json()
     assert saved["accepted"]
