@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests: an in-memory database per process, said outright because the metered engine below
+    # is not named "django.db.backends.sqlite3", which is what Django and pytest-django look
+    # for to leave the test database in memory (pytest-xdist would otherwise get a file path).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The same engines with django-prometheus' query counters (portal.metrics).
