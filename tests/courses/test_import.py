@@ -123,7 +123,7 @@ def test_the_command_fails_on_bad_rows(tmp_path, enterprise):
             ]
         )
     )
-    with pytest.raises(CommandError, match="1 行有问题"):
+    with pytest.raises(CommandError, match="有1处错误"):
         call_command("import_training_records", str(path))
     assert not TrainingRecord.objects.exists()
 
