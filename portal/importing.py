@@ -22,6 +22,7 @@ import contextvars
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Enterprise, ImportBatch, ImportedRow, Region, User
+from portal.validators import mask_id_number
 from portal.xlsx import ImportReport, RowError, SpreadsheetError, read_upload
 
 
@@ -107,6 +109,15 @@ def _values(obj: models.Model) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+
+
+def _label(obj) -> str:
+    """What the history shows of a row; a 身份证号 (a login's username) masked."""
+    text = _label(obj)
+    return mask_id_number(text) if _ID_NUMBER.fullmatch(text) else text
+
+
 def _key(model, pk) -> tuple:
     return (model._meta.label_lower, str(pk))
 
@@ -129,14 +140,14 @@ def _post_save(sender, instance, created, raw=False, update_fields=None, **kwarg
         return
     key = _key(type(instance), instance.pk)
     if created:
-        rows[key] = _Recorded(type(instance), instance.pk, str(instance)[:200], True)
+        rows[key] = _Recorded(type(instance), instance.pk, _label(instance), True)
     elif key in rows and not rows[key].created:
         after = _values(instance)
         if update_fields:
             saved = {instance._meta.get_field(name).attname for name in update_fields}
             after = {k: v for k, v in after.items() if k in saved}
         rows[key].after = {**(rows[key].after or {}), **after}
-        rows[key].label = str(instance)[:200]
+        rows[key].label = _label(instance)
 
 
 pre_save.connect(_pre_save, dispatch_uid="portal.importing.pre_save")
@@ -149,7 +160,7 @@ def record_created(objects: Iterable[models.Model]) -> None:
     if rows is None:
         return
     for obj in objects:
-        rows[_key(type(obj), obj.pk)] = _Recorded(type(obj), obj.pk, str(obj)[:200], True)
+        rows[_key(type(obj), obj.pk)] = _Recorded(type(obj), obj.pk, _label(obj), True)
 
 
 @contextmanager

@@ -506,6 +506,13 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}（{self.file_name}）"
 
+    @property
+    def importer_label(self) -> str:
+        who = str(self.user) if self.user_id else ""
+        if self.via_command:
+            return f"{_('命令行')}（{who}）" if who else str(_("命令行"))
+        return who or "—"
+
 
 class ImportedRow(models.Model):
     """A row an import created or changed; `before` holds the changed fields' previous values and

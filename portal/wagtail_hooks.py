@@ -12,6 +12,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from portal import admin_export, admin_views
 from portal.admin_scoping import ScopedModelViewSet
 from portal.forms_admin import EnterpriseAdminForm, PersonAdminForm
+from portal.import_views import ImportBatchViewSet
 from portal.models import Enterprise, Person, Region, SpecialOperation, SpecialOperationCategory
 from portal.scoping import (
     administers_enterprise,
@@ -203,6 +204,7 @@ class OrganizationsGroup(ViewSetGroup):
         RegionViewSet("portal_regions"),
         SpecialOperationViewSet("portal_special_operations"),
         SpecialOperationCategoryViewSet("portal_special_operation_categories"),
+        ImportBatchViewSet("portal_imports"),
     )
 
 
