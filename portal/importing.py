@@ -378,11 +378,16 @@ def undo_blockers(batch: ImportBatch, *, now: datetime | None = None, limit: int
             problems.append(_("%(row)s在导入后又被修改过") % {"row": _describe(obj)})
     if created:
         collector = Collector(using=router.db_for_write(type(created[0])))
+        by_model: dict = {}
+        for obj in created:
+            by_model.setdefault(type(obj), []).append(obj)
         try:
-            collector.collect(created)
-        except (ProtectedError, RestrictedError) as exc:
-            for dependant in list(exc.args[1])[:limit]:
-                problems.append(_dependency(dependant, mine))
+            for objs in by_model.values():  # collect() takes one model at a time
+                collector.collect(objs)
+        except ProtectedError as exc:
+            problems += [_dependency(d, mine) for d in list(exc.protected_objects)[:limit]]
+        except RestrictedError as exc:
+            problems += [_dependency(d, mine) for d in list(exc.restricted_objects)[:limit]]
         else:
             for model, instances in collector.data.items():
                 if model._meta.auto_created:  # many-to-many links go with their row
