@@ -114,7 +114,7 @@ _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 def _label(obj) -> str:
     """What the history shows of a row; a 身份证号 (a login's username) masked."""
-    text = _label(obj)
+    text = str(obj)[:200]
     return mask_id_number(text) if _ID_NUMBER.fullmatch(text) else text
 
 
