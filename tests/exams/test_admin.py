@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.portal.xlsx_helpers import confirm_import
-
 from exams import services
 from exams.models import Paper, Question, QuestionBank
 from portal.roles import sync_role_groups
 from tests.exams.conftest import make_paper, make_questions
 from tests.exams.test_import import row, xlsx
+from tests.portal.xlsx_helpers import confirm_import
 
 
 @pytest.fixture(autouse=True)
