@@ -32,6 +32,7 @@ from courses.statistics import scoped_records, training_statistics
 from portal import importing as batches
 from portal import xlsx
 from portal.auth import client_ip
+from portal.import_views import confirm_from_request
 from portal.params import ID_MAX, date_param, int_param
 from portal.scoping import scope_for, visible_people
 
@@ -327,7 +328,7 @@ def import_records(request: HttpRequest) -> HttpResponse:
     report = None
     run = partial(services.import_training_records, user=request.user)
     if "batch" in request.POST:
-        report = _confirm(request, kind="courses.records", run=run)
+        report = confirm_from_request(request, kind="courses.records", run_for=lambda b: run)
         if report is not None and report.ok:
             messages.success(
                 request,
@@ -357,23 +358,6 @@ def import_records(request: HttpRequest) -> HttpResponse:
             "confirm_url": reverse("courses:import"),
         },
     )
-
-
-def _confirm(request: HttpRequest, *, kind: str, run, check=None):
-    """The button after a preview: imports the file the preview kept (None and a message when
-    the preview is gone)."""
-    try:
-        batch = batches.preview_for(
-            user=request.user,
-            pk=int_param(request.POST, "batch", min=1, max=ID_MAX) or 0,
-            kind=kind,
-        )
-    except batches.BatchError as exc:
-        messages.error(request, str(exc))
-        return None
-    if check is not None:
-        check(batch)
-    return batches.confirm_preview(batch=batch, user=request.user, run=run)
 
 
 @login_required
@@ -536,11 +520,12 @@ def class_import(request: HttpRequest, pk: int) -> HttpResponse:
     kind = "courses.attendance"
     if "batch" in request.POST:
 
-        def same_class(batch):
+        def run_for(batch):
             if batch.target != f"class:{training_class.pk}":
                 raise PermissionDenied
+            return run
 
-        report = _confirm(request, kind=kind, run=run, check=same_class)
+        report = confirm_from_request(request, kind=kind, run_for=run_for)
         if report is None:
             return redirect("courses:class-detail", pk=pk)
         if report.ok:

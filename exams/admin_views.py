@@ -19,8 +19,7 @@ from exams import importing, services
 from exams.forms import QuestionImportForm, ResultFilterForm
 from exams.models import Attempt
 from portal import importing as batches
-from portal.import_views import batch_url
-from portal.params import ID_MAX, int_param
+from portal.import_views import batch_url, confirm_from_request
 from portal.xlsx import build_workbook, xlsx_response
 
 
@@ -93,20 +92,14 @@ def _question_page(request, form, report) -> TemplateResponse:
 
 
 def _question_confirm(request: HttpRequest) -> HttpResponse:
+    def run_for(batch):
+        bank = _get_bank_for_user(request, batch.params.get("bank") or 0)
+        return partial(importing.import_questions, bank=bank)
+
     form = QuestionImportForm(user=request.user)
-    try:
-        batch = batches.preview_for(
-            user=request.user,
-            pk=int_param(request.POST, "batch", min=1, max=ID_MAX) or 0,
-            kind="exams.questions",
-        )
-    except batches.BatchError as exc:
-        messages.error(request, str(exc))
+    report = confirm_from_request(request, kind="exams.questions", run_for=run_for)
+    if report is None:
         return _question_page(request, form, None)
-    bank = _get_bank_for_user(request, batch.params.get("bank") or 0)
-    report = batches.confirm_preview(
-        batch=batch, user=request.user, run=partial(importing.import_questions, bank=bank)
-    )
     if not report.ok:
         return _question_page(request, form, report)
     messages.success(

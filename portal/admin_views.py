@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import accounts, importing, services
 from portal.forms_admin import RosterImportForm
-from portal.import_views import batch_url
+from portal.import_views import batch_url, confirm_from_request
 from portal.models import Person
 from portal.params import ID_MAX, int_param
 from portal.scoping import administers_enterprise, can_change_person, scope_for, visible_people
@@ -82,24 +82,16 @@ def _roster_page(request, form, report) -> HttpResponse:
 
 
 def _roster_confirm(request: HttpRequest) -> HttpResponse:
+    def run_for(batch):
+        enterprise = batch.enterprise
+        if enterprise is None or not administers_enterprise(request.user, enterprise):
+            raise PermissionDenied
+        return partial(services.import_people, enterprise=enterprise, actor=request.user)
+
     form = RosterImportForm(user=request.user)
-    try:
-        batch = importing.preview_for(
-            user=request.user,
-            pk=int_param(request.POST, "batch", min=1, max=ID_MAX) or 0,
-            kind="portal.roster",
-        )
-    except importing.BatchError as exc:
-        messages.error(request, str(exc))
+    report = confirm_from_request(request, kind="portal.roster", run_for=run_for)
+    if report is None:
         return _roster_page(request, form, None)
-    enterprise = batch.enterprise
-    if enterprise is None or not administers_enterprise(request.user, enterprise):
-        raise PermissionDenied
-    report = importing.confirm_preview(
-        batch=batch,
-        user=request.user,
-        run=partial(services.import_people, enterprise=enterprise, actor=request.user),
-    )
     if not report.ok:
         return _roster_page(request, form, report)
     done = _(

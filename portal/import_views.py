@@ -6,6 +6,8 @@ blocks it (portal.importing.undo_blockers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +23,9 @@ from portal import importing
 from portal.admin_scoping import ScopedModelViewSet
 from portal.models import ImportBatch
 from portal.ownership import owned_q, owns
+from portal.params import ID_MAX, int_param
 from portal.scoping import scope_for
+from portal.xlsx import ImportReport
 
 ROWS_SHOWN = 200
 
@@ -44,6 +48,25 @@ def can_undo(user, batch: ImportBatch) -> bool:
 
 def batch_url(batch: ImportBatch) -> str:
     return reverse("portal_imports:inspect", args=[batch.pk])
+
+
+def confirm_from_request(
+    request: HttpRequest, *, kind: str, run_for: Callable[[ImportBatch], Callable]
+) -> ImportReport | None:
+    """The one button after an import page's preview (POST batch=<pk>): imports the file the
+    user's own preview kept. `run_for(batch)` gives the importer for the batch's target, after
+    checking the user may still import there (raise PermissionDenied or Http404 otherwise).
+    None, with a message, when the preview is gone."""
+    try:
+        batch = importing.preview_for(
+            user=request.user,
+            pk=int_param(request.POST, "batch", min=1, max=ID_MAX) or 0,
+            kind=kind,
+        )
+    except importing.BatchError as exc:
+        messages.error(request, str(exc))
+        return None
+    return importing.confirm_preview(batch=batch, user=request.user, run=run_for(batch))
 
 
 def _get_batch_for_user(request: HttpRequest, pk: int) -> tuple[ImportBatch, bool]:
