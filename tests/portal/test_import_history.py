@@ -360,6 +360,7 @@ def test_history_is_scoped_and_outsiders_are_refused_list_detail_and_undo(
     client, manager, enterprise, other_manager, street_supervisor, other_street, worker
 ):
     batch = imported(client, manager, enterprise)
+    people = Person.objects.count()
     index = reverse("portal_imports:index")
     inspect = reverse("portal_imports:inspect", args=[batch.pk])
     undo = reverse("portal_imports:undo", args=[batch.pk])
@@ -384,7 +385,7 @@ def test_history_is_scoped_and_outsiders_are_refused_list_detail_and_undo(
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
-    assert Person.objects.count() == 2
+    assert Person.objects.count() == people
 
 
 def test_undo_is_a_post(client, manager, enterprise):
@@ -399,3 +400,32 @@ def test_previews_are_nobodys_history(client, manager, enterprise):
 
     assert list(listing.context["object_list"]) == []
     assert ImportedRow.objects.count() == 0
+
+
+def test_the_history_listing_runs_a_fixed_number_of_queries(client, manager, enterprise):
+    """Session and user, permissions, the count and the page of batches with their importers
+    (select_related): the same at 3 and at 12 batches."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(n):
+        for i in range(n):
+            ImportBatch.objects.create(
+                kind="portal.roster",
+                title="人员名册",
+                user=manager,
+                enterprise=enterprise,
+                file_name=f"{i}.xlsx",
+                checksum=f"{i:064d}",
+                status=ImportBatch.Status.DONE,
+            )
+
+    client.force_login(manager)
+    counts = []
+    for n in (3, 9):
+        make(n)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("portal_imports:index"))
+        assert response.status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]

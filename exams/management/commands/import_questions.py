@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -77,6 +78,14 @@ def _owner(bank: QuestionBank) -> dict:
 def _import_into(*, bank: QuestionBank, upload, dry_run: bool):
     """The import, creating the bank first when it is new (inside the batch, so an undo takes
     the bank back too; a dry run creates nothing)."""
-    if bank.pk is None and not dry_run:
+    if bank.pk is not None:
+        return import_questions(bank=bank, upload=upload, dry_run=dry_run)
+    if not dry_run:
         bank.save()
-    return import_questions(bank=bank, upload=upload, dry_run=dry_run)
+        return import_questions(bank=bank, upload=upload, dry_run=dry_run)
+    with transaction.atomic():  # a dry run checks against the new, empty bank, then forgets it
+        bank.save()
+        report = import_questions(bank=bank, upload=upload, dry_run=True)
+        transaction.set_rollback(True)
+    bank.pk = None
+    return report

@@ -53,7 +53,7 @@ class Command(ImportCommand):
         written = False
         try:
             report = super().import_file(job, path, options)
-            if sheet is not None and report.credentials:
+            if sheet is not None and getattr(report, "credentials", None):
                 with os.fdopen(sheet, "wb") as out:
                     sheet = None
                     out.write(credentials_workbook(report.credentials))
