@@ -219,11 +219,25 @@ class CoursesConfig(AppConfig):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
             )
+        from courses.models import TrainingKind
+        from courses.services import ATTENDANCE_COLUMNS, IMPORT_COLUMNS, TRAINING_KIND_ALIASES
+        from portal import columns
+
+        columns.register_column(
+            columns.Column(
+                "培训类型",
+                columns.choice("培训类型", lambda: TrainingKind.choices, TRAINING_KIND_ALIASES),
+            )
+        )
+        records = {"columns": tuple(IMPORT_COLUMNS), "required": tuple(IMPORT_COLUMNS)}
+        attendance = {"columns": tuple(ATTENDANCE_COLUMNS), "required": tuple(ATTENDANCE_COLUMNS)}
         for path in (
-            registry.SpreadsheetImport(key="courses.records", url_name="courses:import"),
-            registry.SpreadsheetImport(key="courses.attendance", url_name="courses:class-import"),
+            registry.SpreadsheetImport(key="courses.records", url_name="courses:import", **records),
             registry.SpreadsheetImport(
-                key="courses.records-command", command="import_training_records"
+                key="courses.attendance", url_name="courses:class-import", **attendance
+            ),
+            registry.SpreadsheetImport(
+                key="courses.records-command", command="import_training_records", **records
             ),
         ):
             registry.register_spreadsheet_import(path)

@@ -74,4 +74,3 @@ class XlsxUploadForm(forms.Form):
         label=_("Excel 文件（.xlsx）"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
-    dry_run = forms.BooleanField(label=_("只检查，不导入"), required=False)

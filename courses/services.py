@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,8 @@ from courses.models import (
 )
 from courses.statistics import requirement_people, requirement_table  # noqa: F401 (re-export)
 from portal import xlsx
+from portal.columns import clean_row, match_person
+from portal.importing import record_created
 from portal.models import Person
 from portal.scoping import scope_for, visible_people
 from portal.validators import normalize_id_number
@@ -225,24 +227,22 @@ def compliance_workbook(rows: list[ComplianceRow], *, year: int, summary=None) -
 IMPORT_COLUMNS = ["姓名", "身份证号", "培训名称", "培训类型", "培训日期", "学时"]
 
 
-def _kind_from_label(label: str) -> str | None:
-    label = label.strip()
-    for value, text in TrainingKind.choices:
-        if label in (str(text), value):
-            return value
-    aliases = {"三级安全教育": TrainingKind.LEVEL_PLANT, "专题": TrainingKind.TOPIC}
-    return aliases.get(label)
+TRAINING_KIND_ALIASES = {"三级安全教育": TrainingKind.LEVEL_PLANT, "专题": TrainingKind.TOPIC}
 
 
 def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.ImportReport:
-    """Imports external training records from an .xlsx with the columns IMPORT_COLUMNS. People
-    are matched by 身份证号 among those `user` may see. Any bad row: nothing is saved and every
-    bad row is reported."""
+    """Imports external training records from an .xlsx with the columns IMPORT_COLUMNS (all
+    required), validated by the column vocabulary (portal.columns). People are matched by 身份证号
+    among those `user` may see, and the 姓名 beside it must be theirs. Any bad row: nothing is
+    saved and every bad row is reported."""
     report = xlsx.ImportReport(dry_run=dry_run)
     try:
         rows = list(xlsx.read_rows(upload, IMPORT_COLUMNS))
     except xlsx.SpreadsheetError as exc:
         report.errors.append(xlsx.RowError(row=1, message=str(exc)))
+        return report
+    if not rows:
+        report.errors.append(xlsx.RowError(row=2, message=str(_("表格中没有数据行。"))))
         return report
     numbers = {normalize_id_number(r.text("身份证号")) for r in rows}
     people = {
@@ -251,55 +251,18 @@ def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.Impo
     }
     parsed = []
     for row in rows:
-        problems = []
-        name = row.text("姓名")
-        number = normalize_id_number(row.text("身份证号"))
-        person = people.get(number)
-        if not number:
-            problems.append(_("身份证号为空"))
-        elif person is None:
-            problems.append(_("找不到身份证号为 %(n)s 的人员（或无权查看）") % {"n": number})
-        elif name and name != person.name:
-            problems.append(
-                _("姓名“%(given)s”与系统中的“%(real)s”不一致")
-                % {"given": name, "real": person.name}
-            )
-        title = row.text("培训名称")
-        if not title:
-            problems.append(_("培训名称为空"))
-        elif len(title) > 200:
-            problems.append(_("培训名称超过200字"))
-        kind = _kind_from_label(row.text("培训类型"))
-        if kind is None:
-            problems.append(
-                _("培训类型“%(v)s”无效，可填：%(options)s")
-                % {
-                    "v": row.text("培训类型"),
-                    "options": "、".join(str(t) for _v, t in TrainingKind.choices),
-                }
-            )
-        try:
-            on = xlsx.parse_date(row.values.get("培训日期"))
-            if on is None:
-                problems.append(_("培训日期为空"))
-            elif on > timezone.localdate():
-                problems.append(_("培训日期不能晚于今天"))
-        except ValueError:
-            on = None
-            problems.append(_("培训日期“%(v)s”无法识别") % {"v": row.text("培训日期")})
-        try:
-            hours = Decimal(row.text("学时"))
-            if not hours.is_finite() or hours <= 0 or hours > 1000:
-                problems.append(_("学时须为大于0且不超过1000的数字"))
-        except InvalidOperation:
-            hours = None
-            problems.append(_("学时“%(v)s”不是数字") % {"v": row.text("学时")})
+        values, problems = clean_row(row, IMPORT_COLUMNS, required=IMPORT_COLUMNS)
+        person, problem = match_person(values, people)
+        if problem:
+            problems.insert(0, problem)
         if problems:
             report.errors.append(
                 xlsx.RowError(row=row.number, message="；".join(str(p) for p in problems))
             )
         else:
-            parsed.append((person, on, hours, kind, title))
+            parsed.append(
+                (person, values["培训日期"], values["学时"], values["培训类型"], values["培训名称"])
+            )
     if report.errors or dry_run:
         if not report.errors:
             report.created = len(parsed)
@@ -704,26 +667,23 @@ def import_attendance(
         people = {
             k: p for k, p in people.items() if p.enterprise_id == training_class.enterprise_id
         }
-    registered = set(training_class.registrations.values_list("person_id", flat=True))
+    registered = dict(training_class.registrations.values_list("person_id", "attended_at"))
     seen: set[int] = set()
     chosen: list[Person] = []
     for row in rows:
-        number = normalize_id_number(row.text("身份证号"))
-        person = people.get(number)
-        if person is None:
-            message = _("找不到身份证号为 %(n)s 的人员（或无权查看）") % {"n": number or "—"}
-        elif row.text("姓名") and row.text("姓名") != person.name:
-            message = _("姓名“%(given)s”与系统中的“%(real)s”不一致") % {
-                "given": row.text("姓名"),
-                "real": person.name,
-            }
-        elif person.pk in seen:
-            message = _("与前面的行重复")
-        else:
-            seen.add(person.pk)
-            chosen.append(person)
+        values, problems = clean_row(row, ATTENDANCE_COLUMNS, required=ATTENDANCE_COLUMNS)
+        person, problem = match_person(values, people)
+        if problem:
+            problems.insert(0, problem)
+        elif person is not None and person.pk in seen:
+            problems.append(_("与前面的行重复"))
+        if problems:
+            report.errors.append(
+                xlsx.RowError(row=row.number, message="；".join(str(p) for p in problems))
+            )
             continue
-        report.errors.append(xlsx.RowError(row=row.number, message=str(message)))
+        seen.add(person.pk)
+        chosen.append(person)
     if not rows:
         report.errors.append(xlsx.RowError(row=2, message=str(_("表格中没有数据行"))))
     new_people = [p for p in chosen if p.pk not in registered]
@@ -734,12 +694,17 @@ def import_attendance(
                 message=str(_("签到人数超过培训班名额（%(n)s）") % {"n": training_class.capacity}),
             )
         )
+    if not report.errors:
+        report.created = len(new_people)
+        report.unchanged = sum(1 for p in chosen if registered.get(p.pk) is not None)
+        report.updated = len(chosen) - report.created - report.unchanged
     if report.errors or dry_run:
-        report.created = 0 if report.errors else len(chosen)
         return report
     with transaction.atomic():
-        ClassRegistration.objects.bulk_create(
-            [ClassRegistration(training_class=training_class, person=p) for p in new_people]
+        record_created(
+            ClassRegistration.objects.bulk_create(
+                [ClassRegistration(training_class=training_class, person=p) for p in new_people]
+            )
         )
         for registration in training_class.registrations.filter(person__in=chosen).select_related(
             "person", "training_class"
@@ -747,7 +712,6 @@ def import_attendance(
             mark_attendance(
                 registration=registration, method=ClassRegistration.Method.IMPORT, now=now
             )
-    report.created = len(chosen)
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,8 +34,10 @@ from courses.statistics import (
     scoped_records,
     training_statistics,
 )
+from portal import importing as batches
 from portal import xlsx
 from portal.auth import client_ip
+from portal.import_views import confirm_from_request
 from portal.models import Region
 from portal.params import ID_MAX, date_param, int_param
 from portal.periods import Period
@@ -340,22 +343,42 @@ def _year(request: HttpRequest) -> int:
 
 @login_required
 def import_records(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (counts and every bad row) → one button imports, as one batch of the
+    import history (portal.importing)."""
     _require_staff(request)
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
     report = None
-    if request.method == "POST" and form.is_valid():
-        report = services.import_training_records(
+    run = partial(services.import_training_records, user=request.user)
+    if "batch" in request.POST:
+        report = confirm_from_request(request, kind="courses.records", run_for=lambda b: run)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("已导入 %(n)s 条培训记录（导入记录 #%(batch)s）。")
+                % {"n": report.created, "batch": report.batch.pk},
+            )
+            return redirect("courses:records")
+        form = XlsxUploadForm()
+    elif request.method == "POST" and form.is_valid():
+        report = batches.run_import(
+            kind="courses.records",
+            title=str(_("外部培训记录")),
             upload=form.cleaned_data["file"],
             user=request.user,
-            dry_run=form.cleaned_data["dry_run"],
+            target=batches.owner_of_user(request.user),
+            run=run,
+            dry_run=True,
+            keep_preview=True,
         )
-        if report.ok and not report.dry_run:
-            messages.success(request, _("已导入 %(n)s 条培训记录。") % {"n": report.created})
-            return redirect("courses:records")
     return render(
         request,
         "courses/import_records.html",
-        {"form": form, "report": report, "columns": services.IMPORT_COLUMNS},
+        {
+            "form": form,
+            "report": report,
+            "columns": services.IMPORT_COLUMNS,
+            "confirm_url": reverse("courses:import"),
+        },
     )
 
 
@@ -560,23 +583,62 @@ def class_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def class_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attendance from an .xlsx: upload → preview → one button imports (one batch)."""
     training_class = _get_managed_class_for_user(request, pk)
-    form = XlsxUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择要导入的 .xlsx 文件。"))
-        return redirect("courses:class-detail", pk=pk)
-    report = services.import_attendance(
-        upload=form.cleaned_data["file"],
+    run = partial(
+        services.import_attendance,
         user=request.user,
         training_class=training_class,
         now=timezone.now(),
-        dry_run=form.cleaned_data["dry_run"],
     )
-    if report.ok and not report.dry_run:
-        messages.success(request, _("已导入 %(n)s 人的签到。") % {"n": report.created})
-        return redirect("courses:class-detail", pk=pk)
+    kind = "courses.attendance"
+    if "batch" in request.POST:
+
+        def run_for(batch):
+            if batch.target != f"class:{training_class.pk}":
+                raise PermissionDenied
+            return run
+
+        report = confirm_from_request(request, kind=kind, run_for=run_for)
+        if report is None:
+            return redirect("courses:class-detail", pk=pk)
+        if report.ok:
+            messages.success(
+                request,
+                _("已导入 %(n)s 人的签到（导入记录 #%(batch)s）。")
+                % {
+                    "n": report.created + report.updated + report.unchanged,
+                    "batch": report.batch.pk,
+                },
+            )
+            return redirect("courses:class-detail", pk=pk)
+    else:
+        form = XlsxUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("请选择要导入的 .xlsx 文件。"))
+            return redirect("courses:class-detail", pk=pk)
+        report = batches.run_import(
+            kind=kind,
+            title=_("签到 → %(title)s") % {"title": training_class.title},
+            upload=form.cleaned_data["file"],
+            user=request.user,
+            target=batches.Target(
+                key=f"class:{training_class.pk}",
+                enterprise=training_class.enterprise,
+                region=None if training_class.enterprise_id else training_class.region,
+            ),
+            run=run,
+            dry_run=True,
+            keep_preview=True,
+        )
     return render(
-        request, "courses/class_import_result.html", {"c": training_class, "report": report}
+        request,
+        "courses/class_import_result.html",
+        {
+            "c": training_class,
+            "report": report,
+            "confirm_url": reverse("courses:class-import", args=[training_class.pk]),
+        },
     )
 
 

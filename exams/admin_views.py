@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from exams import importing, services
 from exams.forms import QuestionImportForm, ResultFilterForm
 from exams.models import Attempt
+from portal import importing as batches
+from portal.import_views import batch_url, confirm_from_request
 from portal.xlsx import build_workbook, xlsx_response
 
 
@@ -45,30 +50,66 @@ def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
 
 @require_http_methods(["GET", "POST"])
 def question_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (counts and every bad row) → one button imports, as one batch of the
+    import history (portal.importing)."""
     _require(request, "exams.add_question")
+    if "batch" in request.POST:
+        return _question_confirm(request)
     form = QuestionImportForm(request.POST or None, request.FILES or None, user=request.user)
     report = None
     if request.method == "POST" and form.is_valid():
-        report = importing.import_questions(
-            bank=form.cleaned_data["bank"],
+        bank = form.cleaned_data["bank"]
+        report = batches.run_import(
+            kind="exams.questions",
+            title=_("试题 → %(bank)s") % {"bank": bank.name},
             upload=form.cleaned_data["file"],
-            dry_run=form.cleaned_data["dry_run"],
+            user=request.user,
+            target=_bank_target(bank),
+            run=partial(importing.import_questions, bank=bank),
+            dry_run=True,
+            keep_preview=True,
+            params={"bank": bank.pk},
         )
-        if report.ok and not report.dry_run:
-            messages.success(
-                request,
-                _("已导入%(created)s道试题，%(skipped)s道题干重复未导入。")
-                % {"created": report.created, "skipped": report.skipped},
-            )
-            for note in report.notes:
-                messages.warning(request, note)
-            return redirect("exams_questions:index")
+    return _question_page(request, form, report)
+
+
+def _bank_target(bank) -> batches.Target:
+    return batches.Target(key=f"bank:{bank.pk}", enterprise=bank.enterprise, region=bank.region)
+
+
+def _question_page(request, form, report) -> TemplateResponse:
     return _render(
         request,
         "exams/admin/question_import.html",
-        {"form": form, "report": report, "columns": importing.COLUMNS},
+        {
+            "form": form,
+            "report": report,
+            "columns": importing.COLUMNS,
+            "confirm_url": reverse("exams_admin:import"),
+        },
         _("导入试题"),
     )
+
+
+def _question_confirm(request: HttpRequest) -> HttpResponse:
+    def run_for(batch):
+        bank = _get_bank_for_user(request, batch.params.get("bank") or 0)
+        return partial(importing.import_questions, bank=bank)
+
+    form = QuestionImportForm(user=request.user)
+    report = confirm_from_request(request, kind="exams.questions", run_for=run_for)
+    if report is None:
+        return _question_page(request, form, None)
+    if not report.ok:
+        return _question_page(request, form, report)
+    messages.success(
+        request,
+        _("已导入（导入记录 #%(batch)s）：%(created)s道试题，%(skipped)s道题干重复未导入。")
+        % {"batch": report.batch.pk, "created": report.created, "skipped": report.skipped},
+    )
+    for note in report.notes:
+        messages.warning(request, note)
+    return redirect(batch_url(report.batch))
 
 
 def question_template(request: HttpRequest) -> HttpResponse:

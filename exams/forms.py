@@ -183,7 +183,6 @@ class PaperAdminForm(OwnedAdminForm):
 class QuestionImportForm(forms.Form):
     bank = forms.ModelChoiceField(label=_("导入到题库"), queryset=None)
     file = forms.FileField(label=_("试题文件（.xlsx）"))
-    dry_run = forms.BooleanField(label=_("仅检查，不导入"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

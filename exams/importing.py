@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from exams.models import Question, QuestionBank
 from exams.question_types import LETTERS, SHEET_NAMES, QuestionType, kind_of
+from portal.importing import record_created
 from portal.xlsx import ImportReport, RowError, SpreadsheetError, build_workbook, read_rows
 
 OPTION_COLUMNS = [f"选项{c}" for c in LETTERS]
@@ -156,7 +157,7 @@ def import_questions(*, bank: QuestionBank, upload, dry_run: bool = False) -> Im
     report.created = len(new)
     if not dry_run and new:
         with transaction.atomic():
-            Question.objects.bulk_create(new)
+            record_created(Question.objects.bulk_create(new))
     return report
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import base64
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal import accounts, services
+from portal import accounts, importing, services
 from portal.forms_admin import RosterImportForm
+from portal.import_views import batch_url, confirm_from_request
 from portal.models import Person
 from portal.params import ID_MAX, int_param
-from portal.scoping import can_change_person, scope_for, visible_people
+from portal.scoping import administers_enterprise, can_change_person, scope_for, visible_people
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 
@@ -35,31 +38,74 @@ def _get_person_for_user(request: HttpRequest, pk: int) -> Person:
 
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (counts and every bad row, nothing saved) → one button imports the file
+    the preview kept, as one batch of the import history."""
     _require(request, "portal.add_person")
+    if "batch" in request.POST:
+        return _roster_confirm(request)
     form = RosterImportForm(request.POST or None, request.FILES or None, user=request.user)
     report = None
     if request.method == "POST" and form.is_valid():
         enterprise = form.cleaned_data["enterprise"]
-        report = services.import_people(
-            enterprise=enterprise,
+        report = importing.run_import(
+            kind="portal.roster",
+            title=_roster_title(enterprise),
             upload=form.cleaned_data["file"],
-            actor=request.user,
-            dry_run=form.cleaned_data["dry_run"],
+            user=request.user,
+            target=_roster_target(enterprise),
+            run=partial(services.import_people, enterprise=enterprise, actor=request.user),
+            dry_run=True,
+            keep_preview=True,
         )
-        if report.ok and not report.dry_run:
-            done = _("已导入：新增%(created)s人，更新%(updated)s人。") % {
-                "created": report.created,
-                "updated": report.updated,
-            }
-            if report.credentials:
-                return _credentials_page(request, report.credentials, summary=done)
-            messages.success(request, done)
-            return redirect("portal_people:index")
+    return _roster_page(request, form, report)
+
+
+def _roster_title(enterprise) -> str:
+    return _("人员名册 → %(enterprise)s") % {"enterprise": enterprise.name}
+
+
+def _roster_target(enterprise) -> importing.Target:
+    return importing.Target(key=f"enterprise:{enterprise.pk}", enterprise=enterprise)
+
+
+def _roster_page(request, form, report) -> HttpResponse:
     return TemplateResponse(
         request,
         "portal/admin/roster_import.html",
-        {"form": form, "report": report, "columns": services.ROSTER_COLUMNS},
+        {
+            "form": form,
+            "report": report,
+            "columns": services.ROSTER_COLUMNS,
+            "confirm_url": reverse("portal_admin:roster-import"),
+        },
     )
+
+
+def _roster_confirm(request: HttpRequest) -> HttpResponse:
+    def run_for(batch):
+        enterprise = batch.enterprise
+        if enterprise is None or not administers_enterprise(request.user, enterprise):
+            raise PermissionDenied
+        return partial(services.import_people, enterprise=enterprise, actor=request.user)
+
+    form = RosterImportForm(user=request.user)
+    report = confirm_from_request(request, kind="portal.roster", run_for=run_for)
+    if report is None:
+        return _roster_page(request, form, None)
+    if not report.ok:
+        return _roster_page(request, form, report)
+    done = _(
+        "已导入（导入记录 #%(batch)s）：新增%(created)s人，更新%(updated)s人，未变%(unchanged)s人。"
+    ) % {
+        "batch": report.batch.pk,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
+    if report.credentials:
+        return _credentials_page(request, report.credentials, summary=done, batch=report.batch)
+    messages.success(request, done)
+    return redirect(batch_url(report.batch))
 
 
 def roster_template(request: HttpRequest) -> HttpResponse:
@@ -102,7 +148,11 @@ def reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _credentials_page(
-    request: HttpRequest, credentials: list[accounts.InitialCredential], *, summary: str
+    request: HttpRequest,
+    credentials: list[accounts.InitialCredential],
+    *,
+    summary: str,
+    batch=None,
 ) -> HttpResponse:
     """The first passwords, shown this once: a printable page that carries its own .xlsx (a data:
     link), so neither the page nor the sheet is kept anywhere on the server, and no-store keeps the
@@ -113,6 +163,7 @@ def _credentials_page(
         "portal/admin/initial_passwords.html",
         {
             "summary": summary,
+            "batch_url": batch_url(batch) if batch is not None else "",
             "credentials": credentials,
             "sheet_url": f"data:{XLSX_CONTENT_TYPE};base64,{base64.b64encode(sheet).decode()}",
             "sheet_name": f"初始密码-{timezone.localtime():%Y%m%d-%H%M}.xlsx",

@@ -38,7 +38,8 @@ class PortalConfig(AppConfig):
             registry.grant(role, "wagtailadmin.access_admin")
         for role in (MANAGER, SUPERVISOR):
             registry.grant(role, "portal.view_person", "portal.add_person", "portal.change_person")
-            registry.grant(role, "portal.view_enterprise")
+            registry.grant(role, "portal.view_enterprise", "portal.view_importbatch")
+        registry.grant(EXAMINER, "portal.view_importbatch")
         registry.grant(
             SUPERVISOR, "portal.change_enterprise", "portal.add_enterprise", "portal.view_region"
         )
@@ -62,11 +63,18 @@ class PortalConfig(AppConfig):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name)
             )
+        from portal.services import ROSTER_COLUMNS, ROSTER_REQUIRED
+
+        roster = {"columns": tuple(ROSTER_COLUMNS), "required": tuple(ROSTER_REQUIRED)}
         registry.register_spreadsheet_import(
-            registry.SpreadsheetImport(key="portal.roster", url_name="portal_admin:roster-import")
+            registry.SpreadsheetImport(
+                key="portal.roster", url_name="portal_admin:roster-import", **roster
+            )
         )
         registry.register_spreadsheet_import(
-            registry.SpreadsheetImport(key="portal.roster-command", command="import_people")
+            registry.SpreadsheetImport(
+                key="portal.roster-command", command="import_people", **roster
+            )
         )
         # Wagtail's redirect import also takes .xlsx (admin and command): portal.admin_export
         # makes it read through portal.xlsx.read_sheet too.

@@ -62,7 +62,6 @@ class EnterpriseAdminForm(WagtailAdminModelForm):
 class RosterImportForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("导入到企业"), queryset=None)
     file = forms.FileField(label=_("人员名册（.xlsx）"))
-    dry_run = forms.BooleanField(label=_("仅检查，不导入"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

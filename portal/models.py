@@ -617,3 +617,109 @@ class Progress(models.Model):
         if not self.total:
             return 0
         return min(100, int(100 * self.done / self.total))
+
+
+class ImportBatch(models.Model):
+    """One spreadsheet import (admin page or management command): who, when, which file, what it
+    did, and the rows it created or changed (ImportedRow), so that it can be undone. A batch in
+    PREVIEW holds the uploaded file between the preview and the button that imports it; nothing
+    else keeps the file (`content` is emptied once imported). See portal.importing."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("待确认")
+        DONE = "done", _("已导入")
+        UNDONE = "undone", _("已撤销")
+
+    kind = models.CharField(_("导入类型"), max_length=60, db_index=True)
+    title = models.CharField(_("导入内容"), max_length=200)
+    # What the file went into ("enterprise:5", "bank:3"), so the same file is recognised per target.
+    target = models.CharField(max_length=100, blank=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via_command = models.BooleanField(_("命令行导入"), default=False)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(_("文件名"), max_length=255)
+    checksum = models.CharField(_("文件校验和（SHA-256）"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    created_at = models.DateTimeField(_("导入时间"), default=timezone.now, db_index=True)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
+    params = models.JSONField(default=dict, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        User,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}（{self.file_name}）"
+
+    @property
+    def importer_label(self) -> str:
+        who = str(self.user) if self.user_id else ""
+        if self.via_command:
+            return f"{_('命令行')}（{who}）" if who else str(_("命令行"))
+        return who or "—"
+
+
+class ImportedRow(models.Model):
+    """A row an import created or changed; `before` holds the changed fields' previous values and
+    `after` what the import wrote (an undo restores `before` only while the row still holds
+    `after`)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("新增")
+        UPDATED = "updated", _("更新")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    label = models.CharField(_("记录"), max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入的记录")
+        verbose_name_plural = _("导入的记录")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="portal_imported_row")]
+
+    def __str__(self) -> str:
+        return self.label

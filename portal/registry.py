@@ -23,6 +23,7 @@
 - `spreadsheet_exports`, `spreadsheet_imports`: every file the portal hands out as a spreadsheet and
   every path a spreadsheet comes in by (admin and front pages, management commands). Both are swept
   by tests/security (formula injection, spreadsheet bombs), which fail for a path missing here.
+  An import names its columns (portal.columns' vocabulary) for tests/test_import_columns.py.
 
 Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
@@ -111,6 +112,11 @@ class SpreadsheetImport:
     key: str
     url_name: str = ""  # the page the file is posted to
     command: str = ""  # or the management command that takes the file
+    # The template's columns and those it marks required; the columns named in portal.columns'
+    # vocabulary are validated by it, and tests/test_import_columns.py runs each of them through
+    # every import that has it. Empty for an import of someone else's format (Wagtail redirects).
+    columns: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
 
 
 me_sections: dict[str, MeSection] = {}

@@ -5,26 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.accounts import AccountError, InitialCredential, ensure_login
+from portal.columns import clean_row
 from portal.models import Enterprise, Person, PersonCategory, SpecialOperation, User
 from portal.scoping import ScopeKind, scope_for, visible_people
 from portal.validators import (
     mask_id_number,
     normalize_id_number,
-    validate_id_number,
-    validate_mobile,
 )
 from portal.xlsx import (
     ImportReport,
     RowError,
     SpreadsheetError,
     build_workbook,
-    parse_date,
     read_rows,
 )
 
@@ -49,10 +46,14 @@ class RosterImportReport(ImportReport):
     credentials: list[InitialCredential] = field(default_factory=list)
 
 
-def _category_by_label() -> dict[str, str]:
-    mapping = {str(label): value for value, label in PersonCategory.choices}
-    mapping.update({value: value for value in PersonCategory.values})
-    return mapping
+def _unchanged(person: Person, data: dict) -> bool:
+    """Whether the row would leave the person as they are (and on the roster)."""
+    operation = data["special_operation"]
+    return (
+        person.is_active
+        and person.special_operation_id == (operation.pk if operation else None)
+        and all(getattr(person, k) == v for k, v in data.items() if k != "special_operation")
+    )
 
 
 conflict_message = gettext_lazy("该身份证号不能导入本企业，请联系监管人员办理调动")
@@ -128,7 +129,6 @@ def import_people(
         report.errors.append(RowError(2, _("表格中没有数据行。")))
         return report
 
-    categories = _category_by_label()
     operations = {
         (op.category.name, op.name): op
         for op in SpecialOperation.objects.select_related("category")
@@ -145,40 +145,16 @@ def import_people(
     seen: dict[str, int] = {}
     parsed: list[tuple[int, dict]] = []
     for row in rows:
-        problems: list[str] = []
-        name = row.text("姓名")
-        if not name:
-            problems.append(_("姓名不能为空"))
-        elif len(name) > 50:
-            problems.append(_("姓名过长（最多50字）"))
-        id_number = normalize_id_number(row.text("身份证号"))
-        try:
-            validate_id_number(id_number)
-        except ValidationError as exc:
-            problems.append(exc.messages[0].rstrip("。"))
-        else:
+        values, problems = clean_row(row, ROSTER_COLUMNS, required=ROSTER_REQUIRED)
+        id_number = values["身份证号"]
+        if id_number:
             if id_number in seen:
                 problems.append(_("身份证号与第%(row)s行重复") % {"row": seen[id_number]})
             seen.setdefault(id_number, row.number)
             if id_number in conflicts:
                 problems.append(conflicts[id_number])
-        mobile = row.text("手机号")
-        if mobile:
-            try:
-                validate_mobile(mobile)
-            except ValidationError as exc:
-                problems.append(exc.messages[0].rstrip("。"))
-        category_text = row.text("人员类别")
-        category = categories.get(category_text)
-        if category is None:
-            problems.append(
-                _("人员类别“%(value)s”无效，应为：%(choices)s")
-                % {
-                    "value": category_text,
-                    "choices": "、".join(str(label) for label in PersonCategory.labels),
-                }
-            )
-        op_category, op_name = row.text("特种作业类别"), row.text("操作项目")
+        category = values["人员类别"]
+        op_category, op_name = values["特种作业类别"], values["操作项目"]
         operation = None
         if op_category or op_name:
             if op_category not in operation_categories:
@@ -192,17 +168,6 @@ def import_people(
                     )
         if category == PersonCategory.SPECIAL_OPERATOR and not (op_category and op_name):
             problems.append(_("特种作业人员须填写特种作业类别和操作项目"))
-        position = row.text("岗位")
-        if len(position) > 50:
-            problems.append(_("岗位过长（最多50字）"))
-        try:
-            hired_on = parse_date(row.values.get("入职日期"))
-        except ValueError:
-            hired_on = None
-            problems.append(
-                _("入职日期“%(value)s”无法识别，应为如 2024-03-01")
-                % {"value": row.text("入职日期")}
-            )
         if problems:
             report.errors.append(RowError(row.number, "；".join(problems)))
             continue
@@ -210,13 +175,13 @@ def import_people(
             (
                 row.number,
                 {
-                    "name": name,
+                    "name": values["姓名"],
                     "id_number": id_number,
-                    "mobile": mobile,
+                    "mobile": values["手机号"],
                     "category": category,
                     "special_operation": operation,
-                    "position": position,
-                    "hired_on": hired_on,
+                    "position": values["岗位"],
+                    "hired_on": values["入职日期"],
                 },
             )
         )
@@ -230,12 +195,16 @@ def import_people(
             if person is None:
                 person = Person(enterprise=enterprise, **data)
                 report.created += 1
+                person.save()
+            elif _unchanged(person, data) and (person.user_id or not create_logins):
+                report.unchanged += 1
+                continue
             else:
                 for key, value in data.items():
                     setattr(person, key, value)
                 person.is_active = True
                 report.updated += 1
-            person.save()
+                person.save()
             if create_logins and not dry_run:
                 try:
                     credential = ensure_login(person=person)

@@ -287,6 +287,8 @@ IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 1_000_000)
 # shared strings (all kept in memory while reading), checked in the zip directory before parsing.
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 40 * 1024 * 1024)
 IMPORT_MAX_SHARED_STRINGS_BYTES = env_int("IMPORT_MAX_SHARED_STRINGS_BYTES", 20 * 1024 * 1024)
+# How long after an import its batch may still be undone (hours; portal.importing.undo_batch).
+IMPORT_UNDO_HOURS = env_int("IMPORT_UNDO_HOURS", 24)
 
 # Email
 EMAIL_BACKEND = env_str(

@@ -12,6 +12,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from portal import admin_export, admin_views
 from portal.admin_scoping import ScopedModelViewSet
 from portal.forms_admin import EnterpriseAdminForm, PersonAdminForm
+from portal.import_views import ImportBatchViewSet
 from portal.models import (
     Enterprise,
     HighRiskIndustry,
@@ -241,6 +242,7 @@ class OrganizationsGroup(ViewSetGroup):
         SpecialOperationViewSet("portal_special_operations"),
         SpecialOperationCategoryViewSet("portal_special_operation_categories"),
         HighRiskIndustryViewSet("portal_high_risk_industries"),
+        ImportBatchViewSet("portal_imports"),
     )
 
 

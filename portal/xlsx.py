@@ -57,9 +57,14 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # Set by portal.importing.run_import: the batch recorded (or the preview keeping the file),
+    # and the earlier batch of the same file when it is refused as a duplicate.
+    batch: object = None
+    duplicate_of: object = None
 
     @property
     def ok(self) -> bool:
@@ -174,6 +179,12 @@ def read_sheet(upload) -> Iterator[tuple[int, tuple]]:
 
 def _row_limit_message() -> str:
     return _("行数超过上限（%(limit)s行），请拆分后再导入。") % {"limit": settings.IMPORT_MAX_ROWS}
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an upload (a file object or bytes), refusing what is not an .xlsx by name,
+    too large, or not a zip; the first step of read_sheet."""
+    return _read_bytes(upload)
 
 
 def _read_bytes(upload) -> bytes:

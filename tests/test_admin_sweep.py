@@ -305,12 +305,36 @@ def _team(w):
     return Case(team, w.manager, None, w.other_manager, "a team is its enterprise's")
 
 
+def _import_batch(w):
+    from portal.models import ImportBatch
+
+    obj = ImportBatch.objects.create(
+        kind="portal.roster",
+        title="人员名册 → 企业A",
+        target=f"enterprise:{w.enterprise.pk}",
+        user=w.manager,
+        enterprise=w.enterprise,
+        file_name="名册.xlsx",
+        checksum="0" * 64,
+        status=ImportBatch.Status.DONE,
+    )
+    return Case(
+        obj,
+        None,
+        None,
+        w.other_manager,
+        "written by imports only (no edit but a superuser's); who sees a batch administers its "
+        "owner and may undo it (tests/portal/test_import_history.py)",
+    )
+
+
 CASES: dict[str, Callable[[World], Case]] = {
     "portal_people": _person,
     "portal_enterprises": _enterprise,
     "portal_regions": _region,
     "portal_special_operations": _special_operation,
     "portal_special_operation_categories": _special_operation_category,
+    "portal_imports": _import_batch,
     "drills_drills": _drill,
     "drills_plans": _plan,
     "drills_participations": _participation,

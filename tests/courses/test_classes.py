@@ -11,6 +11,7 @@ from courses import services
 from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
+from tests.portal.xlsx_helpers import confirm_import
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +140,9 @@ def test_attendance_import_good_and_bad(client, supervisor, enterprise, district
     html = response.content.decode()
     assert "第3行" in html
     assert not ClassRegistration.objects.exists()
-    client.post(url, {"file": _xlsx([["甲", p1.id_number], ["乙", p2.id_number]])})
+    preview = client.post(url, {"file": _xlsx([["甲", p1.id_number], ["乙", p2.id_number]])})
+    assert not ClassRegistration.objects.exists()  # a preview saves nothing
+    confirm_import(client, url, preview)
     assert ClassRegistration.objects.filter(attended_at__isnull=False).count() == 2
     assert TrainingRecord.objects.count() == 2
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from courses.models import TrainingRecord
 from courses.services import IMPORT_COLUMNS
 from tests.factories import PersonFactory
+from tests.portal.xlsx_helpers import confirm_import
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_a_manager_imports_good_rows(client, manager, enterprise):
     p1 = PersonFactory(enterprise=enterprise, name="张一")
     p2 = PersonFactory(enterprise=enterprise, name="张二")
     client.force_login(manager)
-    response = client.post(
+    preview = client.post(
         "/courses/records/import/",
         {
             "file": _upload(
@@ -50,6 +51,8 @@ def test_a_manager_imports_good_rows(client, manager, enterprise):
             )
         },
     )
+    assert not TrainingRecord.objects.exists()  # a preview saves nothing
+    response = confirm_import(client, "/courses/records/import/", preview)
     assert response.status_code == 302
     records = TrainingRecord.objects.order_by("person__name")
     assert [(r.person, str(r.hours), r.kind, r.source_kind) for r in records] == [
@@ -123,7 +126,7 @@ def test_the_command_fails_on_bad_rows(tmp_path, enterprise):
             ]
         )
     )
-    with pytest.raises(CommandError, match="1 行有问题"):
+    with pytest.raises(CommandError, match="有1处错误"):
         call_command("import_training_records", str(path))
     assert not TrainingRecord.objects.exists()
 

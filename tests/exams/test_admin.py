@@ -16,6 +16,7 @@ from exams.models import Paper, Question, QuestionBank
 from portal.roles import sync_role_groups
 from tests.exams.factories import make_paper, make_questions
 from tests.exams.test_import import row, xlsx
+from tests.portal.xlsx_helpers import confirm_import
 
 
 @pytest.fixture(autouse=True)
@@ -139,7 +140,9 @@ def test_the_import_view_lists_bad_rows_and_imports_good_files(client, examiner,
     assert "第3行" in response.content.decode()
     assert not Question.objects.exists()
     good = xlsx([row(stem="好")])
-    response = client.post(url, {"bank": bank.pk, "file": good})
+    preview = client.post(url, {"bank": bank.pk, "file": good})
+    assert not Question.objects.exists()  # a preview saves nothing
+    response = confirm_import(client, url, preview)
     assert response.status_code == 302
     assert Question.objects.filter(stem="好").exists()
     template = client.get(reverse("exams_admin:import-template"))

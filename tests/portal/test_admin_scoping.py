@@ -141,7 +141,7 @@ def test_the_import_page_offers_the_template_and_imports_into_the_managers_enter
 ):
     from portal.services import ROSTER_COLUMNS
     from tests.factories import id_number
-    from tests.portal.xlsx_helpers import xlsx_upload
+    from tests.portal.xlsx_helpers import confirm_import, xlsx_upload
 
     client.force_login(manager)
     page = client.get(reverse("portal_admin:roster-import"))
@@ -150,9 +150,10 @@ def test_the_import_page_offers_the_template_and_imports_into_the_managers_enter
     assert template["Content-Type"].startswith("application/vnd.openxmlformats")
 
     upload = xlsx_upload(ROSTER_COLUMNS, [["新员工", id_number(7001), "", "其他从业人员"]])
-    response = client.post(
-        reverse("portal_admin:roster-import"), {"enterprise": enterprise.pk, "file": upload}
-    )
+    url = reverse("portal_admin:roster-import")
+    preview = client.post(url, {"enterprise": enterprise.pk, "file": upload})
+    assert not enterprise.people.exists()  # a preview saves nothing
+    response = confirm_import(client, url, preview)
     assert response.status_code == 200  # the sheet of first passwords, shown this once
     assert response.templates[0].name == "portal/admin/initial_passwords.html"
     assert enterprise.people.filter(name="新员工").exists()

@@ -96,7 +96,7 @@ def test_reimporting_updates_people_by_id_number_and_never_duplicates(enterprise
     )
 
     assert report.ok
-    assert (report.created, report.updated) == (0, 3)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     assert Person.objects.count() == 3
     assert Person.objects.get(id_number=A).position == "仓管员"
     assert User.objects.filter(username=A).count() == 1
@@ -182,7 +182,7 @@ def test_the_command_imports_and_exits_non_zero_on_bad_rows(enterprise, tmp_path
     [sheet] = tmp_path.glob("good-初始密码-*.xlsx")
     assert sheet.stat().st_mode & 0o077 == 0  # readable by its owner only
     err = io.StringIO()
-    with pytest.raises(CommandError, match="1 行有错误"):
+    with pytest.raises(CommandError, match="有1处错误"):
         call_command(
             "import_people",
             str(bad),
@@ -209,4 +209,4 @@ def test_the_exported_roster_has_the_import_columns_and_round_trips(enterprise):
     upload = SimpleUploadedFile("export.xlsx", content)
     report = import_people(enterprise=enterprise, upload=upload, actor=None)
     assert report.ok, report.errors
-    assert (report.created, report.updated) == (0, 3)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 3)

@@ -15,3 +15,11 @@ def xlsx_upload(header, rows, name="upload.xlsx") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
+
+
+def confirm_import(client, url, preview, **kwargs):
+    """Presses the one button of an import page's preview (the response to the upload)."""
+    report = preview.context["report"]
+    assert report is not None, "no preview"
+    assert report.batch is not None, [str(e) for e in report.errors]
+    return client.post(url, {"batch": report.batch.pk}, **kwargs)

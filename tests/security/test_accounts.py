@@ -25,7 +25,7 @@ from portal.api import _hash, api
 from portal.models import ApiToken, Person, User
 from portal.services import ROSTER_COLUMNS, import_people
 from tests.factories import PersonFactory, UserFactory, id_number
-from tests.portal.xlsx_helpers import xlsx_upload
+from tests.portal.xlsx_helpers import confirm_import, xlsx_upload
 from tests.project import project_packages
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -193,10 +193,11 @@ def test_finding_5_a_roster_import_shows_the_first_passwords_once_on_a_page_and_
     new_id = id_number(8201)
     rows = [["新员工", new_id, "13800138201", "其他从业人员", "", "", "", ""]]
     client.force_login(manager)
-    response = client.post(
-        reverse("portal_admin:roster-import"),
-        {"enterprise": enterprise.pk, "file": xlsx_upload(ROSTER_COLUMNS, rows)},
+    url = reverse("portal_admin:roster-import")
+    preview = client.post(
+        url, {"enterprise": enterprise.pk, "file": xlsx_upload(ROSTER_COLUMNS, rows)}
     )
+    response = confirm_import(client, url, preview)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     [credential] = response.context["credentials"]
@@ -219,11 +220,12 @@ def test_finding_5_a_roster_import_shows_the_first_passwords_once_on_a_page_and_
     listing = client.get(reverse("portal_people:index"))
     assert credential.password not in listing.content.decode()
 
-    # re-importing the same sheet creates no login, so shows no password
-    reimport = client.post(
-        reverse("portal_admin:roster-import"),
-        {"enterprise": enterprise.pk, "file": xlsx_upload(ROSTER_COLUMNS, rows)},
+    # re-importing the person creates no login, so shows no password
+    rows[0][6] = "操作工"
+    preview = client.post(
+        url, {"enterprise": enterprise.pk, "file": xlsx_upload(ROSTER_COLUMNS, rows)}
     )
+    reimport = confirm_import(client, url, preview)
     assert reimport.status_code == 302
     user.refresh_from_db()
     assert user.check_password(credential.password)

@@ -1,26 +1,30 @@
+"""python manage.py import_people FILE.xlsx --enterprise CREDIT_CODE [--dry-run] [--logins-sheet PATH]"""
+
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from portal.accounts import credentials_workbook
+from portal.import_command import ImportCommand, ImportJob
+from portal.importing import Target
 from portal.models import Enterprise
 from portal.services import import_people
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    kind = "portal.roster-command"
     help = (
         "导入人员名册（.xlsx）到一个企业。任何一行有错误则不导入，并列出所有错误行。"
         "新账号的随机初始密码写入一份登录表（.xlsx），只此一份，交给企业安全管理员后请删除。"
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+    def add_import_arguments(self, parser):
         parser.add_argument("--enterprise", required=True, help="企业的统一社会信用代码")
-        parser.add_argument("--dry-run", action="store_true", help="只检查，不导入")
         parser.add_argument(
             "--logins-sheet",
             type=Path,
@@ -28,22 +32,28 @@ class Command(BaseCommand):
             "<名册名>-初始密码-<时间>.xlsx；已存在的文件不会被覆盖",
         )
 
-    def handle(self, *args, file: Path, enterprise: str, dry_run: bool, **options):
-        target = Enterprise.objects.filter(credit_code=enterprise.strip().upper()).first()
+    def prepare(self, options):
+        code = options["enterprise"]
+        target = Enterprise.objects.filter(credit_code=code.strip().upper()).first()
         if target is None:
-            raise CommandError(f"没有统一社会信用代码为 {enterprise} 的企业。")
-        if not file.exists():
-            raise CommandError(f"文件不存在：{file}")
-        sheet_path = options.get("logins_sheet") or file.with_name(
-            f"{file.stem}-初始密码-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
+            raise CommandError(f"没有统一社会信用代码为 {code} 的企业。")
+        return ImportJob(
+            title=f"人员名册 → {target.name}",
+            target=Target(key=f"enterprise:{target.pk}", enterprise=target),
+            run=partial(import_people, enterprise=target, actor=None),
+        )
+
+    def import_file(self, job, path, options):
+        dry_run = options["dry_run"]
+        self.sheet_path = options.get("logins_sheet") or path.with_name(
+            f"{path.stem}-初始密码-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
         )
         # Claimed before importing: the passwords exist only until this file is written.
-        sheet = None if dry_run else self._claim(sheet_path)
+        sheet = None if dry_run else self._claim(self.sheet_path)
         written = False
         try:
-            with file.open("rb") as fh:
-                report = import_people(enterprise=target, upload=fh, actor=None, dry_run=dry_run)
-            if sheet is not None and report.credentials:
+            report = super().import_file(job, path, options)
+            if sheet is not None and getattr(report, "credentials", None):
                 with os.fdopen(sheet, "wb") as out:
                     sheet = None
                     out.write(credentials_workbook(report.credentials))
@@ -52,21 +62,14 @@ class Command(BaseCommand):
             if sheet is not None:
                 os.close(sheet)
             if not dry_run and not written:
-                sheet_path.unlink(missing_ok=True)
-        if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"{len(report.errors)} 行有错误，未导入任何数据。")
-        verb = "将" if dry_run else "已"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{target.name}：{verb}新增 {report.created} 人，更新 {report.updated} 人。"
-            )
-        )
-        if report.credentials:
+                self.sheet_path.unlink(missing_ok=True)
+        return report
+
+    def after_import(self, report, options):
+        if getattr(report, "credentials", None):
             self.stdout.write(
                 self.style.WARNING(
-                    f"{len(report.credentials)} 个新账号的初始密码已写入 {sheet_path}"
+                    f"{len(report.credentials)} 个新账号的初始密码已写入 {self.sheet_path}"
                     "（只此一份，系统不保存明文；交给企业安全管理员后请删除该文件）。"
                 )
             )

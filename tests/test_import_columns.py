@@ -1,0 +1,242 @@
+"""Issue 20: one column vocabulary (portal.columns) for every import.
+
+Each column of the vocabulary is run, with a bad value, through every import that has it — the
+imports are portal.registry.spreadsheet_imports entries naming their columns, admin pages and
+commands alike — and must give the same Chinese message and import nothing. A required column is
+refused when empty with the same message everywhere, and a 姓名 beside a 身份证号 must be the
+person's wherever an import matches people (the training-records import used to accept an empty
+or any 姓名 silently).
+
+A new import that names columns fails `test_every_import_with_columns_has_a_driver` until it has
+a driver here; a new vocabulary column fails `test_every_vocabulary_column_has_a_bad_value`.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from portal import columns, registry
+from portal.xlsx import build_workbook
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+# column -> [(bad value, what every import says)]
+BAD_VALUES = {
+    "姓名": [("张" * 51, "姓名过长（最多50字）")],
+    "身份证号": [("12345", "身份证号应为18位"), ("110101199003074515", "身份证号校验位不正确")],
+    "手机号": [("12345", "手机号应为以1开头的11位数字")],
+    "人员类别": [("厨师", "人员类别“厨师”无效，应为：")],
+    "岗位": [("岗" * 51, "岗位过长（最多50字）")],
+    "入职日期": [("去年春天", "入职日期“去年春天”无法识别，应为如 2024-03-01")],
+    "特种作业类别": [("类" * 101, "特种作业类别过长（最多100字）")],
+    "操作项目": [("项" * 101, "操作项目过长（最多100字）")],
+    "培训名称": [("训" * 201, "培训名称过长（最多200字）")],
+    "培训类型": [("聚餐", "培训类型“聚餐”无效，应为：")],
+    "培训日期": [
+        ("上周", "培训日期“上周”无法识别，应为如 2024-03-01"),
+        ("2099-01-01", "培训日期不能晚于今天"),
+    ],
+    "学时": [("八", "学时“八”不是数字"), ("0", "学时须为大于0且不超过1000的数字")],
+}
+
+VALID = {
+    "手机号": "13800138000",
+    "人员类别": "其他从业人员",
+    "特种作业类别": "",
+    "操作项目": "",
+    "岗位": "操作工",
+    "入职日期": "2024-03-01",
+    "培训名称": "危险化学品安全专题培训",
+    "培训类型": "专题培训",
+    "培训日期": "2025-03-15",
+    "学时": 8,
+}
+
+
+class World:
+    def __init__(self, client, tmp_path, enterprise, district, manager, supervisor):
+        from courses.models import ClassRegistration, TrainingRecord
+        from portal.models import Person
+        from portal.roles import sync_role_groups
+        from tests.courses.factories import TrainingClassFactory
+
+        sync_role_groups()
+        self.client, self.tmp_path = client, tmp_path
+        self.enterprise, self.manager, self.supervisor = enterprise, manager, supervisor
+        self.person = PersonFactory(enterprise=enterprise, name="张三")
+        self.training_class = TrainingClassFactory(region=district, capacity=50)
+        self.counts = {
+            "people": Person.objects.count,
+            "records": TrainingRecord.objects.count,
+            "registrations": ClassRegistration.objects.count,
+        }
+
+    def valid_row(self, header: list[str]) -> dict:
+        row = {**VALID, "姓名": self.person.name, "身份证号": self.person.id_number}
+        return {c: row[c] for c in header}
+
+    def snapshot(self) -> dict:
+        return {name: count() for name, count in self.counts.items()}
+
+    def post(self, user, url, fields, content) -> str:
+        self.client.force_login(user)
+        upload = SimpleUploadedFile("导入.xlsx", content)
+        response = self.client.post(url, {**fields, "file": upload}, follow=True)
+        return response.content.decode()
+
+    def command(self, content, *args) -> str:
+        path = Path(self.tmp_path) / "导入.xlsx"
+        path.write_bytes(content)
+        out = io.StringIO()
+        try:
+            call_command(*[str(path) if a == "{path}" else a for a in args], stdout=out, stderr=out)
+        except Exception as exc:  # noqa: BLE001 - CommandError carries the summary
+            out.write(str(exc))
+        return out.getvalue()
+
+
+# ---- drivers: registry key -> (function(world, content) -> the text the user is shown,
+#                                 whether the import matches people by 身份证号 and 姓名)
+
+DRIVERS = {
+    "portal.roster": (
+        lambda w, c: w.post(
+            w.manager, reverse("portal_admin:roster-import"), {"enterprise": w.enterprise.pk}, c
+        ),
+        False,  # the roster is where names come from: it updates them
+    ),
+    "portal.roster-command": (
+        lambda w, c: w.command(
+            c, "import_people", "{path}", "--enterprise", w.enterprise.credit_code, "--dry-run"
+        ),
+        False,
+    ),
+    "courses.records": (lambda w, c: w.post(w.manager, reverse("courses:import"), {}, c), True),
+    "courses.records-command": (
+        lambda w, c: w.command(c, "import_training_records", "{path}", "--dry-run"),
+        True,
+    ),
+    "courses.attendance": (
+        lambda w, c: w.post(
+            w.supervisor, reverse("courses:class-import", args=[w.training_class.pk]), {}, c
+        ),
+        True,
+    ),
+}
+
+
+def _imports_with_columns() -> dict[str, registry.SpreadsheetImport]:
+    return {k: v for k, v in registry.spreadsheet_imports.items() if v.columns}
+
+
+def _cases():
+    for key, path in sorted(_imports_with_columns().items()):
+        for column in path.columns:
+            for bad, message in BAD_VALUES.get(column, []):
+                yield pytest.param(key, column, bad, message, id=f"{key}-{column}-{bad[:6]}")
+
+
+def _required_cases():
+    for key, path in sorted(_imports_with_columns().items()):
+        for column in path.required:
+            if column in columns.vocabulary:
+                yield pytest.param(key, column, id=f"{key}-{column}")
+
+
+@pytest.fixture
+def world(client, tmp_path, enterprise, district, manager, supervisor):
+    return World(client, tmp_path, enterprise, district, manager, supervisor)
+
+
+def _file(world, key, **changes) -> bytes:
+    header = list(registry.spreadsheet_imports[key].columns)
+    row = {**world.valid_row(header), **changes}
+    return build_workbook(header, [[row[c] for c in header]])
+
+
+def test_every_import_with_columns_has_a_driver():
+    missing = sorted(set(_imports_with_columns()) - set(DRIVERS))
+    assert not missing, f"add a driver to DRIVERS in {__file__} for: {missing}"
+
+
+def test_every_vocabulary_column_has_a_bad_value():
+    missing = sorted(set(columns.vocabulary) - set(BAD_VALUES))
+    assert not missing, f"add bad values to BAD_VALUES in {__file__} for: {missing}"
+
+
+@pytest.mark.parametrize("key", sorted(DRIVERS))
+def test_a_good_row_passes_every_import(world, key):
+    """The control: the rows below fail for the cell they change, not for another."""
+    run, _matches = DRIVERS[key]
+
+    shown = run(world, _file(world, key))
+
+    assert "第2行" not in shown
+    assert 'id="confirm-import"' in shown or "检查通过" in shown
+
+
+@pytest.mark.parametrize(("key", "column", "bad", "message"), list(_cases()))
+def test_a_bad_cell_gets_the_same_message_from_every_import(world, key, column, bad, message):
+    run, _matches = DRIVERS[key]
+    before = world.snapshot()
+
+    shown = run(world, _file(world, key, **{column: bad}))
+
+    assert f"第2行：{message}" in shown or ("第2行：" in shown and message in shown)
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize(("key", "column"), list(_required_cases()))
+def test_an_empty_required_cell_is_refused_by_every_import(world, key, column):
+    run, _matches = DRIVERS[key]
+    before = world.snapshot()
+
+    shown = run(world, _file(world, key, **{column: ""}))
+
+    assert f"{column}不能为空" in shown
+    assert "第2行" in shown
+    assert world.snapshot() == before
+
+
+def _matching_imports():
+    return [
+        k
+        for k, (_run, matches) in sorted(DRIVERS.items())
+        if matches and {"姓名", "身份证号"} <= set(registry.spreadsheet_imports[k].columns)
+    ]
+
+
+@pytest.mark.parametrize("key", _matching_imports())
+def test_a_name_beside_an_id_number_must_be_the_persons(world, key):
+    run, _matches = DRIVERS[key]
+    before = world.snapshot()
+
+    shown = run(world, _file(world, key, 姓名="李四"))
+
+    assert "姓名“李四”与系统中的“张三”不一致" in shown
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("key", _matching_imports())
+def test_an_unknown_id_number_is_refused_alike(world, key):
+    run, _matches = DRIVERS[key]
+
+    shown = run(world, _file(world, key, 身份证号="110101199003074514"))
+
+    assert "找不到身份证号为 110101199003074514 的人员（或无权查看）" in shown
+
+
+def test_the_records_import_refuses_an_empty_name_as_the_roster_does(world):
+    """The finding of issue 20: an empty 姓名 beside a known 身份证号 was imported silently."""
+    roster = DRIVERS["portal.roster"][0](world, _file(world, "portal.roster", 姓名=""))
+    records = DRIVERS["courses.records"][0](world, _file(world, "courses.records", 姓名=""))
+
+    assert "第2行：姓名不能为空" in roster
+    assert "第2行：姓名不能为空" in records
