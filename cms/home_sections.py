@@ -23,9 +23,10 @@ def upcoming_public_drills(request) -> dict:
         .order_by("planned_start", "pk")[:UPCOMING_DRILLS]
     )
     visible: set[int] = set()
-    if drills and request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if drills and user is not None and user.is_authenticated:
         visible = set(
-            Drill.objects.filter(drill_q(request.user), pk__in=[d.pk for d in drills])
+            Drill.objects.filter(drill_q(user), pk__in=[d.pk for d in drills])
             .distinct()
             .values_list("pk", flat=True)
         )

@@ -89,10 +89,11 @@ def test_the_badge_shows_the_unread_count_with_one_query(queries, client, worker
 
     assert 'class="nav-notices"' in html
     assert '<span class="badge bad" aria-label="3 条未读">3</span>' in html
-    # the nav's count is one query; the 我的 blocks (drills, certificates) list their own unread
+    # the nav's count is one query; the 工作台 blocks (drills, certificates, 未读通知) list their
+    # own unread
     counts = [q for q in _notice_queries(ctx) if "COUNT(" in q]
     assert len(counts) == 1
-    assert len(_notice_queries(ctx)) == 3
+    assert len(_notice_queries(ctx)) == 4
 
 
 def test_no_badge_when_everything_is_read(client, worker):
