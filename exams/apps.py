@@ -78,11 +78,19 @@ class ExamsConfig(AppConfig):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
             )
+        from exams import importing
+
+        importing.register_columns()  # 题干, 解析, 难度, 知识点 join portal.columns' vocabulary
+        questions = {"columns": tuple(importing.COLUMNS), "required": tuple(importing.ROW_REQUIRED)}
         registry.register_spreadsheet_import(
-            registry.SpreadsheetImport(key="exams.questions", url_name="exams_admin:import")
+            registry.SpreadsheetImport(
+                key="exams.questions", url_name="exams_admin:import", **questions
+            )
         )
         registry.register_spreadsheet_import(
-            registry.SpreadsheetImport(key="exams.questions-command", command="import_questions")
+            registry.SpreadsheetImport(
+                key="exams.questions-command", command="import_questions", **questions
+            )
         )
         perms = [
             f"exams.{action}_{model}"

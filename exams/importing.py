@@ -11,12 +11,51 @@ from django.utils.translation import gettext as _
 
 from exams.models import Question, QuestionBank
 from exams.question_types import LETTERS, SHEET_NAMES, QuestionType, kind_of
+from portal.columns import CellError, Column, clean_row, register_column, text
 from portal.importing import record_created
-from portal.xlsx import ImportReport, RowError, SpreadsheetError, build_workbook, read_rows
+from portal.xlsx import (
+    ImportReport,
+    RowError,
+    SpreadsheetError,
+    build_workbook,
+    cell_text,
+    read_rows,
+)
 
 OPTION_COLUMNS = [f"选项{c}" for c in LETTERS]
 COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "知识点"]
+# the header must have these (选项A/B too: the template's, though a 填空 row leaves them empty)
 REQUIRED = ["题型", "题干", "选项A", "选项B", "答案"]
+# the cells every row fills, whatever its type (portal.columns' "X不能为空"); options and the
+# answer are the type's to check (exams.question_types: a 填空 has no options)
+ROW_REQUIRED = ["题型", "题干"]
+DEFAULT_DIFFICULTY = 3
+STEM_MAX_LENGTH = EXPLANATION_MAX_LENGTH = 2000
+KNOWLEDGE_POINTS_MAX_LENGTH = 200  # Question.knowledge_points
+
+
+def difficulty(value: object) -> int:
+    """The 难度 cell: an integer from 1 to 5 ("3.0" as Excel may write it is 3)."""
+    given = cell_text(value)
+    try:
+        level = int(float(given))
+    except ValueError:
+        level = 0
+    if not 1 <= level <= 5:
+        raise CellError(_("难度“%(d)s”应为1到5的整数") % {"d": given})
+    return level
+
+
+def register_columns() -> None:
+    """The question columns of portal.columns' vocabulary (exams' AppConfig.ready())."""
+    for column in (
+        Column("题干", text("题干", max_length=STEM_MAX_LENGTH)),
+        Column("解析", text("解析", max_length=EXPLANATION_MAX_LENGTH)),
+        Column("难度", difficulty, empty=DEFAULT_DIFFICULTY),
+        Column("知识点", text("知识点", max_length=KNOWLEDGE_POINTS_MAX_LENGTH)),
+    ):
+        register_column(column)
+
 
 # what the 题型 column may say (each type class lists its names) and what an export writes
 TYPE_NAMES = SHEET_NAMES
@@ -62,18 +101,17 @@ def parse_rows(upload) -> tuple[list[ParsedQuestion], list[RowError]]:
     parsed: list[ParsedQuestion] = []
     errors: list[RowError] = []
     for row in read_rows(upload, COLUMNS, required=REQUIRED):
-        problems: list[str] = []
-        type_text = row.text("题型")
+        # the generic cells (题型/题干 filled, 题干/解析/知识点 lengths, 难度) by portal.columns
+        values, problems = clean_row(row, COLUMNS, required=ROW_REQUIRED)
+        type_text = values["题型"]
         qtype = TYPE_NAMES.get(type_text)
-        if qtype is None:
+        if qtype is None and type_text:
             problems.append(
                 _("未知题型“%(t)s”，应为 %(types)s") % {"t": type_text, "types": type_names_help()}
             )
-        stem = row.text("题干")
-        if not stem:
-            problems.append(_("题干为空"))
+        stem = row.text("题干")  # as given: a too long one is refused above, once
         # options: contiguous from A; a gap (B empty but C filled) is an error
-        raw_options = [row.text(c) for c in OPTION_COLUMNS]
+        raw_options = [values[c] for c in OPTION_COLUMNS]
         while raw_options and not raw_options[-1]:
             raw_options.pop()
         if any(not o for o in raw_options):
@@ -82,19 +120,11 @@ def parse_rows(upload) -> tuple[list[ParsedQuestion], list[RowError]]:
         answer = ""
         if qtype is not None:
             options, answer, row_problems = kind_of(qtype).parse_row(
-                stem=stem, options=options, answer=row.text("答案")
+                stem=stem, options=options, answer=values["答案"]
             )
             # the stem's own problem is listed once
             problems.extend(p for p in row_problems if p not in problems)
-        difficulty_text = row.text("难度") or "3"
-        try:
-            difficulty = int(float(difficulty_text))
-            if not 1 <= difficulty <= 5:
-                raise ValueError
-        except ValueError:
-            difficulty = 3
-            problems.append(_("难度“%(d)s”应为1到5的整数") % {"d": difficulty_text})
-        kps = [k.strip() for k in KP_SPLIT.split(row.text("知识点")) if k.strip()]
+        kps = [k.strip() for k in KP_SPLIT.split(values["知识点"]) if k.strip()]
         if problems:
             errors.extend(RowError(row.number, p) for p in problems)
             continue
@@ -105,8 +135,8 @@ def parse_rows(upload) -> tuple[list[ParsedQuestion], list[RowError]]:
                 stem=stem,
                 options=options,
                 answer=answer,
-                explanation=row.text("解析"),
-                difficulty=difficulty,
+                explanation=values["解析"],
+                difficulty=values["难度"],
                 knowledge_points="、".join(dict.fromkeys(kps)),
             )
         )

@@ -38,6 +38,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.columns import required_message
+
 LETTERS = string.ascii_uppercase[:8]  # A..H
 
 
@@ -167,7 +169,7 @@ class ChoiceKind(QuestionKind):
     def clean_question(self, *, stem, options, answer):
         problems = []
         if not (stem or "").strip():
-            problems.append(_("题干为空"))
+            problems.append(required_message("题干"))
         if not isinstance(options, list) or any(not str(o).strip() for o in options):
             problems.append(_("选项不能为空"))
             return options, "", problems
@@ -410,7 +412,7 @@ class FillBlank(QuestionKind):
     def clean_question(self, *, stem, options, answer):
         problems = []
         if not (stem or "").strip():
-            problems.append(_("题干为空"))
+            problems.append(required_message("题干"))
         if isinstance(options, list) and any(str(o).strip() for o in options):
             problems.append(_("填空题不设选项，请清空选项"))
         blanks = count_blanks(stem)

@@ -44,6 +44,10 @@ BAD_VALUES = {
         ("2099-01-01", "培训日期不能晚于今天"),
     ],
     "学时": [("八", "学时“八”不是数字"), ("0", "学时须为大于0且不超过1000的数字")],
+    "题干": [("题" * 2001, "题干过长（最多2000字）")],
+    "解析": [("析" * 2001, "解析过长（最多2000字）")],
+    "难度": [("难", "难度“难”应为1到5的整数"), ("9", "难度“9”应为1到5的整数")],
+    "知识点": [("点" * 201, "知识点过长（最多200字）")],
 }
 
 VALID = {
@@ -57,12 +61,22 @@ VALID = {
     "培训类型": "专题培训",
     "培训日期": "2025-03-15",
     "学时": 8,
+    "题型": "单选",
+    "题干": "生产经营单位的主要负责人对本单位安全生产工作负有什么责任？",
+    **{f"选项{c}": "" for c in "ABCDEFGH"},
+    "选项A": "全面责任",
+    "选项B": "部分责任",
+    "答案": "A",
+    "解析": "安全生产法规定主要负责人对本单位安全生产工作全面负责。",
+    "难度": 2,
+    "知识点": "安全生产法、主体责任",
 }
 
 
 class World:
     def __init__(self, client, tmp_path, enterprise, district, manager, supervisor):
         from courses.models import ClassRegistration, TrainingRecord
+        from exams.models import Question, QuestionBank
         from portal.models import Person
         from portal.roles import sync_role_groups
         from tests.courses.factories import TrainingClassFactory
@@ -72,10 +86,12 @@ class World:
         self.enterprise, self.manager, self.supervisor = enterprise, manager, supervisor
         self.person = PersonFactory(enterprise=enterprise, name="张三")
         self.training_class = TrainingClassFactory(region=district, capacity=50)
+        self.bank = QuestionBank.objects.create(name="企业题库", enterprise=enterprise)
         self.counts = {
             "people": Person.objects.count,
             "records": TrainingRecord.objects.count,
             "registrations": ClassRegistration.objects.count,
+            "questions": Question.objects.count,
         }
 
     def valid_row(self, header: list[str]) -> dict:
@@ -128,6 +144,15 @@ DRIVERS = {
             w.supervisor, reverse("courses:class-import", args=[w.training_class.pk]), {}, c
         ),
         True,
+    ),
+    # the page previews first (its confirm button is not pressed: a bad row gives none)
+    "exams.questions": (
+        lambda w, c: w.post(w.manager, reverse("exams_admin:import"), {"bank": w.bank.pk}, c),
+        False,
+    ),
+    "exams.questions-command": (
+        lambda w, c: w.command(c, "import_questions", "{path}", "--bank", w.bank.name, "--dry-run"),
+        False,
     ),
 }
 

@@ -86,7 +86,8 @@ def test_it_imports_a_good_file_with_knowledge_points_split_on_every_separator(b
     [
         (row(answer="E"), "答案中的E没有对应的选项"),
         (row(answer="AB"), "单选题只能有一个答案"),
-        (row(stem=""), "题干为空"),
+        (row(stem=""), "题干不能为空"),
+        (row(qtype=""), "题型不能为空"),
         (row(qtype="问答"), "未知题型“问答”"),
         (row(qtype="判断", options=(), answer="也许"), "判断题答案“也许”无法识别"),
         (row(answer=""), "答案为空"),
