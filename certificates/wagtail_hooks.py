@@ -20,7 +20,6 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
-from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from certificates import admin_views
@@ -211,19 +210,11 @@ class CertificateViewSet(ScopedModelViewSet):
         )
 
 
-class CertificateTemplateChooserViewSet(SnippetChooserViewSet):
-    # Wagtail's defaults ("Choose", "Edit") are gettext'ed at import, so always English.
-    choose_one_text = _("选择证书模板")
-    choose_another_text = _("重新选择证书模板")
-    edit_item_text = _("查看证书模板")
-
-
 class CertificateTemplateViewSet(SnippetViewSet):
     model = CertificateTemplate
     icon = "form"
     menu_label = _("证书模板")
     add_to_admin_menu = False
-    chooser_viewset_class = CertificateTemplateChooserViewSet
     index_view_class = type(
         "CertificateTemplateIndexView", (ChineseColumnsMixin, SnippetViewSet.index_view_class), {}
     )

@@ -53,6 +53,9 @@ SEED_MIGRATIONS = (
     ("portal.migrations.0002_seed_special_operations", "seed"),
     ("courses.migrations.0003_seed_requirements", "seed"),
     ("drills.migrations.0002_seed_frequency_rules_and_templates", "load"),
+    ("portal.migrations.0006_seed_high_risk_industries_and_migrate_enterprises", "seed_industries"),
+    ("courses.migrations.0011_requirements_from_corrected_table", "forwards"),
+    ("drills.migrations.0006_seed_rule_reporting_days_and_linked_roles", "load"),
 )
 
 

@@ -25,11 +25,11 @@ from tests.queries import QueryCounter
 pytest_plugins = ["tests.browser_support"]
 
 
-
 def pytest_configure(config):
     # A test user's password needs no 1,000,000 PBKDF2 rounds (0.4 s each, a few users per test):
     # the suite hashes with MD5; gunicorn, the clusters and `make run` keep the real hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

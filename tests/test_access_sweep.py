@@ -245,6 +245,7 @@ ROUTES: dict[str, Callable] = {
             "report",
         )
     },
+    "api:attendance": lambda w: [_drill(w).pk],
     "drills:participant-update": _drill_child("participation"),
     "drills:script-record": _drill_child("step"),
     "drills:action-update": _drill_child("action"),

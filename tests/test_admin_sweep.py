@@ -335,6 +335,9 @@ CASES: dict[str, Callable[[World], Case]] = {
     "portal_special_operations": _special_operation,
     "portal_special_operation_categories": _special_operation_category,
     "portal_imports": _import_batch,
+    "portal_high_risk_industries": _district_setting(
+        "portal.HighRiskIndustry", industry="construction", training_high_risk=False
+    ),
     "drills_drills": _drill,
     "drills_plans": _plan,
     "drills_participations": _participation,

@@ -42,9 +42,9 @@ def _sources(rows):
         yield row, source[:200]
 
 
-def forwards(apps, schema_editor):
+def seed_industries(apps, schema_editor):
+    """The two sets from the CSV (also run by the tests after a flush: tests/browser_support)."""
     HighRiskIndustry = apps.get_model("portal", "HighRiskIndustry")
-    Enterprise = apps.get_model("portal", "Enterprise")
     with CSV_PATH.open(encoding="utf-8") as fh:
         for row, source in _sources(csv.DictReader(fh)):
             for code in CODE_BY_NAME[row["industry"].strip()]:
@@ -56,6 +56,12 @@ def forwards(apps, schema_editor):
                         "source": source,
                     },
                 )
+
+
+def forwards(apps, schema_editor):
+    HighRiskIndustry = apps.get_model("portal", "HighRiskIndustry")
+    Enterprise = apps.get_model("portal", "Enterprise")
+    seed_industries(apps, schema_editor)
     for value in (True, False):
         Enterprise.objects.filter(high_risk_override=value).update(
             training_high_risk_override=value, drill_high_risk_override=value

@@ -19,11 +19,10 @@ def test_a_worker_reads_their_notices_on_a_phone(phone, worker, screenshot):
     notify(worker, "证书即将到期：安全培训合格证书", body="请及时安排复训或复审。" * 6)
     login(phone, worker.username)
 
-    # the badge in the nav (behind the ☰ menu on a phone) shows two unread
-    phone.click("label.nav-toggle-label")
-    badge = phone.locator("a.nav-notices .badge")
+    # the badge beside the ☰ menu on a phone (常用: 考试, 证书, 通知) shows two unread
+    badge = phone.get_by_role("navigation", name="常用").locator("a.nav-notices .badge")
     assert badge.inner_text() == "2"
-    phone.click("a.nav-notices")
+    phone.get_by_role("navigation", name="常用").locator("a.nav-notices").click()
     assert phone.url.endswith("/accounts/notices/")
     assert phone.locator(".notice-unread").count() == 2
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -83,7 +83,7 @@ def test_a_supervisor_reads_the_dashboard_drills_down_and_downloads_the_annual_r
     expect(page.locator("main")).to_contain_text(f"{YEAR}-01-01 至 {YEAR}-12-31")
     expect(_kpi(page, "培训人次")).to_have_text("3")
     expect(_kpi(page, "培训学时")).to_have_text("8")
-    expect(_kpi(page, "演练投入")).to_have_text("2345.60")
+    expect(_kpi(page, "演练投入")).to_have_text("2,345.60")
     screenshot(page, "04-street")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -94,7 +94,7 @@ def test_a_supervisor_reads_the_dashboard_drills_down_and_downloads_the_annual_r
     text = pdf_text(download(page, reports.get_by_role("link", name="下载 PDF"))).replace(" ", "")
     assert f"{street.name}{YEAR}年度安全培训与应急演练报告" in text
     assert "全年培训3人次、8.00学时" in text
-    assert "投入资金2345.60元" in text
+    assert "投入资金2,345.60元" in text, text[text.find("二、") :][:400]
 
     workbook = load_workbook(
         io.BytesIO(download(page, reports.get_by_role("link", name="下载 Excel"))), read_only=True

@@ -24,6 +24,7 @@ def _data(person, **changes):
         "enterprise": person.enterprise_id,
         "category": person.category,
         "position": person.position,
+        "operation_review_years": person.operation_review_years,
         "is_active": "on",
     }
     data.update(changes)

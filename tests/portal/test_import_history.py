@@ -192,7 +192,9 @@ def test_import_questions_creates_the_bank_on_a_first_import(tmp_path, district)
 
     bank = QuestionBank.objects.get(name="新题库")
     assert bank.region == district
-    assert Question.objects.filter(bank=bank).count() == 3
+    assert (
+        Question.objects.filter(bank=bank).count() == 4
+    )  # the template's example rows, one per question type
     batch = ImportBatch.objects.get()
     assert batch.region == district
 
@@ -219,7 +221,7 @@ def test_a_dry_run_of_create_bank_creates_nothing(tmp_path, enterprise):
         "--dry-run",
         stdout=out,
     )
-    assert "将新增3条" in out.getvalue()
+    assert "将新增4条" in out.getvalue()
     assert not QuestionBank.objects.exists()
     assert not ImportBatch.objects.exists()
 

@@ -326,6 +326,9 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
         path_parameters={"drill_id": world["drill"].pk},
     ).json()
     assert attendance["attended"] == 1  # the worker checked in above
+    for path in ("/api/v1/courses/compliance", "/api/v1/courses/statistics"):
+        call("GET", path, manager, query={"year": today.year})
+        call("GET", path, worker, expect=403)
 
     # logging this device out ends its token (a fresh one: the world's is used above)
     device = {"Authorization": f"Bearer {_token(world['worker_user'])}"}
