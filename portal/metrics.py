@@ -46,30 +46,35 @@ def register_collector(key: str, collector: Collector) -> None:
 
 
 class TaskQueueCollector(Collector):
-    """Length of the task queue and age of its oldest task waiting for a result (the figure
-    /healthz checks against QUEUE_MAX_AGE). Two or three queries per scrape."""
+    """Per queue (the main cluster's and the render cluster's, label `queue`): its length and the
+    age of its oldest task waiting for a result (/healthz checks the oldest of all against
+    QUEUE_MAX_AGE). Two or three queries (or Redis calls) per queue and scrape."""
 
     def describe(self) -> Iterator[GaugeMetricFamily]:  # registering must not query
-        yield GaugeMetricFamily("portal_task_queue_length", "")
-        yield GaugeMetricFamily("portal_task_queue_oldest_age_seconds", "")
+        yield GaugeMetricFamily("portal_task_queue_length", "", labels=["queue"])
+        yield GaugeMetricFamily("portal_task_queue_oldest_age_seconds", "", labels=["queue"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from portal import taskqueue
 
-        try:
-            length = taskqueue.queue_length()
-            oldest = taskqueue.oldest_queued_at()
-        except Exception:  # noqa: BLE001 - a broker outage must not break the scrape
-            return
-        yield GaugeMetricFamily(
-            "portal_task_queue_length", "Tasks waiting in the django-q2 queue", value=length
+        length = GaugeMetricFamily(
+            "portal_task_queue_length", "Tasks waiting in a django-q2 queue", labels=["queue"]
         )
-        age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-        yield GaugeMetricFamily(
+        age = GaugeMetricFamily(
             "portal_task_queue_oldest_age_seconds",
             "Seconds the oldest queued task has waited for its result (0: none)",
-            value=max(0.0, age),
+            labels=["queue"],
         )
+        now = timezone.now()
+        try:
+            for name in taskqueue.queue_names():
+                oldest = taskqueue.oldest_queued_at(name)
+                length.add_metric([name], taskqueue.queue_length(name))
+                age.add_metric([name], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        except Exception:  # noqa: BLE001 - a broker outage must not break the scrape
+            return
+        yield length
+        yield age
 
 
 def _allowed(request: HttpRequest) -> bool:

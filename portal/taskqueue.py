@@ -35,21 +35,32 @@ def _load(payload) -> dict | None:
     return task if isinstance(task, dict) and isinstance(task.get("started"), datetime) else None
 
 
-def _oldest_in_redis() -> datetime | None:
+def queue_names() -> list[str]:
+    """Every queue the portal's clusters take tasks from: the main cluster's and, when renders
+    have a cluster of their own (settings.Q_RENDER_CLUSTER), the render cluster's."""
+    from django_q.conf import Conf
+
+    names = [Conf.CLUSTER_NAME]
+    render = getattr(settings, "Q_RENDER_CLUSTER", "")
+    if render and render not in names:
+        names.append(render)
+    return names
+
+
+def _oldest_in_redis(name: str) -> datetime | None:
     from django_q.brokers import get_broker
 
-    broker = get_broker()
+    broker = get_broker(list_key=name)
     payload = broker.connection.lindex(broker.list_key, 0)
     task = _load(payload) if payload is not None else None
     return task["started"] if task else None
 
 
-def _oldest_in_orm() -> datetime | None:
-    from django_q.conf import Conf
+def _oldest_in_orm(name: str) -> datetime | None:
     from django_q.models import OrmQ, Task
 
     # The ORM broker's list key is the cluster name (django_q.brokers.Broker).
-    rows = OrmQ.objects.filter(key=Conf.CLUSTER_NAME).order_by("pk")
+    rows = OrmQ.objects.filter(key=name).order_by("pk")
     last_pk = 0
     for _page in range(MAX_PAGES):
         page = list(rows.filter(pk__gt=last_pk).values_list("pk", "payload")[:PAGE])
@@ -66,17 +77,18 @@ def _oldest_in_orm() -> datetime | None:
     return None
 
 
-def oldest_queued_at() -> datetime | None:
-    """When the oldest task still waiting for a result was queued; None when there is none.
-    Queries: ORM broker 2 per page of 50 rows (almost always one page); Redis one LINDEX."""
-    if settings.REDIS_URL:
-        return _oldest_in_redis()
-    return _oldest_in_orm()
+def oldest_queued_at(name: str | None = None) -> datetime | None:
+    """When the oldest task still waiting for a result was queued, in the queue `name` or, by
+    default, in any of `queue_names()`; None when there is none. Queries per queue: ORM broker 2
+    per page of 50 rows (almost always one page); Redis one LINDEX."""
+    read = _oldest_in_redis if settings.REDIS_URL else _oldest_in_orm
+    found = [at for at in (read(n) for n in ([name] if name else queue_names())) if at]
+    return min(found, default=None)
 
 
-def queue_length() -> int:
-    """Tasks waiting for a worker (ORM broker: this cluster's rows no worker holds; Redis: the
-    length of the cluster's list). One query or one LLEN."""
+def queue_length(name: str) -> int:
+    """Tasks waiting for a worker in the queue `name` (ORM broker: its rows no worker holds;
+    Redis: the length of its list). One query or one LLEN."""
     from django_q.brokers import get_broker
 
-    return int(get_broker().queue_size() or 0)
+    return int(get_broker(list_key=name).queue_size() or 0)

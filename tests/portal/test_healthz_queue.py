@@ -19,9 +19,10 @@ from portal.tasks import HEARTBEAT_FUNC, heartbeat
 from tests.portal.test_healthz import heartbeat as recorded_heartbeat
 
 
-def queue_task(*, age: float) -> OrmQ:
-    """A task queued on the ORM broker `age` seconds ago (its package as django-q2 wrote it)."""
-    async_task("portal.tasks.heartbeat")
+def queue_task(*, age: float, **options) -> OrmQ:
+    """A task queued on the ORM broker `age` seconds ago (its package as django-q2 wrote it);
+    `options` go to async_task (cluster="render": the render cluster's queue)."""
+    async_task("portal.tasks.heartbeat", **options)
     return make_older(OrmQ.objects.latest("pk"), age=age)
 
 
@@ -64,6 +65,21 @@ def test_finding_16_healthz_fails_when_the_oldest_queued_task_is_older_than_the_
     assert body["down"] == ["queue"]
     assert body["checks"]["queue"]["oldest_task_age_seconds"] >= 601
     assert body["checks"]["queue"]["max_age_seconds"] == 600
+
+
+def test_a_stalled_render_queue_fails_healthz_too(client, beating, settings):
+    # Renders wait in the render cluster's queue (settings.Q_RENDER_CLUSTER): a render cluster
+    # that is down must show as plainly as a main cluster that is down.
+    settings.QUEUE_MAX_AGE = 600
+    settings.Q_RENDER_CLUSTER = "render"
+    queue_task(age=30)
+    render = queue_task(age=30, cluster="render")
+    assert render.key == "render"
+    assert client.get("/healthz").status_code == 200
+    make_older(render, age=601)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["queue"]["oldest_task_age_seconds"] >= 601
 
 
 def test_healthz_reports_the_age_of_the_oldest_queued_task(client, beating):
@@ -146,7 +162,8 @@ def test_the_redis_broker_is_read_from_the_head_of_its_list(settings, monkeypatc
         connection = FakeRedis()
 
     settings.REDIS_URL = "redis://127.0.0.1:6379/4"
-    monkeypatch.setattr(django_q.brokers, "get_broker", lambda: FakeBroker())
+    settings.Q_RENDER_CLUSTER = ""  # one queue: the main cluster's
+    monkeypatch.setattr(django_q.brokers, "get_broker", lambda list_key=None: FakeBroker())
     assert taskqueue.oldest_queued_at() == queued_at
     head = None
     assert taskqueue.oldest_queued_at() is None

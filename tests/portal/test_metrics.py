@@ -72,8 +72,12 @@ def test_the_scrape_has_requests_latency_queries_queue_and_renders(client, token
     )
     assert "django_http_requests_latency_seconds_by_view_method_bucket" in text
     assert value(text, "django_db_execute_total") > 0
-    assert value(text, "portal_task_queue_length") >= 1
-    assert value(text, "portal_task_queue_oldest_age_seconds") >= 41
+    assert re.search(r'^portal_task_queue_length\{queue="portal"\} [1-9]', text, re.MULTILINE)
+    assert re.search(
+        r'^portal_task_queue_oldest_age_seconds\{queue="portal"\} (4[1-9]|[5-9]\d)', text, re.M
+    )
+    # the render cluster's queue is reported beside it (empty here)
+    assert re.search(r'^portal_task_queue_length\{queue="render"\} 0', text, re.MULTILINE)
     assert "portal_certificate_renders_total" in text
     assert value(text, "portal_certificate_renders_last_minute") == 0
 
