@@ -9,3 +9,7 @@ from portal.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.system.qhook"]  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "name": os.environ.get("MULTINODE_Q_NAME", "portal-multinode")}  # noqa: F405
+
+# The renders run on the two clusters of the test (the ones it kills in the middle of a render),
+# not on a render cluster of their own: empty Q_RENDER_CLUSTER is the documented one-cluster setup.
+Q_RENDER_CLUSTER = ""

@@ -301,10 +301,6 @@ print(services.requeue_stalled_renders(
 """
 
 
-@pytest.mark.skipif(
-    not os.environ.get("MULTINODE"),
-    reason="by hand (MULTINODE=1): failed once in CI on a fresh clone, being investigated",
-)
 def test_two_web_nodes_and_two_clusters_survive_kill_9_during_an_exam(multinode, tmp_path):
     import redis
     from django.conf import settings
