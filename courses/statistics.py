@@ -40,18 +40,12 @@ from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, Extra
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import ClassRegistration, TrainingRecord, TrainingRequirement
-from portal.figures import Figure, computes
+from portal.figures import Figure, computes, percentage
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
 
 STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
-
-
-def _pct(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 def scoped_records(scope: Scope) -> QuerySet[TrainingRecord]:
@@ -370,7 +364,7 @@ class ComplianceCounts:
 
     @property
     def rate(self) -> Decimal | None:
-        return _pct(self.compliant, self.required)
+        return percentage(self.compliant, self.required)
 
 
 COMPLIANCE_SURFACES = (

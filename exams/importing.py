@@ -72,19 +72,6 @@ def normalize_stem(stem: str) -> str:
     return re.sub(r"\s+", "", stem or "")
 
 
-def parse_answer(qtype: str, raw: str, option_count: int) -> tuple[str, str | None]:
-    """A choice question's 答案 → (sorted letters, None) or ("", Chinese error); the type class
-    decides (exams.question_types)."""
-    return kind_of(qtype).parse_answer(raw, option_count)
-
-
-def validate_question_fields(*, qtype: str, stem: str, options: list, answer: str) -> list[str]:
-    """Problems of a question as the admin form or the import sees it (Chinese messages)."""
-    if qtype not in QuestionType.values:
-        return [_("题型应为 %(types)s") % {"types": type_names_help()}]
-    return kind_of(qtype).clean_question(stem=stem, options=options, answer=answer)[2]
-
-
 @dataclass
 class ParsedQuestion:
     row: int

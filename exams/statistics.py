@@ -5,25 +5,17 @@ exam_figures(scope, period) -> dict            1 query
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from exams.models import Attempt
-from portal.figures import Figure, computes
+from portal.figures import Figure, computes, percentage
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q
 
 STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 SURFACES = ("/dashboard/", _("年度报告 PDF / xlsx / JSON"))
 _SOURCE = _("考试作答（正式考试，不含模拟考试和练习）")
-
-
-def _pct(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 TAKEN = Figure(
@@ -74,4 +66,4 @@ def exam_figures(scope: Scope, period: Period) -> dict:
         passed=Count("pk", filter=Q(passed=True)),
         people=Count("person", distinct=True),
     )
-    return {**totals, "rate": _pct(totals["passed"], totals["taken"])}
+    return {**totals, "rate": percentage(totals["passed"], totals["taken"])}

@@ -25,7 +25,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
+
+
+def percentage(part, whole) -> Decimal | None:
+    """A rate in % with one decimal (学时达标率, 考试通过率 …); None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from exams.importing import COLUMNS, export_workbook, import_questions, parse_answer
+from exams.importing import COLUMNS, export_workbook, import_questions
 from exams.models import Question
+from exams.question_types import kind_of
 
 HEADER = COLUMNS
 
@@ -57,7 +58,7 @@ def row(
     ],
 )
 def test_it_reads_every_answer_form_people_write(qtype, raw, expected):
-    letters, error = parse_answer(qtype, raw, 4 if qtype != "judge" else 2)
+    letters, error = kind_of(qtype).parse_answer(raw, 4 if qtype != "judge" else 2)
     assert error is None
     assert letters == expected
 
