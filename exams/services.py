@@ -477,12 +477,6 @@ def load_items(attempt: Attempt) -> list[AttemptQuestion]:
 # ---------------------------------------------------------------- grading
 
 
-def grade_item(*, qtype: str, answer: str, response: str, points: Decimal, multi: str):
-    """(is_correct, score) of a stored response, by the question's type class (partial credit:
-    多选 with Paper.MultiScoring.PARTIAL, 填空 per blank)."""
-    return kind_of(qtype).grade(answer=answer, stored=response, points=points, multi=multi)
-
-
 @dataclass
 class SaveResult:
     accepted: bool
@@ -500,9 +494,12 @@ def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
         raise ExamError(ExamErrorCode.INVALID_RESPONSE, str(exc)) from exc
 
 
+FINISHED_MESSAGE = gettext_lazy("本次考试已交卷，不能再修改答案。")
+
+
 def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
     if attempt.state != Attempt.State.IN_PROGRESS:
-        raise ExamError(ExamErrorCode.ATTEMPT_FINISHED, _("本次考试已交卷，不能再修改答案。"))
+        raise ExamError(ExamErrorCode.ATTEMPT_FINISHED, str(FINISHED_MESSAGE))
     if attempt.deadline is not None and now > attempt.deadline + save_grace():
         raise ExamError(ExamErrorCode.DEADLINE_PASSED, _("考试时间已到，答案不能再保存。"))
 
@@ -520,9 +517,10 @@ def save_answer(
 ) -> SaveResult:
     """Keeps the save with the highest seq; an older or repeated seq is ignored (and answered with
     what the server holds). `item`: the attempt's item of `question_id` when the caller has it
-    (`answer_item`). Queries: the item (unless given), then one statement that updates it only if
-    seq is higher and writes its event (PostgreSQL; two elsewhere); practice adds disclosure and
-    the wrong-answer book."""
+    (`answer_item`). Queries: the item (unless given); for a higher seq one statement that updates
+    it if it still is higher and the attempt still in progress, and writes its event (PostgreSQL;
+    two elsewhere); practice adds disclosure and the wrong-answer book. A lost race (a newer save
+    or a submit in between) reads the attempt and the item again."""
     _check_open_for_saves(attempt, now)
     if item is None:
         item = AttemptQuestion.objects.filter(attempt=attempt, question_id=question_id).first()
@@ -543,14 +541,16 @@ def save_answer(
         return SaveResult(
             False, item.seq, item.saved_at, _response_list(item), _feedback(item, shown)
         )
+    if seq <= item.seq:
+        # older or repeated (seqs only grow, so the item as read already says so): nothing to write
+        return _not_written(item, practice, shown)
     updates = {"response": letters, "seq": seq, "saved_at": now}
     if flagged is not None:
         updates["flagged"] = flagged
     if practice:
-        correct, score = grade_item(
-            qtype=item.snapshot["type"],
+        correct, score = kind_of(item.snapshot["type"]).grade(
             answer=item.snapshot["answer"],
-            response=letters,
+            stored=letters,
             points=item.points,
             multi=attempt.paper.multi_scoring,
         )
@@ -569,13 +569,13 @@ def save_answer(
         ),
     )
     if not changed:
-        return SaveResult(
-            False,
-            item.seq,
-            item.saved_at,
-            _response_list(item),
-            _feedback(item, shown) if practice and item.response else None,
-        )
+        # a newer save got there first, or the attempt was finished after the check above (the
+        # write refused it: never acknowledged, so never left ungraded)
+        state = Attempt.objects.filter(pk=attempt.pk).values_list("state", flat=True).first()
+        if state != Attempt.State.IN_PROGRESS:
+            raise ExamError(ExamErrorCode.ATTEMPT_FINISHED, str(FINISHED_MESSAGE))
+        item.refresh_from_db(fields=["seq", "saved_at", "response", "is_correct"])
+        return _not_written(item, practice, shown)
     feedback = None
     if practice:
         item.response, item.is_correct = letters, updates["is_correct"]
@@ -587,6 +587,17 @@ def save_answer(
         )
     return SaveResult(
         True, seq, now, kind_of(item.snapshot["type"]).load_response(letters), feedback
+    )
+
+
+def _not_written(item: AttemptQuestion, practice: bool, shown) -> SaveResult:
+    """The answer to a save that wrote nothing: what the server holds."""
+    return SaveResult(
+        False,
+        item.seq,
+        item.saved_at,
+        _response_list(item),
+        _feedback(item, shown) if practice and item.response else None,
     )
 
 
@@ -606,14 +617,22 @@ def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion |
 
 
 def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) -> bool:
-    """Applies `updates` to the item if `seq` is higher than the one it holds and, if it did,
-    writes `event`: on PostgreSQL one statement (an UPDATE … RETURNING feeding the event's INSERT
-    in a CTE: one round trip, both or neither), elsewhere an UPDATE and an INSERT in a
-    transaction. True when the item was updated."""
+    """Applies `updates` to the item if `seq` is higher than the one it holds and its attempt is
+    still in progress and, if it did, writes `event`: on PostgreSQL one statement (an UPDATE …
+    RETURNING feeding the event's INSERT in a CTE: one round trip, both or neither), elsewhere an
+    UPDATE and an INSERT in a transaction. True when the item was updated.
+
+    No acknowledged answer goes ungraded: on PostgreSQL the statement holds a share lock on the
+    attempt row, which finish_attempt's claim (an UPDATE of that row) waits for, so a save either
+    commits before the claim (and the grading reads it) or runs after it and finds the attempt
+    finished; SQLite's IMMEDIATE transactions run one at a time, and the state is read inside."""
     connection = connections[router.db_for_write(AttemptQuestion)]
+    open_attempt = Attempt.State.IN_PROGRESS
     if connection.vendor != "postgresql":
         with transaction.atomic(using=connection.alias):
-            changed = AttemptQuestion.objects.filter(pk=item_pk, seq__lt=seq).update(**updates)
+            changed = AttemptQuestion.objects.filter(
+                pk=item_pk, seq__lt=seq, attempt__state=open_attempt
+            ).update(**updates)
             if changed:
                 event.save(using=connection.alias)
         return bool(changed)
@@ -626,13 +645,17 @@ def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) 
         params.append(field.get_db_prep_save(value, connection))
     columns = ["attempt_id", "kind", "at", "ip", "user_agent", "detail"]
     fields = [event_meta.get_field(name) for name in columns]
+    attempt_meta = Attempt._meta
     sql = (
-        f"WITH changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s RETURNING 1) "
+        f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "
+        f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
+        f"changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
+        f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) "
         f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
         f"SELECT {', '.join(['%s'] * len(fields))} FROM changed RETURNING {qn('id')}"
     )  # nosec B608 # names from the models' _meta, values as parameters
-    params += [item_pk, seq]
+    params = [event.attempt_id, str(open_attempt), *params, item_pk, seq]
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -713,10 +736,9 @@ def finish_attempt(
         total_score = Decimal(0)
         results = []
         for item in items:
-            correct, score = grade_item(
-                qtype=item.snapshot["type"],
+            correct, score = kind_of(item.snapshot["type"]).grade(
                 answer=item.snapshot["answer"],
-                response=item.response,
+                stored=item.response,
                 points=item.points,
                 multi=paper.multi_scoring,
             )

@@ -13,7 +13,8 @@ from django.utils import timezone
 from exams import services
 from exams.errors import ExamErrorCode
 from exams.models import Attempt, AttemptEvent, Paper, Question, WrongAnswer
-from exams.services import ExamError, arrange, draw_questions, grade_item, start_or_resume
+from exams.question_types import kind_of
+from exams.services import ExamError, arrange, draw_questions, start_or_resume
 from tests.exams.factories import make_paper, make_questions
 from tests.factories import PersonFactory
 
@@ -114,7 +115,7 @@ def test_shuffling_is_reproducible_from_the_seed_stored_on_the_attempt(draw_pape
     ],
 )
 def test_scoring_modes(qtype, answer, response, multi, expected):
-    got = grade_item(qtype=qtype, answer=answer, response=response, points=Decimal(2), multi=multi)
+    got = kind_of(qtype).grade(answer=answer, stored=response, points=Decimal(2), multi=multi)
     assert got == expected
 
 
@@ -389,3 +390,46 @@ def test_passing_an_exam_with_a_certificate_template_issues_one_certificate(pape
     failed, _ = start_or_resume(paper=paper, person=other, now=NOW)
     services.submit_attempt(attempt=failed, now=NOW)
     assert not Certificate.objects.filter(person=other).exists()
+
+
+def test_a_save_racing_the_submit_is_refused_not_acknowledged_and_left_ungraded(paper, person):
+    """The save read the attempt while it was in progress; the submit claimed and graded it
+    before the save's write. The write must find the attempt finished: refused with a code the
+    page shows, the item untouched, no save event, so nothing acknowledged goes ungraded."""
+    attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
+    q = services.load_items(attempt)[0].question_id
+    read_before_the_submit = Attempt.objects.get(pk=attempt.pk)
+    services.finish_attempt(attempt=attempt, now=NOW + timedelta(minutes=1))
+    saves = AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.SAVE).count()
+
+    with pytest.raises(ExamError) as exc:
+        services.save_answer(
+            attempt=read_before_the_submit,
+            question_id=q,
+            response=["B"],
+            seq=1,
+            now=NOW + timedelta(minutes=1),
+        )
+
+    assert exc.value.code == ExamErrorCode.ATTEMPT_FINISHED
+    item = attempt.items.get(question_id=q)
+    assert (item.seq, item.response) == (0, "")
+    assert (
+        AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.SAVE).count() == saves
+    )
+
+
+def test_a_save_overtaken_by_a_newer_one_answers_with_what_the_server_holds(paper, person):
+    attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
+    read_first = services.load_items(attempt)[0]  # seq 0, as this request read it
+    q = read_first.question_id
+    assert services.save_answer(
+        attempt=attempt, question_id=q, response=["C"], seq=5, now=NOW
+    ).accepted
+
+    late = services.save_answer(
+        attempt=attempt, question_id=q, response=["B"], seq=3, now=NOW, item=read_first
+    )
+
+    assert (late.accepted, late.seq, late.response) == (False, 5, ["C"])
+    assert attempt.items.get(question_id=q).response == "C"
