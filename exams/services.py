@@ -647,14 +647,14 @@ def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) 
     fields = [event_meta.get_field(name) for name in columns]
     attempt_meta = Attempt._meta
     sql = (
-        f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "
+        f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "  # nosec B608
         f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
         f"changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
         f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
         f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) "
         f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
         f"SELECT {', '.join(['%s'] * len(fields))} FROM changed RETURNING {qn('id')}"
-    )  # nosec B608 # names from the models' _meta, values as parameters
+    )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     params = [event.attempt_id, str(open_attempt), *params, item_pk, seq]
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:

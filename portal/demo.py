@@ -197,7 +197,7 @@ def existing_context() -> DemoContext | None:
     codes = [make_credit_code(i) for i in range(1, len(ENTERPRISES) + 1)]
     by_code = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
     ctx = DemoContext(
-        password="",
+        password="",  # nosec B106 # no password: the users exist already, this context only reads them
         district=district,
         streets=streets,
         enterprises=[by_code[c] for c in codes if c in by_code],
