@@ -13,6 +13,8 @@ import enum
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 
 from portal.models import Person, User
@@ -56,12 +58,22 @@ def generate_initial_password() -> str:
     return "-".join(groups)
 
 
+def _hash_initial(password: str) -> str:
+    """The first password's hash: with settings.INITIAL_PASSWORD_HASHER (portal.hashers) when it is
+    among the configured hashers, else with the default one."""
+    try:
+        return make_password(password, hasher=settings.INITIAL_PASSWORD_HASHER or "default")
+    except ValueError:  # not configured (the test settings hash with MD5 only)
+        return make_password(password)
+
+
 def issue_initial_password(*, user: User) -> str:
     """Gives `user` a new random first password, to be changed at the next login, and returns it in
     clear (the only time it exists in clear). Saving the new password ends the login's sessions and
     API tokens (see User.save)."""
     password = generate_initial_password()
-    user.set_password(password)
+    user.password = _hash_initial(password)
+    user._password = password  # as set_password does: a new password ends sessions (User.save)
     user.must_change_password = True
     if user.pk is None:
         user.save()

@@ -221,6 +221,17 @@ WAGTAILADMIN_LOGIN_URL = "portal:login"
 WAGTAIL_FRONTEND_LOGIN_URL = "portal:login"  # private pages and documents: the one login page
 LOGIN_REDIRECT_URL = "portal:me"
 LOGOUT_REDIRECT_URL = "/"
+# Django's hashers, then the first passwords' (portal.hashers: random 59-bit passwords good for one
+# login need 20,000 PBKDF2 rounds, not 1,000,000); never chosen for a password a person picks.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "portal.hashers.InitialPasswordHasher",
+]
+INITIAL_PASSWORD_HASHER = "pbkdf2_initial"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -142,6 +142,43 @@ def test_finding_5_first_passwords_are_random_readable_and_long_enough():
     assert length * math.log2(len(alphabet)) >= 56
 
 
+REAL_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "portal.hashers.InitialPasswordHasher",
+]
+
+
+def test_a_first_password_is_hashed_cheaply_and_rehashed_properly_at_the_first_login(
+    client, enterprise, settings
+):
+    """A roster of 2,000 new people must not cost 2,000 × 1,000,000 PBKDF2 rounds: a first password
+    (random, about 59 bits, good for one login) gets the initial hasher's 20,000; the first login
+    re-hashes it with the default hasher, and a password the person chooses never gets the cheap one."""
+    from portal.hashers import InitialPasswordHasher
+
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    length = accounts.INITIAL_PASSWORD_GROUPS * accounts.INITIAL_PASSWORD_GROUP_LENGTH
+    bits = length * math.log2(len(accounts.INITIAL_PASSWORD_ALPHABET))
+    # at 10^9 SHA-256 a second, half the space takes more than a thousand years
+    seconds = 2 ** (bits - 1) * InitialPasswordHasher.iterations / 1e9
+    assert seconds > 1000 * 365 * 24 * 3600
+    person = PersonFactory(enterprise=enterprise)
+    credential = accounts.ensure_login(person=person)
+    user = User.objects.get(pk=person.user_id)
+    assert user.password.startswith("pbkdf2_initial$20000$")
+    assert (
+        client.post(
+            reverse("portal:login"), {"username": user.username, "password": credential.password}
+        ).status_code
+        == 302
+    )
+    user.refresh_from_db()
+    assert user.password.startswith("pbkdf2_sha256$")
+    assert user.check_password(credential.password)
+    user.set_password("my-own-pass-2026")
+    assert user.password.startswith("pbkdf2_sha256$")
+
+
 def test_finding_5_a_first_password_is_not_derived_from_personal_data(enterprise):
     same_data = {"name": "王五", "mobile": "13912345678", "enterprise": enterprise}
     first = accounts.ensure_login(person=PersonFactory(id_number=id_number(8101), **same_data))
