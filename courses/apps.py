@@ -22,21 +22,22 @@ def me_context(request) -> dict | None:
 
 def todo_context(request) -> dict | None:
     """The training to-do of an enterprise manager or supervisor on the 工作台: people below their
-    required hours this year. None for anyone else. Queries: compliance_rows' three."""
+    required hours this year — the catalogued 学时达标 figure of their scope
+    (courses.statistics.compliance_summary, one aggregate). None for anyone else."""
     from django.urls import reverse
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from courses import services
+    from courses.statistics import compliance_summary
+    from portal.periods import Period
     from portal.roles import is_manager, is_supervisor
-    from portal.scoping import visible_people
+    from portal.scoping import scope_for
 
     user = request.user
     if not (is_manager(user) or is_supervisor(user)):
         return None
     year = timezone.localdate().year
-    rows = services.compliance_rows(people=visible_people(user).active(), year=year)
-    below = sum(1 for r in rows if r.required is not None and not r.is_compliant)
+    below = compliance_summary(scope_for(user), Period.of_year(year)).short
     return {
         "items": [
             {

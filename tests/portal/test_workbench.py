@@ -102,3 +102,33 @@ def test_the_home_page_links_no_drill_the_visitor_cannot_open(client, district, 
     client.force_login(worker)  # not a participant of the district drill: no link either
     html = client.get("/").content.decode()
     assert reverse("drills:detail", args=[drill.pk]) not in html
+
+
+def test_the_training_to_do_counts_the_short_people_as_the_compliance_figure_does(
+    rf, manager, enterprise, other_enterprise
+):
+    from django.utils import timezone
+
+    from courses.apps import todo_context
+    from courses.statistics import compliance_summary
+    from portal.models import PersonCategory
+    from portal.periods import Period
+    from portal.scoping import scope_for
+    from tests.dashboard.factories import add_record
+    from tests.factories import PersonFactory
+
+    today = timezone.localdate()
+    short = PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)
+    done = PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)
+    add_record(done, today, "100")
+    add_record(short, today, "1")
+    PersonFactory(enterprise=other_enterprise, category=PersonCategory.PRINCIPAL)  # not theirs
+    request = rf.get("/")
+    request.user = manager
+
+    [item] = todo_context(request)["items"]
+
+    summary = compliance_summary(scope_for(manager), Period.of_year(today.year))
+    assert item["count"] == summary.short == summary.required - summary.compliant
+    assert item["count"] == 1  # `short`; the other enterprise's principal is not theirs
+    assert summary.compliant == 1
