@@ -45,7 +45,7 @@ from drills.statistics import (
 )
 from exams.statistics import exam_figures
 from portal import xlsx
-from portal.figures import FIGURES
+from portal.figures import FIGURES, percentage
 from portal.models import Enterprise, PersonCategory, Region
 from portal.periods import Period, PeriodError, parse_period  # noqa: F401 (re-exported)
 from portal.scoping import Scope, scope_enterprise_q, scope_for, visible_enterprises
@@ -250,13 +250,8 @@ def _charts(board: Dashboard) -> None:
 
 def _change(value, previous) -> dict:
     """{"value", "previous", "change_pct"}: change_pct is None when the previous year is 0."""
-    pct = None
-    if previous:
-        pct = float(
-            ((Decimal(value) - Decimal(previous)) * 100 / Decimal(previous)).quantize(
-                Decimal("0.1")
-            )
-        )
+    change = percentage(Decimal(value) - Decimal(previous or 0), previous)
+    pct = float(change) if change is not None else None
     if isinstance(value, Decimal):
         value, previous = f"{value:.2f}", f"{Decimal(previous):.2f}"
     return {"value": value, "previous": previous, "change_pct": pct}
