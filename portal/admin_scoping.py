@@ -171,6 +171,9 @@ class _ChineseInspectMixin:
         return COMMON_FIELD_LABELS.get(field_name, label)
 
     def get_field_display_value(self, field_name, field):
+        if getattr(self.object, field_name, True) is None:
+            # an empty relation: Wagtail wraps it for display (an image's wrapper prints "None")
+            return "—"
         value = super().get_field_display_value(field_name, field)
         if value is True:
             return _("是")
