@@ -20,11 +20,13 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.widgets import AdminSnippetChooser
 
 from certificates import admin_views
 from certificates.models import Certificate, CertificateTemplate
-from portal.admin_scoping import ChineseColumnsMixin, ScopedModelViewSet
+from portal.admin_scoping import ChineseColumnsMixin, ScopedChooserViewSet, ScopedModelViewSet
 from portal.notices import KIND_CERTIFICATES, unread
 from portal.scoping import visible_people
 
@@ -210,8 +212,35 @@ class CertificateViewSet(ScopedModelViewSet):
         )
 
 
+class LazyTextSnippetChooser(AdminSnippetChooser):
+    """Wagtail's snippet chooser formats "Choose %(object)s" when the widget is built, i.e. in the
+    language of whichever request first builds the form class; drop those so the chooser viewset's
+    lazy texts apply in the language of each request."""
+
+    def __init__(self, model=None, **kwargs):
+        super().__init__(model=model, **kwargs)
+        for name in ("choose_one_text", "choose_another_text", "link_to_chosen_text"):
+            if name not in kwargs:
+                self.__dict__.pop(name, None)
+
+
+class CertificateTemplateChooserViewSet(ScopedChooserViewSet, SnippetChooserViewSet):
+    """The template chooser of papers and competitions: active templates only (a switched-off one is
+    not given to anything new), through the scoped lookups of every chooser. Texts of its own:
+    Wagtail formats the snippet widget's at start-up, so they would stay English."""
+
+    base_widget_class = LazyTextSnippetChooser
+    choose_one_text = _("选择证书模板")
+    choose_another_text = _("重新选择证书模板")
+    edit_item_text = _("查看证书模板")
+
+    def scope_queryset(self, request, queryset):
+        return queryset.filter(is_active=True)
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
     model = CertificateTemplate
+    chooser_viewset_class = CertificateTemplateChooserViewSet
     icon = "form"
     menu_label = _("证书模板")
     add_to_admin_menu = False

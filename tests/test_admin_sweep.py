@@ -573,7 +573,18 @@ def _paper_chooser(w):
     return ChooserCase(w.other_manager, seen, hidden)
 
 
+def _certificate_template_chooser(w):
+    from tests.certificates.factories import CertificateTemplateFactory
+
+    seen = CertificateTemplateFactory(name="在用的合格证书", title="在用的合格证书")
+    hidden = [
+        CertificateTemplateFactory(name="停用的旧版证书", title="停用的旧版证书", is_active=False)
+    ]
+    return ChooserCase(w.supervisor, seen, hidden)
+
+
 CHOOSER_CASES: dict[str, Callable[[World], ChooserCase]] = {
+    "wagtailsnippetchoosers_certificates_certificatetemplate": _certificate_template_chooser,
     "drill_chooser": _drill_chooser,
     "paper_chooser": _paper_chooser,
 }

@@ -4,10 +4,12 @@ the template preview."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from certificates import services, tasks
@@ -322,3 +324,19 @@ def test_a_bulk_issue_shows_its_progress_to_its_creator_only(
     client.force_login(other)
     assert client.get(reverse("portal:progress", args=[record.pk])).status_code == 404
     assert client.get(reverse("portal:progress-json", args=[record.pk])).status_code == 404
+
+
+def test_the_certificate_template_chooser_speaks_the_language_of_each_request():
+    """Wagtail formats its snippet chooser's "Choose …" once, when the form class is built: the
+    paper's template chooser, built under English, must still speak Chinese to a Chinese request."""
+    import wagtail.admin.urls  # noqa: F401  (registers the viewsets)
+    from wagtail.admin.forms.models import formfield_for_dbfield
+
+    from exams.models import Paper
+
+    with translation.override("en"):
+        widget = formfield_for_dbfield(Paper._meta.get_field("certificate_template")).widget
+    with translation.override("zh-hans"):
+        html = widget.render("x", None, attrs={"id": "id_x"})
+    assert not re.search(r"\bChoose\b", html)
+    assert "选择证书模板" in html
