@@ -242,3 +242,11 @@ class CoursesConfig(AppConfig):
             ),
         ):
             registry.register_spreadsheet_import(path)
+        from courses.services import attendance_importer, records_importer
+
+        registry.register_import_runner(
+            registry.ImportRunner(kind="courses.records", runner_for=records_importer)
+        )
+        registry.register_import_runner(
+            registry.ImportRunner(kind="courses.attendance", runner_for=attendance_importer)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from courses.models import (
     TrainingRecord,
 )
 from courses.statistics import requirement_people, requirement_table  # noqa: F401 (re-export)
-from portal import xlsx
+from portal import progress, xlsx
 from portal.columns import clean_row, match_person
 from portal.importing import record_created
 from portal.models import Person
@@ -269,6 +270,7 @@ def import_training_records(*, upload, user, dry_run: bool = False) -> xlsx.Impo
         return report
     with transaction.atomic():
         for person, on, hours, kind, title in parsed:
+            progress.row_written()
             record_training(
                 person=person,
                 on=on,
@@ -709,6 +711,7 @@ def import_attendance(
         for registration in training_class.registrations.filter(person__in=chosen).select_related(
             "person", "training_class"
         ):
+            progress.row_written()
             mark_attendance(
                 registration=registration, method=ClassRegistration.Method.IMPORT, now=now
             )
@@ -760,3 +763,28 @@ def programme_figures(*, programme: Programme) -> ProgrammeFigures:
         target_people=programme.target_people,
         by_cohort=cohorts,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Import runners (portal.registry.ImportRunner: the page and, for a big file, the task cluster)
+
+
+def records_importer(batch, user):
+    """External training records: enterprise managers and supervisors (what the import checks
+    per row: people they may see)."""
+    if not scope_for(user).is_staff_scope:
+        raise PermissionDenied
+    return partial(import_training_records, user=user)
+
+
+def attendance_importer(batch, user):
+    """A class's attendance: who manages the class the batch was previewed for."""
+    prefix, _sep, pk = batch.target.partition(":")
+    training_class = (
+        TrainingClass.objects.managed_by(user).filter(pk=pk).first()
+        if prefix == "class" and pk.isdigit()
+        else None
+    )
+    if training_class is None:
+        raise PermissionDenied
+    return partial(import_attendance, user=user, training_class=training_class, now=timezone.now())

@@ -350,7 +350,9 @@ def import_records(request: HttpRequest) -> HttpResponse:
     report = None
     run = partial(services.import_training_records, user=request.user)
     if "batch" in request.POST:
-        report = confirm_from_request(request, kind="courses.records", run_for=lambda b: run)
+        report = confirm_from_request(request, kind="courses.records")
+        if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
+            return report
         if report is not None and report.ok:
             messages.success(
                 request,
@@ -597,9 +599,11 @@ def class_import(request: HttpRequest, pk: int) -> HttpResponse:
         def run_for(batch):
             if batch.target != f"class:{training_class.pk}":
                 raise PermissionDenied
-            return run
+            return services.attendance_importer(batch, request.user)
 
         report = confirm_from_request(request, kind=kind, run_for=run_for)
+        if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
+            return report
         if report is None:
             return redirect("courses:class-detail", pk=pk)
         if report.ok:

@@ -92,12 +92,10 @@ def _question_page(request, form, report) -> TemplateResponse:
 
 
 def _question_confirm(request: HttpRequest) -> HttpResponse:
-    def run_for(batch):
-        bank = _get_bank_for_user(request, batch.params.get("bank") or 0)
-        return partial(importing.import_questions, bank=bank)
-
     form = QuestionImportForm(user=request.user)
-    report = confirm_from_request(request, kind="exams.questions", run_for=run_for)
+    report = confirm_from_request(request, kind="exams.questions")
+    if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
+        return report
     if report is None:
         return _question_page(request, form, None)
     if not report.ok:

@@ -92,6 +92,11 @@ class ExamsConfig(AppConfig):
                 key="exams.questions-command", command="import_questions", **questions
             )
         )
+        from exams.importing import questions_importer
+
+        registry.register_import_runner(
+            registry.ImportRunner(kind="exams.questions", runner_for=questions_importer)
+        )
         perms = [
             f"exams.{action}_{model}"
             for model in ("questionbank", "question", "paper")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -263,3 +264,16 @@ def template_workbook() -> bytes:
         ],
     ]
     return build_workbook(COLUMNS, examples, title="试题")
+
+
+def questions_importer(batch, user):
+    """The question import's runner (portal.registry.ImportRunner): a bank the user may see, and
+    the right to add questions."""
+    from django.core.exceptions import PermissionDenied
+
+    from exams.services import visible_banks
+
+    bank = visible_banks(user).filter(pk=int(batch.params.get("bank") or 0)).first()
+    if bank is None or not user.has_perm("exams.add_question"):
+        raise PermissionDenied
+    return partial(import_questions, bank=bank)

@@ -58,6 +58,67 @@ def generate_initial_password() -> str:
     return "-".join(groups)
 
 
+# ---- the first passwords of an import the task cluster ran (portal.tasks.confirm_import)
+
+SHEET_DIR = "first-passwords"
+
+
+def _sheet_name(key: str) -> str:
+    return f"{SHEET_DIR}/{key}.xlsx"
+
+
+def keep_sheet(key: str, credentials: list[InitialCredential]) -> None:
+    """Keeps the first-password sheet of a background import for its owner to download once
+    (take_sheet), in the private storage, for settings.FIRST_PASSWORD_SHEET_MINUTES at most: the
+    page that shows them after a small import keeps nothing, but a big import ends after its
+    request."""
+    from django.core.files.base import ContentFile
+
+    from portal.storage import private_storage
+
+    storage = private_storage()
+    name = _sheet_name(key)
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(credentials_workbook(credentials)))
+
+
+def take_sheet(key: str) -> bytes | None:
+    """The kept sheet, deleted as it is read; None once taken or expired."""
+    from portal.storage import private_storage
+
+    drop_stale_sheets()
+    storage = private_storage()
+    name = _sheet_name(key)
+    if not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as handle:
+        content = handle.read()
+    storage.delete(name)
+    return content
+
+
+def drop_stale_sheets() -> int:
+    """Deletes the kept sheets older than settings.FIRST_PASSWORD_SHEET_MINUTES (scheduled)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.storage import private_storage
+
+    storage = private_storage()
+    if not storage.exists(SHEET_DIR):
+        return 0
+    limit = timezone.now() - timedelta(minutes=settings.FIRST_PASSWORD_SHEET_MINUTES)
+    dropped = 0
+    for file_name in storage.listdir(SHEET_DIR)[1]:
+        name = f"{SHEET_DIR}/{file_name}"
+        if storage.get_modified_time(name) < limit:
+            storage.delete(name)
+            dropped += 1
+    return dropped
+
+
 def _hash_initial(password: str) -> str:
     """The first password's hash: with settings.INITIAL_PASSWORD_HASHER (portal.hashers) when it is
     among the configured hashers, else with the default one."""

@@ -21,7 +21,7 @@ from portal.forms_admin import RosterImportForm
 from portal.import_views import batch_url, confirm_from_request
 from portal.models import Person
 from portal.params import ID_MAX, int_param
-from portal.scoping import administers_enterprise, can_change_person, scope_for, visible_people
+from portal.scoping import can_change_person, scope_for, visible_people
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
 
@@ -82,14 +82,10 @@ def _roster_page(request, form, report) -> HttpResponse:
 
 
 def _roster_confirm(request: HttpRequest) -> HttpResponse:
-    def run_for(batch):
-        enterprise = batch.enterprise
-        if enterprise is None or not administers_enterprise(request.user, enterprise):
-            raise PermissionDenied
-        return partial(services.import_people, enterprise=enterprise, actor=request.user)
-
     form = RosterImportForm(user=request.user)
-    report = confirm_from_request(request, kind="portal.roster", run_for=run_for)
+    report = confirm_from_request(request, kind="portal.roster")
+    if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
+        return report
     if report is None:
         return _roster_page(request, form, None)
     if not report.ok:

@@ -30,6 +30,18 @@ class PortalConfig(AppConfig):
         registry.register_schedule(
             registry.ScheduleSpec(name="portal.heartbeat", func=tasks.HEARTBEAT_FUNC, minutes=1)
         )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="portal.first_password_sheets",
+                func="portal.accounts.drop_stale_sheets",
+                minutes=15,
+            )
+        )
+        from portal.services import roster_importer
+
+        registry.register_import_runner(
+            registry.ImportRunner(kind="portal.roster", runner_for=roster_importer)
+        )
         post_execute.connect(tasks.heartbeat_recorded, dispatch_uid="portal.heartbeat_recorded")
         from portal import metrics
 

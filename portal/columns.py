@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import progress
 from portal.validators import normalize_id_number, validate_id_number, validate_mobile
 from portal.xlsx import Row, cell_text, parse_date
 
@@ -168,6 +169,7 @@ def clean_row(
 ) -> tuple[dict[str, object], list[str]]:
     """The row's values by column, cleaned by the vocabulary (a column not in it: its text), and
     the problems found (Chinese, one per bad cell, in the columns' order)."""
+    progress.row_checked()
     values: dict[str, object] = {}
     problems: list[str] = []
     for header in columns:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
 
-from portal import importing
+from portal import importing, progress, registry
 from portal.admin_scoping import ScopedModelViewSet
 from portal.models import ImportBatch
 from portal.ownership import owned_q, owns
@@ -51,12 +52,15 @@ def batch_url(batch: ImportBatch) -> str:
 
 
 def confirm_from_request(
-    request: HttpRequest, *, kind: str, run_for: Callable[[ImportBatch], Callable]
-) -> ImportReport | None:
+    request: HttpRequest, *, kind: str, run_for: Callable[[ImportBatch], Callable] | None = None
+) -> ImportReport | HttpResponse | None:
     """The one button after an import page's preview (POST batch=<pk>): imports the file the
     user's own preview kept. `run_for(batch)` gives the importer for the batch's target, after
-    checking the user may still import there (raise PermissionDenied or Http404 otherwise).
-    None, with a message, when the preview is gone."""
+    checking the user may still import there (raise PermissionDenied or Http404 otherwise); by
+    default the kind's registered ImportRunner for the requesting user.
+    None, with a message, when the preview is gone. A preview of settings.IMPORT_BACKGROUND_ROWS
+    rows or more is imported by the task cluster: the answer is then a redirect to its progress
+    page (portal.tasks.confirm_import), which links to the result when done."""
     try:
         batch = importing.preview_for(
             user=request.user,
@@ -66,7 +70,27 @@ def confirm_from_request(
     except importing.BatchError as exc:
         messages.error(request, str(exc))
         return None
-    return importing.confirm_preview(batch=batch, user=request.user, run=run_for(batch))
+    if run_for is None:
+        run = registry.import_runners[kind].runner_for(batch, request.user)
+    else:
+        run = run_for(batch)
+    rows = importing.preview_rows(batch)
+    if rows >= settings.IMPORT_BACKGROUND_ROWS and kind in registry.import_runners:
+        key = f"portal.import:{batch.pk}"
+        record = progress.latest_for_key(key)
+        if record is None or record.owner_id != request.user.pk or record.finished:
+            record = progress.start(
+                owner=request.user,
+                kind="import",
+                title=batch.title,
+                total=rows * 2,
+                task="portal.tasks.confirm_import",
+                args=(batch.pk,),
+                key=key,
+                message=_("已排队，等待后台处理。"),
+            )
+        return redirect(progress.page_url(record))
+    return importing.confirm_preview(batch=batch, user=request.user, run=run)
 
 
 def _get_batch_for_user(request: HttpRequest, pk: int) -> tuple[ImportBatch, bool]:

@@ -307,6 +307,11 @@ def preview_for(*, user: User, pk: int, kind: str) -> ImportBatch:
     return batch
 
 
+def preview_rows(batch: ImportBatch) -> int:
+    """The rows a preview found good (all of them: a preview with a bad row keeps nothing)."""
+    return batch.created_count + batch.updated_count + batch.unchanged_count
+
+
 def confirm_preview(
     *, batch: ImportBatch, user: User, run: Callable[..., ImportReport], title: str = ""
 ) -> ImportReport:

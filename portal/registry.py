@@ -24,6 +24,8 @@
   every path a spreadsheet comes in by (admin and front pages, management commands). Both are swept
   by tests/security (formula injection, spreadsheet bombs), which fail for a path missing here.
   An import names its columns (portal.columns' vocabulary) for tests/test_import_columns.py.
+- `import_runners`: per import kind, the importer a confirmed preview runs and the check that the
+  user may still import there; the page and the task cluster (big files) both use it.
 
 Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
@@ -119,9 +121,21 @@ class SpreadsheetImport:
     required: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ImportRunner:
+    """How a previewed import of `kind` is confirmed, by its page or, for a big file, by the task
+    cluster (portal.import_views, portal.tasks.confirm_import): `runner_for(batch, user)` checks
+    that `user` may still import to the batch's target (PermissionDenied or Http404 otherwise) and
+    gives the importer, called as importer(upload=..., dry_run=...)."""
+
+    kind: str
+    runner_for: Callable[[Any, Any], Callable]
+
+
 me_sections: dict[str, MeSection] = {}
 spreadsheet_exports: dict[str, SpreadsheetExport] = {}
 spreadsheet_imports: dict[str, SpreadsheetImport] = {}
+import_runners: dict[str, ImportRunner] = {}
 home_sections: dict[str, HomeSection] = {}
 live_figures: dict[str, LiveFigure] = {}
 schedules: dict[str, ScheduleSpec] = {}
@@ -174,6 +188,10 @@ def register_spreadsheet_export(export: SpreadsheetExport) -> None:
 
 def register_spreadsheet_import(path: SpreadsheetImport) -> None:
     spreadsheet_imports[path.key] = path
+
+
+def register_import_runner(runner: ImportRunner) -> None:
+    import_runners[runner.kind] = runner
 
 
 # Permissions each role group gets ("app_label.codename"); apps add theirs in AppConfig.ready().

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import progress
 from portal.accounts import AccountError, InitialCredential, ensure_login
 from portal.columns import clean_row
 from portal.models import Enterprise, Person, PersonCategory, SpecialOperation, User
-from portal.scoping import ScopeKind, scope_for, visible_people
+from portal.scoping import ScopeKind, administers_enterprise, scope_for, visible_people
 from portal.validators import (
     mask_id_number,
     normalize_id_number,
@@ -191,6 +194,7 @@ def import_people(
 
     with transaction.atomic():
         for number, data in parsed:
+            progress.row_written()
             person = existing.get(data["id_number"])
             if person is None:
                 person = Person(enterprise=enterprise, **data)
@@ -218,6 +222,19 @@ def import_people(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def roster_importer(batch, user):
+    """The roster import's runner (portal.registry.ImportRunner): a manager of the batch's
+    enterprise, or a supervisor above it, with the right to add people."""
+    enterprise = batch.enterprise
+    if (
+        enterprise is None
+        or not user.has_perm("portal.add_person")
+        or not administers_enterprise(user, enterprise)
+    ):
+        raise PermissionDenied
+    return partial(import_people, enterprise=enterprise, actor=user)
 
 
 def export_people(*, people: Iterable[Person], full_id_numbers: bool) -> bytes:

@@ -232,6 +232,11 @@ PASSWORD_HASHERS = [
     "portal.hashers.InitialPasswordHasher",
 ]
 INITIAL_PASSWORD_HASHER = "pbkdf2_initial"
+# A big roster import runs in the task cluster; its first-password sheet waits this long, for its
+# owner to download once (portal.accounts.take_sheet).
+FIRST_PASSWORD_SHEET_MINUTES = env_int("FIRST_PASSWORD_SHEET_MINUTES", 60)
+# A confirmed import of at least this many rows runs in the task cluster with a progress page.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 300)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

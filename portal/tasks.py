@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Heartbeat
@@ -52,3 +54,65 @@ def rebuild_indexes() -> None:
 
     call_command("update_index", verbosity=0)
     call_command("rebuild_references_index", verbosity=0)
+
+
+def confirm_import(batch_pk: int, *, progress_id: str | None = None) -> str:
+    """Imports a previewed file of IMPORT_BACKGROUND_ROWS rows or more for the user who confirmed
+    it (portal.import_views.confirm_from_request), all or nothing as on the page, moving the bar of
+    `progress_id` row by row (portal.progress.counting_rows). At-least-once safe: a finished
+    record or a preview already imported ends the task without touching anything."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from portal import accounts, importing, progress, registry
+    from portal.import_views import batch_url
+    from portal.models import ImportBatch, Progress
+
+    record = Progress.objects.select_related("owner").filter(pk=progress_id).first()
+    if record is None or record.finished:
+        return "finished"
+    batch = ImportBatch.objects.filter(
+        pk=batch_pk, user=record.owner, status=ImportBatch.Status.PREVIEW
+    ).first()
+    runner = registry.import_runners.get(batch.kind) if batch is not None else None
+    if batch is None or runner is None:
+        progress.fail(progress_id, message=_("预览已失效，请重新上传文件。"))
+        return "gone"
+    try:
+        run = runner.runner_for(batch, record.owner)
+    except (PermissionDenied, Http404):
+        progress.fail(progress_id, message=_("您已无权导入到这里，未导入任何数据。"))
+        return "refused"
+    rows = importing.preview_rows(batch)
+    progress.running(progress_id, total=rows * 2, message=_("正在检查。"))
+    try:
+        with progress.counting_rows(progress_id, rows=rows):
+            report = importing.confirm_preview(batch=batch, user=record.owner, run=run)
+    except importing.BatchError as exc:
+        progress.fail(progress_id, message=str(exc))
+        return "gone"
+    if not report.ok:
+        shown = report.errors[:50]
+        message = "；".join(str(error) for error in shown)
+        if len(report.errors) > len(shown):
+            message += _("……共 %(n)s 行有误") % {"n": len(report.errors)}
+        progress.fail(progress_id, message=_("未导入任何数据：") + message)
+        return "refused"
+    summary = _(
+        "已导入（导入记录 #%(batch)s）：新增%(created)s，更新%(updated)s，未变%(unchanged)s。"
+    ) % {
+        "batch": report.batch.pk,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged + report.skipped,
+    }
+    result_url = batch_url(report.batch)
+    if getattr(report, "credentials", None):
+        accounts.keep_sheet(str(record.pk), report.credentials)
+        result_url = reverse("portal:first-passwords", args=[record.pk])
+        summary += _("新账号的初始密码表只能下载一次，%(minutes)s 分钟内有效。") % {
+            "minutes": settings.FIRST_PASSWORD_SHEET_MINUTES
+        }
+    progress.finish(progress_id, message=summary, result_url=result_url)
+    return "done"

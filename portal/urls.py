@@ -23,6 +23,11 @@ portal_patterns = (
         path("notices/", include("portal.notice_urls")),
         path("progress/<uuid:pk>/", progress_views.progress_page, name="progress"),
         path("progress/<uuid:pk>.json", progress_views.progress_json, name="progress-json"),
+        path(
+            "progress/<uuid:pk>/first-passwords.xlsx",
+            progress_views.first_passwords,
+            name="first-passwords",
+        ),
     ],
     "portal",
 )

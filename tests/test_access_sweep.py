@@ -222,6 +222,7 @@ ROUTES: dict[str, Callable] = {
     "portal:notice-open": _notice,
     "portal:progress": _progress,
     "portal:progress-json": _progress,
+    "portal:first-passwords": _progress,
     "portal:device-revoke": _api_token,
     "portal_admin:reset-password": _portal_person,
     "drills:plan-edit": _emergency_plan,
