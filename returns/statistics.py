@@ -2,6 +2,7 @@
 recorded individually, for a Scope and a Period, never a user.
 
     reported_figures(scope, period) -> Reported                 1 query
+    merged_figures(scope, period) -> Merged                     recorded + reported, by line
 
 Only forms marked 计入汇总 whose period lies inside the asked period count, so two overlapping
 forms never add the same activity twice (ReturnForm.clean refuses two overlapping counted forms).
@@ -17,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.figures import Figure, computes
@@ -115,3 +117,125 @@ def reported_figures(scope: Scope, period: Period) -> Reported:
     result.accepted = dict(accepted)
     result.pending = dict(pending)
     return result
+
+
+# --------------------------------------------------------------------------- merged
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str
+    label: str
+    unit: str
+    fmt: str  # "int" | "hours" | "money"
+    items: tuple[str, ...]  # the return items whose reported values it adds up
+
+
+def _lines() -> list[Line]:
+    from drills.models import Drill
+    from portal.models import PersonCategory
+
+    lines = [
+        Line(
+            "training.person_times", _("培训人次"), _("人次"), "int", tuple(TRAINING_PERSON_TIMES)
+        ),
+        Line("training.hours", _("培训学时"), _("学时"), "hours", tuple(TRAINING_HOURS)),
+    ]
+    for category, label in PersonCategory.choices:
+        key = f"training.{category}.person_times"
+        lines.append(Line(key, format_lazy(_("培训人次：{c}"), c=label), _("人次"), "int", (key,)))
+    lines.append(
+        Line(
+            "three_level.person_times",
+            _("三级安全教育人次"),
+            _("人次"),
+            "int",
+            ("three_level.person_times",),
+        )
+    )
+    measures = (
+        ("count", _("演练场次"), _("场"), "int"),
+        ("person_times", _("参演人次"), _("人次"), "int"),
+        ("money", _("投入资金（元）"), _("元"), "money"),
+    )
+    for measure, label, unit, fmt in measures:
+        lines.append(
+            Line(f"drills.{measure}", label, unit, fmt, tuple(drill_items("form", measure)))
+        )
+    for group, choices in (("level", Drill.Level.choices), ("form", Drill.Form.choices)):
+        for value, choice in choices:
+            for measure, label, unit, fmt in measures:
+                key = f"drills.{group}.{value}.{measure}"
+                lines.append(
+                    Line(key, format_lazy("{c}：{m}", c=choice, m=label), unit, fmt, (key,))
+                )
+    for key, item in ITEMS.items():
+        if item.group == "activity":
+            lines.append(Line(key, item.label, item.unit, "int", (key,)))
+    return lines
+
+
+@dataclass
+class Merged:
+    """Per line: recorded (the apps' figures), reported (accepted returns), total = recorded +
+    reported, pending (returns not yet accepted: apart, never in the total)."""
+
+    lines: list[dict] = field(default_factory=list)
+    accepted_filings: int = 0
+    pending_filings: int = 0
+
+    def line(self, key: str) -> dict:
+        return next(line for line in self.lines if line["key"] == key)
+
+
+MERGED = Figure(
+    key="returns.merged_totals",
+    label=_("合计（系统记录 + 已采纳的企业填报）"),
+    unit=_("按项目"),
+    definition=_(
+        "每个项目：系统记录数（培训记录、演练的统计，与对应指标同一函数计算）加上已采纳的企业填报"
+        "补报数；待采纳的补报数单列，不计入合计。"
+    ),
+    source=_("培训记录、演练、企业统计填报"),
+    audience=STAFF,
+    surfaces=SURFACES,
+    pick=lambda r: {line["key"]: line["total"] for line in r.lines},
+)
+
+
+@computes(MERGED)
+def merged_figures(scope: Scope, period: Period, *, training=None, drills=None) -> Merged:
+    """The merged lines of a scope and period. `training` / `drills`: the results of
+    training_statistics / drill_statistics for the same scope and period when the caller has
+    them already (the dashboard), else computed here. Queries: three_level_education's 1,
+    reported_figures' 1 (+ those two functions' when not given)."""
+    from courses.statistics import three_level_education, training_statistics
+    from drills.statistics import drill_statistics
+    from returns.prefill import recorded_from
+
+    training = training if training is not None else training_statistics(scope, period)
+    drills = drills if drills is not None else drill_statistics(scope, period)
+    recorded = recorded_from(training, drills, three_level_education(scope, period))
+    reported = reported_figures(scope, period)
+    out = Merged(
+        accepted_filings=reported.accepted_filings, pending_filings=reported.pending_filings
+    )
+    for line in _lines():
+        if line.key in recorded:
+            rec = recorded[line.key]
+        else:
+            rec = sum((recorded.get(k, Decimal(0)) for k in line.items), Decimal(0))
+        rep = reported.total(line.items)
+        out.lines.append(
+            {
+                "key": line.key,
+                "label": str(line.label),
+                "unit": str(line.unit),
+                "fmt": line.fmt,
+                "recorded": rec,
+                "reported": rep,
+                "total": rec + rep,
+                "pending": reported.total(line.items, pending=True),
+            }
+        )
+    return out
