@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.models import Enterprise
-from portal.scoping import Scope, scope_for
-from returns import services
+from portal.scoping import Scope, scope_for, visible_enterprises
+from portal.xlsx import build_workbook, xlsx_response
+from returns import reminders, services
 from returns.forms import FilingForm
 from returns.items import ordered
 from returns.models import Filing, FilingStatus, ReturnForm, parse_value
@@ -84,6 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
             or services.can_return(request.user, f)
         ]
         context["can_define"] = services.can_edit_form(request.user)
+        context["tracker_ready"] = True
     return _page(request, "returns/admin/index.html", _("统计填报"), context)
 
 
@@ -198,3 +200,59 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             }[action],
         )
     return redirect("returns_admin:filing", pk=obj.pk)
+
+
+def tracker(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supervisors: which target enterprises of their region filed, are late, were returned;
+    ?export=xlsx downloads the same rows."""
+    scope = _staff(request)
+    if scope.kind not in (Scope.Kind.REGION, Scope.Kind.ALL):
+        raise PermissionDenied
+    form_def = get_object_or_404(
+        services.visible_forms(request.user).select_related("region").distinct(), pk=pk
+    )
+    enterprises = visible_enterprises(request.user)
+    if not enterprises.filter(form_def.targets_q()).exists():
+        raise Http404  # the form asks none of the user's enterprises
+    rows = reminders.tracker_rows(form_def, enterprises, today=timezone.localdate())
+    status = request.GET.get("status", "")
+    shown = {
+        "": rows,
+        "late": [r for r in rows if r.late],
+        "returned": [r for r in rows if r.status == FilingStatus.RETURNED],
+        "not_filed": [r for r in rows if not r.status or r.status == FilingStatus.DRAFT],
+        "filed": [
+            r
+            for r in rows
+            if r.status and r.status not in (FilingStatus.DRAFT, FilingStatus.RETURNED)
+        ],
+    }.get(status, rows)
+    if request.GET.get("export") == "xlsx":
+        columns = [_("街道"), _("企业"), _("状态"), _("提交时间"), _("逾期"), _("退回原因")]
+        table = [
+            [
+                r.street,
+                r.enterprise,
+                str(r.status_label),
+                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M")
+                if r.submitted_at
+                else "",
+                _("是") if r.late else "",
+                r.reason,
+            ]
+            for r in shown
+        ]
+        content = build_workbook(columns, table, title=_("填报进度"))
+        return xlsx_response(content, _("%(name)s-填报进度.xlsx") % {"name": form_def.name})
+    title = _("填报进度：%(name)s") % {"name": form_def.name}
+    return _page(
+        request,
+        "returns/admin/tracker.html",
+        title,
+        {
+            "return_form": form_def,
+            "rows": shown,
+            "counts": reminders.tracker_counts(rows),
+            "status": status,
+        },
+    )

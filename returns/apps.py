@@ -70,6 +70,19 @@ class ReturnsConfig(AppConfig):
                 order=4,
             )
         )
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="returns.reminders", func="returns.tasks.send_reminders", minutes=60
+            )
+        )
+        registry.register_spreadsheet_export(
+            registry.SpreadsheetExport(
+                key="returns.tracker",
+                view="returns.admin_views.tracker",
+                url_name="returns_admin:tracker",
+                query="export=xlsx",
+            )
+        )
         registry.grant(MANAGER, "returns.view_filing")
         registry.grant(
             SUPERVISOR,

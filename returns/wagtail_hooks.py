@@ -72,5 +72,6 @@ def register_returns_admin_urls():
         path("fill/<int:pk>/", admin_views.fill, name="fill"),
         path("filing/<int:pk>/", admin_views.filing, name="filing"),
         path("filing/<int:pk>/review/", admin_views.review, name="review"),
+        path("tracker/<int:pk>/", admin_views.tracker, name="tracker"),
     ]
     return [path("returns/", (urls, "returns_admin", "returns_admin"))]
