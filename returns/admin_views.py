@@ -7,20 +7,26 @@ Every object is fetched through one helper that answers 404 for what the user ma
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import importing as batches
+from portal.import_views import confirm_from_request
 from portal.models import Enterprise
 from portal.scoping import Scope, scope_for, visible_enterprises
 from portal.xlsx import build_workbook, xlsx_response
+from returns import importing as returns_importing
 from returns import reminders, services
-from returns.forms import FilingForm
+from returns.forms import FilingForm, ImportUploadForm
 from returns.items import ordered
 from returns.models import Filing, FilingStatus, ReturnForm, parse_value
 from returns.prefill import recorded_values
@@ -254,5 +260,62 @@ def tracker(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": shown,
             "counts": reminders.tracker_counts(rows),
             "status": status,
+        },
+    )
+
+
+def _form_for_import(request: HttpRequest, pk: int) -> ReturnForm:
+    """Supervisors (and superusers): a form asking at least one of their enterprises."""
+    scope = _staff(request)
+    if scope.kind not in (Scope.Kind.REGION, Scope.Kind.ALL):
+        raise PermissionDenied
+    form_def = get_object_or_404(
+        services.visible_forms(request.user).select_related("region").distinct(), pk=pk
+    )
+    if not visible_enterprises(request.user).filter(form_def.targets_q()).exists():
+        raise Http404
+    return form_def
+
+
+def import_filings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload → preview (counts and every bad row) → one button imports, as one batch of the
+    import history (portal.importing: the same file refused twice, undo)."""
+    form_def = _form_for_import(request, pk)
+    upload_form = ImportUploadForm(request.POST or None, request.FILES or None)
+    run = partial(returns_importing.import_returns, user=request.user, form=form_def)
+    report = None
+    if "batch" in request.POST:
+        report = confirm_from_request(request, kind="returns.filings", run_for=lambda b: run)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("已导入 %(n)s 家企业的填报（导入记录 #%(batch)s），待区采纳。")
+                % {"n": report.created + report.updated, "batch": report.batch.pk},
+            )
+            return redirect("returns_admin:tracker", pk=form_def.pk)
+        upload_form = ImportUploadForm()
+    elif request.method == "POST" and upload_form.is_valid():
+        owner = batches.owner_of_user(request.user)
+        report = batches.run_import(
+            kind="returns.filings",
+            title=_("统计填报：%(name)s") % {"name": form_def.name},
+            upload=upload_form.cleaned_data["file"],
+            user=request.user,
+            target=batches.Target(key=f"returns.form:{form_def.pk}", region=owner.region),
+            run=run,
+            dry_run=True,
+            keep_preview=True,
+        )
+    title = _("批量导入填报：%(name)s") % {"name": form_def.name}
+    return _page(
+        request,
+        "returns/admin/import.html",
+        title,
+        {
+            "return_form": form_def,
+            "form": upload_form,
+            "report": report,
+            "columns": returns_importing.import_columns(form_def),
+            "confirm_url": reverse("returns_admin:import", args=[form_def.pk]),
         },
     )

@@ -60,7 +60,6 @@ class ReturnsConfig(AppConfig):
         from portal import registry
         from portal.roles import MANAGER, SUPERVISOR
         from returns import statistics  # noqa: F401 (its figures join the catalogue)
-
         registry.register_me_section(
             registry.MeSection(
                 key="returns-todo",
@@ -83,6 +82,25 @@ class ReturnsConfig(AppConfig):
                 query="export=xlsx",
             )
         )
+        from portal import columns
+        from returns.importing import CODE, TEMPLATE_COLUMNS, credit_code
+
+        columns.register_column(columns.Column(CODE, credit_code))
+        for path in (
+            registry.SpreadsheetImport(
+                key="returns.filings",
+                url_name="returns_admin:import",
+                columns=TEMPLATE_COLUMNS,
+                required=(CODE,),
+            ),
+            registry.SpreadsheetImport(
+                key="returns.filings-command",
+                command="import_returns",
+                columns=TEMPLATE_COLUMNS,
+                required=(CODE,),
+            ),
+        ):
+            registry.register_spreadsheet_import(path)
         registry.grant(MANAGER, "returns.view_filing")
         registry.grant(
             SUPERVISOR,

@@ -74,6 +74,12 @@ class FilingForm(forms.Form):
         return list(out.values())
 
 
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel 文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+
 class ReturnFormAdminForm(WagtailAdminModelForm):
     industries = forms.MultipleChoiceField(
         label=_("填报行业"),

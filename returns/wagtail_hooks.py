@@ -73,5 +73,6 @@ def register_returns_admin_urls():
         path("filing/<int:pk>/", admin_views.filing, name="filing"),
         path("filing/<int:pk>/review/", admin_views.review, name="review"),
         path("tracker/<int:pk>/", admin_views.tracker, name="tracker"),
+        path("import/<int:pk>/", admin_views.import_filings, name="import"),
     ]
     return [path("returns/", (urls, "returns_admin", "returns_admin"))]

@@ -152,6 +152,7 @@ ROUTES: dict[str, Callable] = {
     "returns_admin:filing": _filing,
     "returns_admin:review": _filing,
     "returns_admin:tracker": lambda w: [_return_form(w).pk],
+    "returns_admin:import": lambda w: [_return_form(w).pk],
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
     "paper_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
 }
