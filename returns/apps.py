@@ -60,6 +60,9 @@ class ReturnsConfig(AppConfig):
         from portal import registry
         from portal.roles import MANAGER, SUPERVISOR
         from returns import statistics  # noqa: F401 (its figures join the catalogue)
+        from returns.demo import seed
+
+        registry.register_seeder(registry.Seeder(name="returns", func=seed, order=70))
         registry.register_me_section(
             registry.MeSection(
                 key="returns-todo",
