@@ -3,6 +3,7 @@ and the people trained by programme. Every function takes a `Scope` and a `Perio
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
     training_statistics(scope, period, *, by="month") -> TrainingStats            4 queries
+    three_level_education(scope, period) -> int                                   1 query
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
     compliance_summary(scope, period) -> ComplianceCounts                         2 queries
     compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
@@ -39,7 +40,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import ClassRegistration, TrainingRecord, TrainingRequirement
+from courses.models import ClassRegistration, TrainingKind, TrainingRecord, TrainingRequirement
 from portal.figures import Figure, computes, percentage
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
@@ -219,6 +220,38 @@ def training_statistics(
         by_enterprise=_rows(sums["enterprise"], names["enterprise"]),
         by_street=_rows(sums["street"], names["street"]),
         by_period=by_period,
+    )
+
+
+THREE_LEVEL = Figure(
+    key="training.three_level_person_times",
+    label=_("三级安全教育人次"),
+    unit=_("人次"),
+    definition=_(
+        "统计期间内培训类型为三级安全教育（厂级、车间级、班组级）的培训记录条数，每级各记一人次。"
+    ),
+    source=_("培训记录（培训类型）"),
+    audience=STAFF,
+    surfaces=(_("统计填报（预填的系统记录数）"),),
+    pick=lambda r: r,
+)
+
+
+@computes(THREE_LEVEL)
+def three_level_education(scope: Scope, period: Period) -> int:
+    """三级安全教育人次: the period's training records of the three levels. One query."""
+    return (
+        scoped_records(scope)
+        .filter(
+            date__gte=period.start,
+            date__lte=period.end,
+            kind__in=[
+                TrainingKind.LEVEL_PLANT,
+                TrainingKind.LEVEL_WORKSHOP,
+                TrainingKind.LEVEL_TEAM,
+            ],
+        )
+        .count()
     )
 
 

@@ -49,6 +49,7 @@ from portal.figures import FIGURES, percentage
 from portal.models import Enterprise, PersonCategory, Region
 from portal.periods import Period, PeriodError, parse_period  # noqa: F401 (re-exported)
 from portal.scoping import Scope, scope_enterprise_q, scope_for, visible_enterprises
+from returns.statistics import Merged, merged_figures
 
 EXPIRING_DAYS = 90
 EXPIRING_LIST = 10
@@ -157,13 +158,14 @@ class Dashboard:
     children: list[dict] = field(default_factory=list)
     children_kind: str = ""
     charts: dict = field(default_factory=dict)
+    merged: Merged | None = None
 
 
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
-    exams 1, drills 1, corrective actions 1, expiring certificates 2, drill-down children 1 or 2
-    (the streets; or the enterprises and drills per enterprise)."""
+    exams 1, drills 1, corrective actions 1, expiring certificates 2, merged with the returns 2,
+    drill-down children 1 or 2 (the streets; or the enterprises and drills per enterprise)."""
     scope = target.scope
     board = Dashboard(
         target=target,
@@ -175,6 +177,8 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
         actions=corrective_actions(scope, period, today=today),
         expiring=expiring_certificates(scope, today=today, days=EXPIRING_DAYS, rows=EXPIRING_LIST),
     )
+    # recorded + accepted returns, from the training and drill results above
+    board.merged = merged_figures(scope, period, training=board.training, drills=board.drills)
     _children(board)
     _charts(board)
     return board
@@ -301,6 +305,8 @@ def annual_report(*, target: Target, year: int) -> dict:
     p_now, p_before = (programme_people(scope, p) for p in (this, last))
     e_now, e_before = (exam_figures(scope, p) for p in (this, last))
     k_now, k_before = (competition_figures(scope, p) for p in (this, last))
+    m_now = merged_figures(scope, this, training=t_now, drills=d_now)
+    m_before = merged_figures(scope, last, training=t_before, drills=d_before)
 
     cat_now = {row["key"]: row["count"] for row in t_now.by_category}
     cat_before = {row["key"]: row["count"] for row in t_before.by_category}
@@ -340,7 +346,7 @@ def annual_report(*, target: Target, year: int) -> dict:
         )
     level_labels = dict(Drill.Level.choices)
     return {
-        "schema": "annual_report/2",
+        "schema": "annual_report/3",
         "year": year,
         "previous_year": year - 1,
         "region": {"kind": target.kind, "code": target.code, "name": target.name},
@@ -383,6 +389,7 @@ def annual_report(*, target: Target, year: int) -> dict:
             "passed": _change(e_now["passed"], e_before["passed"]),
             "pass_rate": _rate(e_now["rate"], e_before["rate"]),
         },
+        "reported": _merged(m_now, m_before),
         "competitions": {
             "available": True,
             "count": _change(k_now["count"], k_before["count"]),
@@ -391,6 +398,32 @@ def annual_report(*, target: Target, year: int) -> dict:
             "results": k_now["results"],
             "in_progress": k_now["in_progress"],
         },
+    }
+
+
+def _merged(now: Merged, before: Merged) -> dict:
+    """Recorded + accepted returns per line, with the split and the returns not yet accepted
+    (apart, never in the total); lines with nothing in either year are left out."""
+    lines = {}
+    for line, previous in zip(now.lines, before.lines, strict=True):
+        parts = ("recorded", "reported", "total", "pending")
+        if not any(line[p] or previous[p] for p in parts):
+            continue
+        money = line["fmt"] != "int"
+        lines[line["key"]] = {
+            "label": line["label"],
+            "format": line["fmt"],
+            **{
+                p: _change(
+                    line[p] if money else int(line[p]), previous[p] if money else int(previous[p])
+                )
+                for p in parts
+            },
+        }
+    return {
+        "accepted_filings": _change(now.accepted_filings, before.accepted_filings),
+        "pending_filings": _change(now.pending_filings, before.pending_filings),
+        "lines": lines,
     }
 
 
@@ -538,6 +571,31 @@ def report_sections(report: dict) -> list[Section]:
             ),
         ]
     sections.append(exams)
+
+    rp = report["reported"]
+    reported = Section(_g("含企业填报"))
+    if not rp["lines"]:
+        reported.empty = _g("本年度及上一年度没有系统记录或企业填报的数据。")
+    else:
+        reported.rows.append(
+            (_g("已采纳的企业填报（份）"), *_triple(rp["accepted_filings"]), "int")
+        )
+        for line in rp["lines"].values():
+            fmt = line["format"]
+            reported.rows += [
+                (_g("%(l)s：合计") % {"l": line["label"]}, *_triple(line["total"]), fmt),
+                (_g("%(l)s：其中系统记录") % {"l": line["label"]}, *_triple(line["recorded"]), fmt),
+                (_g("%(l)s：其中企业填报") % {"l": line["label"]}, *_triple(line["reported"]), fmt),
+            ]
+            if line["pending"]["value"] or line["pending"]["previous"]:
+                reported.rows.append(
+                    (
+                        _g("%(l)s：待采纳（不计入合计）") % {"l": line["label"]},
+                        *_triple(line["pending"]),
+                        fmt,
+                    )
+                )
+    sections.append(reported)
 
     co = report["competitions"]
     competitions = Section(_g("技能竞赛"))

@@ -18,12 +18,13 @@ from portal.models import Notice
 # The source labels the 通知 page shows (kind → label); apps pass one of these as `kind`.
 KIND_DRILLS = "drills"
 KIND_CERTIFICATES = "certificates"
+KIND_RETURNS = "returns"
 
 
 def kind_labels() -> dict[str, str]:
     from django.utils.translation import gettext as _
 
-    return {KIND_DRILLS: _("演练"), KIND_CERTIFICATES: _("证书")}
+    return {KIND_DRILLS: _("演练"), KIND_CERTIFICATES: _("证书"), KIND_RETURNS: _("统计填报")}
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "exams",
     "drills",
     "competitions",
+    "returns",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -1,7 +1,7 @@
 """Admin sweep, custom actions: every admin URL with an object id that is not a viewset's (those
 are swept in tests/test_admin_sweep.py) nor Wagtail's own — roster password reset, certificate
 revoke/reissue/bulk runs, question export, exam results and event logs, competition results and
-awards — is requested (GET and POST) by people who must be refused: another enterprise's manager,
+awards, statistical returns (filing, review) — is requested (GET and POST) by people who must be refused: another enterprise's manager,
 another street's supervisor and an anonymous visitor.
 
 A new admin URL with an id fails `test_every_custom_admin_route_with_an_id_is_in_the_sweep` until it
@@ -110,6 +110,31 @@ def _competition(w):
     return [Competition.objects.create(name="街道技能比武", year=2026, region=w["street"]).pk]
 
 
+def _return_form(w):
+    from tests.returns.factories import make_form
+
+    if "return_form" not in w:
+        w["return_form"] = make_form(w["street"].parent, streets=[w["street"]])
+    return w["return_form"]
+
+
+def _filing(w):
+    from decimal import Decimal
+
+    from returns import services
+
+    if "filing" not in w:
+        w["filing"] = services.save_filing(
+            filing=services.filing_for(_return_form(w), w["enterprise"]),
+            user=w["manager"],
+            additional={"activity.lectures": Decimal("1")},
+            note="宣讲",
+            submit=True,
+            now=timezone.now(),
+        )
+    return [w["filing"].pk]
+
+
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": lambda w: [w["worker"].person.pk],
     "certificates_admin:template-preview": _template,
@@ -123,6 +148,11 @@ ROUTES: dict[str, Callable] = {
     "exams_admin:events": _attempt,
     "competitions_admin:results": _competition,
     "competitions_admin:award": _competition,
+    "returns_admin:fill": lambda w: [_return_form(w).pk],
+    "returns_admin:filing": _filing,
+    "returns_admin:review": _filing,
+    "returns_admin:tracker": lambda w: [_return_form(w).pk],
+    "returns_admin:import": lambda w: [_return_form(w).pk],
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
     "paper_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
 }

@@ -305,6 +305,19 @@ def _team(w):
     return Case(team, w.manager, None, w.other_manager, "a team is its enterprise's")
 
 
+def _return_form(w):
+    from tests.returns.factories import make_form
+
+    form = make_form(w.district, is_open=False)
+    return Case(
+        form,
+        w.supervisor,
+        w.street_supervisor,  # reads the district's forms, does not define them
+        w.manager,
+        "defined by the district",
+    )
+
+
 def _import_batch(w):
     from portal.models import ImportBatch
 
@@ -366,6 +379,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "wagtailsnippets_certificates_certificatetemplate": _certificate_template,
     "competitions_competitions": _competition,
     "competitions_teams": _team,
+    "returns_forms": _return_form,
 }
 
 

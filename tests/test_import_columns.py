@@ -48,6 +48,10 @@ BAD_VALUES = {
     "解析": [("析" * 2001, "解析过长（最多2000字）")],
     "难度": [("难", "难度“难”应为1到5的整数"), ("9", "难度“9”应为1到5的整数")],
     "知识点": [("点" * 201, "知识点过长（最多200字）")],
+    "统一社会信用代码": [
+        ("12345", "统一社会信用代码应为18位"),
+        ("91330100MA27XXXXX0", "统一社会信用代码校验位不正确"),
+    ],
 }
 
 VALID = {
@@ -79,6 +83,7 @@ class World:
         from exams.models import Question, QuestionBank
         from portal.models import Person
         from portal.roles import sync_role_groups
+        from returns.models import Filing
         from tests.courses.factories import TrainingClassFactory
 
         sync_role_groups()
@@ -92,10 +97,13 @@ class World:
             "records": TrainingRecord.objects.count,
             "registrations": ClassRegistration.objects.count,
             "questions": Question.objects.count,
+            "returns": Filing.objects.count,
         }
 
     def valid_row(self, header: list[str]) -> dict:
         row = {**VALID, "姓名": self.person.name, "身份证号": self.person.id_number}
+        row |= {"统一社会信用代码": self.enterprise.credit_code, "企业名称": self.enterprise.name}
+        row |= {c: "" for c in header if c not in row}  # a return's items: nothing reported
         return {c: row[c] for c in header}
 
     def snapshot(self) -> dict:
@@ -121,7 +129,29 @@ class World:
 # ---- drivers: registry key -> (function(world, content) -> the text the user is shown,
 #                                 whether the import matches people by 身份证号 and 姓名)
 
+
+def _return_form(w):
+    from tests.returns.factories import make_form
+
+    if not hasattr(w, "return_form"):
+        w.return_form = make_form(w.enterprise.street.parent)
+    return w.return_form
+
+
 DRIVERS = {
+    # the page previews first (its confirm button is not pressed: a bad row gives none)
+    "returns.filings": (
+        lambda w, c: w.post(
+            w.supervisor, reverse("returns_admin:import", args=[_return_form(w).pk]), {}, c
+        ),
+        False,
+    ),
+    "returns.filings-command": (
+        lambda w, c: w.command(
+            c, "import_returns", "{path}", "--form", _return_form(w).name, "--dry-run"
+        ),
+        False,
+    ),
     "portal.roster": (
         lambda w, c: w.post(
             w.manager, reverse("portal_admin:roster-import"), {"enterprise": w.enterprise.pk}, c

@@ -110,6 +110,23 @@ def data(enterprise, other_enterprise, known_data):
     CorrectiveAction.objects.create(
         finding=finding, description="清理", owner_name="安全科", due_on=date(2026, 7, 1)
     )
+    # an accepted return of enterprise A for 2026 (合计 = recorded + reported) and a pending one
+    from returns.models import Filing
+    from tests.returns.factories import make_form
+
+    form = make_form(enterprise.street.parent)
+    Filing.objects.create(
+        form=form,
+        enterprise=enterprise,
+        status="accepted",
+        additional={"training.other.person_times": "76", "activity.lectures": "3"},
+    )
+    Filing.objects.create(
+        form=form,
+        enterprise=other_enterprise,
+        status="passed",
+        additional={"training.other.person_times": "500"},
+    )
     return known_data
 
 
@@ -132,7 +149,12 @@ def read_dashboard(response) -> dict:
         label.strip(): value
         for label, value in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html)
     }
+    merged = {
+        key: number(re.findall(r'<td class="num">([^<]*)</td>', row)[0])
+        for key, row in re.findall(r'<tr data-line="([^"]+)">(.*?)</tr>', html)
+    }
     return {
+        "returns.merged_totals": merged,
         "training.person_times": number(kpi["培训人次"]),
         "training.hours": number(kpi["培训学时"]),
         "drills.count": number(kpi["演练场次"]),
@@ -209,6 +231,9 @@ def read_report_json(response) -> dict:
         "competitions.count": r["competitions"]["count"]["value"],
         "competitions.teams": r["competitions"]["teams"]["value"],
         "competitions.participants": r["competitions"]["participants"]["value"],
+        "returns.merged_totals": {
+            k: Decimal(str(v["total"]["value"])) for k, v in r["reported"]["lines"].items()
+        },
     }
 
 
@@ -433,6 +458,7 @@ def test_the_home_page_live_training_count_is_the_training_figure(data):
 # above) before the suite passes.
 FIGURE_EXPORTS = {"courses.compliance", "dashboard.report"}
 NO_FIGURE_EXPORTS = {
+    "returns.tracker",  # which enterprises filed a return (a list, not a figure)
     "courses.import-template",
     "courses.study-log",  # study time per person and enterprise (not a reported figure)
     "cms.quiz",  # the campaign quiz ranking (campaign figures: cms.quiz functions)

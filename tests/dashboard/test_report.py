@@ -123,8 +123,9 @@ def test_the_json_keys_are_stable(known_data):
         "exams",
         "competitions",
         "corrective_actions",
+        "reported",
     }
-    assert report["schema"] == "annual_report/2"
+    assert report["schema"] == "annual_report/3"
     assert set(report["training"]) == {
         "person_times",
         "hours",
@@ -188,6 +189,7 @@ def test_the_xlsx_lists_each_figure_with_both_years_and_the_change(known_data):
         "应急演练",
         "演练整改",
         "考试",
+        "含企业填报",
         "技能竞赛",
         "指标定义",
     ]

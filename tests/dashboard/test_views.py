@@ -173,19 +173,20 @@ def _grow(street, other_street, n: int) -> None:
 def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes(
     supervisor, street, other_street, django_assert_num_queries
 ):
-    # Queries (12): training 4 (grouped by category and enterprise, their names and streets, by
+    # Queries (14): training 4 (grouped by category and enterprise, their names and streets, by
     # day, distinct people);
     # compliance 2 (requirement table, one aggregate over the people); exams 1 (aggregate);
     # drills 1 (held drills with a participation-count subquery); corrective actions 1;
-    # expiring certificates 2 (count, first rows); drill-down 1 (the streets of the district).
+    # expiring certificates 2 (count, first rows); merged with the returns 2 (三级教育 count,
+    # the accepted and pending filings); drill-down 1 (the streets of the district).
     period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
     target = services.default_target(supervisor)
     scope_for(supervisor)
     _grow(street, other_street, 2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         services.dashboard_figures(target=target, period=period, today=TODAY)
     _grow(street, other_street, 12)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         board = services.dashboard_figures(target=target, period=period, today=TODAY)
     assert board.training.count == 14
     assert board.drills.total.drills == 14
@@ -194,32 +195,33 @@ def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes
 def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes(
     supervisor, street, other_street, django_assert_num_queries
 ):
-    # As the district (12): the drill-down reads the enterprises (their drills come with the
+    # As the district (14): the drill-down reads the enterprises (their drills come with the
     # drill statistics).
     period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
     target = services.region_target(supervisor, street.code)
     scope_for(supervisor)
     _grow(street, other_street, 2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         services.dashboard_figures(target=target, period=period, today=TODAY)
     _grow(street, other_street, 12)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         services.dashboard_figures(target=target, period=period, today=TODAY)
 
 
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     street, other_street, django_assert_num_queries
 ):
-    # Queries (41) with the target resolved: each statistics function once per year (this and
+    # Queries (45) with the target resolved: each statistics function once per year (this and
     # last; 2025 has no training records here, so no enterprise names are read for it): training 4, compliance 2, drills 1, linked drills 1, corrective actions 1,
     # programmes 1, exams 1, competitions 10 (count; teams and members; teams per competition;
-    # the ranked ones and their standings 6; the running ones) — 21 × 2 − 1.
+    # the ranked ones and their standings 6; the running ones), merged with the returns 2 (三级教育
+    # count, the filings) — 23 × 2 − 1.
     target = services.region_target_for_command(None)
     _grow(street, other_street, 2)
-    with django_assert_num_queries(41):
+    with django_assert_num_queries(45):
         services.annual_report(target=target, year=2026)
     _grow(street, other_street, 12)
-    with django_assert_num_queries(41):
+    with django_assert_num_queries(45):
         report = services.annual_report(target=target, year=2026)
     assert report["training"]["person_times"]["value"] == 14
     assert report["competitions"]["count"]["value"] == 2

@@ -396,7 +396,20 @@ def _quiz(world):
     return _get(world, campaign.quiz_export_url), True
 
 
+def _returns_tracker(world):
+    from returns.models import Filing
+    from tests.returns.factories import make_form
+
+    form = make_form(world["district"], name=HOSTILE["minus"])
+    Filing.objects.create(
+        form=form, enterprise=world["enterprise"], status="returned", reason=HOSTILE["at"]
+    )
+    url = reverse("returns_admin:tracker", args=[form.pk])
+    return _get(world, url, export="xlsx"), True
+
+
 PROJECT_EXPORTS = {
+    "returns.tracker": _returns_tracker,
     "portal.roster": _roster,
     "portal.roster-template": _roster_template,
     "portal.logins": _logins,

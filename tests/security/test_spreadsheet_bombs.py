@@ -211,7 +211,42 @@ def _redirects_command(world):
     return run, Redirect.objects.count
 
 
+def _return_form(world):
+    from tests.returns.factories import make_form
+
+    if "return_form" not in world:
+        world["return_form"] = make_form(world["district"])
+    return world["return_form"]
+
+
+def _returns(world):
+    from returns.models import Filing
+
+    form = _return_form(world)
+
+    def run(content, name):
+        url = reverse("returns_admin:import", args=[form.pk])
+        return _post(world["client"], world["supervisor"], url, {}, content, name)
+
+    return run, Filing.objects.count
+
+
+def _returns_command(world):
+    from returns.models import Filing
+
+    form = _return_form(world)
+
+    def run(content, name):
+        return _command(
+            world["tmp_path"], name, content, "import_returns", "{path}", "--form", form.name
+        )
+
+    return run, Filing.objects.count
+
+
 PATHS = {
+    "returns.filings": _returns,
+    "returns.filings-command": _returns_command,
     "portal.roster": _roster,
     "portal.roster-command": _roster_command,
     "exams.questions": _questions,
