@@ -285,7 +285,15 @@ def import_filings(request: HttpRequest, pk: int) -> HttpResponse:
     run = partial(returns_importing.import_returns, user=request.user, form=form_def)
     report = None
     if "batch" in request.POST:
-        report = confirm_from_request(request, kind="returns.filings", run_for=lambda b: run)
+
+        def run_for(batch):
+            if batch.target != f"returns.form:{form_def.pk}":
+                raise PermissionDenied
+            return returns_importing.filings_importer(batch, request.user)
+
+        report = confirm_from_request(request, kind="returns.filings", run_for=run_for)
+        if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
+            return report
         if report is not None and report.ok:
             messages.success(
                 request,

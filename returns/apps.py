@@ -104,6 +104,11 @@ class ReturnsConfig(AppConfig):
             ),
         ):
             registry.register_spreadsheet_import(path)
+        from returns.importing import filings_importer
+
+        registry.register_import_runner(
+            registry.ImportRunner(kind="returns.filings", runner_for=filings_importer)
+        )
         registry.grant(MANAGER, "returns.view_filing")
         registry.grant(
             SUPERVISOR,

@@ -16,7 +16,9 @@ The import runs through portal.importing.run_import (preview, history, undo).
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,3 +196,21 @@ def credit_code(value) -> str:
     except ValidationError as exc:
         raise CellError(exc.messages[0].rstrip("。")) from None
     return code
+
+
+def filings_importer(batch, user):
+    """The paper returns' runner (portal.registry.ImportRunner: the page and, for a big file, the
+    task cluster): a supervisor (or superuser) who still sees the form of the batch and at least
+    one of the enterprises it asks."""
+    from portal.scoping import Scope, scope_for
+    from returns.services import visible_forms
+
+    prefix, _sep, pk = batch.target.partition(":")
+    if prefix != "returns.form" or not pk.isdigit():
+        raise PermissionDenied
+    if scope_for(user).kind not in (Scope.Kind.REGION, Scope.Kind.ALL):
+        raise PermissionDenied
+    form = visible_forms(user).filter(pk=int(pk)).first()
+    if form is None or not visible_enterprises(user).filter(form.targets_q()).exists():
+        raise PermissionDenied
+    return partial(import_returns, user=user, form=form)

@@ -194,3 +194,18 @@ def test_a_sheet_nobody_took_is_dropped_after_its_time(settings, tmp_path):
     assert accounts.take_sheet("a") is None
     assert accounts.take_sheet("b") is not None
     assert accounts.take_sheet("b") is None
+
+
+def test_every_import_page_has_a_runner_so_a_big_file_can_go_to_the_cluster():
+    """The class: an import page (a registered spreadsheet import with a page, other than Wagtail's
+    redirects) confirms through portal.import_views, which sends a big file to the task cluster
+    with the kind's ImportRunner; a page without one would keep a big file in its request."""
+    from portal import registry
+
+    pages = {
+        key
+        for key, path in registry.spreadsheet_imports.items()
+        if path.url_name and not key.startswith("wagtail.")
+    }
+    assert pages, "no import page registered"
+    assert pages - set(registry.import_runners) == set()
