@@ -82,7 +82,7 @@ def ranking(page, request):
             "state": quiz.quiz_state(page),
             "window": quiz.quiz_window(page, paper),
             "can_detail": scope.is_staff_scope,
-            "can_export": scope.kind in ("all", "region"),
+            "can_export": scope.is_supervising,
         },
     )
 
@@ -116,7 +116,7 @@ def detail(page, request):
         chosen = next((row for row in rows if row.key == enterprise_id), None)
         if chosen is None:
             raise Http404
-    elif scope.kind == "enterprise":
+    elif scope.is_enterprise:
         chosen = next((row for row in rows if row.key == scope.enterprise_id), None)
 
     people = []
@@ -138,7 +138,7 @@ def detail(page, request):
             "ranked_total": len(figures.enterprises),
             "chosen": chosen,
             "people": people,
-            "can_export": scope.kind in ("all", "region"),
+            "can_export": scope.is_supervising,
         },
     )
 
@@ -150,7 +150,7 @@ def export(page, request):
     refused = _require_staff(request)
     if refused is not None:
         return refused
-    if scope_for(request.user).kind not in ("all", "region"):
+    if not scope_for(request.user).is_supervising:
         raise PermissionDenied
     figures = quiz.quiz_figures(paper)
     visible_ids = set(visible_enterprises(request.user).values_list("pk", flat=True))

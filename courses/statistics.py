@@ -50,11 +50,11 @@ STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 
 def scoped_records(scope: Scope) -> QuerySet[TrainingRecord]:
     """Training records of a scope: its enterprises' / region's, or a worker's own."""
-    if scope.kind == Scope.Kind.SELF:
+    if scope.is_self:
         return TrainingRecord.objects.filter(person_id=scope.person_id)
-    if scope.kind == Scope.Kind.NONE:
+    if scope.is_none:
         return TrainingRecord.objects.none()
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         # A semi-join on the (small) enterprise table rather than a join per record.
         return TrainingRecord.objects.filter(
             enterprise_id__in=Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")

@@ -89,11 +89,11 @@ def _get_programme_for_user(request: HttpRequest, pk: int) -> Programme:
     """Programmes of the user's region (or above it, or below it for a supervisor)."""
     programme = get_object_or_404(Programme.objects.select_related("region"), pk=pk)
     scope = scope_for(request.user)
-    if scope.kind == "all":
+    if scope.is_all:
         return programme
-    if scope.kind == "region":
+    if scope.is_region:
         own = scope.region.path
-    elif scope.kind == "enterprise":
+    elif scope.is_enterprise:
         own = request.user.enterprise.street.path
     else:
         raise Http404
@@ -401,19 +401,19 @@ def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
     crumbs: list[dict] = []
     enterprise_pk = int_param(request.GET, "enterprise", None, min=1, max=ID_MAX)
     street_code = (request.GET.get("street") or "").strip()
-    if enterprise_pk is not None and scope.kind != Scope.Kind.ENTERPRISE:
+    if enterprise_pk is not None and not scope.is_enterprise:
         enterprise = (
             visible_enterprises(request.user).select_related("street").filter(pk=enterprise_pk)
         ).first()
         if enterprise is None:
             raise Http404
-        if scope.kind == Scope.Kind.ALL or scope.region.level == Region.Level.DISTRICT:
+        if scope.is_all or scope.region.level == Region.Level.DISTRICT:
             crumbs.append(
                 {"name": enterprise.street.name, "query": f"street={enterprise.street.code}"}
             )
         crumbs.append({"name": enterprise.name, "query": f"enterprise={enterprise.pk}"})
         return Scope.of_enterprise(enterprise.pk), "person", crumbs
-    if street_code and scope.kind in (Scope.Kind.ALL, Scope.Kind.REGION):
+    if street_code and scope.is_supervising:
         street = (
             visible_regions(request.user)
             .filter(code=street_code, level=Region.Level.STREET)
@@ -423,9 +423,9 @@ def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
             raise Http404
         crumbs.append({"name": street.name, "query": f"street={street.code}"})
         return Scope.of_region(street), "enterprise", crumbs
-    if scope.kind == Scope.Kind.ENTERPRISE:
+    if scope.is_enterprise:
         return scope, "person", crumbs
-    if scope.kind == Scope.Kind.REGION and scope.region.level != Region.Level.DISTRICT:
+    if scope.is_region and scope.region.level != Region.Level.DISTRICT:
         return scope, "enterprise", crumbs
     return scope, "street", crumbs
 

@@ -42,6 +42,7 @@ from drills.models import (
 )
 from portal import notices, roles
 from portal.models import Enterprise, Person, Region
+from portal.ownership import owned_q
 from portal.scoping import (
     can_edit_district_settings,
     scope_for,
@@ -62,21 +63,15 @@ def drill_q(user) -> Q:
 
 def scope_drill_q(scope) -> Q:
     """`drill_q` for a `portal.scoping.Scope` (the statistics functions take a scope)."""
-    if scope.kind == "all":
-        return Q()
-    if scope.kind == "region":
-        path = scope.region.path
-        return Q(enterprise__street__path__startswith=path) | Q(
-            organiser_region__path__startswith=path
-        )
-    if scope.kind == "enterprise":
+    if scope.is_self:
+        return Q(pk__in=Participation.objects.filter(person_id=scope.person_id).values("drill_id"))
+    q = owned_q(scope, region="organiser_region")
+    if scope.is_enterprise:
         joined = Drill.participating_enterprises.through.objects.filter(
             enterprise_id=scope.enterprise_id
         ).values("drill_id")
-        return Q(enterprise_id=scope.enterprise_id) | Q(pk__in=joined)
-    if scope.kind == "self":
-        return Q(pk__in=Participation.objects.filter(person_id=scope.person_id).values("drill_id"))
-    return Q(pk__in=[])
+        q |= Q(pk__in=joined)
+    return q
 
 
 def visible_drills(user) -> QuerySet[Drill]:
@@ -91,9 +86,9 @@ def can_manage(user, drill: Drill) -> bool:
     if user.is_superuser:
         return True
     scope = scope_for(user)
-    if scope.kind == "enterprise":
+    if scope.is_enterprise:
         return drill.enterprise_id == scope.enterprise_id
-    if scope.kind == "region":
+    if scope.is_region:
         return bool(drill.organiser_region_id) and drill.organiser_region.path.startswith(
             scope.region.path
         )
@@ -102,9 +97,9 @@ def can_manage(user, drill: Drill) -> bool:
 
 def is_supervisor_of(user, drill: Drill) -> bool:
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return True
-    if scope.kind != "region":
+    if not scope.is_region:
         return False
     path = scope.region.path
     if drill.enterprise_id:
@@ -138,9 +133,9 @@ def can_edit_plan(user, plan: EmergencyPlan) -> bool:
     """An emergency plan is changed by those who may organise its enterprise's drills (its manager,
     a superuser); a supervisor reads it. The in-memory twin of `organisable_enterprises`."""
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return True
-    return scope.kind == "enterprise" and plan.enterprise_id == scope.enterprise_id
+    return scope.is_enterprise and plan.enterprise_id == scope.enterprise_id
 
 
 def can_manage_action(user, action: CorrectiveAction) -> bool:
@@ -154,7 +149,7 @@ def linkable_drills(user) -> QuerySet[Drill]:
     among the drills they may see; the content team (editors, reviewers) sees every linkable one."""
     linkable = Drill.objects.filter(organiser_region__isnull=False)
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return linkable
     if scope.is_staff_scope:
         return linkable.filter(drill_q(user))
@@ -166,14 +161,14 @@ def linkable_drills(user) -> QuerySet[Drill]:
 def organisable_enterprises(user) -> QuerySet[Enterprise]:
     """Enterprises the user may organise a drill for (managers: their own)."""
     scope = scope_for(user)
-    if scope.kind in {"all", "enterprise"}:
+    if scope.is_all or scope.is_enterprise:
         return visible_enterprises(user)
     return Enterprise.objects.none()
 
 
 def organisable_regions(user) -> QuerySet[Region]:
     scope = scope_for(user)
-    if scope.kind in {"all", "region"}:
+    if scope.is_supervising:
         return visible_regions(user).exclude(level=Region.Level.COMMUNITY)
     return Region.objects.none()
 
@@ -332,15 +327,15 @@ def participation_q(user) -> Q:
     superuser, a supervisor of the drill's region, the organising enterprise's manager); a
     participating enterprise's manager only their own people's; a worker their own."""
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return Q()
-    if scope.kind == "region":
+    if scope.is_region:
         return Q(drill__in=visible_drills(user))  # for a region, drill_q is is_supervisor_of
-    if scope.kind == "enterprise":
+    if scope.is_enterprise:
         return Q(drill__enterprise_id=scope.enterprise_id) | Q(
             drill__in=visible_drills(user), person__enterprise_id=scope.enterprise_id
         )
-    if scope.kind == "self":
+    if scope.is_self:
         return Q(person_id=scope.person_id)
     return Q(pk__in=[])
 
@@ -350,17 +345,17 @@ def finding_q(user, prefix: str = "") -> Q:
     drills they manage or supervise, and of drills they evaluate; the front end's findings page."""
     p = f"{prefix}__" if prefix else ""
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return Q()
-    if scope.kind == "none":
+    if scope.is_none:
         return Q(pk__in=[])
     evaluating = Participation.objects.filter(
         person__user=user, role=ParticipantRole.EVALUATOR
     ).values("drill_id")
     q = Q(**{f"{p}drill_id__in": evaluating})
-    if scope.kind == "region":
+    if scope.is_region:
         q |= Q(**{f"{p}drill__in": visible_drills(user)})
-    elif scope.kind == "enterprise":
+    elif scope.is_enterprise:
         q |= Q(**{f"{p}drill__enterprise_id": scope.enterprise_id})
     return q
 
@@ -372,7 +367,7 @@ def can_change_participation(user, part: Participation) -> bool:
         return True
     scope = scope_for(user)
     return (
-        scope.kind == "enterprise"
+        scope.is_enterprise
         and part.person_id is not None
         and part.person.enterprise_id == scope.enterprise_id
         and can_add_participants(user, part.drill)
@@ -384,7 +379,7 @@ def can_add_participants(user, drill: Drill) -> bool:
         return True
     scope = scope_for(user)
     return (
-        scope.kind == "enterprise"
+        scope.is_enterprise
         and drill.participating_enterprises.filter(pk=scope.enterprise_id).exists()
     )
 

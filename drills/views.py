@@ -809,7 +809,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = services.enterprise_compliance(enterprises=visible_enterprises(request.user))
     # Supervisors see hundreds or thousands of enterprises: start with the overdue ones.
-    default = "1" if scope_for(request.user).kind in ("region", "all") else "0"
+    default = "1" if scope_for(request.user).is_supervising else "0"
     only_overdue = request.GET.get("overdue", default) == "1"
     data = [
         {"c": c, "overdue": c.overdue_rules(today)}
@@ -847,7 +847,7 @@ def calendar_feeds(request: HttpRequest) -> HttpResponse:
     personal = services.calendar_token(user=request.user)
     enterprise_token = None
     scope = scope_for(request.user)
-    if scope.kind == "enterprise":
+    if scope.is_enterprise:
         enterprise_token = services.calendar_token(
             user=request.user, enterprise=request.user.enterprise
         )

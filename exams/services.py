@@ -161,7 +161,7 @@ def linkable_papers(user):
 
     linkable = Paper.objects.filter(open_to_all=True, practice_for__isnull=True)
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return linkable
     if scope.is_staff_scope:
         return linkable.filter(reach_q(scope))

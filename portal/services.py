@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from portal.accounts import AccountError, InitialCredential, ensure_login
 from portal.columns import clean_row
 from portal.models import Enterprise, Person, PersonCategory, SpecialOperation, User
-from portal.scoping import ScopeKind, scope_for, visible_people
+from portal.scoping import scope_for, visible_people
 from portal.validators import (
     mask_id_number,
     normalize_id_number,
@@ -80,7 +80,7 @@ def _conflicts(
             .filter(id_number__in=elsewhere)
             .values_list("id_number", flat=True)
         )
-    supervising = actor is None or scope_for(actor).kind in {ScopeKind.ALL, ScopeKind.REGION}
+    supervising = actor is None or scope_for(actor).is_supervising
     generic = str(conflict_message)
     reasons = {}
     for id_number in elsewhere:
