@@ -16,7 +16,7 @@ class DrillChooserViewSet(ScopedChooserViewSet):
     register_widget = False
 
     def scope_queryset(self, request, queryset):
-        from drills.services import linkable_drills
+        from drills.access import linkable_drills
 
         # Only drills organised by a district/street are public enough to be linked from a page,
         # and only those the user may see (drills.services.linkable_drills).

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from courses import services as courses_services
-from drills import services as drill_services
+from drills import compliance
 from portal.models import Enterprise, HighRiskIndustry, Industry, Person, PersonCategory
 from tests.factories import EnterpriseFactory, PersonFactory
 
@@ -79,7 +79,7 @@ def _principal_requirement(enterprise) -> Decimal:
 
 
 def _drill_rules(enterprise) -> set[str]:
-    [row] = drill_services.enterprise_compliance(
+    [row] = compliance.enterprise_compliance(
         enterprises=Enterprise.objects.filter(pk=enterprise.pk)
     )
     return {r.rule.applies_to for r in row.rules}

@@ -180,7 +180,7 @@ def _call(method: str, path: str, headers=None, **parts):
 
 
 def test_every_operation_answers_as_documented_on_its_success_path(world):
-    from drills import services as drill_services
+    from drills import participation
 
     seen = []
 
@@ -302,7 +302,7 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
     ).json()
     assert answered["state"] == "studying"
 
-    code = drill_services.checkin_code(drill=world["drill"], now=timezone.now())
+    code = participation.checkin_code(drill=world["drill"], now=timezone.now())
     checked = call("POST", "/api/v1/drills/checkin", worker, body={"code": code}).json()
     assert checked["drill_id"] == world["drill"].pk
     today = timezone.localdate()
