@@ -10,7 +10,7 @@ UPCOMING_DRILLS = 5
 
 
 def upcoming_public_drills(request) -> dict:
-    """The drills, each with `linkable`: whether the visitor may open its page (drills.services.
+    """The drills, each with `linkable`: whether the visitor may open its page (drills.access.
     drill_q); the others are listed without a link (a link would answer 404). Queries: the
     drills, and for a logged-in visitor 1 for the ids they may see."""
     from drills.access import drill_q

@@ -49,13 +49,13 @@ def entry(page, request):
     paper = _paper(page)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    from exams import services
+    from exams import access
 
     person = getattr(request.user, "person", None)
     problem = None
     if person is None:
         problem = _("您的账号尚未关联从业人员档案，无法参加知识竞赛。")
-    elif not services.is_eligible(paper=paper, person=person):
+    elif not access.is_eligible(paper=paper, person=person):
         problem = _("知识竞赛面向本区企业从业人员，您不在参赛范围内。")
     else:
         state = quiz.quiz_state(page)

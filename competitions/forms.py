@@ -17,8 +17,8 @@ from portal.scoping import scope_for, visible_enterprises, visible_people, visib
 def theory_papers(user):
     """Papers a competition may use: those the user administers and those owned by the regions
     above theirs (a street competition may use the district's paper)."""
+    from exams.access import admin_owner_q
     from exams.models import Paper
-    from exams.services import admin_owner_q
 
     q = admin_owner_q(user)
     scope = scope_for(user)

@@ -5,15 +5,15 @@ from django.utils.translation import gettext_lazy as _
 def me_context(request) -> dict | None:
     from django.utils import timezone
 
-    from courses import services
+    from courses import compliance, learning
 
     person = getattr(request.user, "person", None)
     if person is None:
         return None  # no person record: no courses of one's own (the 工作台 leaves the block out)
     year = timezone.localdate().year
-    row = services.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
+    row = compliance.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
     return {
-        "items": services.my_courses(person=person)[:5],
+        "items": learning.my_courses(person=person)[:5],
         "hours": row[0].hours if row else None,
         "required": row[0].required if row else None,
         "year": year,
@@ -27,7 +27,7 @@ def todo_context(request) -> dict | None:
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from courses import services
+    from courses import compliance
     from portal.roles import is_manager, is_supervisor
     from portal.scoping import visible_people
 
@@ -35,7 +35,7 @@ def todo_context(request) -> dict | None:
     if not (is_manager(user) or is_supervisor(user)):
         return None
     year = timezone.localdate().year
-    rows = services.compliance_rows(people=visible_people(user).active(), year=year)
+    rows = compliance.compliance_rows(people=visible_people(user).active(), year=year)
     below = sum(1 for r in rows if r.required is not None and not r.is_compliant)
     return {
         "items": [
@@ -108,7 +108,7 @@ def _in_course(object_id: str, person) -> bool:
 
 def _attempt_saved(sender, instance, **kwargs) -> None:
     if instance.state == "finished" and instance.passed:
-        from courses.services import complete_after_exam
+        from courses.learning import complete_after_exam
 
         complete_after_exam(attempt_id=instance.pk)
 
@@ -219,8 +219,9 @@ class CoursesConfig(AppConfig):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
             )
+        from courses.classes import ATTENDANCE_COLUMNS
         from courses.models import TrainingKind
-        from courses.services import ATTENDANCE_COLUMNS, IMPORT_COLUMNS, TRAINING_KIND_ALIASES
+        from courses.records import IMPORT_COLUMNS, TRAINING_KIND_ALIASES
         from portal import columns
 
         columns.register_column(

@@ -297,10 +297,10 @@ class CoursePage(SearchableBodyMixin, Page):
         return LessonPage.objects.live().child_of(self).order_by("path")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import services
+        from courses import learning
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(services.course_page_context(course=self, user=request.user))
+        context.update(learning.course_page_context(course=self, user=request.user))
         return context
 
 
@@ -364,10 +364,10 @@ class LessonPage(SearchableBodyMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from courses import services
+        from courses import learning
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(services.lesson_page_context(lesson=self, user=request.user))
+        context.update(learning.lesson_page_context(lesson=self, user=request.user))
         return context
 
 

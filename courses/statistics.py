@@ -12,7 +12,7 @@ and the people trained by programme. Every function takes a `Scope` and a `Perio
 whose category (and enterprise risk) has a training-hour requirement for the year (the initial
 figure when hired that year); 达标 when their training hours in that year reach it. People with no
 requirement are counted apart (`no_requirement`), never as 达标. The per-person list of
-/courses/compliance/ (`courses.services.compliance_rows`) reads the same annotated queryset.
+/courses/compliance/ (`courses.compliance.compliance_rows`) reads the same annotated queryset.
 """
 
 from __future__ import annotations

@@ -85,9 +85,9 @@ def request_report(*, drill: Drill) -> AfterActionReport:
 
 def record_training_for_drill(*, drill_id: int) -> int:
     """Writes a training record for every checked-in roster participant (idempotent per source and
-    person in courses.services.record_training). Returns how many were written."""
+    person in courses.records.record_training). Returns how many were written."""
     from certificates.services import issue_certificate
-    from courses.services import record_training
+    from courses.records import record_training
 
     drill = Drill.objects.select_related("certificate_template").get(pk=drill_id)
     if drill.training_hours <= 0:
