@@ -132,7 +132,7 @@ def main() -> None:
 
     from django.contrib.auth.models import Group
 
-    from drills import services
+    from drills import compliance
     from portal import roles
     from portal.models import Enterprise, User
 
@@ -151,7 +151,7 @@ def main() -> None:
             args.repeat,
         )
         comp_t = timed(
-            lambda ents=ents: services.enterprise_compliance(enterprises=ents), args.repeat
+            lambda ents=ents: compliance.enterprise_compliance(enterprises=ents), args.repeat
         )
         results[scale] = (stats_t, comp_t)
         print(

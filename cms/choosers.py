@@ -16,10 +16,10 @@ class DrillChooserViewSet(ScopedChooserViewSet):
     register_widget = False
 
     def scope_queryset(self, request, queryset):
-        from drills.services import linkable_drills
+        from drills.access import linkable_drills
 
         # Only drills organised by a district/street are public enough to be linked from a page,
-        # and only those the user may see (drills.services.linkable_drills).
+        # and only those the user may see (drills.access.linkable_drills).
         return queryset.filter(pk__in=linkable_drills(request.user).values("pk")).order_by(
             "-planned_start"
         )
@@ -37,10 +37,10 @@ class PaperChooserViewSet(ScopedChooserViewSet):
     register_widget = False
 
     def scope_queryset(self, request, queryset):
-        from exams.services import linkable_papers
+        from exams.access import linkable_papers
 
         # Only papers open to everyone (e.g. a campaign quiz) are linked from public pages, and
-        # only those the user may see (exams.services.linkable_papers).
+        # only those the user may see (exams.access.linkable_papers).
         return queryset.filter(pk__in=linkable_papers(request.user).values("pk")).order_by("-pk")
 
 

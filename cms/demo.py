@@ -514,10 +514,10 @@ def seed_quiz_attempts(ctx) -> None:
 
 
 def _quiz_attempts(ctx, paper) -> None:
-    from exams import services
+    from exams import engine
     from exams.demo import answer_like_a_person
+    from exams.errors import ExamError
     from exams.models import Attempt
-    from exams.services import ExamError
 
     now = timezone.now()
     earliest = max(paper.opens_at or now - timedelta(days=6), now - timedelta(days=6))
@@ -539,11 +539,11 @@ def _quiz_attempts(ctx, paper) -> None:
         for person in candidates[: max(0, target - have)]:
             started = earliest + timedelta(minutes=rng.randrange(0, span))
             try:
-                attempt, _new = services.start_or_resume(paper=paper, person=person, now=started)
+                attempt, _new = engine.start_or_resume(paper=paper, person=person, now=started)
             except ExamError:
                 continue
             answer_like_a_person(attempt, rng=rng, skill=0.78, started=started, pace_seconds=25)
-            services.submit_attempt(
+            engine.submit_attempt(
                 attempt=attempt, now=started + timedelta(minutes=rng.randint(6, 15))
             )
 

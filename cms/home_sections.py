@@ -10,11 +10,11 @@ UPCOMING_DRILLS = 5
 
 
 def upcoming_public_drills(request) -> dict:
-    """The drills, each with `linkable`: whether the visitor may open its page (drills.services.
+    """The drills, each with `linkable`: whether the visitor may open its page (drills.access.
     drill_q); the others are listed without a link (a link would answer 404). Queries: the
     drills, and for a logged-in visitor 1 for the ids they may see."""
+    from drills.access import drill_q
     from drills.models import Drill, DrillStatus
-    from drills.services import drill_q
 
     drills = list(
         Drill.objects.filter(organiser_region__isnull=False, planned_end__gte=timezone.now())

@@ -16,7 +16,7 @@ attempts: one for the enterprises with their roster sizes, one for participants 
 their best scores grouped by enterprise; streets are summed from the enterprise rows.
 
 Quiz window: each bound is the paper's own (opens_at / closes_at) when it has one, else the
-campaign's (start_date 00:00 – the day after end_date 00:00, local time). exams.services calls
+campaign's (start_date 00:00 – the day after end_date 00:00, local time). exams.engine calls
 `start_check` before every new attempt, so the engine refuses a start outside the campaign even
 through /exams/ or the API; a paper chosen on a campaign page that is not live (a draft, or
 unpublished) takes no new attempts at all. `deadline_cap` ends an attempt when the window closes.

@@ -49,13 +49,13 @@ def entry(page, request):
     paper = _paper(page)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    from exams import services
+    from exams import access
 
     person = getattr(request.user, "person", None)
     problem = None
     if person is None:
         problem = _("您的账号尚未关联从业人员档案，无法参加知识竞赛。")
-    elif not services.is_eligible(paper=paper, person=person):
+    elif not access.is_eligible(paper=paper, person=person):
         problem = _("知识竞赛面向本区企业从业人员，您不在参赛范围内。")
     else:
         state = quiz.quiz_state(page)
@@ -82,7 +82,7 @@ def ranking(page, request):
             "state": quiz.quiz_state(page),
             "window": quiz.quiz_window(page, paper),
             "can_detail": scope.is_staff_scope,
-            "can_export": scope.kind in ("all", "region"),
+            "can_export": scope.is_supervising,
         },
     )
 
@@ -116,7 +116,7 @@ def detail(page, request):
         chosen = next((row for row in rows if row.key == enterprise_id), None)
         if chosen is None:
             raise Http404
-    elif scope.kind == "enterprise":
+    elif scope.is_enterprise:
         chosen = next((row for row in rows if row.key == scope.enterprise_id), None)
 
     people = []
@@ -138,7 +138,7 @@ def detail(page, request):
             "ranked_total": len(figures.enterprises),
             "chosen": chosen,
             "people": people,
-            "can_export": scope.kind in ("all", "region"),
+            "can_export": scope.is_supervising,
         },
     )
 
@@ -150,7 +150,7 @@ def export(page, request):
     refused = _require_staff(request)
     if refused is not None:
         return refused
-    if scope_for(request.user).kind not in ("all", "region"):
+    if not scope_for(request.user).is_supervising:
         raise PermissionDenied
     figures = quiz.quiz_figures(paper)
     visible_ids = set(visible_enterprises(request.user).values_list("pk", flat=True))

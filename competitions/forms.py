@@ -10,20 +10,20 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from competitions import services
 from portal.models import Region
+from portal.ownership import ancestor_paths
 from portal.scoping import scope_for, visible_enterprises, visible_people, visible_regions
 
 
 def theory_papers(user):
     """Papers a competition may use: those the user administers and those owned by the regions
     above theirs (a street competition may use the district's paper)."""
+    from exams.access import admin_owner_q
     from exams.models import Paper
-    from exams.services import admin_owner_q
 
     q = admin_owner_q(user)
     scope = scope_for(user)
-    if scope.kind == "region":
-        codes = [c for c in scope.region.path.split("/") if c]
-        q |= Q(region__in=Region.objects.filter(code__in=codes))
+    if scope.is_region:
+        q |= Q(region__path__in=ancestor_paths(scope.region.path))
     return Paper.objects.filter(q, practice_for__isnull=True).order_by("-created_at")
 
 
@@ -34,9 +34,9 @@ def judge_candidates(user, competition=None):
     superuser may have added one from elsewhere; the supervisor can still save or remove them)."""
     users = get_user_model().objects.all()
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return users.filter(is_active=True).order_by("username")
-    if scope.kind != "region":
+    if not scope.is_region:
         return users.none()
     path = scope.region.path
     q = Q(is_active=True) & (

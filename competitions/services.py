@@ -51,7 +51,7 @@ from competitions.models import (
     Team,
     TieBreak,
 )
-from portal.ownership import owns
+from portal.ownership import covering_q, owned_q, owns, scope_street
 from portal.scoping import administers_enterprise, scope_for
 
 TWO = Decimal("0.01")
@@ -245,12 +245,7 @@ def rank(rows: list[Standing], rule: str, advancing: int) -> list[Standing]:
 def admin_q(user) -> Q:
     """Competitions a user administers: a superuser all, a supervisor those hosted in their region's
     subtree; nobody else."""
-    scope = scope_for(user)
-    if scope.kind == "all":
-        return Q()
-    if scope.kind == "region":
-        return Q(region__path__startswith=scope.region.path)
-    return Q(pk__in=[])
+    return owned_q(scope_for(user), enterprise=None)
 
 
 def can_administer(user, competition: Competition) -> bool:
@@ -269,11 +264,9 @@ def visible_q(user) -> Q:
         return Q(pk__in=[])
     scope = scope_for(user)
     q = admin_q(user) | Q(judges__user=user)
-    if scope.kind == "region":
-        q |= Q(teams__enterprise__street__path__startswith=scope.region.path)
-    elif scope.kind == "enterprise":
-        q |= Q(teams__enterprise_id=scope.enterprise_id)
-    elif scope.kind == "self":
+    if scope.is_region or scope.is_enterprise:
+        q |= owned_q(scope, prefix="teams", region=None)
+    elif scope.is_self:
         q |= Q(teams__members__pk=scope.person_id)
     return q
 
@@ -324,34 +317,18 @@ def registrable_competitions(user) -> QuerySet[Competition]:
     that covers an enterprise the user sees (a manager's own enterprise)."""
     scope = scope_for(user)
     qs = Competition.objects.filter(status__in=[CompetitionStatus.DRAFT, CompetitionStatus.OPEN])
-    if scope.kind in ("all", "region"):
-        return qs.filter(admin_q(user)) if scope.kind == "region" else qs
-    if scope.kind == "enterprise":
-        from portal.models import Enterprise
-
-        enterprise = Enterprise.objects.select_related("street").get(pk=scope.enterprise_id)
-        ids = [
-            c.pk
-            for c in qs.select_related("region")
-            if enterprise.street.path.startswith(c.region.path)
-        ]
-        return Competition.objects.filter(pk__in=ids)
+    if scope.is_supervising:
+        return qs.filter(owned_q(scope, enterprise=None))
+    if scope.is_enterprise:
+        street_path, _enterprise_id = scope_street(scope)
+        return qs.filter(covering_q(street_path=street_path or "", enterprise_id=None))
     return Competition.objects.none()
 
 
 def team_q(user) -> Q:
     """Teams a user administers: a supervisor the teams of their competitions and of their
     enterprises, a manager their own enterprise's teams."""
-    scope = scope_for(user)
-    if scope.kind == "all":
-        return Q()
-    if scope.kind == "region":
-        return Q(competition__region__path__startswith=scope.region.path) | Q(
-            enterprise__street__path__startswith=scope.region.path
-        )
-    if scope.kind == "enterprise":
-        return Q(enterprise_id=scope.enterprise_id)
-    return Q(pk__in=[])
+    return owned_q(scope_for(user), region="competition__region")
 
 
 def can_change_team(user, team: Team) -> bool:

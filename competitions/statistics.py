@@ -63,13 +63,13 @@ def _competitions(scope: Scope, period: Period):
     qs = Competition.objects.filter(
         year__gte=period.start.year, year__lte=period.end.year, status__in=COUNTED
     )
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         qs = qs.filter(region__path__startswith=scope.region.path)
-    elif scope.kind == Scope.Kind.ENTERPRISE:
+    elif scope.is_enterprise:
         qs = qs.filter(
             pk__in=Team.objects.filter(enterprise_id=scope.enterprise_id).values("competition")
         )
-    elif scope.kind != Scope.Kind.ALL:
+    elif not scope.is_all:
         qs = qs.none()
     return qs
 
@@ -78,7 +78,7 @@ def _competitions(scope: Scope, period: Period):
 def competition_figures(scope: Scope, period: Period) -> dict:
     competitions = _competitions(scope, period)
     teams = Team.objects.filter(competition__in=competitions.values("pk"))
-    if scope.kind == Scope.Kind.ENTERPRISE:
+    if scope.is_enterprise:
         teams = teams.filter(enterprise_id=scope.enterprise_id)
     totals = teams.aggregate(
         teams=Count("pk", distinct=True), participants=Count("members", distinct=True)

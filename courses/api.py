@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from courses import services, study
+from courses import learning, study
 from courses.models import Enrolment, LessonPage
 from courses.statistics import compliance_summary, scoped_records, training_statistics
 from portal.api import ApiError, ErrorOut
@@ -100,7 +100,7 @@ def my_enrolments(request):
             "lessons_total": item.lessons_total,
             "lessons_done": item.lessons_done,
         }
-        for item in services.my_courses(person=person)
+        for item in learning.my_courses(person=person)
     ]
 
 

@@ -5,15 +5,15 @@ from django.utils.translation import gettext_lazy as _
 def me_context(request) -> dict | None:
     from django.utils import timezone
 
-    from courses import services
+    from courses import compliance, learning
 
     person = getattr(request.user, "person", None)
     if person is None:
         return None  # no person record: no courses of one's own (the 工作台 leaves the block out)
     year = timezone.localdate().year
-    row = services.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
+    row = compliance.compliance_rows(people=type(person).objects.filter(pk=person.pk), year=year)
     return {
-        "items": services.my_courses(person=person)[:5],
+        "items": learning.my_courses(person=person)[:5],
         "hours": row[0].hours if row else None,
         "required": row[0].required if row else None,
         "year": year,
@@ -109,7 +109,7 @@ def _in_course(object_id: str, person) -> bool:
 
 def _attempt_saved(sender, instance, **kwargs) -> None:
     if instance.state == "finished" and instance.passed:
-        from courses.services import complete_after_exam
+        from courses.learning import complete_after_exam
 
         complete_after_exam(attempt_id=instance.pk)
 
@@ -220,8 +220,9 @@ class CoursesConfig(AppConfig):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name, query=query)
             )
+        from courses.classes import ATTENDANCE_COLUMNS
         from courses.models import TrainingKind
-        from courses.services import ATTENDANCE_COLUMNS, IMPORT_COLUMNS, TRAINING_KIND_ALIASES
+        from courses.records import IMPORT_COLUMNS, TRAINING_KIND_ALIASES
         from portal import columns
 
         columns.register_column(
@@ -242,7 +243,8 @@ class CoursesConfig(AppConfig):
             ),
         ):
             registry.register_spreadsheet_import(path)
-        from courses.services import attendance_importer, records_importer
+        from courses.classes import attendance_importer
+        from courses.records import records_importer
 
         registry.register_import_runner(
             registry.ImportRunner(kind="courses.records", runner_for=records_importer)

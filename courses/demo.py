@@ -14,7 +14,7 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import Page, Site
 
-from courses import services
+from courses import classes, learning, records
 from courses.models import (
     ClassRegistration,
     Cohort,
@@ -348,7 +348,7 @@ def seed(ctx) -> None:
             lesson=lesson,
             defaults={"seconds": lesson.required_seconds, "completed_at": now - timedelta(days=9)},
         )
-    services.maybe_complete(enrolment=done, now=now - timedelta(days=9))
+    learning.maybe_complete(enrolment=done, now=now - timedelta(days=9))
     half, _ = Enrolment.objects.get_or_create(
         person=worker,
         course=confined,
@@ -428,7 +428,7 @@ def seed(ctx) -> None:
             training_class=training_class, person=person
         )
         if n % 5 != 4:  # most attended; a few did not turn up
-            services.mark_attendance(
+            classes.mark_attendance(
                 registration=registration,
                 method=ClassRegistration.Method.MANUAL if n % 2 else ClassRegistration.Method.QR,
                 now=now - timedelta(days=20),
@@ -449,7 +449,7 @@ def seed(ctx) -> None:
         for person in people:
             for _i in range(rng.randint(0, 3)):
                 title, kind, hours = rng.choice(titles)
-                services.record_training(
+                records.record_training(
                     person=person,
                     on=today - timedelta(days=rng.randint(1, 360)),
                     hours=hours,

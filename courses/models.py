@@ -297,10 +297,10 @@ class CoursePage(SearchableBodyMixin, Page):
         return LessonPage.objects.live().child_of(self).order_by("path")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import services
+        from courses import learning
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(services.course_page_context(course=self, user=request.user))
+        context.update(learning.course_page_context(course=self, user=request.user))
         return context
 
 
@@ -364,10 +364,10 @@ class LessonPage(SearchableBodyMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from courses import services
+        from courses import learning
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(services.lesson_page_context(lesson=self, user=request.user))
+        context.update(learning.lesson_page_context(lesson=self, user=request.user))
         return context
 
 
@@ -594,63 +594,17 @@ class TrainingClassQuerySet(models.QuerySet):
     def visible_to(self, user) -> TrainingClassQuerySet:
         """Classes a user may see: a district/street class (no enterprise) to everyone in that
         region or above; an enterprise class to that enterprise's people and overseers."""
+        from portal.ownership import reach_q
         from portal.scoping import scope_for
 
-        scope = scope_for(user)
-        if scope.kind == "all":
-            return self
-        if scope.kind == "region":
-            return self.filter(
-                models.Q(region__path__startswith=scope.region.path)
-                | models.Q(
-                    region__isnull=True, enterprise__street__path__startswith=scope.region.path
-                )
-                | models.Q(
-                    enterprise__isnull=True,
-                    region__isnull=False,
-                    region__path__in=_ancestor_paths(scope.region.path),
-                )
-            )
-        if scope.kind == "enterprise":
-            enterprise = Enterprise.objects.select_related("street").get(pk=scope.enterprise_id)
-            return self.filter(
-                models.Q(enterprise_id=scope.enterprise_id)
-                | models.Q(
-                    enterprise__isnull=True,
-                    region__path__in=_ancestor_paths(enterprise.street.path),
-                )
-            )
-        if scope.kind == "self":
-            person = Person.objects.select_related("enterprise__street").get(pk=scope.person_id)
-            return self.filter(
-                models.Q(enterprise_id=person.enterprise_id)
-                | models.Q(
-                    enterprise__isnull=True,
-                    region__path__in=_ancestor_paths(person.enterprise.street.path),
-                )
-            )
-        return self.none()
+        return self.filter(reach_q(scope_for(user)))
 
     def managed_by(self, user) -> TrainingClassQuerySet:
         """Classes a user organises: supervisors their region's, managers their enterprise's."""
+        from portal.ownership import owned_q
         from portal.scoping import scope_for
 
-        scope = scope_for(user)
-        if scope.kind == "all":
-            return self
-        if scope.kind == "region":
-            return self.filter(
-                models.Q(region__path__startswith=scope.region.path)
-                | models.Q(enterprise__street__path__startswith=scope.region.path)
-            )
-        if scope.kind == "enterprise":
-            return self.filter(enterprise_id=scope.enterprise_id)
-        return self.none()
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+        return self.filter(owned_q(scope_for(user)))
 
 
 class TrainingClass(models.Model):

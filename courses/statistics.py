@@ -13,7 +13,7 @@ and the people trained by programme. Every function takes a `Scope` and a `Perio
 whose category (and enterprise risk) has a training-hour requirement for the year (the initial
 figure when hired that year); 达标 when their training hours in that year reach it. People with no
 requirement are counted apart (`no_requirement`), never as 达标. The per-person list of
-/courses/compliance/ (`courses.services.compliance_rows`) reads the same annotated queryset.
+/courses/compliance/ (`courses.compliance.compliance_rows`) reads the same annotated queryset.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 
 def scoped_records(scope: Scope) -> QuerySet[TrainingRecord]:
     """Training records of a scope: its enterprises' / region's, or a worker's own."""
-    if scope.kind == Scope.Kind.SELF:
+    if scope.is_self:
         return TrainingRecord.objects.filter(person_id=scope.person_id)
-    if scope.kind == Scope.Kind.NONE:
+    if scope.is_none:
         return TrainingRecord.objects.none()
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         # A semi-join on the (small) enterprise table rather than a join per record.
         return TrainingRecord.objects.filter(
             enterprise_id__in=Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")

@@ -264,7 +264,7 @@ def course_standing(*, enrolment: Enrolment, lesson: LessonPage | None = None) -
     """The course's studied and required seconds (each lesson's time counted up to what it
     needs), lessons done, and what still blocks completion: lessons left, the final exam. Two
     queries (live lessons, this enrolment's progress) plus one when the course has an exam."""
-    from courses import services
+    from courses import learning
 
     course = enrolment.course
     lessons = list(course.lessons().only("pk", "estimated_minutes", "video_id", "video_seconds"))
@@ -290,7 +290,7 @@ def course_standing(*, enrolment: Enrolment, lesson: LessonPage | None = None) -
     if (
         course.final_exam_id
         and enrolment.status != Enrolment.Status.COMPLETED
-        and not services.exam_passed(person_id=enrolment.person_id, course=course)
+        and not learning.exam_passed(person_id=enrolment.person_id, course=course)
     ):
         blockers.append({"code": "exam", "text": _("结业考试尚未通过")})
     return {
@@ -400,7 +400,7 @@ def answer_presence(
 ) -> BeatResult:
     """The learner tapped 继续学习. In time: the held-back time is credited. Late: the check stays
     missed (and logged) and the clock starts again from now."""
-    from courses import services
+    from courses import learning
 
     tab = (tab or "default")[:64]
     with transaction.atomic():
@@ -440,7 +440,7 @@ def answer_presence(
                 credit = 0
         newly_done = _apply_credit(progress, lesson, credit=credit, now=now)
     if newly_done:
-        services.maybe_complete(enrolment=enrolment, now=now)
+        learning.maybe_complete(enrolment=enrolment, now=now)
     return _result(session, progress, lesson, enrolment, credit=credit, refused=False, now=now)
 
 
@@ -559,7 +559,7 @@ def _record_beat(
     device: str,
     position: float | None,
 ) -> BeatResult:
-    from courses import services
+    from courses import learning
 
     tab = (tab or "default")[:64]
     with transaction.atomic():
@@ -605,7 +605,7 @@ def _record_beat(
             refused = not _report_position(progress, lesson, position=position, now=now)
         newly_done = _apply_credit(progress, lesson, credit=credit, now=now)
     if newly_done:
-        services.maybe_complete(enrolment=enrolment, now=now)
+        learning.maybe_complete(enrolment=enrolment, now=now)
     return _result(session, progress, lesson, enrolment, credit=credit, refused=refused, now=now)
 
 

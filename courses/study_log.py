@@ -12,8 +12,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.learning import measured_hours
 from courses.models import SourceKind, StudySession, TrainingRecord
-from courses.services import measured_hours
 from portal import xlsx
 from portal.models import Person
 from portal.scoping import visible_enterprises, visible_people

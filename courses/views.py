@@ -17,8 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses import services, study
+from courses import learning, study
 from courses import study_log as study_log_service
+from courses.classes import (
+    SIGN_IN_MAX_AGE,
+    import_attendance,
+    mark_attendance,
+    programme_figures,
+    register_for_class,
+    sign_in_code,
+    sign_in_svg,
+    sign_in_with_code,
+    unmark_attendance,
+)
+from courses.compliance import compliance_rows, compliance_workbook
 from courses.forms import AssignForm, XlsxUploadForm
 from courses.models import (
     ClassRegistration,
@@ -28,6 +40,7 @@ from courses.models import (
     Programme,
     TrainingClass,
 )
+from courses.records import IMPORT_COLUMNS, import_training_records
 from courses.statistics import (
     compliance_breakdown,
     compliance_summary,
@@ -89,11 +102,11 @@ def _get_programme_for_user(request: HttpRequest, pk: int) -> Programme:
     """Programmes of the user's region (or above it, or below it for a supervisor)."""
     programme = get_object_or_404(Programme.objects.select_related("region"), pk=pk)
     scope = scope_for(request.user)
-    if scope.kind == "all":
+    if scope.is_all:
         return programme
-    if scope.kind == "region":
+    if scope.is_region:
         own = scope.region.path
-    elif scope.kind == "enterprise":
+    elif scope.is_enterprise:
         own = request.user.enterprise.street.path
     else:
         raise Http404
@@ -109,7 +122,7 @@ def _get_programme_for_user(request: HttpRequest, pk: int) -> Programme:
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
-    items = services.my_courses(person=person) if person else []
+    items = learning.my_courses(person=person) if person else []
     return render(request, "courses/my_courses.html", {"items": items, "person": person})
 
 
@@ -118,8 +131,8 @@ def my_courses(request: HttpRequest) -> HttpResponse:
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     course = _get_course_for_user(request, pk)
     try:
-        services.enrol(person=_person(request), course=course)
-    except services.CourseError as exc:
+        learning.enrol(person=_person(request), course=course)
+    except learning.CourseError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("报名成功，可以开始学习了。"))
@@ -227,13 +240,13 @@ def assign(request: HttpRequest) -> HttpResponse:
     form = AssignForm(request.POST or None, people_qs=people_qs, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            count = services.assign_course(
+            count = learning.assign_course(
                 user=request.user,
                 course=form.cleaned_data["course"],
                 people=form.selected_people(),
                 due_on=form.cleaned_data["due_on"],
             )
-        except services.CourseError as exc:
+        except learning.CourseError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
@@ -305,7 +318,7 @@ def study_log(request: HttpRequest) -> HttpResponse:
             "end": end,
             "summary": summary,
             "year": end.year,
-            "minutes_per_hour": services.minutes_per_hour(),
+            "minutes_per_hour": learning.minutes_per_hour(),
         },
     )
 
@@ -348,7 +361,7 @@ def import_records(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
     report = None
-    run = partial(services.import_training_records, user=request.user)
+    run = partial(import_training_records, user=request.user)
     if "batch" in request.POST:
         report = confirm_from_request(request, kind="courses.records")
         if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
@@ -378,7 +391,7 @@ def import_records(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
-            "columns": services.IMPORT_COLUMNS,
+            "columns": IMPORT_COLUMNS,
             "confirm_url": reverse("courses:import"),
         },
     )
@@ -388,7 +401,7 @@ def import_records(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     content = xlsx.build_workbook(
-        services.IMPORT_COLUMNS,
+        IMPORT_COLUMNS,
         [["张三", "330106199001011234", "危险化学品安全专题培训", "专题培训", "2026-03-15", 8]],
         title=str(_("培训记录")),
     )
@@ -403,19 +416,19 @@ def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
     crumbs: list[dict] = []
     enterprise_pk = int_param(request.GET, "enterprise", None, min=1, max=ID_MAX)
     street_code = (request.GET.get("street") or "").strip()
-    if enterprise_pk is not None and scope.kind != Scope.Kind.ENTERPRISE:
+    if enterprise_pk is not None and not scope.is_enterprise:
         enterprise = (
             visible_enterprises(request.user).select_related("street").filter(pk=enterprise_pk)
         ).first()
         if enterprise is None:
             raise Http404
-        if scope.kind == Scope.Kind.ALL or scope.region.level == Region.Level.DISTRICT:
+        if scope.is_all or scope.region.level == Region.Level.DISTRICT:
             crumbs.append(
                 {"name": enterprise.street.name, "query": f"street={enterprise.street.code}"}
             )
         crumbs.append({"name": enterprise.name, "query": f"enterprise={enterprise.pk}"})
         return Scope.of_enterprise(enterprise.pk), "person", crumbs
-    if street_code and scope.kind in (Scope.Kind.ALL, Scope.Kind.REGION):
+    if street_code and scope.is_supervising:
         street = (
             visible_regions(request.user)
             .filter(code=street_code, level=Region.Level.STREET)
@@ -425,9 +438,9 @@ def _compliance_level(request: HttpRequest) -> tuple[Scope, str, list[dict]]:
             raise Http404
         crumbs.append({"name": street.name, "query": f"street={street.code}"})
         return Scope.of_region(street), "enterprise", crumbs
-    if scope.kind == Scope.Kind.ENTERPRISE:
+    if scope.is_enterprise:
         return scope, "person", crumbs
-    if scope.kind == Scope.Kind.REGION and scope.region.level != Region.Level.DISTRICT:
+    if scope.is_region and scope.region.level != Region.Level.DISTRICT:
         return scope, "enterprise", crumbs
     return scope, "street", crumbs
 
@@ -443,16 +456,16 @@ def compliance(request: HttpRequest) -> HttpResponse:
     level_scope, level, crumbs = _compliance_level(request)
     only_short = request.GET.get("only") == "short"
     if request.GET.get("format") == "xlsx":
-        rows = services.compliance_rows(people=scope_people(level_scope).active(), year=year)
+        rows = compliance_rows(people=scope_people(level_scope).active(), year=year)
         if only_short:
             rows = [r for r in rows if r.is_short]
         summary = compliance_summary(level_scope, period)
-        content = services.compliance_workbook(rows, year=year, summary=summary)
+        content = compliance_workbook(rows, year=year, summary=summary)
         return xlsx.xlsx_response(content, _("培训学时达标_%(year)s.xlsx") % {"year": year})
     summary = compliance_summary(level_scope, period)
     rows, groups = [], []
     if level == "person":
-        rows = services.compliance_rows(people=scope_people(level_scope).active(), year=year)
+        rows = compliance_rows(people=scope_people(level_scope).active(), year=year)
         if only_short:
             rows = [r for r in rows if r.is_short]
     else:
@@ -552,8 +565,8 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def class_register(request: HttpRequest, pk: int) -> HttpResponse:
     training_class = _get_class_for_user(request, pk)
     try:
-        services.register_for_class(person=_person(request), training_class=training_class)
-    except services.CourseError as exc:
+        register_for_class(person=_person(request), training_class=training_class)
+    except learning.CourseError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("报名成功。"))
@@ -571,12 +584,12 @@ def class_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     for registration in training_class.registrations.select_related("person", "training_class"):
         ticked = str(registration.pk) in present
         if ticked and registration.attended_at is None:
-            services.mark_attendance(
+            mark_attendance(
                 registration=registration, method=ClassRegistration.Method.MANUAL, now=now
             )
             changed += 1
         elif not ticked and registration.attended_at is not None:
-            services.unmark_attendance(registration=registration)
+            unmark_attendance(registration=registration)
             changed += 1
     messages.success(request, _("签到情况已保存（%(n)s 人有变动）。") % {"n": changed})
     return redirect("courses:class-detail", pk=pk)
@@ -588,7 +601,7 @@ def class_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Attendance from an .xlsx: upload → preview → one button imports (one batch)."""
     training_class = _get_managed_class_for_user(request, pk)
     run = partial(
-        services.import_attendance,
+        import_attendance,
         user=request.user,
         training_class=training_class,
         now=timezone.now(),
@@ -653,16 +666,16 @@ def class_qr(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "courses/class_qr.html",
-        {"c": training_class, "max_age_minutes": services.SIGN_IN_MAX_AGE // 60},
+        {"c": training_class, "max_age_minutes": SIGN_IN_MAX_AGE // 60},
     )
 
 
 @login_required
 def class_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
     training_class = _get_managed_class_for_user(request, pk)
-    code = services.sign_in_code(training_class=training_class)
+    code = sign_in_code(training_class=training_class)
     url = request.build_absolute_uri(reverse("courses:class-sign-in", args=[pk]) + "?code=" + code)
-    response = HttpResponse(services.sign_in_svg(url), content_type="image/svg+xml")
+    response = HttpResponse(sign_in_svg(url), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -676,13 +689,13 @@ def class_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
     registration = None
     if request.method == "POST":
         try:
-            registration = services.sign_in_with_code(
+            registration = sign_in_with_code(
                 person=_person(request),
                 training_class=training_class,
                 code=code,
                 now=timezone.now(),
             )
-        except services.CourseError as exc:
+        except learning.CourseError as exc:
             error = str(exc)
     return render(
         request,
@@ -696,7 +709,7 @@ def class_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     programme = _get_programme_for_user(request, pk)
-    figures = services.programme_figures(programme=programme)
+    figures = programme_figures(programme=programme)
     class_list = (
         TrainingClass.objects.visible_to(request.user)
         .filter(programme=programme)

@@ -17,7 +17,7 @@ from courses.models import (
     TrainingRequirement,
 )
 from portal.admin_scoping import ScopedModelViewSet
-from portal.ownership import owns
+from portal.ownership import owned_q, owns
 from portal.scoping import (
     administers_enterprise,
     can_change_person,
@@ -127,12 +127,7 @@ class ProgrammeViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         queryset = queryset.select_related("region")
-        scope = scope_for(request.user)
-        if scope.kind == "all":
-            return queryset
-        if scope.kind == "region":
-            return queryset.filter(region__path__startswith=scope.region.path)
-        return queryset.none()
+        return queryset.filter(owned_q(scope_for(request.user), enterprise=None))
 
     def can_change(self, request, obj):
         return owns(scope_for(request.user), obj, enterprise=None)
@@ -148,12 +143,9 @@ class CohortViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         queryset = queryset.select_related("programme__region")
-        scope = scope_for(request.user)
-        if scope.kind == "all":
-            return queryset
-        if scope.kind == "region":
-            return queryset.filter(programme__region__path__startswith=scope.region.path)
-        return queryset.none()
+        return queryset.filter(
+            owned_q(scope_for(request.user), prefix="programme", enterprise=None)
+        )
 
     def can_change(self, request, obj):
         return owns(scope_for(request.user), obj.programme, enterprise=None)

@@ -67,48 +67,48 @@ REPORT_CATEGORIES = (
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "all" | "region" | "enterprise"
+    kind: Scope.Kind  # ALL, REGION or ENTERPRISE
     name: str
     region: Region | None = None
     enterprise: Enterprise | None = None
 
     @property
     def scope(self) -> Scope:
-        if self.kind == "region":
+        if self.kind == Scope.Kind.REGION:
             return Scope.of_region(self.region)
-        if self.kind == "enterprise":
+        if self.kind == Scope.Kind.ENTERPRISE:
             return Scope.of_enterprise(self.enterprise.pk)
         return Scope.everything()
 
     @property
     def code(self) -> str:
-        if self.kind == "region":
+        if self.kind == Scope.Kind.REGION:
             return self.region.code
-        if self.kind == "enterprise":
+        if self.kind == Scope.Kind.ENTERPRISE:
             return self.enterprise.credit_code
         return ""
 
 
 def can_use_dashboard(user) -> bool:
-    return scope_for(user).kind in {"all", "region", "enterprise"}
+    return scope_for(user).is_staff_scope
 
 
 def _district_target() -> Target:
     districts = list(Region.objects.filter(level=Region.Level.DISTRICT)[:2])
     if len(districts) == 1:
-        return Target("region", districts[0].name, region=districts[0])
-    return Target("all", _g("全部区域"))
+        return Target(Scope.Kind.REGION, districts[0].name, region=districts[0])
+    return Target(Scope.Kind.ALL, _g("全部区域"))
 
 
 def default_target(user) -> Target | None:
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return _district_target()
-    if scope.kind == "region":
-        return Target("region", scope.region.name, region=scope.region)
-    if scope.kind == "enterprise":
+    if scope.is_region:
+        return Target(Scope.Kind.REGION, scope.region.name, region=scope.region)
+    if scope.is_enterprise:
         enterprise = Enterprise.objects.select_related("street").get(pk=scope.enterprise_id)
-        return Target("enterprise", enterprise.name, enterprise=enterprise)
+        return Target(Scope.Kind.ENTERPRISE, enterprise.name, enterprise=enterprise)
     return None
 
 
@@ -116,21 +116,21 @@ def region_target(user, code: str) -> Target:
     """A district or street the user may see; 404 otherwise (also for managers)."""
     scope = scope_for(user)
     regions = Region.objects.filter(code=code).exclude(level=Region.Level.COMMUNITY)
-    if scope.kind == "region":
+    if scope.is_region:
         regions = regions.filter(path__startswith=scope.region.path)
-    elif scope.kind != "all":
+    elif not scope.is_all:
         raise Http404
     region = regions.first()
     if region is None:
         raise Http404
-    return Target("region", region.name, region=region)
+    return Target(Scope.Kind.REGION, region.name, region=region)
 
 
 def enterprise_target(user, pk: int) -> Target:
     enterprise = visible_enterprises(user).select_related("street").filter(pk=pk).first()
     if enterprise is None or not can_use_dashboard(user):
         raise Http404
-    return Target("enterprise", enterprise.name, enterprise=enterprise)
+    return Target(Scope.Kind.ENTERPRISE, enterprise.name, enterprise=enterprise)
 
 
 def region_target_for_command(code: str | None) -> Target:
@@ -139,7 +139,7 @@ def region_target_for_command(code: str | None) -> Target:
     region = Region.objects.filter(code=code).exclude(level=Region.Level.COMMUNITY).first()
     if region is None:
         raise LookupError(code)
-    return Target("region", region.name, region=region)
+    return Target(Scope.Kind.REGION, region.name, region=region)
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -187,13 +187,13 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
 def _children(board: Dashboard) -> None:
     target = board.target
     scope = target.scope
-    if target.kind == "enterprise":
+    if target.kind == Scope.Kind.ENTERPRISE:
         return
     hours = {row["key"]: row for row in board.training.by_enterprise}
-    if target.kind == "all" or target.region.level == Region.Level.DISTRICT:
+    if target.kind == Scope.Kind.ALL or target.region.level == Region.Level.DISTRICT:
         board.children_kind = "street"
         streets = Region.objects.filter(level=Region.Level.STREET)
-        if target.kind == "region":
+        if target.kind == Scope.Kind.REGION:
             streets = streets.filter(path__startswith=target.region.path)
         by_street = {row["key"]: row for row in board.training.by_street}
         for street in streets.order_by("path"):

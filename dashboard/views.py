@@ -16,6 +16,7 @@ from dashboard import services
 from dashboard.services import PeriodError, Target
 from portal.params import ID_MAX, int_param
 from portal.periods import common_choices
+from portal.scoping import Scope
 
 
 def _require_dashboard_user(request: HttpRequest) -> None:
@@ -27,19 +28,19 @@ def _breadcrumbs(user, target: Target) -> list[dict]:
     """Links up from the target to the user's own level (never above what the user may see)."""
     own = services.default_target(user)
     crumbs: list[dict] = []
-    if target.kind == "enterprise":
+    if target.kind == Scope.Kind.ENTERPRISE:
         crumbs.append({"name": target.name, "kind": "enterprise", "pk": target.enterprise.pk})
         region = target.enterprise.street
-    elif target.kind == "region":
+    elif target.kind == Scope.Kind.REGION:
         region = target.region
     else:
         return [{"name": target.name, "kind": "all"}]
-    if own.kind == "enterprise":
+    if own.kind == Scope.Kind.ENTERPRISE:
         return crumbs
     chain = []
     while region is not None:
         chain.append(region)
-        if own.kind == "region" and region.pk == own.region.pk:
+        if own.kind == Scope.Kind.REGION and region.pk == own.region.pk:
             break
         region = region.parent
     for r in chain:
@@ -57,9 +58,9 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
         error = str(exc)
     board = services.dashboard_figures(target=target, period=period, today=today)
     report_query = {"year": str(period.end.year)}
-    if target.kind == "region":
+    if target.kind == Scope.Kind.REGION:
         report_query["region"] = target.region.code
-    elif target.kind == "enterprise":
+    elif target.kind == Scope.Kind.ENTERPRISE:
         report_query["enterprise"] = str(target.enterprise.pk)
     return render(
         request,

@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from drills import services
+from drills import access, participation
 from drills.statistics import drill_statistics
 from portal.api import ApiError, ErrorOut
 from portal.params import Day, Id
 from portal.periods import Period
+from portal.scoping import scope_for
 
 router = Router(tags=["drills"])
 
@@ -34,11 +35,11 @@ def check_in(request, payload: CheckInIn):
     """Checks the caller in with the code from the organiser's QR (the last path segment of its URL)."""
     now = timezone.now()
     try:
-        drill = services.read_checkin_code(
+        drill = participation.read_checkin_code(
             code=payload.code.strip().rstrip("/").rsplit("/", 1)[-1], now=now
         )
-        part = services.check_in(drill=drill, user=request.user, now=now)
-    except services.CheckInError as exc:
+        part = participation.check_in(drill=drill, user=request.user, now=now)
+    except participation.CheckInError as exc:
         raise ApiError(400, "checkin_refused", str(exc)) from exc
     return {
         "drill_id": drill.pk,
@@ -75,11 +76,11 @@ def _bucket(b) -> dict:
 def statistics(request, start: Day, end: Day):
     """Held drills in [start, end] the caller may see: count, 人次, money spent (元), by group."""
     user = request.user
-    if not services.scope_for(user).is_staff_scope:
+    if not scope_for(user).is_staff_scope:
         raise ApiError(403, "forbidden", _("只有企业安全管理员和监管人员可以查看演练统计。"))
     if end < start:
         raise ApiError(400, "bad_period", _("结束日期不能早于开始日期。"))
-    s = drill_statistics(services.scope_for(user), Period.between(start, end))
+    s = drill_statistics(scope_for(user), Period.between(start, end))
     return {
         "start": s.start,
         "end": s.end,
@@ -106,10 +107,10 @@ def attendance(request, drill_id: Id):
     """参演人次 of one drill: attended participations (checked in or marked present) plus the
     headcount of people on no roster; no-shows apart (names for those who see the list)."""
     user = request.user
-    drill = services.visible_drills(user).filter(pk=drill_id).first()
+    drill = access.visible_drills(user).filter(pk=drill_id).first()
     if drill is None:
         raise ApiError(404, "not_found", _("演练不存在或无权查看。"))
-    sees_list = services.can_add_participants(user, drill) or services.is_supervisor_of(user, drill)
+    sees_list = access.can_add_participants(user, drill) or access.is_supervisor_of(user, drill)
     if not sees_list:
         raise ApiError(403, "forbidden", _("只有组织单位、参演企业和监管人员可以查看参演情况。"))
     a = drill.attendance()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from drills.evaluation import save_evaluation
 from drills.models import (
     AccidentType,
     CorrectiveAction,
@@ -23,7 +24,8 @@ from drills.models import (
     PlanType,
     ScriptStep,
 )
-from drills.services import notify_unreported, record_training_for_drill, save_evaluation
+from drills.reminders import notify_unreported
+from drills.reports import record_training_for_drill
 from portal.models import PersonCategory
 
 HELD_TRAINING_STATES = (DrillStatus.EVALUATING, DrillStatus.RECTIFYING, DrillStatus.ARCHIVED)

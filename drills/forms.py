@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from drills import services
+from drills import access
 from drills.models import (
+    HELD_STATES,
     AccidentType,
     Attachment,
     CorrectiveAction,
@@ -15,6 +16,7 @@ from drills.models import (
     ScriptStep,
 )
 from portal.models import PersonCategory
+from portal.scoping import visible_enterprises
 
 DT = {"type": "datetime-local"}
 
@@ -48,6 +50,42 @@ DRILL_FIELDS = [
 ]
 
 
+# What is known only once the drill has been held: asked for from then on, never in the plan
+# (the fields are left out of the form, so a posted value is ignored too).
+AFTER_HELD_FIELDS = ("spent", "reported_to_regulator", "reported_on")
+
+# The planning form's groups, in order (a field the form does not have is skipped).
+DRILL_GROUPS = [
+    (
+        _("基本信息"),
+        ["title", "enterprise", "organiser_region", "level", "form", "purpose", "campaign"],
+    ),
+    (_("时间和地点"), ["planned_start", "planned_end", "place"]),
+    (_("演练场景"), ["accident_type", "content", "plan", "plan_version", "plan_type"]),
+    (
+        _("参演人员"),
+        [
+            "is_linked",
+            "participating_enterprises",
+            "participating_units",
+            "headcount",
+            "training_hours",
+            "certificate_template",
+        ],
+    ),
+    (_("经费"), ["budget", "spent"]),
+    (_("报告监管部门"), ["reported_to_regulator", "reported_on"]),
+]
+
+
+def ask_after_held_fields_only_when_held(form) -> None:
+    """实际投入 and 已报告监管部门 are facts of a held drill: the planning form (a new drill, or one
+    not yet held) leaves them out; the front end and the admin alike."""
+    if form.instance.pk is None or form.instance.status not in HELD_STATES:
+        for name in AFTER_HELD_FIELDS:
+            form.fields.pop(name, None)
+
+
 class DrillForm(forms.ModelForm):
     class Meta:
         model = Drill
@@ -64,11 +102,12 @@ class DrillForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         optional_headcount(self)
-        enterprises = services.organisable_enterprises(user)
-        regions = services.organisable_regions(user)
+        ask_after_held_fields_only_when_held(self)
+        enterprises = access.organisable_enterprises(user)
+        regions = access.organisable_regions(user)
         self.fields["enterprise"].queryset = enterprises
         self.fields["organiser_region"].queryset = regions
-        self.fields["participating_enterprises"].queryset = services.visible_enterprises(user)
+        self.fields["participating_enterprises"].queryset = visible_enterprises(user)
         self.fields["plan"].queryset = EmergencyPlan.objects.filter(enterprise__in=enterprises)
         if not regions.exists():
             del self.fields["organiser_region"]
@@ -78,6 +117,13 @@ class DrillForm(forms.ModelForm):
         if not enterprises.exists():
             del self.fields["enterprise"]
             self.fields["organiser_region"].required = True
+
+    def field_groups(self):
+        """(title, [bound fields]) of the planning form's groups, empty groups left out."""
+        for title, names in DRILL_GROUPS:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                yield title, fields
 
     def clean_headcount(self):
         return headcount_or_zero(self.cleaned_data.get("headcount"))
@@ -127,7 +173,7 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        enterprises = services.organisable_enterprises(user)
+        enterprises = access.organisable_enterprises(user)
         self.fields["enterprise"].queryset = enterprises
         if enterprises.count() == 1 and not self.instance.pk:
             self.fields["enterprise"].initial = enterprises.first()

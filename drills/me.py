@@ -39,7 +39,7 @@ def todo_context(request) -> dict | None:
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
-    from drills import services
+    from drills import access, compliance
     from drills.models import CorrectiveAction, Drill
     from portal.roles import is_manager, is_supervisor
 
@@ -49,9 +49,9 @@ def todo_context(request) -> dict | None:
         return None
     today = timezone.localdate()
     week_end = today + timedelta(days=6 - today.weekday())
-    drills = Drill.objects.filter(services.drill_q(user)).exclude(status=DrillStatus.CANCELLED)
+    drills = Drill.objects.filter(access.drill_q(user)).exclude(status=DrillStatus.CANCELLED)
     overdue_actions = CorrectiveAction.objects.filter(
-        services.finding_q(user, "finding"),
+        access.finding_q(user, "finding"),
         status=CorrectiveAction.Status.OPEN,
         due_on__lt=today,
     )
@@ -78,7 +78,7 @@ def todo_context(request) -> dict | None:
         items.append(
             {
                 "label": _("演练逾期的企业"),
-                "count": len(services.overdue_enterprises(user=user, today=today)),
+                "count": len(compliance.overdue_enterprises(user=user, today=today)),
                 "url": reverse("drills:compliance"),
                 "tone": "bad",
             }

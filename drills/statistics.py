@@ -22,8 +22,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from drills.access import scope_drill_q
 from drills.models import CorrectiveAction, Drill, person_times_expression
-from drills.services import scope_drill_q
 from portal.figures import Figure, computes
 from portal.periods import Period
 from portal.scoping import Scope

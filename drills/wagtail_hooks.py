@@ -15,9 +15,10 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from drills import services
+from drills import access
 from drills.forms import (
     DRILL_FIELDS,
+    ask_after_held_fields_only_when_held,
     headcount_or_zero,
     optional_headcount,
     services_validate_upload,
@@ -43,16 +44,17 @@ class DrillAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         optional_headcount(self)
+        ask_after_held_fields_only_when_held(self)
         if for_user is not None:
             if "enterprise" in self.fields:
-                self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
+                self.fields["enterprise"].queryset = access.organisable_enterprises(for_user)
             if "organiser_region" in self.fields:
-                self.fields["organiser_region"].queryset = services.organisable_regions(for_user)
+                self.fields["organiser_region"].queryset = access.organisable_regions(for_user)
             if "participating_enterprises" in self.fields:
                 self.fields["participating_enterprises"].queryset = visible_enterprises(for_user)
             if "plan" in self.fields:
                 self.fields["plan"].queryset = EmergencyPlan.objects.filter(
-                    enterprise__in=services.organisable_enterprises(for_user)
+                    enterprise__in=access.organisable_enterprises(for_user)
                 )
 
     def clean_headcount(self):
@@ -63,7 +65,7 @@ class PlanAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "enterprise" in self.fields:
-            self.fields["enterprise"].queryset = services.organisable_enterprises(for_user)
+            self.fields["enterprise"].queryset = access.organisable_enterprises(for_user)
 
     def clean_file(self):
         f = self.cleaned_data.get("file")
@@ -85,12 +87,12 @@ class DrillViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.drill_q(request.user)).select_related(
+        return queryset.filter(access.drill_q(request.user)).select_related(
             "enterprise", "organiser_region"
         )
 
     def can_change(self, request, obj):
-        return services.can_manage(request.user, obj)
+        return access.can_manage(request.user, obj)
 
 
 class PlanViewSet(ScopedModelViewSet):
@@ -109,7 +111,7 @@ class PlanViewSet(ScopedModelViewSet):
         )
 
     def can_change(self, request, obj):
-        return services.can_edit_plan(request.user, obj)
+        return access.can_edit_plan(request.user, obj)
 
 
 class ParticipationViewSet(ScopedModelViewSet):
@@ -122,12 +124,12 @@ class ParticipationViewSet(ScopedModelViewSet):
     list_filter = ["role"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.participation_q(request.user)).select_related(
+        return queryset.filter(access.participation_q(request.user)).select_related(
             "drill__organiser_region", "person__enterprise"
         )
 
     def can_change(self, request, obj):
-        return services.can_change_participation(request.user, obj)
+        return access.can_change_participation(request.user, obj)
 
 
 class ActionFilterSet(WagtailFilterSet):
@@ -163,22 +165,22 @@ class ActionViewSet(ScopedModelViewSet):
     filterset_class = ActionFilterSet
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.finding_q(request.user, "finding")).select_related(
+        return queryset.filter(access.finding_q(request.user, "finding")).select_related(
             "finding__drill__organiser_region", "owner"
         )
 
     def can_change(self, request, obj):
-        return services.can_manage_action(request.user, obj)
+        return access.can_manage_action(request.user, obj)
 
 
 class DistrictSettingsPolicy(ModelPermissionPolicy):
     """Model permissions, and adding/changing/deleting also needs district level
-    (services.can_edit_district_rules): a street supervisor only reads the district-wide rules."""
+    (access.can_edit_district_rules): a street supervisor only reads the district-wide rules."""
 
     WRITE_ACTIONS = frozenset({"add", "change", "delete"})
 
     def user_has_permission(self, user, action):
-        if action in self.WRITE_ACTIONS and not services.can_edit_district_rules(user):
+        if action in self.WRITE_ACTIONS and not access.can_edit_district_rules(user):
             return False
         return super().user_has_permission(user, action)
 
@@ -204,7 +206,7 @@ class DistrictSettingsViewSet(ScopedModelViewSet):
         return queryset
 
     def can_change(self, request, obj):
-        return services.can_edit_district_rules(request.user)
+        return access.can_edit_district_rules(request.user)
 
 
 class FrequencyRuleAdminForm(WagtailAdminModelForm):

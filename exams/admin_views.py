@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from exams import importing, services
+from exams import access, importing, statistics
 from exams.forms import QuestionImportForm, ResultFilterForm
 from exams.models import Attempt
 from portal import importing as batches
@@ -34,16 +34,16 @@ def _render(request, template: str, context: dict, title: str) -> TemplateRespon
 
 
 def _get_bank_for_user(request: HttpRequest, pk: int):
-    return get_object_or_404(services.visible_banks(request.user), pk=pk)
+    return get_object_or_404(access.visible_banks(request.user), pk=pk)
 
 
 def _get_paper_for_user(request: HttpRequest, pk: int):
-    return get_object_or_404(services.result_papers(request.user), pk=pk)
+    return get_object_or_404(access.result_papers(request.user), pk=pk)
 
 
 def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
     return get_object_or_404(
-        services.visible_attempts(request.user).select_related("paper", "person__enterprise"),
+        access.visible_attempts(request.user).select_related("paper", "person__enterprise"),
         pk=pk,
     )
 
@@ -125,7 +125,7 @@ def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _filtered_attempts(request: HttpRequest, paper, form: ResultFilterForm):
     attempts = (
-        services.visible_attempts(request.user)
+        access.visible_attempts(request.user)
         .filter(paper=paper)
         .select_related("person__enterprise")
         .order_by("person__enterprise__name", "person__name", "number")
@@ -154,20 +154,20 @@ def result_papers(request: HttpRequest) -> HttpResponse:
 
     _require(request, "exams.view_attempt")
     papers = (
-        services.result_papers(request.user)
+        access.result_papers(request.user)
         .select_related("region", "enterprise")
         .order_by("-closes_at", "-pk")
     )
     page = Paginator(papers, 50).get_page(request.GET.get("page"))
     ids = [paper.pk for paper in page]
     counts = dict(
-        services.visible_attempts(request.user)
+        access.visible_attempts(request.user)
         .filter(paper_id__in=ids)
         .values_list("paper_id")
         .annotate(n=Count("pk"))
     )
     administered = set(
-        services.visible_papers(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+        access.visible_papers(request.user).filter(pk__in=ids).values_list("pk", flat=True)
     )
     rows = [
         {"paper": p, "attempts": counts.get(p.pk, 0), "administered": p.pk in administered}
@@ -187,8 +187,8 @@ def paper_results(request: HttpRequest, pk: int) -> HttpResponse:
     attempts = _filtered_attempts(request, paper, form)
     if request.GET.get("export") == "xlsx":
         content = build_workbook(
-            [str(c) for c in services.RESULT_COLUMNS],
-            services.result_rows(attempts),
+            [str(c) for c in statistics.RESULT_COLUMNS],
+            statistics.result_rows(attempts),
             title=_("成绩"),
         )
         return xlsx_response(content, _("%(title)s-成绩.xlsx") % {"title": paper.title})
@@ -216,8 +216,8 @@ def paper_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 def paper_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "exams.view_attempt")
-    paper = get_object_or_404(services.visible_papers(request.user), pk=pk)
-    stats = services.item_statistics(paper=paper)
+    paper = get_object_or_404(access.visible_papers(request.user), pk=pk)
+    stats = statistics.item_statistics(paper=paper)
     return _render(
         request,
         "exams/admin/statistics.html",

@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from exams import services
+from exams import access, engine, practice
+from exams.engine import Client
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
-from exams.services import Client
 from portal.api import ApiError, ErrorOut
 from portal.models import Person
 from portal.params import Id, Seq
@@ -57,7 +57,7 @@ def _get_attempt_for_user(request, pk: int) -> Attempt:
     return attempt
 
 
-# The HTTP status of each engine error: chosen here, at the edge, never in exams.services.
+# The HTTP status of each engine error: chosen here, at the edge, never in exams.engine.
 ERROR_STATUS: dict[ExamErrorCode, int] = {
     ExamErrorCode.NOT_FOUND: 404,
     ExamErrorCode.NOT_OPEN: 409,
@@ -160,7 +160,7 @@ class ResultOut(Schema):
 
 @exams_router.get("/", response={200: list[ExamOut], 404: ErrorOut})
 def list_exams(request):
-    rows = services.my_exams(person=_person(request))
+    rows = access.my_exams(person=_person(request))
     return [
         {
             "id": r.paper.pk,
@@ -189,9 +189,7 @@ def _attempt_payload(attempt: Attempt) -> dict:
         "deadline": attempt.deadline,
         "server_time": timezone.now(),
         "blur_count": attempt.blur_count,
-        "questions": services.public_items(
-            attempt, services.load_items(attempt), now=timezone.now()
-        )
+        "questions": engine.public_items(attempt, engine.load_items(attempt), now=timezone.now())
         if not attempt.is_finished
         else [],
     }
@@ -208,7 +206,7 @@ def start_attempt(request, paper_id: Id):
     if paper is None:
         raise ApiError(404, "not_found", _("未找到该考试。"))
     try:
-        attempt, created = services.start_or_resume(
+        attempt, created = engine.start_or_resume(
             paper=paper, person=person, now=timezone.now(), client=Client.from_request(request)
         )
     except ExamError as exc:
@@ -229,10 +227,10 @@ def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
     """The autosave, of the exam page (session + CSRF) and of the apps (token). Queries: the item
     with its attempt and paper, one statement for the answer and its event (tests/exams/
     test_query_counts.py); the token's row is cached (portal.api.BearerAuth)."""
-    item = services.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
+    item = engine.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
     attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
     try:
-        result = services.save_answer(
+        result = engine.save_answer(
             item=item,
             attempt=attempt,
             question_id=question_id,
@@ -254,7 +252,7 @@ def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
 
 
 def _result_payload(attempt: Attempt) -> dict:
-    review = services.attempt_review(attempt=attempt, now=timezone.now())
+    review = engine.attempt_review(attempt=attempt, now=timezone.now())
     data = {
         "id": attempt.pk,
         "state": attempt.state,
@@ -274,7 +272,7 @@ def _result_payload(attempt: Attempt) -> dict:
 @attempts_router.post("/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut})
 def submit(request, attempt_id: Id):
     attempt = _get_attempt_for_user(request, attempt_id)
-    attempt = services.submit_attempt(
+    attempt = engine.submit_attempt(
         attempt=attempt, now=timezone.now(), client=Client.from_request(request)
     )
     return _result_payload(attempt)
@@ -331,7 +329,7 @@ class WrongBookOut(Schema):
 
 @practice_router.get("/", response={200: PracticeOptionsOut, 404: ErrorOut})
 def practice_options(request):
-    options = services.practice_options(person=_person(request), now=timezone.now())
+    options = practice.practice_options(person=_person(request), now=timezone.now())
     return {
         "banks": [
             {
@@ -354,7 +352,7 @@ def start_practice(request, payload: PracticeIn):
     `exam_in_progress` while an exam in progress draws from it (any exam, for the 错题本),
     `nothing_to_practise` when no question is left."""
     try:
-        attempt = services.start_practice(
+        attempt = practice.start_practice(
             person=_person(request),
             now=timezone.now(),
             bank_id=None if payload.wrong_book else payload.bank,
@@ -370,7 +368,7 @@ def start_practice(request, payload: PracticeIn):
 
 @practice_router.get("/wrong-book", response={200: WrongBookOut, 404: ErrorOut})
 def wrong_book(request):
-    book = services.wrong_book(person=_person(request), now=timezone.now())
+    book = practice.wrong_book(person=_person(request), now=timezone.now())
     return {
         "entries": [
             {

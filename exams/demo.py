@@ -130,7 +130,7 @@ def seed_papers(ctx) -> None:
 def seed_attempts(ctx) -> None:
     """Finished attempts of the first people of every enterprise at the quiz and the mock exam:
     through the exam services, so slow (run by the task cluster after seed_demo)."""
-    from exams import services
+    from exams import engine
 
     quiz = Paper.objects.filter(title="2026年“安全生产月”知识竞答").first()
     mock = Paper.objects.filter(title="特种作业理论模拟考试").first()
@@ -147,12 +147,12 @@ def seed_attempts(ctx) -> None:
             if demo_worker is not None and person.user_id == demo_worker.pk and paper == mock:
                 continue  # leave the demo worker a fresh mock exam to try
             started = now - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
-            attempt, _new = services.start_or_resume(paper=paper, person=person, now=started)
+            attempt, _new = engine.start_or_resume(paper=paper, person=person, now=started)
             answer_like_a_person(attempt, rng=rng, skill=skill, started=started, pace_seconds=20)
             if rng.random() < 0.2:
                 attempt.blur_count = rng.randint(1, 3)
                 attempt.save(update_fields=["blur_count"])
-            services.submit_attempt(
+            engine.submit_attempt(
                 attempt=attempt, now=started + timedelta(minutes=rng.randint(8, 18))
             )
 
@@ -160,14 +160,14 @@ def seed_attempts(ctx) -> None:
 def answer_like_a_person(attempt, *, rng, skill: float, started, pace_seconds: int) -> None:
     """Demo data: answers every question of `attempt` through the exam services, right with a
     personal probability drawn around `skill`, one answer every `pace_seconds` from `started`."""
-    from exams import services
+    from exams import engine
 
     personal_skill = min(0.98, max(0.3, rng.gauss(skill, 0.15)))
-    for seq, item in enumerate(services.load_items(attempt), start=1):
+    for seq, item in enumerate(engine.load_items(attempt), start=1):
         response = kind_of(item.snapshot["type"]).example_response(
             item.snapshot, right=rng.random() < personal_skill, rng=rng
         )
-        services.save_answer(
+        engine.save_answer(
             attempt=attempt,
             question_id=item.question_id,
             response=response,

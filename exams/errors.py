@@ -1,5 +1,5 @@
 """The exam engine's errors: a code from `ExamErrorCode` and a translated message. The engine
-(exams.services) never chooses an HTTP status; the API (exams.api.ERROR_STATUS) and the pages
+(exams.engine) never chooses an HTTP status; the API (exams.api.ERROR_STATUS) and the pages
 (exams.views) map the code at the edge."""
 
 from __future__ import annotations

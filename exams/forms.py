@@ -12,7 +12,7 @@ from portal.models import PersonCategory
 
 
 def _limit_owner(form, user) -> None:
-    from exams.services import admin_enterprises, admin_regions
+    from exams.access import admin_enterprises, admin_regions
 
     if user is None:
         return
@@ -56,7 +56,7 @@ class QuestionAdminForm(WagtailAdminModelForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from exams.services import visible_banks
+        from exams.access import visible_banks
 
         if for_user is not None and "bank" in self.fields:
             self.fields["bank"].queryset = visible_banks(for_user)
@@ -104,13 +104,13 @@ class PaperAdminForm(OwnedAdminForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from exams.services import visible_banks
+        from exams.access import visible_banks
 
         if for_user is None:
             return
         banks = visible_banks(for_user)
         if "audience_enterprises" in self.fields:
-            from exams.services import admin_enterprises
+            from exams.access import admin_enterprises
 
             self.fields["audience_enterprises"].queryset = admin_enterprises(for_user)
         for name, formset in getattr(self, "formsets", {}).items():
@@ -186,7 +186,7 @@ class QuestionImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from exams.services import visible_banks
+        from exams.access import visible_banks
 
         self.fields["bank"].queryset = visible_banks(user)
 
@@ -207,6 +207,6 @@ class ResultFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from exams.services import admin_enterprises
+        from exams.access import admin_enterprises
 
         self.fields["enterprise"].queryset = admin_enterprises(user)

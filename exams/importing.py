@@ -271,7 +271,7 @@ def questions_importer(batch, user):
     the right to add questions."""
     from django.core.exceptions import PermissionDenied
 
-    from exams.services import visible_banks
+    from exams.access import visible_banks
 
     bank = visible_banks(user).filter(pk=int(batch.params.get("bank") or 0)).first()
     if bank is None or not user.has_perm("exams.add_question"):

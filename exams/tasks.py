@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from exams import services
+from exams import engine
 
 
 def sweep_expired_attempts() -> int:
-    return services.sweep_expired(now=timezone.now())
+    return engine.sweep_expired(now=timezone.now())

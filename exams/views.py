@@ -14,11 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from exams import services
+from exams import access, engine
 from exams.api import ERROR_STATUS
+from exams.disclosure import review_level
+from exams.engine import Client
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
-from exams.services import Client
+from exams.practice import practice_options, start_practice
+from exams.practice import wrong_book as person_wrong_book
 from portal.params import ID_MAX, ParameterError, int_param, int_value
 
 
@@ -44,7 +47,7 @@ def _get_paper_for_user(request: HttpRequest, pk: int) -> Paper:
         ),
         pk=pk,
     )
-    if not services.is_eligible(paper=paper, person=person):
+    if not access.is_eligible(paper=paper, person=person):
         raise Http404
     return paper
 
@@ -58,13 +61,13 @@ def _mark_passed(rows, now) -> None:
     show of it now ("nothing" hides the score)."""
     for row in rows:
         if row.passed_attempt is not None:
-            row.passed_review = services.review_level(row.passed_attempt, now)
+            row.passed_review = review_level(row.passed_attempt, now)
 
 
 @login_required
 def exam_list(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
-    rows = services.my_exams(person=person) if person else []
+    rows = access.my_exams(person=person) if person else []
     now = timezone.now()
     _mark_passed(rows, now)
     return render(
@@ -83,7 +86,7 @@ def exam_list(request: HttpRequest) -> HttpResponse:
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _get_paper_for_user(request, pk)
     person = _person(request)
-    row = services.MyExam(paper=paper, attempts=list(paper.attempts.filter(person=person)))
+    row = access.MyExam(paper=paper, attempts=list(paper.attempts.filter(person=person)))
     now = timezone.now()
     _mark_passed([row], now)
     return render(
@@ -92,7 +95,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "paper": paper,
             "row": row,
-            "is_open": services.start_refusal(paper, now) is None,
+            "is_open": engine.start_refusal(paper, now) is None,
             "total": paper.total_score,
         },
     )
@@ -103,7 +106,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def attempt_start(request: HttpRequest, pk: int) -> HttpResponse:
     paper = _get_paper_for_user(request, pk)
     try:
-        attempt, _created = services.start_or_resume(
+        attempt, _created = engine.start_or_resume(
             paper=paper,
             person=_person(request),
             now=timezone.now(),
@@ -123,10 +126,10 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.is_finished:
         return redirect("exams:result", pk=attempt.pk)
     now = timezone.now()
-    if attempt.deadline and now > attempt.deadline + services.save_grace():
-        services.finish_attempt(attempt=attempt, now=now, reason=Attempt.FinishReason.TIMEOUT)
+    if attempt.deadline and now > attempt.deadline + engine.save_grace():
+        engine.finish_attempt(attempt=attempt, now=now, reason=Attempt.FinishReason.TIMEOUT)
         return redirect("exams:result", pk=attempt.pk)
-    items = services.public_items(attempt, services.load_items(attempt), now=now)
+    items = engine.public_items(attempt, engine.load_items(attempt), now=now)
     config = {
         "attempt": attempt.pk,
         "serverNow": now.isoformat(),
@@ -147,7 +150,7 @@ def attempt_page(request: HttpRequest, pk: int) -> HttpResponse:
             "paper": attempt.paper,
             "items": items,
             "config": config,
-            "withheld_message": services.WITHHELD_MESSAGE,
+            "withheld_message": engine.WITHHELD_MESSAGE,
         },
     )
 
@@ -168,7 +171,7 @@ def attempt_flag(request: HttpRequest, pk: int) -> JsonResponse:
     attempt = _get_attempt_for_user(request, pk)
     try:
         data = _json_body(request)
-        services.set_flag(
+        engine.set_flag(
             attempt=attempt,
             question_id=int_value(data.get("question"), name="question", min=1, max=ID_MAX),
             flagged=bool(data.get("flagged")),
@@ -187,7 +190,7 @@ def attempt_flag(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def attempt_blur(request: HttpRequest, pk: int) -> JsonResponse:
     attempt = _get_attempt_for_user(request, pk)
-    attempt = services.record_blur(
+    attempt = engine.record_blur(
         attempt=attempt, now=timezone.now(), client=Client.from_request(request)
     )
     return JsonResponse(
@@ -203,9 +206,7 @@ def attempt_blur(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, pk)
-    services.submit_attempt(
-        attempt=attempt, now=timezone.now(), client=Client.from_request(request)
-    )
+    engine.submit_attempt(attempt=attempt, now=timezone.now(), client=Client.from_request(request))
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
             {"finished": True, "result_url": f"/exams/attempts/{attempt.pk}/result/"}
@@ -218,7 +219,7 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, pk)
     if not attempt.is_finished:
         return redirect("exams:attempt", pk=attempt.pk)
-    review = services.attempt_review(attempt=attempt, now=timezone.now())
+    review = engine.attempt_review(attempt=attempt, now=timezone.now())
     return render(
         request,
         "exams/result.html",
@@ -234,7 +235,7 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
-    options = services.practice_options(person=_person(request), now=timezone.now())
+    options = practice_options(person=_person(request), now=timezone.now())
     return render(request, "exams/practice.html", {"options": options})
 
 
@@ -251,7 +252,7 @@ def practice_start(request: HttpRequest) -> HttpResponse:
         raise Http404
     count = int_param(request.POST, "count", 10, min=1, max=50)
     try:
-        attempt = services.start_practice(
+        attempt = start_practice(
             person=person,
             now=timezone.now(),
             bank_id=bank_id,
@@ -270,7 +271,7 @@ def practice_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def wrong_book(request: HttpRequest) -> HttpResponse:
-    book = services.wrong_book(person=_person(request), now=timezone.now())
+    book = person_wrong_book(person=_person(request), now=timezone.now())
     return render(request, "exams/wrong_book.html", {"book": book})
 
 
@@ -280,7 +281,7 @@ def me_section_context(request: HttpRequest) -> dict | None:
     person = getattr(request.user, "person", None)
     if person is None:
         return None
-    rows = services.my_exams(person=person)
+    rows = access.my_exams(person=person)
     open_rows = [
         r
         for r in rows
@@ -296,7 +297,7 @@ def me_section_context(request: HttpRequest) -> dict | None:
     )
     now = timezone.now()
     for a in recent:
-        a.review = services.review_level(a, now)
+        a.review = review_level(a, now)
     return {"has_person": True, "open": open_rows[:5], "recent": recent}
 
 

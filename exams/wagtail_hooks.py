@@ -7,20 +7,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem as WagtailMenuItem
-from wagtail.admin.panels import (
-    FieldPanel,
-    FieldRowPanel,
-    InlinePanel,
-    MultiFieldPanel,
-    ObjectList,
-)
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from exams import admin_views, services
+from exams import access, admin_views
 from exams.forms import PaperAdminForm, QuestionAdminForm, QuestionBankAdminForm
 from exams.models import Paper, Question, QuestionBank
 from portal.admin_scoping import ScopedModelViewSet
@@ -69,12 +63,12 @@ class QuestionBankViewSet(ScopedModelViewSet):
     search_fields = ["name"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.admin_owner_q(request.user)).select_related(
+        return queryset.filter(access.admin_owner_q(request.user)).select_related(
             "region", "enterprise__street"
         )
 
     def can_change(self, request, obj):
-        return services.can_administer(request.user, obj)
+        return access.can_administer(request.user, obj)
 
 
 class QuestionIndexView(IndexView):
@@ -123,12 +117,12 @@ class QuestionViewSet(ScopedModelViewSet):
     search_fields = ["stem", "knowledge_points"]
 
     def scope_queryset(self, request, queryset):
-        return queryset.filter(services.admin_owner_q(request.user, "bank")).select_related(
+        return queryset.filter(access.admin_owner_q(request.user, "bank")).select_related(
             "bank__region", "bank__enterprise__street"
         )
 
     def can_change(self, request, obj):
-        return services.can_administer(request.user, obj.bank)
+        return access.can_administer(request.user, obj.bank)
 
 
 class PaperIndexView(IndexView):
@@ -212,13 +206,13 @@ class PaperViewSet(ScopedModelViewSet):
 
     def scope_queryset(self, request, queryset):
         return (
-            queryset.filter(services.admin_owner_q(request.user), practice_for__isnull=True)
+            queryset.filter(access.admin_owner_q(request.user), practice_for__isnull=True)
             .select_related("region", "enterprise__street")
             .prefetch_related("paper_questions", "draw_rules")
         )
 
     def can_change(self, request, obj):
-        return services.can_administer(request.user, obj)
+        return access.can_administer(request.user, obj)
 
 
 class ExamsGroup(ViewSetGroup):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exams import services
+from exams import access
 from exams.models import Attempt
 from portal.roles import is_examiner, is_manager, is_supervisor
 
@@ -21,12 +21,12 @@ def todo_context(request) -> dict | None:
     if not (is_examiner(user) or is_manager(user) or is_supervisor(user)):
         return None
     now = timezone.now()
-    open_papers = services.visible_papers(user).filter(
+    open_papers = access.visible_papers(user).filter(
         Q(opens_at__isnull=True) | Q(opens_at__lte=now),
         Q(closes_at__isnull=True) | Q(closes_at__gt=now),
         published=True,
     )
-    recent = services.visible_attempts(user).filter(
+    recent = access.visible_attempts(user).filter(
         state=Attempt.State.FINISHED, finished_at__gte=now - timedelta(days=7)
     )
     results = reverse("exams_admin:result-papers")

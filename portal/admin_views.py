@@ -119,7 +119,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     enterprise_id = int_param(request.GET, "enterprise", min=1, max=ID_MAX)
     if enterprise_id is not None:
         people = people.filter(enterprise_id=enterprise_id)
-    full = scope_for(request.user).kind in {"all", "region"}
+    full = scope_for(request.user).is_supervising
     content = services.export_people(people=people, full_id_numbers=full)
     return xlsx_response(content, f"人员名册-{timezone.localdate():%Y%m%d}.xlsx")
 

@@ -69,14 +69,14 @@ class Target:
 
 def owner_of_user(user) -> Target:
     """The batch owner for an import that has no target of its own: the importer's scope."""
-    from portal.scoping import ScopeKind, scope_for
+    from portal.scoping import scope_for
 
     if user is None or not user.pk:
         return Target()
     scope = scope_for(user)
-    if scope.kind == ScopeKind.ENTERPRISE:
+    if scope.is_enterprise:
         return Target(enterprise=Enterprise.objects.filter(pk=scope.enterprise_id).first())
-    if scope.kind == ScopeKind.REGION:
+    if scope.is_region:
         return Target(region=scope.region)
     return Target()
 

@@ -45,18 +45,27 @@ def _names(prefix: str, enterprise: str, region: str) -> tuple[str, str]:
 
 
 def owned_q(
-    scope: Scope, *, prefix: str = "", enterprise: str = "enterprise", region: str = "region"
+    scope: Scope,
+    *,
+    prefix: str = "",
+    enterprise: str | None = "enterprise",
+    region: str | None = "region",
 ) -> Q:
-    """Rows the scope administers (see the module docstring)."""
-    ent, reg = _names(prefix, enterprise, region)
-    if scope.kind == Scope.Kind.ALL:
+    """Rows the scope administers (see the module docstring). A model owned by regions only (or by
+    enterprises only) passes None for the other owner field's name."""
+    ent, reg = _names(prefix, enterprise or "", region or "")
+    if scope.is_all:
         return Q()
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         path = scope.region.path
-        return Q(**{f"{reg}__path__startswith": path}) | Q(
-            **{f"{ent}__street__path__startswith": path}
-        )
-    if scope.kind == Scope.Kind.ENTERPRISE:
+        q = NOTHING
+        if region:
+            q = Q(**{f"{reg}__path__startswith": path})
+        if enterprise:
+            by_enterprise = Q(**{f"{ent}__street__path__startswith": path})
+            q = by_enterprise if q is NOTHING else q | by_enterprise
+        return q
+    if scope.is_enterprise and enterprise:
         return Q(**{f"{ent}_id": scope.enterprise_id})
     return NOTHING
 
@@ -84,14 +93,14 @@ def reach_q(
     """Rows the scope may see by ownership: its own and those below it (`owned_q`), and those owned
     by the regions above it (a street sees the district's; an enterprise or a person sees the rows
     of the regions covering their enterprise)."""
-    if scope.kind == Scope.Kind.ALL:
+    if scope.is_all:
         return Q()
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         ent, reg = _names(prefix, enterprise, region)
         return owned_q(scope, prefix=prefix, enterprise=enterprise, region=region) | Q(
             **{f"{reg}__path__in": ancestor_paths(scope.region.path)}
         )
-    if scope.kind in (Scope.Kind.ENTERPRISE, Scope.Kind.SELF):
+    if scope.is_enterprise or scope.is_self:
         street_path, enterprise_id = scope_street(scope)
         if street_path is None:
             return NOTHING
@@ -109,16 +118,16 @@ def owns(scope: Scope, obj, *, enterprise: str = "enterprise", region: str = "re
     """`owned_q` for one row in memory (no query; select the owner's street/path with the row):
     whether the scope administers `obj`. A model without one of the two owner fields passes None
     for its name."""
-    if scope.kind == Scope.Kind.ALL:
+    if scope.is_all:
         return True
     ent_id = getattr(obj, f"{enterprise}_id", None) if enterprise else None
     reg_id = getattr(obj, f"{region}_id", None) if region else None
-    if scope.kind == Scope.Kind.REGION:
+    if scope.is_region:
         path = scope.region.path
         if reg_id is not None and getattr(obj, region).path.startswith(path):
             return True
         return ent_id is not None and getattr(obj, enterprise).street.path.startswith(path)
-    if scope.kind == Scope.Kind.ENTERPRISE:
+    if scope.is_enterprise:
         return ent_id is not None and ent_id == scope.enterprise_id
     return False
 
@@ -127,14 +136,14 @@ def scope_street(scope: Scope) -> tuple[str | None, int | None]:
     """(street path, enterprise id) of an enterprise's or a person's scope; one query."""
     from portal.models import Enterprise, Person
 
-    if scope.kind == Scope.Kind.ENTERPRISE:
+    if scope.is_enterprise:
         path = (
             Enterprise.objects.filter(pk=scope.enterprise_id)
             .values_list("street__path", flat=True)
             .first()
         )
         return path, scope.enterprise_id
-    if scope.kind == Scope.Kind.SELF:
+    if scope.is_self:
         row = (
             Person.objects.filter(pk=scope.person_id)
             .values_list("enterprise__street__path", "enterprise_id")

@@ -36,6 +36,37 @@ class Scope:
     person_id: int | None = None
 
     @property
+    def is_all(self) -> bool:
+        """A superuser's: everything."""
+        return self.kind == ScopeKind.ALL
+
+    @property
+    def is_region(self) -> bool:
+        """A supervisor's (or a region's, for the statistics): a region's subtree."""
+        return self.kind == ScopeKind.REGION
+
+    @property
+    def is_enterprise(self) -> bool:
+        """An enterprise safety manager's (or an enterprise's): one enterprise."""
+        return self.kind == ScopeKind.ENTERPRISE
+
+    @property
+    def is_self(self) -> bool:
+        """A worker's: their own Person row."""
+        return self.kind == ScopeKind.SELF
+
+    @property
+    def is_none(self) -> bool:
+        """Anonymous, inactive, or a login without a person: nothing."""
+        return self.kind == ScopeKind.NONE
+
+    @property
+    def is_supervising(self) -> bool:
+        """A superuser's or a supervisor's: the scopes that oversee regions (exports with full
+        identity numbers, government bodies, district-wide lists)."""
+        return self.kind in {ScopeKind.ALL, ScopeKind.REGION}
+
+    @property
     def is_staff_scope(self) -> bool:
         return self.kind in {ScopeKind.ALL, ScopeKind.REGION, ScopeKind.ENTERPRISE}
 
@@ -70,17 +101,17 @@ def scope_for(user) -> Scope:
 
 def _compute_scope(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
-        return Scope("none")
+        return Scope(ScopeKind.NONE)
     if user.is_superuser:
-        return Scope("all")
+        return Scope(ScopeKind.ALL)
     if roles.is_supervisor(user):
-        return Scope("region", region=user.region)
+        return Scope(ScopeKind.REGION, region=user.region)
     if roles.is_manager(user):
-        return Scope("enterprise", enterprise_id=user.enterprise_id)
+        return Scope(ScopeKind.ENTERPRISE, enterprise_id=user.enterprise_id)
     person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
     if person_id:
-        return Scope("self", person_id=person_id)
-    return Scope("none")
+        return Scope(ScopeKind.SELF, person_id=person_id)
+    return Scope(ScopeKind.NONE)
 
 
 def enterprise_q(user, prefix: str = "") -> Q:
@@ -91,12 +122,12 @@ def enterprise_q(user, prefix: str = "") -> Q:
 def scope_enterprise_q(scope: Scope, prefix: str = "") -> Q:
     """`enterprise_q` for a scope rather than a user (the statistics functions take a scope)."""
     field = prefix or "pk"
-    if scope.kind == "all":
+    if scope.is_all:
         return Q()
-    if scope.kind == "region":
+    if scope.is_region:
         path_field = f"{prefix}__street__path__startswith" if prefix else "street__path__startswith"
         return Q(**{path_field: scope.region.path})
-    if scope.kind == "enterprise":
+    if scope.is_enterprise:
         return Q(**{field: scope.enterprise_id})
     return Q(pk__in=[])
 
@@ -107,9 +138,9 @@ def visible_enterprises(user) -> QuerySet[Enterprise]:
 
 def visible_regions(user) -> QuerySet[Region]:
     scope = scope_for(user)
-    if scope.kind == "all":
+    if scope.is_all:
         return Region.objects.all()
-    if scope.kind == "region":
+    if scope.is_region:
         return Region.objects.subtree(scope.region)
     return Region.objects.none()
 
@@ -119,9 +150,9 @@ def visible_people(user) -> QuerySet[Person]:
 
 
 def scope_people(scope: Scope) -> QuerySet[Person]:
-    if scope.kind == "self":
+    if scope.is_self:
         return Person.objects.filter(pk=scope.person_id)
-    if scope.kind == "none":
+    if scope.is_none:
         return Person.objects.none()
     return Person.objects.filter(scope_enterprise_q(scope, "enterprise"))
 
@@ -141,11 +172,11 @@ def administers_enterprise(user, enterprise: Enterprise | None) -> bool:
     if enterprise is None:
         return False
     scope = scope_for(user)
-    if scope.kind == ScopeKind.ALL:
+    if scope.is_all:
         return True
-    if scope.kind == ScopeKind.REGION:
+    if scope.is_region:
         return enterprise.street.path.startswith(scope.region.path)
-    if scope.kind == ScopeKind.ENTERPRISE:
+    if scope.is_enterprise:
         return enterprise.pk == scope.enterprise_id
     return False
 
@@ -161,9 +192,9 @@ def can_edit_district_settings(user) -> bool:
     evaluation templates, training-hour requirements, the 特种作业 catalogue): only superusers and the
     district's supervisors change them; everyone else who may open them reads them."""
     scope = scope_for(user)
-    if scope.kind == ScopeKind.ALL:
+    if scope.is_all:
         return True
-    return scope.kind == ScopeKind.REGION and scope.region.level == Region.Level.DISTRICT
+    return scope.is_region and scope.region.level == Region.Level.DISTRICT
 
 
 def can_see_full_id_number(user, person: Person) -> bool:
@@ -173,4 +204,4 @@ def can_see_full_id_number(user, person: Person) -> bool:
     if person.user_id == user.pk or user.is_superuser:
         return True
     scope = scope_for(user)
-    return scope.kind == "region" and person.enterprise.street.path.startswith(scope.region.path)
+    return scope.is_region and person.enterprise.street.path.startswith(scope.region.path)

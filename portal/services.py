@@ -15,7 +15,7 @@ from portal import progress
 from portal.accounts import AccountError, InitialCredential, ensure_login
 from portal.columns import clean_row
 from portal.models import Enterprise, Person, PersonCategory, SpecialOperation, User
-from portal.scoping import ScopeKind, administers_enterprise, scope_for, visible_people
+from portal.scoping import administers_enterprise, scope_for, visible_people
 from portal.validators import (
     mask_id_number,
     normalize_id_number,
@@ -83,7 +83,7 @@ def _conflicts(
             .filter(id_number__in=elsewhere)
             .values_list("id_number", flat=True)
         )
-    supervising = actor is None or scope_for(actor).kind in {ScopeKind.ALL, ScopeKind.REGION}
+    supervising = actor is None or scope_for(actor).is_supervising
     generic = str(conflict_message)
     reasons = {}
     for id_number in elsewhere:

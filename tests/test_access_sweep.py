@@ -137,7 +137,7 @@ def _exam_paper(world):
 def _exam_attempt(world):
     from django.utils import timezone
 
-    from exams.services import start_or_resume
+    from exams.engine import start_or_resume
 
     if "exam_attempt" not in world:
         world["exam_attempt"], _created = start_or_resume(
@@ -154,7 +154,7 @@ def _course_lesson(world):
     """A lesson of a published course that worker A is enrolled in."""
     if "lesson" not in world:
         from cms.models import HomePage
-        from courses import services
+        from courses import learning
         from courses.models import CourseIndexPage
         from tests.courses.factories import make_course
 
@@ -164,7 +164,7 @@ def _course_lesson(world):
             HomePage.objects.get().add_child(instance=index)
             index.save_revision().publish()
         course = make_course(index, slug="sweep-course")
-        services.enrol(person=world["worker"].person, course=course)
+        learning.enrol(person=world["worker"].person, course=course)
         world["lesson"] = course.lessons().first()
     return world["lesson"]
 
@@ -172,11 +172,11 @@ def _course_lesson(world):
 def _training_class(world):
     """An internal class of enterprise A, with worker A registered."""
     if "training_class" not in world:
-        from courses import services
+        from courses import classes
         from tests.courses.factories import TrainingClassFactory
 
         world["training_class"] = TrainingClassFactory(enterprise=world["enterprise"])
-        services.register_for_class(
+        classes.register_for_class(
             person=world["worker"].person, training_class=world["training_class"]
         )
     return world["training_class"]

@@ -71,7 +71,7 @@ def _paper(w):
 
 
 def _attempt(w):
-    from exams.services import start_or_resume
+    from exams.engine import start_or_resume
 
     attempt, _created = start_or_resume(
         paper=_paper(w), person=w["worker"].person, now=timezone.now()

@@ -264,7 +264,7 @@ def _cohort(w):
 
 def _enrolment(w):
     from cms.models import HomePage
-    from courses import services
+    from courses import learning
     from courses.models import CourseIndexPage
     from tests.courses.factories import make_course
 
@@ -273,7 +273,7 @@ def _enrolment(w):
         index = CourseIndexPage(title="在线课程", slug="sweep-courses")
         HomePage.objects.get().add_child(instance=index)
     course = make_course(index, slug="admin-sweep-course")
-    enrolment = services.enrol(person=w.worker.person, course=course)
+    enrolment = learning.enrol(person=w.worker.person, course=course)
     return Case(enrolment, w.manager, None, w.other_manager, "as the person")
 
 

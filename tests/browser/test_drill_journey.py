@@ -13,7 +13,7 @@ import segno
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from drills import services
+from drills import participation
 from drills.models import Drill, DrillStatus, ParticipantRole
 from tests.browser_support import pdf_text, sign_in
 from tests.factories import make_worker
@@ -28,7 +28,7 @@ def _qr_url(svg: bytes, base_url: str, drill: Drill) -> str:
     only ones the server accepts, so the image must be the rendering of one of them."""
     now = timezone.now()
     for at in (now, now - timedelta(minutes=1)):
-        url = base_url + services.checkin_url(drill=drill, now=at)
+        url = base_url + participation.checkin_url(drill=drill, now=at)
         buf = io.BytesIO()
         segno.make(url, error="m").save(buf, kind="svg", scale=6, border=2)
         if buf.getvalue() == svg:
@@ -117,9 +117,9 @@ def test_a_manager_runs_a_drill_from_planning_to_the_after_action_report(
     expect(phone.locator("main")).to_contain_text(worker.person.name)
     screenshot(phone, "04-checked-in-on-phone")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    participation = drill.participations.get(person=worker.person)
-    assert participation.checked_in_at is not None
-    assert participation.check_in_method == "qr"
+    part = drill.participations.get(person=worker.person)
+    assert part.checked_in_at is not None
+    assert part.check_in_method == "qr"
     # the organiser's screen counts the worker within a few seconds (it polls the status)
     expect(page.locator("#checkin-present")).to_have_text("1 / 2", timeout=SLOW)
     expect(page.locator("#checkin-latest")).to_contain_text(worker.person.name)

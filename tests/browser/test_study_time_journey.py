@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from wagtail.documents.models import Document
 
 from cms.models import HomePage
-from courses import services as course_services
+from courses import learning
 from courses.models import (
     CourseIndexPage,
     CoursePage,
@@ -59,7 +59,7 @@ def short_video_lesson(browser, worker):
     )
     course.add_child(instance=lesson)
     _publish(lesson)
-    course_services.enrol(person=worker.person, course=course)
+    learning.enrol(person=worker.person, course=course)
     return lesson
 
 

@@ -13,7 +13,7 @@ from wagtail.documents.models import Document
 
 from certificates.models import Certificate
 from cms.models import HomePage
-from courses import services as course_services
+from courses import learning
 from courses.models import CourseIndexPage, CoursePage, Enrolment, LessonPage, LessonProgress
 from exams.models import Attempt, AttemptQuestion, Paper
 from tests.browser_support import download, pdf_text, record_video, sign_in
@@ -62,7 +62,7 @@ def video_course(browser, manager, worker):
     )
     course.add_child(instance=lesson)
     _publish(lesson)
-    course_services.assign_course(
+    learning.assign_course(
         user=manager,
         course=course,
         people=worker.person.__class__.objects.filter(pk=worker.person.pk),

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from courses import services
 from courses.models import TrainingRequirement
+from courses.records import record_training
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def records(enterprise, other_enterprise):
-    mine = services.record_training(
+    mine = record_training(
         person=PersonFactory(enterprise=enterprise, name="本厂员工"),
         on=date(2026, 3, 1),
         hours=Decimal("2"),
@@ -21,7 +21,7 @@ def records(enterprise, other_enterprise):
         source=None,
         title="本厂培训",
     )
-    theirs = services.record_training(
+    theirs = record_training(
         person=PersonFactory(enterprise=other_enterprise, name="外厂员工"),
         on=date(2026, 3, 1),
         hours=Decimal("2"),

@@ -3,14 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from courses import services
+from courses import learning, records
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_my_enrolments_through_the_api(client, worker, course):
-    services.enrol(person=worker.person, course=course)
+    learning.enrol(person=worker.person, course=course)
     client.force_login(worker)
     data = client.get("/api/v1/courses/mine").json()
     assert [(d["course"], d["lessons_total"], d["lessons_done"]) for d in data] == [
@@ -20,7 +20,7 @@ def test_my_enrolments_through_the_api(client, worker, course):
 
 def test_records_through_the_api_are_scoped(client, manager, enterprise, other_enterprise):
     for ent, title in ((enterprise, "本厂"), (other_enterprise, "外厂")):
-        services.record_training(
+        records.record_training(
             person=PersonFactory(enterprise=ent),
             on=date(2026, 2, 1),
             hours=Decimal("2"),

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from courses import services
+from courses import learning
 from courses.models import Enrolment
 from portal.models import Person, PersonCategory
 from tests.factories import PersonFactory
@@ -62,7 +62,7 @@ def test_a_manager_cannot_select_another_enterprises_person(
 def test_the_service_refuses_people_outside_the_users_scope(manager, other_enterprise, course):
     stranger = PersonFactory(enterprise=other_enterprise)
     with pytest.raises(PermissionDenied):
-        services.assign_course(
+        learning.assign_course(
             user=manager,
             course=course,
             people=Person.objects.filter(pk=stranger.pk),

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from courses import services
+from courses import classes, learning
 from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
@@ -27,7 +27,7 @@ def enterprise_b_class(other_enterprise):
 
 
 def test_qr_sign_in_marks_attendance_and_writes_a_record(client, worker, district_class):
-    code = services.sign_in_code(training_class=district_class)
+    code = classes.sign_in_code(training_class=district_class)
     client.force_login(worker)
     url = f"/courses/classes/{district_class.pk}/sign-in/"
     assert client.get(url, {"code": code}).status_code == 200
@@ -48,10 +48,10 @@ def test_qr_sign_in_marks_attendance_and_writes_a_record(client, worker, distric
 def test_an_expired_or_forged_code_is_refused(client, worker, district_class):
     client.force_login(worker)
     url = f"/courses/classes/{district_class.pk}/sign-in/"
-    old = signing.TimestampSigner(salt=services.SIGN_IN_SALT)
-    code = services.sign_in_code(training_class=district_class)
+    old = signing.TimestampSigner(salt=classes.SIGN_IN_SALT)
+    code = classes.sign_in_code(training_class=district_class)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(services, "SIGN_IN_MAX_AGE", -1)
+        mp.setattr(classes, "SIGN_IN_MAX_AGE", -1)
         response = client.post(url, {"code": code})
     assert response.status_code == 400
     assert "已过期" in response.content.decode()
@@ -72,11 +72,11 @@ def test_another_enterprises_class_is_invisible(client, worker, enterprise_b_cla
 
 def test_registration_respects_capacity(district_class, enterprise):
     for _ in range(2):
-        services.register_for_class(
+        classes.register_for_class(
             person=PersonFactory(enterprise=enterprise), training_class=district_class
         )
-    with pytest.raises(services.CourseError, match="名额已满"):
-        services.register_for_class(
+    with pytest.raises(learning.CourseError, match="名额已满"):
+        classes.register_for_class(
             person=PersonFactory(enterprise=enterprise), training_class=district_class
         )
 
@@ -84,7 +84,7 @@ def test_registration_respects_capacity(district_class, enterprise):
 def test_the_organiser_ticks_attendance_and_untick_removes_the_record(
     client, supervisor, worker, district_class
 ):
-    registration = services.register_for_class(person=worker.person, training_class=district_class)
+    registration = classes.register_for_class(person=worker.person, training_class=district_class)
     client.force_login(supervisor)
     url = f"/courses/classes/{district_class.pk}/attendance/"
     client.post(url, {"present": [registration.pk]})
@@ -96,7 +96,7 @@ def test_the_organiser_ticks_attendance_and_untick_removes_the_record(
 def test_a_participant_or_other_manager_cannot_tick_or_show_the_qr(
     client, worker, other_manager, district_class, enterprise_b_class, manager
 ):
-    registration = services.register_for_class(person=worker.person, training_class=district_class)
+    registration = classes.register_for_class(person=worker.person, training_class=district_class)
     for user in (worker, other_manager):
         client.force_login(user)
         assert (
@@ -158,11 +158,9 @@ def test_the_programme_page_shows_coverage_against_targets(
     district_class.save()
     now = timezone.now()
     for user in (worker, other_worker):
-        registration = services.register_for_class(
-            person=user.person, training_class=district_class
-        )
-        services.mark_attendance(registration=registration, method="manual", now=now)
-    figures = services.programme_figures(programme=programme)
+        registration = classes.register_for_class(person=user.person, training_class=district_class)
+        classes.mark_attendance(registration=registration, method="manual", now=now)
+    figures = classes.programme_figures(programme=programme)
     assert (figures.enterprises_covered, figures.people_trained) == (2, 2)
     assert figures.by_cohort[0]["people"] == 2
     client.force_login(supervisor)
@@ -184,7 +182,7 @@ def test_the_class_list_uses_the_same_queries_at_two_sizes(
             training_class = TrainingClassFactory(
                 region=district if i % 2 else None, enterprise=None if i % 2 else enterprise
             )
-            services.register_for_class(person=worker.person, training_class=training_class)
+            classes.register_for_class(person=worker.person, training_class=training_class)
         # user, groups, person id (scope), person with street (visible classes), count,
         # request.user.person, page of classes, my registrations (a worker manages none: no
         # query), user + group permissions (tab bar), site, site settings, the nav's unread

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services, statistics
+from courses import compliance, records, statistics
 from portal.models import Industry, Person, PersonCategory
 from tests.factories import EnterpriseFactory, PersonFactory
 
@@ -14,7 +14,7 @@ YEAR = timezone.localdate().year
 
 
 def _record(person, hours, on=None):
-    services.record_training(
+    records.record_training(
         person=person,
         on=on or date(YEAR, 1, 2),
         hours=Decimal(hours),
@@ -61,7 +61,7 @@ def test_figures_for_a_high_risk_and_a_normal_enterprise(street):
     # normal other worker hired earlier: no annual figure → no requirement
     clerk = PersonFactory(enterprise=shop, category=PersonCategory.OTHER, hired_on=date(2010, 1, 1))
     rows = {
-        r.person.pk: r for r in services.compliance_rows(people=Person.objects.all(), year=YEAR)
+        r.person.pk: r for r in compliance.compliance_rows(people=Person.objects.all(), year=YEAR)
     }
     assert (rows[boss.pk].required, rows[boss.pk].hours, rows[boss.pk].is_compliant) == (
         Decimal("16"),

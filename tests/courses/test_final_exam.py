@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from courses import services
+from courses import classes, learning
 from courses.models import Enrolment, LessonProgress, TrainingRecord
 from exams.models import Attempt, Paper
 
@@ -21,9 +21,9 @@ def test_a_course_with_a_final_exam_completes_only_after_a_passed_attempt(
     paper = Paper.objects.create(title="消防结业考试", region=district)
     course.final_exam = paper
     course.save_revision().publish()
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     _study_all(enrolment, course)
-    assert services.maybe_complete(enrolment=enrolment, now=timezone.now()) is False
+    assert learning.maybe_complete(enrolment=enrolment, now=timezone.now()) is False
     client.force_login(worker)
     assert "参加结业考试" in client.get(course.url).content.decode()
     Attempt.objects.create(
@@ -52,8 +52,8 @@ def test_exam_papers_can_target_a_class_cohort_or_course(worker, other_worker, c
     programme = Programme.objects.create(name="双百双千", region=district)
     cohort = Cohort.objects.create(programme=programme, name="第一期")
     training_class = TrainingClassFactory(region=district, programme=programme, cohort=cohort)
-    services.register_for_class(person=worker.person, training_class=training_class)
-    services.enrol(person=worker.person, course=course)
+    classes.register_for_class(person=worker.person, training_class=training_class)
+    learning.enrol(person=worker.person, course=course)
     for key, pk in (
         ("courses.TrainingClass", training_class.pk),
         ("courses.Cohort", cohort.pk),

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from courses.models import TrainingRecord
-from courses.services import IMPORT_COLUMNS
+from courses.records import IMPORT_COLUMNS
 from tests.factories import PersonFactory
 from tests.portal.xlsx_helpers import confirm_import
 

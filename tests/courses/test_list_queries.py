@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services
+from courses import records
 from courses.models import Enrolment
 from tests.courses.factories import make_course
 from tests.factories import PersonFactory
@@ -20,7 +20,7 @@ def test_the_records_page_uses_the_same_queries_at_two_sizes(queries, client, ma
 
     def run(n):
         for _ in range(n):
-            services.record_training(
+            records.record_training(
                 person=PersonFactory(enterprise=enterprise),
                 on=date(timezone.localdate().year, 1, 3),
                 hours=Decimal("1"),

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services, study
+from courses import learning, study
 from courses.models import Enrolment, LessonProgress, TrainingRecord
 from tests.certificates.factories import CertificateTemplateFactory
 
@@ -28,7 +28,7 @@ def _beats(enrolment, lesson, start, gaps):
 
 
 def test_each_beat_counts_at_most_the_beat_interval(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     # an idle tab that beats again after ten minutes gets credit for one interval only
     progress = _beats(enrolment, lesson, timezone.now(), [10, 600])
@@ -37,7 +37,7 @@ def test_each_beat_counts_at_most_the_beat_interval(worker, course):
 
 
 def test_a_start_beat_after_the_page_was_hidden_counts_nothing(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     now = timezone.now()
     progress = _beats(enrolment, lesson, now, [20])
@@ -49,7 +49,7 @@ def test_a_start_beat_after_the_page_was_hidden_counts_nothing(worker, course):
 
 
 def test_a_lesson_is_studied_after_its_estimated_minutes(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()  # one minute
     progress = _beats(enrolment, lesson, timezone.now(), [30, 29])
     assert progress.completed_at is None
@@ -62,7 +62,7 @@ def test_completing_every_lesson_completes_the_course_and_writes_one_record(work
     template = CertificateTemplateFactory(name="课程结业证书")
     course.certificate_template = template
     course.save_revision().publish()
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     start = timezone.now()
     lessons = list(course.lessons())
     _beats(enrolment, lessons[0], start, [30, 30])
@@ -84,7 +84,7 @@ def test_completing_every_lesson_completes_the_course_and_writes_one_record(work
     assert certificate.person == worker.person
     assert certificate.template == template
     # completing again writes nothing more
-    services.maybe_complete(enrolment=enrolment, now=timezone.now())
+    learning.maybe_complete(enrolment=enrolment, now=timezone.now())
     assert TrainingRecord.objects.count() == 1
     assert Certificate.objects.count() == 1
 
@@ -94,14 +94,14 @@ def test_the_heartbeat_endpoint_is_refused_to_someone_not_enrolled(client, worke
     client.force_login(worker)
     response = client.post(f"/courses/lesson/{lesson.pk}/beat/", {"start": "1"})
     assert response.status_code == 404
-    services.enrol(person=worker.person, course=course)
+    learning.enrol(person=worker.person, course=course)
     response = client.post(f"/courses/lesson/{lesson.pk}/beat/", {"start": "1"})
     assert response.status_code == 200
     assert response.json()["seconds"] == 0
 
 
 def test_the_heartbeat_endpoint_wants_a_post(client, worker, course):
-    services.enrol(person=worker.person, course=course)
+    learning.enrol(person=worker.person, course=course)
     client.force_login(worker)
     response = client.get(f"/courses/lesson/{course.lessons().first().pk}/beat/")
     assert response.status_code == 405
@@ -129,7 +129,7 @@ def test_a_closed_course_refuses_self_enrolment(client, worker, course):
 
 
 def test_my_courses_shows_progress_and_due_date(client, worker, course, manager):
-    services.assign_course(
+    learning.assign_course(
         user=manager,
         course=course,
         people=type(worker.person).objects.filter(pk=worker.person.pk),

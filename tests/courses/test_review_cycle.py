@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses import services
+from courses import compliance, records
 from courses.models import TrainingRequirement
 from portal.models import Person, PersonCategory, SpecialOperation
 from tests.factories import PersonFactory
@@ -29,13 +29,13 @@ def _operator(enterprise, issued_on=None, review_years=3):
 
 
 def _record(person, on, hours):
-    services.record_training(
+    records.record_training(
         person=person, on=on, hours=Decimal(hours), kind="refresher", source=None, title="复审培训"
     )
 
 
 def _row(person, year):
-    [row] = services.compliance_rows(people=Person.objects.filter(pk=person.pk), year=year)
+    [row] = compliance.compliance_rows(people=Person.objects.filter(pk=person.pk), year=year)
     return row
 
 
@@ -109,7 +109,7 @@ def test_the_dashboard_counts_the_same_cycle_rule(enterprise, supervisor):
     figures = {"people": counts.required, "compliant": counts.compliant}
     rows = [
         r
-        for r in services.compliance_rows(people=Person.objects.all(), year=2026)
+        for r in compliance.compliance_rows(people=Person.objects.all(), year=2026)
         if r.required is not None
     ]
     assert (figures["people"], figures["compliant"]) == (

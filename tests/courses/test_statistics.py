@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses import services
+from courses import records
 from courses.statistics import training_statistics
 from portal.models import PersonCategory
 from portal.periods import Period
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(person, hours, on, source=None):
-    services.record_training(
+    records.record_training(
         person=person, on=on, hours=Decimal(hours), kind="topic", source=source, title="培训"
     )
 

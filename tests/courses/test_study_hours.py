@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from wagtail.documents.models import Document
 
-from courses import services, study
+from courses import learning, study
 from courses.models import Enrolment, TrainingRecord
 from tests.courses.factories import make_course
 
@@ -36,7 +36,7 @@ def _study(enrolment, lesson, *, start, seconds, tab="t"):
 
 
 def _study_course(course, person, *, minutes_each):
-    enrolment = services.enrol(person=person, course=course)
+    enrolment = learning.enrol(person=person, course=course)
     at = T0
     for lesson in course.lessons():
         at = _study(enrolment, lesson, start=at, seconds=minutes_each * 60)
@@ -63,7 +63,7 @@ def test_the_minutes_of_a_class_hour_are_a_setting(worker, course_index, setting
     course = make_course(course_index, slug="sixty", minutes=30, credit_hours=Decimal("3"))
     _study_course(course, worker.person, minutes_each=30)
     assert TrainingRecord.objects.get().hours == Decimal("1.0")
-    assert services.measured_hours(45 * 60) == Decimal("0.7")
+    assert learning.measured_hours(45 * 60) == Decimal("0.7")
 
 
 def test_time_alone_does_not_complete_a_video_lesson(worker, course_index):
@@ -73,7 +73,7 @@ def test_time_alone_does_not_complete_a_video_lesson(worker, course_index):
     lesson.video_seconds = 60
     lesson.save_revision().publish()
     lesson.refresh_from_db()
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     _study(enrolment, lesson, start=T0, seconds=600)  # ten minutes on the page, no video played
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.IN_PROGRESS

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from courses import services, study
+from courses import learning, records, study
 from courses.models import PresenceCheck
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def studied(worker, other_worker, course):
     """The worker studied 60 s on a phone, then a PC took over; one presence check was answered.
     The other enterprise's worker studied too."""
     now = timezone.now() - timedelta(hours=1)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     study.record_beat(
         enrolment=enrolment,
@@ -57,7 +57,7 @@ def studied(worker, other_worker, course):
         ip="10.0.0.8",
         device="Desktop Chrome",
     )
-    other = services.enrol(person=other_worker.person, course=course)
+    other = learning.enrol(person=other_worker.person, course=course)
     study.record_beat(
         enrolment=other, lesson=lesson, now=now, tab="x", start=True, device="外厂手机"
     )
@@ -141,7 +141,7 @@ def test_an_export_wider_than_one_file_is_refused_with_a_message_not_cut_short(
 
 
 def test_the_summary_sets_measured_hours_against_credited_hours(client, manager, studied, course):
-    services.record_training(
+    records.record_training(
         person=studied.person,
         on=timezone.localdate(),
         hours=Decimal("3"),
@@ -164,7 +164,7 @@ def test_the_log_page_runs_the_same_queries_at_any_size(
 
     def add_sessions(slug, n):
         course = make_course(course_index, slug=slug, lessons=n)
-        enrolment = services.enrol(person=worker.person, course=course)
+        enrolment = learning.enrol(person=worker.person, course=course)
         at = timezone.now() - timedelta(hours=2)
         for i, lesson in enumerate(course.lessons()):
             study.record_beat(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from courses import services, study
+from courses import learning, study
 from courses.models import LessonProgress, PresenceCheck, StudySession
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def studying(worker, course_index, one_check_a_minute):
     from tests.courses.factories import make_course
 
     course = make_course(course_index, slug="long", lessons=1, minutes=30)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     study.record_beat(enrolment=enrolment, lesson=lesson, now=T0, tab="t", start=True)
     return enrolment, lesson
@@ -130,7 +130,7 @@ def test_checks_are_asked_between_min_and_max_times_per_period(worker, course_in
     settings.STUDY_PRESENCE_CHECKS_MAX = 3
     settings.STUDY_PRESENCE_PERIOD_SECONDS = 45 * 60
     course = make_course(course_index, slug="hours", lessons=1, minutes=600)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     study.record_beat(enrolment=enrolment, lesson=lesson, now=T0, tab="t", start=True)
     # three hours of study, every check answered at once
@@ -157,7 +157,7 @@ def test_the_presence_endpoints_answer_for_the_learners_own_check_only(
     enrolment, lesson = studying
     results = _beats(enrolment, lesson, range(10, 61, 10))
     check_id = results[-1].as_dict()["presence"]["id"]
-    services.enrol(person=other_worker.person, course=lesson.get_parent().specific)
+    learning.enrol(person=other_worker.person, course=lesson.get_parent().specific)
     client.force_login(other_worker)
     url = f"/courses/lesson/{lesson.pk}/presence/"
     assert client.post(url, {"check": check_id, "tab": "t"}).status_code == 404

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from courses import services, study
+from courses import learning, study
 from courses.models import LessonProgress, StudySession
 from tests.courses.factories import make_course
 
@@ -39,7 +39,7 @@ def _credited(enrolment) -> int:
 def test_parallel_lessons_are_credited_no_more_than_wall_time(worker, course_index):
     # given twelve lessons open in twelve tabs, beating for 91 seconds
     course = make_course(course_index, slug="twelve", lessons=12, minutes=30)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lessons = list(course.lessons())
     for n, lesson in enumerate(lessons):
         _beat(enrolment, lesson, T0, tab=f"tab-{n}", start=True)
@@ -56,7 +56,7 @@ def test_parallel_lessons_are_credited_no_more_than_wall_time(worker, course_ind
 
 
 def test_two_devices_on_one_lesson_credit_once(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     _beat(enrolment, lesson, T0, tab="phone", start=True, device="Phone")
     _beat(enrolment, lesson, T0 + timedelta(seconds=1), tab="pc", start=True, device="PC")
@@ -76,7 +76,7 @@ def test_two_devices_on_one_lesson_credit_once(worker, course):
 
 
 def test_the_old_tab_takes_the_lesson_back_only_with_a_start_beat(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     _beat(enrolment, lesson, T0, tab="a", start=True)
     _beat(enrolment, lesson, T0 + timedelta(seconds=5), tab="b", start=True)
@@ -89,7 +89,7 @@ def test_the_old_tab_takes_the_lesson_back_only_with_a_start_beat(worker, course
 
 
 def test_heartbeats_faster_than_the_interval_are_credited_at_most_the_interval(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     first, second = list(course.lessons())
     interval = study.beat_seconds()
     _beat(enrolment, first, T0, start=True)
@@ -106,7 +106,7 @@ def test_heartbeats_faster_than_the_interval_are_credited_at_most_the_interval(w
 
 
 def test_a_beat_after_a_long_gap_counts_one_interval(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     _beat(enrolment, lesson, T0, start=True)
     result = _beat(enrolment, lesson, T0 + timedelta(minutes=10))
@@ -114,7 +114,7 @@ def test_a_beat_after_a_long_gap_counts_one_interval(worker, course):
 
 
 def test_a_hidden_page_credits_nothing_until_it_beats_visibly_twice(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     _beat(enrolment, lesson, T0, start=True)
     assert _beat(enrolment, lesson, T0 + timedelta(seconds=10)).credited == 10
@@ -126,7 +126,7 @@ def test_a_hidden_page_credits_nothing_until_it_beats_visibly_twice(worker, cour
 
 
 def test_credit_never_reaches_back_before_midnight(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     midnight = datetime(2026, 5, 13, 0, 0, 0, tzinfo=SHANGHAI)
     _beat(enrolment, lesson, midnight - timedelta(seconds=20), start=True)
@@ -137,7 +137,7 @@ def test_credit_never_reaches_back_before_midnight(worker, course):
 
 def test_a_day_of_beats_from_many_tabs_never_exceeds_the_wall_clock(worker, course_index):
     course = make_course(course_index, slug="day", lessons=3, minutes=600)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lessons = list(course.lessons())
     day = datetime(2026, 5, 14, 0, 0, 0, tzinfo=SHANGHAI)
     for n, lesson in enumerate(lessons):
@@ -157,7 +157,7 @@ def _post_beat(client, url, **data):
 
 def test_clock_changes_on_the_client_do_not_matter(client, worker, course, monkeypatch):
     # the server clock moves 10 s per beat while the page claims its own times (a clock change)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     client.force_login(worker)
     url = f"/courses/lesson/{lesson.pk}/beat/"
@@ -174,7 +174,7 @@ def test_clock_changes_on_the_client_do_not_matter(client, worker, course, monke
 
 
 def test_the_html_and_api_endpoints_share_one_clock(client, worker, course, monkeypatch):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     first, second = list(course.lessons())
     client.force_login(worker)
     server = {"now": T0}
@@ -194,7 +194,7 @@ def test_a_start_beat_that_loses_a_race_for_the_open_session_is_judged_again(
     worker, course, monkeypatch
 ):
     # given another page's session was opened after this beat looked for one (its read saw none)
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     lesson = course.lessons().first()
     _beat(enrolment, lesson, T0, tab="other", start=True)
     real_active = study._active_session

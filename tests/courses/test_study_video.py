@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from wagtail.documents.models import Document
 
-from courses import services, study
+from courses import learning, study
 from courses.models import LessonProgress
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def _play(enrolment, lesson, *, start_at=T0, until=100, step=5, speed=1.0, tab="
 
 
 def test_a_video_played_through_is_watched_and_the_lesson_studied(worker, video_lesson):
-    enrolment = services.enrol(person=worker.person, course=video_lesson.get_parent().specific)
+    enrolment = learning.enrol(person=worker.person, course=video_lesson.get_parent().specific)
     results = _play(enrolment, video_lesson)
     progress = LessonProgress.objects.get(enrolment=enrolment, lesson=video_lesson)
     assert progress.video_ranges == [[0.0, 100.0]]
@@ -56,7 +56,7 @@ def test_a_video_played_through_is_watched_and_the_lesson_studied(worker, video_
 
 
 def test_video_ended_without_watched_ranges_is_refused(client, worker, video_lesson):
-    services.enrol(person=worker.person, course=video_lesson.get_parent().specific)
+    learning.enrol(person=worker.person, course=video_lesson.get_parent().specific)
     client.force_login(worker)
     url = f"/courses/lesson/{video_lesson.pk}/video-ended/"
     response = client.post(url, {"tab": "t"})
@@ -71,7 +71,7 @@ def test_video_ended_without_watched_ranges_is_refused(client, worker, video_les
 
 
 def test_seeking_ahead_beyond_real_time_is_refused(worker, video_lesson):
-    enrolment = services.enrol(person=worker.person, course=video_lesson.get_parent().specific)
+    enrolment = learning.enrol(person=worker.person, course=video_lesson.get_parent().specific)
     study.record_beat(enrolment=enrolment, lesson=video_lesson, now=T0, tab="t", start=True)
     ok = study.record_beat(
         enrolment=enrolment,
@@ -120,7 +120,7 @@ def test_playing_at_the_allowed_speed_counts_and_faster_does_not(worker, course_
     lesson.video_seconds = 100
     lesson.save_revision().publish()
     lesson.refresh_from_db()
-    enrolment = services.enrol(person=worker.person, course=fast_course)
+    enrolment = learning.enrol(person=worker.person, course=fast_course)
     results = _play(enrolment, lesson, speed=1.25)
     assert not any(r.as_dict()["video"]["refused"] for r in results)
     progress = LessonProgress.objects.get(enrolment=enrolment)
@@ -131,7 +131,7 @@ def test_playing_at_the_allowed_speed_counts_and_faster_does_not(worker, course_
 
 
 def test_a_double_speed_player_never_gets_the_video_watched(worker, video_lesson):
-    enrolment = services.enrol(person=worker.person, course=video_lesson.get_parent().specific)
+    enrolment = learning.enrol(person=worker.person, course=video_lesson.get_parent().specific)
     _play(enrolment, video_lesson, speed=2.0, step=10)
     progress = LessonProgress.objects.get(enrolment=enrolment)
     assert not progress.video_finished
@@ -139,7 +139,7 @@ def test_a_double_speed_player_never_gets_the_video_watched(worker, video_lesson
 
 
 def test_another_device_resumes_from_the_last_position(client, worker, video_lesson):
-    enrolment = services.enrol(person=worker.person, course=video_lesson.get_parent().specific)
+    enrolment = learning.enrol(person=worker.person, course=video_lesson.get_parent().specific)
     _play(enrolment, video_lesson, until=40, tab="phone")
     # the PC opens the lesson later: its page starts the player at 40 s and may go on from there
     client.force_login(worker)
@@ -168,7 +168,7 @@ def test_a_lesson_with_a_video_needs_its_duration(course):
 
 
 def test_a_lesson_without_video_refuses_a_video_end(worker, course):
-    enrolment = services.enrol(person=worker.person, course=course)
+    enrolment = learning.enrol(person=worker.person, course=course)
     with pytest.raises(study.StudyError) as refused:
         study.video_ended(enrolment=enrolment, lesson=course.lessons().first(), now=timezone.now())
     assert refused.value.code == study.StudyErrorCode.NO_VIDEO

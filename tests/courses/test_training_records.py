@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from courses.models import SourceKind, TrainingRecord
-from courses.services import record_training
+from courses.records import record_training
 from portal.models import PersonCategory
 from tests.factories import PersonFactory
 

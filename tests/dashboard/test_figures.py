@@ -181,8 +181,8 @@ def test_the_compliance_rate_counts_people_with_a_requirement(
 def test_the_compliance_count_agrees_with_the_courses_compliance_rows(
     supervisor, enterprise, other_enterprise
 ):
+    from courses.compliance import compliance_rows
     from courses.models import TrainingRequirement
-    from courses.services import compliance_rows
     from portal.scoping import visible_people
     from tests.dashboard.factories import add_record
     from tests.factories import PersonFactory

@@ -36,3 +36,23 @@ def make_drill(
         status=status,
         **defaults,
     )
+
+
+def drill_post(enterprise, **fields) -> dict:
+    """The planning form's POST data for a drill of `enterprise` (fields override or add)."""
+    data = {
+        "title": "有限空间救援演练",
+        "enterprise": enterprise.pk,
+        "level": "enterprise",
+        "form": "live",
+        "content": "single",
+        "purpose": "inspection",
+        "accident_type": "confined_space",
+        "planned_start": "2026-12-10T09:00",
+        "planned_end": "2026-12-10T11:00",
+        "place": "污水池",
+        "budget": "5000",
+        "training_hours": "2",
+    }
+    data.update(fields)
+    return data

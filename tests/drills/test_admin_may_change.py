@@ -1,7 +1,7 @@
 """Issue 13, finding 1: in /admin/ a manager whose enterprise only takes part in a district drill
 could edit that drill (even move it to their enterprise), change the role of another enterprise's
 participant and mark a corrective action verified. The admin now asks the front end's capability
-functions (services.can_manage, can_change_participation, can_manage_action) before any write."""
+functions (access.can_manage, can_change_participation, can_manage_action) before any write."""
 
 from __future__ import annotations
 
@@ -128,10 +128,10 @@ def test_finding_1_a_save_that_would_move_a_row_out_of_reach_is_refused(
 ):
     """Defence in depth: were the form to offer another enterprise (a choice list forgotten), the
     saved row is checked with can_manage again and the save is rolled back."""
-    from drills import services
+    from drills import access
     from portal.models import Enterprise
 
-    monkeypatch.setattr(services, "organisable_enterprises", lambda user: Enterprise.objects.all())
+    monkeypatch.setattr(access, "organisable_enterprises", lambda user: Enterprise.objects.all())
     client.force_login(manager)
     url = reverse("drills_drills:edit", args=[drill.pk])
     form = client.get(url).context["form"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drills import services
+from drills import participation
 from drills.models import (
     CorrectiveAction,
     Drill,
@@ -35,7 +35,7 @@ def test_the_api_checks_a_participant_in_with_the_scanned_url(
 ):
     drill.status = "executing"
     drill.save()
-    url = "https://portal.example" + services.checkin_url(drill=drill, now=timezone.now())
+    url = "https://portal.example" + participation.checkin_url(drill=drill, now=timezone.now())
     response = client.post(
         "/api/v1/drills/checkin", {"code": url}, content_type="application/json", **_bearer(worker)
     )
@@ -50,7 +50,7 @@ def test_the_api_refuses_an_expired_code_with_a_stable_code(
 ):
     drill.status = "executing"
     drill.save()
-    code = services.checkin_code(drill=drill, now=timezone.now() - timedelta(minutes=3))
+    code = participation.checkin_code(drill=drill, now=timezone.now() - timedelta(minutes=3))
     response = client.post(
         "/api/v1/drills/checkin", {"code": code}, content_type="application/json", **_bearer(worker)
     )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from drills import services
+from drills import participation, reports
 from drills.forms import DrillForm
 from drills.models import Drill, Participation
 from drills.statistics import drill_statistics
@@ -33,7 +33,7 @@ def _held_drill_with_a_no_show(enterprise, manager, *, headcount=0):
     absent = PersonFactory(enterprise=enterprise, name="缺席未到")
     Participation.objects.create(drill=drill, person=came_by_qr, checked_in_at=timezone.now())
     part = Participation.objects.create(drill=drill, person=marked_present)
-    services.set_manual_check_in(participation=part, present=True, now=timezone.now())
+    participation.set_manual_check_in(participation=part, present=True, now=timezone.now())
     Participation.objects.create(drill=drill, person=absent)
     return drill
 
@@ -65,7 +65,7 @@ def test_a_headcount_of_people_on_no_roster_counts(enterprise, manager):
 def test_unmarking_a_participant_takes_them_out_of_the_count(enterprise, manager):
     drill = _held_drill_with_a_no_show(enterprise, manager)
     part = drill.participations.get(person__name="人工确认")
-    services.set_manual_check_in(participation=part, present=False, now=timezone.now())
+    participation.set_manual_check_in(participation=part, present=False, now=timezone.now())
     assert drill.attendance().person_times == 1
 
 
@@ -103,7 +103,7 @@ def test_the_list_page_shows_attendance_not_rows(client, enterprise, manager):
 
 def test_the_after_action_report_separates_no_shows(enterprise, manager):
     drill = _held_drill_with_a_no_show(enterprise, manager, headcount=3)
-    report = services.render_report(drill_id=drill.pk)
+    report = reports.render_report(drill_id=drill.pk)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report.file.read())).pages)
     assert "参演 5 人次" in text
     assert "未到 1 人" in text

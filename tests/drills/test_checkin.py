@@ -7,7 +7,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import participation
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_a_participant_scanning_the_current_code_is_checked_in(
     client, worker, live_drill, worker_participation
 ):
     client.force_login(worker)
-    url = services.checkin_url(drill=live_drill, now=timezone.now())
+    url = participation.checkin_url(drill=live_drill, now=timezone.now())
     response = client.get(url)
     assert response.status_code == 200
     assert "签到成功" in response.content.decode()
@@ -34,15 +34,15 @@ def test_a_participant_scanning_the_current_code_is_checked_in(
 
 def test_the_previous_minutes_code_is_still_accepted(worker, live_drill, worker_participation):
     now = timezone.now()
-    code = services.checkin_code(drill=live_drill, now=now - timedelta(seconds=60))
-    assert services.read_checkin_code(code=code, now=now) == live_drill
+    code = participation.checkin_code(drill=live_drill, now=now - timedelta(seconds=60))
+    assert participation.read_checkin_code(code=code, now=now) == live_drill
 
 
 def test_a_code_two_minutes_old_is_refused_as_expired(
     client, worker, live_drill, worker_participation
 ):
     client.force_login(worker)
-    code = services.checkin_code(drill=live_drill, now=timezone.now() - timedelta(seconds=150))
+    code = participation.checkin_code(drill=live_drill, now=timezone.now() - timedelta(seconds=150))
     response = client.get(reverse("drills:checkin-scan", args=[code]))
     assert response.status_code == 400
     assert "已过期" in response.content.decode()
@@ -57,7 +57,7 @@ def test_a_forged_code_is_refused(client, worker, live_drill, worker_participati
     response = client.get(reverse("drills:checkin-scan", args=[forged]))
     assert response.status_code == 400
     assert "无效" in response.content.decode()
-    tampered = services.checkin_code(drill=live_drill, now=timezone.now())[:-2] + "xx"
+    tampered = participation.checkin_code(drill=live_drill, now=timezone.now())[:-2] + "xx"
     assert client.get(reverse("drills:checkin-scan", args=[tampered])).status_code == 400
     worker_participation.refresh_from_db()
     assert worker_participation.checked_in_at is None
@@ -65,19 +65,19 @@ def test_a_forged_code_is_refused(client, worker, live_drill, worker_participati
 
 def test_someone_not_on_the_list_is_told_so(client, other_worker, live_drill):
     client.force_login(other_worker)
-    response = client.get(services.checkin_url(drill=live_drill, now=timezone.now()))
+    response = client.get(participation.checkin_url(drill=live_drill, now=timezone.now()))
     assert response.status_code == 400
     assert "不在本次演练的参演人员名单中" in response.content.decode()
 
 
 def test_scanning_requires_login(client, live_drill):
-    response = client.get(services.checkin_url(drill=live_drill, now=timezone.now()))
+    response = client.get(participation.checkin_url(drill=live_drill, now=timezone.now()))
     assert response.status_code == 302
 
 
 def test_a_planned_drill_is_not_open_for_check_in(client, worker, drill, worker_participation):
     client.force_login(worker)
-    response = client.get(services.checkin_url(drill=drill, now=timezone.now()))
+    response = client.get(participation.checkin_url(drill=drill, now=timezone.now()))
     assert response.status_code == 400
     assert "不在签到时段" in response.content.decode()
 

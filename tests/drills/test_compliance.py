@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import compliance
 from drills.models import FrequencyRule
 from portal.models import Enterprise, Industry
 from tests.drills.factories import make_drill
@@ -33,7 +33,7 @@ def test_a_high_risk_enterprise_with_no_drill_in_six_months_is_overdue(street):
     chem = EnterpriseFactory(street=street, industry=Industry.HAZARDOUS_CHEMICALS)
     _held(chem, 200, "comprehensive")
     today = timezone.localdate()
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=chem.pk))
+    [row] = compliance.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=chem.pk))
     overdue = {r.rule.applies_to for r in row.overdue_rules(today)}
     assert "high_risk" in overdue
     assert "all" in overdue  # no 现场处置方案 drill either
@@ -45,16 +45,20 @@ def test_an_ordinary_enterprise_drilled_recently_is_compliant_and_sees_its_next_
     _held(enterprise, 30, "comprehensive")
     _held(enterprise, 60, "onsite")
     today = timezone.localdate()
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     assert row.overdue_rules(today) == []
     onsite_last = timezone.localtime(timezone.now() - timedelta(days=60)).date()
-    assert row.next_due_on == services.add_months(onsite_last, 6)
+    assert row.next_due_on == compliance.add_months(onsite_last, 6)
 
 
 def test_planned_or_cancelled_drills_do_not_count(enterprise):
     _held(enterprise, 30, "onsite", status="planned")
     _held(enterprise, 20, "onsite", status="cancelled")
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     onsite = next(r for r in row.rules if r.rule.counts == "onsite")
     assert onsite.last_drill_on is None
     assert onsite.overdue(timezone.localdate())
@@ -63,13 +67,15 @@ def test_planned_or_cancelled_drills_do_not_count(enterprise):
 def test_an_edited_rule_changes_the_result(enterprise):
     _held(enterprise, 100, "onsite")
     FrequencyRule.objects.filter(counts="onsite").update(interval_months=3)
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     onsite = next(r for r in row.rules if r.rule.counts == "onsite")
     assert onsite.overdue(timezone.localdate())
 
 
 def test_add_months_clamps_to_the_end_of_the_month():
-    assert services.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert compliance.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
 
 
 def test_the_supervisor_sees_overdue_enterprises_of_their_region_only(
@@ -103,7 +109,7 @@ def test_compliance_uses_the_same_number_of_queries_for_more_enterprises(
     # type, 4 last attended linked drill per enterprise, plan type and role.
     def run():
         with django_assert_num_queries(4):
-            services.enterprise_compliance(enterprises=Enterprise.objects.all())
+            compliance.enterprise_compliance(enterprises=Enterprise.objects.all())
 
     for _ in range(2):
         _held(EnterpriseFactory(street=street), 10, "onsite")

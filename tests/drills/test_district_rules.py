@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drills import services
+from drills import access
 from drills.models import EvaluationTemplate, FrequencyRule
 
 RULE_FIELDS = {
@@ -30,11 +30,11 @@ def template(db) -> EvaluationTemplate:
 
 
 def test_who_may_edit_district_rules(supervisor, street_supervisor, manager, worker, superuser):
-    assert services.can_edit_district_rules(supervisor)
-    assert services.can_edit_district_rules(superuser)
-    assert not services.can_edit_district_rules(street_supervisor)
-    assert not services.can_edit_district_rules(manager)
-    assert not services.can_edit_district_rules(worker)
+    assert access.can_edit_district_rules(supervisor)
+    assert access.can_edit_district_rules(superuser)
+    assert not access.can_edit_district_rules(street_supervisor)
+    assert not access.can_edit_district_rules(manager)
+    assert not access.can_edit_district_rules(worker)
 
 
 def test_a_district_supervisor_changes_a_rule(client, supervisor, rule):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import compliance
 from drills.models import FrequencyRule
 from portal.models import Region
 from tests.drills.factories import make_drill
@@ -40,13 +40,13 @@ def test_district_and_streets_are_evaluated_but_not_communities(district, street
     _held_by(street, 800)  # more than 24 months ago
     today = timezone.localdate()
 
-    rows = _by_name(services.region_compliance(regions=Region.objects.all()))
+    rows = _by_name(compliance.region_compliance(regions=Region.objects.all()))
 
     assert set(rows) == {"测试区", "一号街道", "二号街道"}
     assert [r.rule.applies_to for r in rows["测试区"].rules] == ["government"]
     district_last = timezone.localtime(timezone.now() - timedelta(days=100)).date()
     assert rows["测试区"].rules[0].last_drill_on == district_last
-    assert rows["测试区"].next_due_on == services.add_months(district_last, 24)
+    assert rows["测试区"].next_due_on == compliance.add_months(district_last, 24)
     assert rows["测试区"].overdue_rules(today) == []
     assert rows["一号街道"].overdue_rules(today)  # drilled, but too long ago
     [never] = rows["二号街道"].rules
@@ -63,7 +63,7 @@ def test_only_held_drills_organised_by_the_region_itself_count(
     make_drill(enterprise=enterprise, days=-10, status="archived")
     # nor does the district's own drill count for a street
     _held_by(district, 10)
-    rows = _by_name(services.region_compliance(regions=Region.objects.all()))
+    rows = _by_name(compliance.region_compliance(regions=Region.objects.all()))
     assert rows["一号街道"].rules[0].last_drill_on is None
     assert rows["测试区"].rules[0].last_drill_on is not None
 
@@ -71,20 +71,22 @@ def test_only_held_drills_organised_by_the_region_itself_count(
 def test_any_plan_type_counts_and_an_edited_rule_changes_the_result(street):
     _held_by(street, 200, plan_type="")
     today = timezone.localdate()
-    [row] = services.region_compliance(regions=Region.objects.filter(pk=street.pk))
+    [row] = compliance.region_compliance(regions=Region.objects.filter(pk=street.pk))
     assert row.overdue_rules(today) == []
     FrequencyRule.objects.filter(applies_to="government").update(interval_months=6)
-    [row] = services.region_compliance(regions=Region.objects.filter(pk=street.pk))
+    [row] = compliance.region_compliance(regions=Region.objects.filter(pk=street.pk))
     assert row.overdue_rules(today)
     FrequencyRule.objects.filter(applies_to="government").update(is_active=False)
-    [row] = services.region_compliance(regions=Region.objects.filter(pk=street.pk))
+    [row] = compliance.region_compliance(regions=Region.objects.filter(pk=street.pk))
     assert row.rules == []
 
 
 def test_the_government_rule_does_not_apply_to_enterprises(enterprise):
     from portal.models import Enterprise
 
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     assert "government" not in {r.rule.applies_to for r in row.rules}
 
 
@@ -93,11 +95,11 @@ def test_a_constant_number_of_queries_for_more_regions(district, django_assert_n
     for n in range(2):
         _held_by(StreetFactory(name=f"街道{n}", code=f"33010009{n}", parent=district), 10)
     with django_assert_num_queries(3):
-        services.region_compliance(regions=Region.objects.all())
+        compliance.region_compliance(regions=Region.objects.all())
     for n in range(2, 8):
         _held_by(StreetFactory(name=f"街道{n}", code=f"33010009{n}", parent=district), 10)
     with django_assert_num_queries(3):
-        assert len(services.region_compliance(regions=Region.objects.all())) == 9
+        assert len(compliance.region_compliance(regions=Region.objects.all())) == 9
 
 
 def test_the_page_shows_the_district_supervisor_every_government_body(

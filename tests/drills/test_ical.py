@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from drills import services
+from drills import calendar, lifecycle
 from drills.models import CalendarToken
 from tests.drills.factories import make_drill
 
@@ -22,7 +22,7 @@ def _events(client, token: str):
 
 
 def test_the_feed_lists_the_users_drills_with_place_and_times(client, manager, drill, other_drill):
-    token = services.calendar_token(user=manager)
+    token = calendar.calendar_token(user=manager)
     events = _events(client, token.token)
     assert set(events) == {drill.title}
     event = events[drill.title]
@@ -33,7 +33,7 @@ def test_the_feed_lists_the_users_drills_with_place_and_times(client, manager, d
 
 
 def test_a_changed_drill_keeps_its_uid_and_raises_sequence(client, manager, drill):
-    token = services.calendar_token(user=manager)
+    token = calendar.calendar_token(user=manager)
     before = _events(client, token.token)[drill.title]
     drill.planned_start += timedelta(hours=1)
     drill.planned_end += timedelta(hours=1)
@@ -51,8 +51,8 @@ def test_saving_without_a_calendar_change_keeps_the_sequence(drill):
 
 
 def test_a_cancelled_drill_goes_out_as_cancelled(client, manager, drill):
-    token = services.calendar_token(user=manager)
-    services.transition_drill(drill=drill, to="cancelled")
+    token = calendar.calendar_token(user=manager)
+    lifecycle.transition_drill(drill=drill, to="cancelled")
     event = _events(client, token.token)[drill.title]
     assert str(event["status"]) == "CANCELLED"
     assert int(event["sequence"]) == 1
@@ -63,20 +63,20 @@ def test_a_managers_enterprise_feed_has_only_that_enterprises_drills(
 ):
     region_drill = make_drill(region=district, title="区级联合演练")
     region_drill.participating_enterprises.add(enterprise)
-    personal = _events(client, services.calendar_token(user=manager).token)
+    personal = _events(client, calendar.calendar_token(user=manager).token)
     assert set(personal) == {drill.title, "区级联合演练"}
-    ent = _events(client, services.calendar_token(user=manager, enterprise=enterprise).token)
+    ent = _events(client, calendar.calendar_token(user=manager, enterprise=enterprise).token)
     assert set(ent) == {drill.title}
 
 
 def test_a_worker_feed_has_the_drills_they_take_part_in(
     client, worker, drill, other_drill, worker_participation
 ):
-    assert set(_events(client, services.calendar_token(user=worker).token)) == {drill.title}
+    assert set(_events(client, calendar.calendar_token(user=worker).token)) == {drill.title}
 
 
 def test_an_unknown_or_reset_token_is_404(client, manager, drill):
-    token = services.calendar_token(user=manager)
+    token = calendar.calendar_token(user=manager)
     old = token.token
     client.force_login(manager)
     client.post(reverse("drills:feeds-reset"))

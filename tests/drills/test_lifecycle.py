@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import evaluation, lifecycle
 from drills.models import CorrectiveAction, DrillStatus, Finding
 from tests.drills.factories import make_drill
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_drill_moves_through_the_whole_lifecycle_in_order(drill):
     for to in ("preparing", "executing", "evaluating", "rectifying", "archived"):
-        drill = services.transition_drill(drill=drill, to=to)
+        drill = lifecycle.transition_drill(drill=drill, to=to)
     assert drill.status == DrillStatus.ARCHIVED
 
 
@@ -32,8 +32,8 @@ def test_a_drill_moves_through_the_whole_lifecycle_in_order(drill):
 )
 def test_a_skipped_or_backward_transition_is_refused(enterprise, start, to):
     drill = make_drill(enterprise=enterprise, status=start)
-    with pytest.raises(services.TransitionError):
-        services.transition_drill(drill=drill, to=to)
+    with pytest.raises(lifecycle.TransitionError):
+        lifecycle.transition_drill(drill=drill, to=to)
     drill.refresh_from_db()
     assert drill.status == start
 
@@ -41,7 +41,7 @@ def test_a_skipped_or_backward_transition_is_refused(enterprise, start, to):
 @pytest.mark.parametrize("start", ["planned", "preparing", "executing", "evaluating", "rectifying"])
 def test_every_unfinished_drill_can_be_cancelled(enterprise, start):
     drill = make_drill(enterprise=enterprise, status=start)
-    assert services.transition_drill(drill=drill, to="cancelled").status == "cancelled"
+    assert lifecycle.transition_drill(drill=drill, to="cancelled").status == "cancelled"
 
 
 def _open_action(drill, grade=Finding.Grade.DEFICIENCY):
@@ -57,14 +57,14 @@ def _open_action(drill, grade=Finding.Grade.DEFICIENCY):
 def test_archive_is_blocked_while_a_deficiency_action_is_open(enterprise):
     drill = make_drill(enterprise=enterprise, status="rectifying")
     _open_action(drill)
-    with pytest.raises(services.TransitionError, match="不足项"):
-        services.transition_drill(drill=drill, to="archived")
+    with pytest.raises(lifecycle.TransitionError, match="不足项"):
+        lifecycle.transition_drill(drill=drill, to="archived")
 
 
 def test_an_open_improvement_action_does_not_block_archive(enterprise):
     drill = make_drill(enterprise=enterprise, status="rectifying")
     _open_action(drill, grade=Finding.Grade.IMPROVE)
-    assert services.transition_drill(drill=drill, to="archived").status == "archived"
+    assert lifecycle.transition_drill(drill=drill, to="archived").status == "archived"
 
 
 def test_a_verified_deficiency_action_no_longer_blocks_archive(enterprise, manager):
@@ -72,15 +72,15 @@ def test_a_verified_deficiency_action_no_longer_blocks_archive(enterprise, manag
     action = _open_action(drill)
     action.status = CorrectiveAction.Status.DONE
     action.save()
-    services.verify_action(action=action, user=manager, verification="现场核查到位")
-    assert services.transition_drill(drill=drill, to="archived").status == "archived"
+    evaluation.verify_action(action=action, user=manager, verification="现场核查到位")
+    assert lifecycle.transition_drill(drill=drill, to="archived").status == "archived"
 
 
 def test_a_supervisor_can_defer_a_deficiency_with_a_reason_and_then_archive(enterprise, supervisor):
     drill = make_drill(enterprise=enterprise, status="rectifying")
     action = _open_action(drill)
-    services.defer_action(action=action, user=supervisor, reason="设备采购周期长，列入下季度计划")
-    assert services.transition_drill(drill=drill, to="archived").status == "archived"
+    evaluation.defer_action(action=action, user=supervisor, reason="设备采购周期长，列入下季度计划")
+    assert lifecycle.transition_drill(drill=drill, to="archived").status == "archived"
 
 
 def test_a_manager_or_another_streets_supervisor_cannot_defer(enterprise, manager, other_street):
@@ -90,7 +90,7 @@ def test_a_manager_or_another_streets_supervisor_cannot_defer(enterprise, manage
     action = _open_action(drill)
     for user in (manager, make_supervisor(other_street)):
         with pytest.raises(PermissionError):
-            services.defer_action(action=action, user=user, reason="理由充分的暂缓")
+            evaluation.defer_action(action=action, user=user, reason="理由充分的暂缓")
     action.refresh_from_db()
     assert action.deferral_reason == ""
 
@@ -138,8 +138,8 @@ def test_a_drill_at_the_same_place_and_overlapping_time_is_warned(
 def test_a_drill_elsewhere_or_at_another_time_is_not_an_overlap(enterprise, drill):
     elsewhere = make_drill(enterprise=enterprise, place="二号车间", start=drill.planned_start)
     later = make_drill(enterprise=enterprise, start=drill.planned_end + timedelta(minutes=1))
-    assert not services.overlapping_drills(drill=elsewhere).exists()
-    assert not services.overlapping_drills(drill=later).exists()
+    assert not lifecycle.overlapping_drills(drill=elsewhere).exists()
+    assert not lifecycle.overlapping_drills(drill=later).exists()
 
 
 def test_a_drill_ending_before_it_starts_is_refused_with_a_chinese_message(

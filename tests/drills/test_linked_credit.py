@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from drills import services
+from drills import compliance
 from drills.models import Drill, FrequencyRule, Participation
 from portal.models import Enterprise
 from tests.drills.factories import make_drill
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _onsite(enterprise):
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     return next(r for r in row.rules if r.rule.counts == "onsite")
 
 
@@ -44,7 +46,9 @@ def test_an_enterprise_taking_part_in_a_district_linked_drill_gets_credit(distri
 
 def test_the_credit_is_for_the_plan_type_the_drill_exercised_only(district, enterprise):
     _linked_drill(district, enterprise)  # 现场处置方案
-    [row] = services.enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
+    [row] = compliance.enterprise_compliance(
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
+    )
     yearly = next(r for r in row.rules if r.rule.counts == "comprehensive_special")
     assert yearly.last_drill_on is None
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import reminders
 from drills.models import FrequencyRule, Participation
 from tests.drills.factories import make_drill
 
@@ -98,9 +98,9 @@ def test_a_reminder_states_the_start_in_the_localized_format(enterprise, manager
     start = datetime(2026, 6, 5, 9, 30, tzinfo=timezone.get_current_timezone())
     drill = make_drill(enterprise=enterprise, created_by=manager, start=start)
     Participation.objects.create(drill=drill, person=worker.person)
-    reminders = services.due_reminders(now=start - timedelta(days=2))
-    assert reminders
-    assert all("6月5日 09:30" in r.title for r in reminders)
+    due = reminders.due_reminders(now=start - timedelta(days=2))
+    assert due
+    assert all("6月5日 09:30" in r.title for r in due)
 
 
 def test_a_rule_reads_well(db):

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from drills import services
+from drills import reminders
 from drills.models import CorrectiveAction, Finding, Participation
 from portal.models import Notice
 from tests.drills.factories import make_drill
@@ -32,7 +32,7 @@ def test_participants_and_organisers_are_reminded_three_days_before_once(
         enterprise=enterprise, created_by=manager, start=now + timedelta(days=2, hours=12)
     )
     Participation.objects.create(drill=drill, person=worker.person)
-    assert services.send_reminders(now=now) == 2
+    assert reminders.send_reminders(now=now) == 2
     assert {m.to[0] for m in mail.outbox} == {"m@example.com", "w@example.com"}
     assert "演练提醒" in mail.outbox[0].subject
     notice = Notice.objects.get(user=worker)
@@ -40,7 +40,7 @@ def test_participants_and_organisers_are_reminded_three_days_before_once(
     assert notice.url == reverse("drills:detail", args=[drill.pk])
     assert notice.read_at is None
     # a second run, minutes later, sends nothing
-    assert services.send_reminders(now=now + timedelta(minutes=15)) == 0
+    assert reminders.send_reminders(now=now + timedelta(minutes=15)) == 0
     assert len(mail.outbox) == 2
 
 
@@ -50,8 +50,8 @@ def test_the_one_day_reminder_is_sent_in_addition(enterprise, manager, worker, e
         enterprise=enterprise, created_by=manager, start=now + timedelta(days=2, hours=12)
     )
     Participation.objects.create(drill=drill, person=worker.person)
-    services.send_reminders(now=now)
-    assert services.send_reminders(now=now + timedelta(days=2)) == 2
+    reminders.send_reminders(now=now)
+    assert reminders.send_reminders(now=now + timedelta(days=2)) == 2
     assert Notice.objects.filter(user=worker).count() == 2
 
 
@@ -60,7 +60,7 @@ def test_cancelled_drills_get_no_reminder(enterprise, manager, emails):
     make_drill(
         enterprise=enterprise, created_by=manager, start=now + timedelta(days=1), status="cancelled"
     )
-    assert services.send_reminders(now=now) == 0
+    assert reminders.send_reminders(now=now) == 0
 
 
 def test_organisers_are_reminded_when_the_evaluation_is_not_filed_seven_days_after(
@@ -80,9 +80,9 @@ def test_organisers_are_reminded_when_the_evaluation_is_not_filed_seven_days_aft
         status="evaluating",
         place="二号",
     )
-    assert services.send_reminders(now=now) == 1
+    assert reminders.send_reminders(now=now) == 1
     assert "评估未提交" in Notice.objects.get(user=manager).title
-    assert services.send_reminders(now=now) == 0
+    assert reminders.send_reminders(now=now) == 0
 
 
 def test_action_owners_are_reminded_when_due_and_when_overdue(enterprise, manager, emails):
@@ -101,11 +101,11 @@ def test_action_owners_are_reminded_when_due_and_when_overdue(enterprise, manage
         finding=finding, description="远期", owner=owner, due_on=today + timedelta(days=30)
     )
     now = timezone.now()
-    assert services.send_reminders(now=now) == 4  # 2 actions × (owner + organiser)
+    assert reminders.send_reminders(now=now) == 4  # 2 actions × (owner + organiser)
     titles = set(Notice.objects.filter(user=owner_user).values_list("title", flat=True))
     assert any("即将到期" in t and "增设中继台" in t for t in titles)
     assert any("已逾期" in t and "修订预案" in t for t in titles)
-    assert services.send_reminders(now=now) == 0
+    assert reminders.send_reminders(now=now) == 0
     late.status = CorrectiveAction.Status.VERIFIED
     late.save()
     assert due.pk
@@ -143,11 +143,11 @@ def test_the_reminder_service_uses_the_same_queries_for_more_drills(
 
     add(0)
     with django_assert_num_queries(7):
-        small = services.due_reminders(now=now)
+        small = reminders.due_reminders(now=now)
     for i in range(1, 5):
         add(i)
     with django_assert_num_queries(7):
-        large = services.due_reminders(now=now)
+        large = reminders.due_reminders(now=now)
     assert len(large) > len(small)
 
 
@@ -157,5 +157,5 @@ def test_a_drill_created_inside_the_last_day_gets_one_reminder_not_two(
     now = timezone.now()
     drill = make_drill(enterprise=enterprise, created_by=manager, start=now + timedelta(hours=20))
     Participation.objects.create(drill=drill, person=worker.person)
-    assert services.send_reminders(now=now) == 2  # one each for the worker and the organiser
+    assert reminders.send_reminders(now=now) == 2  # one each for the worker and the organiser
     assert Notice.objects.filter(user=worker).count() == 1

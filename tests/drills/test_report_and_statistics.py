@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from drills import services
+from drills import reports
 from drills.models import CorrectiveAction, Finding, Participation
 from drills.statistics import drill_statistics
 from portal.periods import Period
@@ -30,7 +30,7 @@ def test_the_after_action_report_pdf_carries_the_facts_participation_findings_an
     CorrectiveAction.objects.create(
         finding=finding, description="增设中继台", owner_name="安全科", due_on="2030-01-01"
     )
-    report = services.render_report(drill_id=drill.pk)
+    report = reports.render_report(drill_id=drill.pk)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.file.read())).pages)
     for expected in (
         "应急演练总结报告",
@@ -53,7 +53,7 @@ def test_requesting_a_report_enqueues_the_render_task(
     import importlib
 
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue", lambda func, *args: enqueued.append((func, args)))
+    monkeypatch.setattr(reports, "enqueue", lambda func, *args: enqueued.append((func, args)))
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("drills:report-request", args=[drill.pk]))
@@ -69,7 +69,7 @@ def test_requesting_a_report_enqueues_the_render_task(
 
 
 def test_a_worker_cannot_download_the_report(client, worker, drill, worker_participation):
-    services.render_report(drill_id=drill.pk)
+    reports.render_report(drill_id=drill.pk)
     client.force_login(worker)
     assert client.get(reverse("drills:report", args=[drill.pk])).status_code == 403
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from drills import services
+from drills import access
 from drills.models import CorrectiveAction, Finding, Participation, ScriptStep
 from tests.drills.factories import make_drill
 
@@ -106,8 +106,8 @@ def test_a_supervisor_does_not_edit_an_enterprise_drill_but_manages_a_region_dri
 
 def test_a_street_supervisor_cannot_manage_a_district_drill(street_supervisor, district):
     region_drill = make_drill(region=district)
-    assert not services.visible_drills(street_supervisor).filter(pk=region_drill.pk).exists()
-    assert not services.can_manage(street_supervisor, region_drill)
+    assert not access.visible_drills(street_supervisor).filter(pk=region_drill.pk).exists()
+    assert not access.can_manage(street_supervisor, region_drill)
 
 
 def test_a_participating_enterprises_manager_sees_the_linked_drill_and_adds_only_their_people(

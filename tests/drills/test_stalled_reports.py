@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drills import services
+from drills import reports
 from drills.models import AfterActionReport
 from portal import registry
 from tests.drills.factories import make_drill
@@ -35,7 +35,7 @@ def test_only_lost_reports_are_queued_tasks_again(
         drill=fourth, requested_at=long_ago, generated_at=long_ago - timedelta(hours=1)
     )
 
-    assert services.requeue_stalled_reports(now=now) == 2
+    assert reports.requeue_stalled_reports(now=now) == 2
     assert sorted(queued_tasks) == sorted(
         [
             ("drills.tasks.render_report", lost.drill_id),

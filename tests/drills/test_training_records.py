@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from courses.models import TrainingRecord
-from drills import services
+from drills import lifecycle, reports
 from drills.models import Participation
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +24,8 @@ def test_checked_in_roster_participants_get_a_training_record_once(drill, worker
         external_unit="区应急局",
         checked_in_at=timezone.now(),
     )
-    assert services.record_training_for_drill(drill_id=drill.pk) == 1
-    services.record_training_for_drill(drill_id=drill.pk)
+    assert reports.record_training_for_drill(drill_id=drill.pk) == 1
+    reports.record_training_for_drill(drill_id=drill.pk)
     record = TrainingRecord.objects.get()
     assert record.person == worker.person
     assert record.hours == Decimal("3.5")
@@ -37,7 +37,7 @@ def test_zero_hours_writes_nothing(drill, worker):
     drill.training_hours = 0
     drill.save()
     Participation.objects.create(drill=drill, person=worker.person, checked_in_at=timezone.now())
-    assert services.record_training_for_drill(drill_id=drill.pk) == 0
+    assert reports.record_training_for_drill(drill_id=drill.pk) == 0
     assert not TrainingRecord.objects.exists()
 
 
@@ -45,11 +45,11 @@ def test_moving_to_evaluation_enqueues_the_training_task(
     drill, monkeypatch, django_capture_on_commit_callbacks
 ):
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue", lambda func, *args: enqueued.append((func, args)))
+    monkeypatch.setattr(reports, "enqueue", lambda func, *args: enqueued.append((func, args)))
     drill.status = "executing"
     drill.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.transition_drill(drill=drill, to="evaluating")
+        lifecycle.transition_drill(drill=drill, to="evaluating")
     assert enqueued == [("drills.tasks.record_training_for_drill", (drill.pk,))]
 
 
@@ -65,8 +65,8 @@ def test_with_a_certificate_template_each_checked_in_participant_gets_one_certif
         drill=drill, person=worker.person, checked_in_at=timezone.now()
     )
     Participation.objects.create(drill=drill, person=other_worker.person)
-    services.record_training_for_drill(drill_id=drill.pk)
-    services.record_training_for_drill(drill_id=drill.pk)
+    reports.record_training_for_drill(drill_id=drill.pk)
+    reports.record_training_for_drill(drill_id=drill.pk)
     certificate = Certificate.objects.get()
     assert certificate.person == worker.person
     assert certificate.source_object_id == part.pk

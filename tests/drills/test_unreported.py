@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from drills import services, tasks
+from drills import reminders, tasks
 from drills.models import FrequencyRule
 from portal.models import Industry, Notice
 from portal.registry import schedules
@@ -39,8 +39,8 @@ def test_an_unreported_drill_of_a_drill_rule_enterprise_is_notified_once(hotel):
     manager = make_manager(hotel)
     drill = _held(hotel, days_ago=20)
     now = timezone.now()
-    assert services.notify_unreported(now=now) == 1
-    assert services.notify_unreported(now=now + timedelta(hours=1)) == 0
+    assert reminders.notify_unreported(now=now) == 1
+    assert reminders.notify_unreported(now=now + timedelta(hours=1)) == 0
     [notice] = Notice.objects.filter(user=manager)
     assert drill.title in notice.title
     assert notice.url.endswith(f"/drills/{drill.pk}/")
@@ -50,22 +50,22 @@ def test_an_unreported_drill_of_a_drill_rule_enterprise_is_notified_once(hotel):
 def test_the_days_are_counted_from_the_drills_end(hotel, days_ago, notified):
     # planned_end = start + 2 h: 14 days ago is still within 15 days, 16 is past
     drill = _held(hotel, days_ago=days_ago)
-    assert (drill in services.unreported_drills(now=timezone.now())) is notified
+    assert (drill in reminders.unreported_drills(now=timezone.now())) is notified
 
 
 def test_a_reported_drill_or_an_ordinary_enterprise_is_not_notified(hotel, street):
     _held(hotel, days_ago=30, reported_to_regulator=True, reported_on=timezone.localdate())
     _held(EnterpriseFactory(street=street, industry=Industry.MACHINERY), days_ago=30)
     _held(hotel, days_ago=30, status="planned")
-    assert services.unreported_drills(now=timezone.now()) == []
+    assert reminders.unreported_drills(now=timezone.now()) == []
 
 
 def test_an_edited_rule_changes_the_days_and_switching_the_duty_off_silences_it(hotel):
     drill = _held(hotel, days_ago=10)
     FrequencyRule.objects.filter(applies_to="high_risk").update(report_within_days=5)
-    assert drill in services.unreported_drills(now=timezone.now())
+    assert drill in reminders.unreported_drills(now=timezone.now())
     FrequencyRule.objects.filter(applies_to="high_risk").update(report_to_regulator=False)
-    assert services.unreported_drills(now=timezone.now()) == []
+    assert reminders.unreported_drills(now=timezone.now()) == []
 
 
 def test_a_rule_requiring_a_report_needs_its_days(db):

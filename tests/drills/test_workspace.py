@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from drills.models import CorrectiveAction, EvaluationTemplate, Finding, Participation
 from portal.models import PersonCategory
+from tests.drills.factories import drill_post
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,28 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_a_manager_creates_a_drill_from_the_front_workspace(client, manager, enterprise):
     client.force_login(manager)
     assert client.get(reverse("drills:create")).status_code == 200
-    response = client.post(
-        reverse("drills:create"),
-        {
-            "title": "有限空间救援演练",
-            "enterprise": enterprise.pk,
-            "level": "enterprise",
-            "form": "live",
-            "content": "single",
-            "purpose": "inspection",
-            "accident_type": "confined_space",
-            "planned_start": "2026-12-10T09:00",
-            "planned_end": "2026-12-10T11:00",
-            "place": "污水池",
-            "budget": "5000",
-            "spent": "4800.50",
-            "campaign": "fire_day",
-            "training_hours": "2",
-        },
-    )
+    response = client.post(reverse("drills:create"), drill_post(enterprise, campaign="fire_day"))
     drill = enterprise.drills.get()
     assert response.status_code == 302
-    assert drill.spent == Decimal("4800.50")
+    assert drill.budget == Decimal("5000")
     assert drill.code.startswith("YL2026")
     assert drill.created_by == manager
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from exams import services
+from exams import engine
 from exams.models import Paper, Question, QuestionBank
 from portal.roles import sync_role_groups
 from tests.exams.factories import make_paper, make_questions
@@ -29,8 +29,8 @@ def finished_paper(district, questions, worker, other_worker):
     paper = make_paper(owner_region=district, questions=questions)
     now = timezone.now()
     for user in (worker, other_worker):
-        attempt, _ = services.start_or_resume(paper=paper, person=user.person, now=now)
-        services.submit_attempt(attempt=attempt, now=now)
+        attempt, _ = engine.start_or_resume(paper=paper, person=user.person, now=now)
+        engine.submit_attempt(attempt=attempt, now=now)
     return paper
 
 
@@ -198,10 +198,10 @@ def test_results_page_runs_the_same_queries_for_2_and_8_attempts(
     for n in (2, 8):
         now = timezone.now()
         for _i in range(n):
-            attempt, _ = services.start_or_resume(
+            attempt, _ = engine.start_or_resume(
                 paper=paper, person=PersonFactory(enterprise=enterprise), now=now
             )
-            services.submit_attempt(attempt=attempt, now=now)
+            engine.submit_attempt(attempt=attempt, now=now)
         client.get(url)
 
         with queries.capture() as ctx:

@@ -23,8 +23,10 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, resolve, reverse
 from django.utils import timezone
 
-from exams import services
+from exams import engine
+from exams.errors import ExamError
 from exams.models import Attempt, Paper, QuestionBank
+from exams.practice import open_wrong_answers, start_practice, wrong_book
 from exams.urls import urlpatterns as exam_urlpatterns
 from portal.api import api as portal_api
 from portal.roles import sync_role_groups
@@ -81,14 +83,14 @@ def hidden_paper(district, bank):
 def take(paper, person, *, right: bool = False, blank: bool = False) -> Attempt:
     """Start, answer every question (right, wrong or not at all) and submit."""
     now = timezone.now()
-    attempt, _created = services.start_or_resume(paper=paper, person=person, now=now)
-    for seq, item in enumerate(services.load_items(attempt), start=1):
+    attempt, _created = engine.start_or_resume(paper=paper, person=person, now=now)
+    for seq, item in enumerate(engine.load_items(attempt), start=1):
         if not blank:
             response = list(item.snapshot["answer"]) if right else ["A"]
-            services.save_answer(
+            engine.save_answer(
                 attempt=attempt, question_id=item.question_id, response=response, seq=seq, now=now
             )
-    return services.submit_attempt(attempt=attempt, now=now)
+    return engine.submit_attempt(attempt=attempt, now=now)
 
 
 def save_html(client, attempt, question_id, response, seq=1):
@@ -117,10 +119,10 @@ def test_a_blank_submit_on_a_paper_that_publishes_nothing_puts_nothing_in_the_wr
     client_worker.post(reverse("exams:attempt-submit", args=[attempt.pk]))
     attempt.refresh_from_db()
     assert attempt.is_finished
-    stems = [item.snapshot["stem"] for item in services.load_items(attempt)]
+    stems = [item.snapshot["stem"] for item in engine.load_items(attempt)]
 
     # then: the book is empty everywhere
-    assert not services.open_wrong_answers(person, now=timezone.now()).exists()
+    assert not open_wrong_answers(person, now=timezone.now()).exists()
     book = client_worker.get(reverse("exams:wrong-book")).content.decode()
     assert "错题本是空的" in book
     assert not any(stem in book for stem in stems)
@@ -134,7 +136,7 @@ def test_practice_gives_no_feedback_on_the_questions_of_a_paper_that_publishes_n
     client_worker, api, hidden_paper, bank, person
 ):
     # given: a practice on the bank opened before the exam (it holds the exam's four questions)
-    practice = services.start_practice(person=person, now=timezone.now(), bank_id=bank.pk, count=10)
+    practice = start_practice(person=person, now=timezone.now(), bank_id=bank.pk, count=10)
     take(hidden_paper, person, blank=True)
 
     # then: neither the book nor the bank gives a practice any more
@@ -153,7 +155,7 @@ def test_practice_gives_no_feedback_on_the_questions_of_a_paper_that_publishes_n
     assert Attempt.objects.filter(person=person, paper__mode=Paper.Mode.PRACTICE).count() == 1
 
     # and the practice opened before takes no answer to them and shows nothing of them
-    item = services.load_items(practice)[0]
+    item = engine.load_items(practice)[0]
     refused = save_html(client_worker, practice, item.question_id, ["B"])
     assert refused.status_code == 403
     assert refused.json()["code"] == "question_withheld"
@@ -236,7 +238,7 @@ def test_a_score_only_paper_never_puts_its_questions_in_the_wrong_book(
         owner_region=district, questions=secret_questions(bank, 3), review_policy="score"
     )
     attempt = take(paper, person)
-    assert not services.open_wrong_answers(person, now=timezone.now()).exists()
+    assert not open_wrong_answers(person, now=timezone.now()).exists()
     result = client_worker.get(reverse("exams:result", args=[attempt.pk])).content.decode()
     assert "得分" in result
     assert SECRET not in result
@@ -252,7 +254,7 @@ def test_a_paper_publishing_answers_later_fills_the_wrong_book_only_then(
         review_from=timezone.now() + timedelta(days=1),
     )
     attempt = take(paper, person)
-    assert not services.open_wrong_answers(person, now=timezone.now()).exists()
+    assert not open_wrong_answers(person, now=timezone.now()).exists()
     assert api("GET", "/api/v1/practice/wrong-book").json()["entries"] == []
     assert (
         SECRET not in client_worker.get(reverse("exams:result", args=[attempt.pk])).content.decode()
@@ -286,10 +288,10 @@ def test_a_resit_in_progress_hides_the_answers_of_the_first_attempts_review(
     paper = make_paper(owner_region=district, questions=secret_questions(bank, 3))
     first = take(paper, person)
     assert SECRET in client_worker.get(reverse("exams:result", args=[first.pk])).content.decode()
-    assert services.open_wrong_answers(person, now=timezone.now()).count() == 3
+    assert open_wrong_answers(person, now=timezone.now()).count() == 3
 
     # when the resit starts
-    resit, _created = services.start_or_resume(paper=paper, person=person, now=timezone.now())
+    resit, _created = engine.start_or_resume(paper=paper, person=person, now=timezone.now())
 
     # then: the first attempt shows its score only, and the book hides the questions
     page = client_worker.get(reverse("exams:result", args=[first.pk])).content.decode()
@@ -298,10 +300,10 @@ def test_a_resit_in_progress_hides_the_answers_of_the_first_attempts_review(
     result = api("GET", f"/api/v1/attempts/{first.pk}/result").json()
     assert (result["review"], result["items"], result["withheld"]) == ("score", [], True)
     assert result["score"] == 0
-    assert not services.open_wrong_answers(person, now=timezone.now()).exists()
+    assert not open_wrong_answers(person, now=timezone.now()).exists()
 
     # and once it is handed in, everything is back
-    services.submit_attempt(attempt=resit, now=timezone.now())
+    engine.submit_attempt(attempt=resit, now=timezone.now())
     assert SECRET in client_worker.get(reverse("exams:result", args=[first.pk])).content.decode()
 
 
@@ -318,7 +320,7 @@ def test_a_question_on_two_papers_stays_withheld_while_either_paper_hides_it(
     page = client_worker.get(reverse("exams:result", args=[shown.pk])).content.decode()
     assert SECRET not in page
     assert "暂不显示每题的对错、答案和解析" in page
-    assert not services.open_wrong_answers(person, now=timezone.now()).exists()
+    assert not open_wrong_answers(person, now=timezone.now()).exists()
 
 
 def test_the_wrong_book_shows_what_was_disclosed_and_keeps_undisclosed_items_out(
@@ -331,7 +333,7 @@ def test_the_wrong_book_shows_what_was_disclosed_and_keeps_undisclosed_items_out
     )
     take(published, person)
     take(hidden, person)
-    book = services.wrong_book(person=person, now=timezone.now())
+    book = wrong_book(person=person, now=timezone.now())
     assert {w.question_id for w in book.entries} == {
         pq.question_id for pq in published.paper_questions.all()
     }
@@ -365,11 +367,11 @@ def test_an_exam_only_bank_is_never_practised(client_worker, api, district, bank
 
 def test_a_practice_opened_before_its_bank_became_exam_only_takes_no_answer(bank, person):
     secret_questions(bank, 2)
-    practice = services.start_practice(person=person, now=timezone.now(), bank_id=bank.pk)
+    practice = start_practice(person=person, now=timezone.now(), bank_id=bank.pk)
     QuestionBank.objects.filter(pk=bank.pk).update(exam_only=True)
-    item = services.load_items(practice)[0]
-    with pytest.raises(services.ExamError) as refused:
-        services.save_answer(
+    item = engine.load_items(practice)[0]
+    with pytest.raises(ExamError) as refused:
+        engine.save_answer(
             attempt=practice,
             question_id=item.question_id,
             response=["B"],
@@ -403,7 +405,7 @@ def test_practice_on_a_bank_is_refused_while_an_exam_drawing_from_it_is_open(
     }
     # a bank the exam does not draw from may be practised, and so may this one by someone else
     assert api("POST", "/api/v1/practice/", {"bank": free.pk}).status_code == 201
-    assert services.start_practice(
+    assert start_practice(
         person=other_worker.person, now=timezone.now(), bank_id=bank.pk
     ).paper.is_practice
 
@@ -417,7 +419,7 @@ def test_practice_from_the_wrong_book_is_refused_while_an_exam_is_open(
 ):
     earlier = make_paper(owner_region=district, questions=secret_questions(bank, 2), title="上次")
     take(earlier, person)
-    assert services.open_wrong_answers(person, now=timezone.now()).count() == 2
+    assert open_wrong_answers(person, now=timezone.now()).count() == 2
     other = QuestionBank.objects.create(name="另一个题库", region=district)
     paper = make_paper(owner_region=district, questions=secret_questions(other, 2), title="这次")
     client_worker.post(reverse("exams:start", args=[paper.pk]))
@@ -437,8 +439,8 @@ def test_a_practice_opened_before_an_exam_gives_no_feedback_on_the_exams_questio
     client_worker, api, district, bank, person
 ):
     questions = secret_questions(bank, 3)
-    practice = services.start_practice(person=person, now=timezone.now(), bank_id=bank.pk)
-    answered = services.load_items(practice)[0]
+    practice = start_practice(person=person, now=timezone.now(), bank_id=bank.pk)
+    answered = engine.load_items(practice)[0]
     before = save_html(client_worker, practice, answered.question_id, ["A"]).json()
     assert before["feedback"]["explanation"].startswith(SECRET)  # no exam open yet
 
@@ -447,7 +449,7 @@ def test_a_practice_opened_before_an_exam_gives_no_feedback_on_the_exams_questio
 
     page = client_worker.get(reverse("exams:attempt", args=[practice.pk])).content.decode()
     assert SECRET not in page
-    other = services.load_items(practice)[1]
+    other = engine.load_items(practice)[1]
     refused = save_html(client_worker, practice, other.question_id, ["B"])
     assert (refused.status_code, refused.json()["code"]) == (403, "question_withheld")
     assert api("GET", f"/api/v1/attempts/{practice.pk}").json()["questions"][0]["feedback"] is None
@@ -557,9 +559,9 @@ def withheld_world(district, person):
     exam_only = QuestionBank.objects.create(name="仅考试题库", region=district, exam_only=True)
     drawn = QuestionBank.objects.create(name="考试题库", region=district)
     q1, q2, q3 = (secret_questions(b, 3) for b in (practised, exam_only, drawn))
-    practice = services.start_practice(person=person, now=timezone.now(), bank_id=practised.pk)
-    first = services.load_items(practice)[0]
-    services.save_answer(
+    practice = start_practice(person=person, now=timezone.now(), bank_id=practised.pk)
+    first = engine.load_items(practice)[0]
+    engine.save_answer(
         attempt=practice, question_id=first.question_id, response=["A"], seq=1, now=timezone.now()
     )
     hidden = make_paper(owner_region=district, questions=q1, review_policy="nothing", title="H")
@@ -581,7 +583,7 @@ def withheld_world(district, person):
         "practice": practice,
         "hidden": take(hidden, person, blank=True),
         "later": take(later, person),
-        "running": services.start_or_resume(paper=running, person=person, now=timezone.now())[0],
+        "running": engine.start_or_resume(paper=running, person=person, now=timezone.now())[0],
     }
 
 
@@ -613,7 +615,7 @@ def _visit_every_surface(client, api, w, seen: set[str]):
     yield page("POST", "start", running.paper_id, follow=True)
     for attempt in attempts:
         yield page("GET", "attempt", attempt.pk)
-        item = services.load_items(attempt)[-1]
+        item = engine.load_items(attempt)[-1]
         yield page("POST", "attempt-flag", attempt.pk, data={"question": item.question_id})
         yield page("POST", "attempt-blur", attempt.pk)
     yield page("GET", "practice")
@@ -626,7 +628,7 @@ def _visit_every_surface(client, api, w, seen: set[str]):
     yield call("POST", "/api/v1/exams/{paper_id}/attempts", paper_id=running.paper_id)
     for attempt in attempts:
         yield call("GET", "/api/v1/attempts/{attempt_id}", attempt_id=attempt.pk)
-        for seq, item in enumerate(services.load_items(attempt), start=20):
+        for seq, item in enumerate(engine.load_items(attempt), start=20):
             yield call(
                 "PUT",
                 "/api/v1/attempts/{attempt_id}/answers/{question_id}",

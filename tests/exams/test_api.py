@@ -68,7 +68,7 @@ def test_a_save_after_the_deadline_is_409(client, paper, token):
 
 
 def test_someone_elses_attempt_is_404(client, paper, token, other_worker):
-    from exams.services import start_or_resume
+    from exams.engine import start_or_resume
 
     theirs, _ = start_or_resume(paper=paper, person=other_worker.person, now=timezone.now())
     for method, url in [

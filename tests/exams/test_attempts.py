@@ -10,11 +10,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exams import services
-from exams.errors import ExamErrorCode
+from exams import access, engine, practice
+from exams.engine import arrange, draw_questions, start_or_resume
+from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, AttemptEvent, Paper, Question, WrongAnswer
 from exams.question_types import kind_of
-from exams.services import ExamError, arrange, draw_questions, start_or_resume
 from tests.exams.factories import make_paper, make_questions
 from tests.factories import PersonFactory
 
@@ -22,7 +22,7 @@ NOW = timezone.now()
 
 
 def answer_all(attempt, right=True, now=None):
-    for seq, item in enumerate(services.load_items(attempt), start=1):
+    for seq, item in enumerate(engine.load_items(attempt), start=1):
         response = (
             list(item.snapshot["answer"])
             if right
@@ -32,7 +32,7 @@ def answer_all(attempt, right=True, now=None):
                 else ("A" if "A" not in item.snapshot["answer"] else "B")
             ]
         )
-        services.save_answer(
+        engine.save_answer(
             attempt=attempt,
             question_id=item.question_id,
             response=response,
@@ -81,7 +81,7 @@ def test_shuffling_is_reproducible_from_the_seed_stored_on_the_attempt(draw_pape
     draw_paper.shuffle_questions = draw_paper.shuffle_options = True
     draw_paper.save()
     attempt, _ = start_or_resume(paper=draw_paper, person=person, now=NOW)
-    items = services.load_items(attempt)
+    items = engine.load_items(attempt)
     again = arrange(
         paper=draw_paper,
         seed=attempt.seed,
@@ -131,13 +131,13 @@ def test_the_deadline_is_fixed_at_start_and_capped_by_the_close_time(paper, pers
 def test_saves_are_accepted_during_the_grace_and_refused_after_it(paper, person, settings):
     settings.EXAM_SAVE_GRACE_SECONDS = 30
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     in_grace = attempt.deadline + timedelta(seconds=20)
-    assert services.save_answer(
+    assert engine.save_answer(
         attempt=attempt, question_id=q, response=["B"], seq=1, now=in_grace
     ).accepted
     with pytest.raises(ExamError) as exc:
-        services.save_answer(
+        engine.save_answer(
             attempt=attempt,
             question_id=q,
             response=["C"],
@@ -145,44 +145,44 @@ def test_saves_are_accepted_during_the_grace_and_refused_after_it(paper, person,
             now=attempt.deadline + timedelta(seconds=31),
         )
     assert exc.value.code == ExamErrorCode.DEADLINE_PASSED
-    assert services.load_items(attempt)[0].response == "B"
+    assert engine.load_items(attempt)[0].response == "B"
 
 
 def test_the_latest_seq_wins_and_older_or_repeated_saves_are_ignored(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    q = services.load_items(attempt)[0].question_id
-    assert services.save_answer(
+    q = engine.load_items(attempt)[0].question_id
+    assert engine.save_answer(
         attempt=attempt, question_id=q, response=["C"], seq=5, now=NOW
     ).accepted
-    older = services.save_answer(attempt=attempt, question_id=q, response=["A"], seq=3, now=NOW)
-    repeated = services.save_answer(attempt=attempt, question_id=q, response=["D"], seq=5, now=NOW)
+    older = engine.save_answer(attempt=attempt, question_id=q, response=["A"], seq=3, now=NOW)
+    repeated = engine.save_answer(attempt=attempt, question_id=q, response=["D"], seq=5, now=NOW)
     assert not older.accepted
     assert older.response == ["C"]
     assert older.seq == 5
     assert not repeated.accepted
     assert repeated.response == ["C"]
-    assert services.save_answer(
+    assert engine.save_answer(
         attempt=attempt, question_id=q, response=["B"], seq=6, now=NOW
     ).accepted
-    assert services.load_items(attempt)[0].response == "B"
+    assert engine.load_items(attempt)[0].response == "B"
     assert attempt.events.filter(kind=AttemptEvent.Kind.SAVE).count() == 2
 
 
 def test_a_save_with_an_option_that_does_not_exist_is_refused(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     with pytest.raises(ExamError) as exc:
-        services.save_answer(attempt=attempt, question_id=q, response=["Z"], seq=1, now=NOW)
+        engine.save_answer(attempt=attempt, question_id=q, response=["Z"], seq=1, now=NOW)
     assert exc.value.code == "invalid_response"
     with pytest.raises(ExamError):
-        services.save_answer(attempt=attempt, question_id=q, response=["A", "B"], seq=1, now=NOW)
+        engine.save_answer(attempt=attempt, question_id=q, response=["A", "B"], seq=1, now=NOW)
 
 
 def test_submit_is_idempotent_and_grades_once(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     answer_all(attempt)
-    first = services.submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
-    second = services.submit_attempt(
+    first = engine.submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=5))
+    second = engine.submit_attempt(
         attempt=Attempt.objects.get(pk=attempt.pk), now=NOW + timedelta(minutes=6)
     )
     assert first.score == second.score == Decimal(7)
@@ -195,8 +195,8 @@ def test_a_submit_racing_the_sweeper_gives_one_result(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     stale_copy = Attempt.objects.get(pk=attempt.pk)
     later = attempt.deadline + timedelta(minutes=5)
-    assert services.sweep_expired(now=later) == 1
-    result = services.submit_attempt(attempt=stale_copy, now=later)
+    assert engine.sweep_expired(now=later) == 1
+    result = engine.submit_attempt(attempt=stale_copy, now=later)
     assert result.finish_reason == Attempt.FinishReason.TIMEOUT
     assert result.events.filter(kind__in=["submit", "auto_submit"]).count() == 1
 
@@ -209,7 +209,7 @@ def test_the_sweeper_finishes_expired_attempts_at_their_deadline(paper, person, 
     paper.enterprise = None
     answer_all(attempt)
     later = attempt.deadline + timedelta(minutes=1)
-    assert services.sweep_expired(now=later) == 1
+    assert engine.sweep_expired(now=later) == 1
     attempt.refresh_from_db()
     assert attempt.is_finished
     assert attempt.finished_at == attempt.deadline
@@ -217,7 +217,7 @@ def test_the_sweeper_finishes_expired_attempts_at_their_deadline(paper, person, 
     assert attempt.score == Decimal(7)
     fresh.refresh_from_db()
     assert not fresh.is_finished
-    assert services.sweep_expired(now=later) == 0
+    assert engine.sweep_expired(now=later) == 0
 
 
 def test_the_sweeper_task_runs_the_service(paper, person):
@@ -250,7 +250,7 @@ def test_the_database_allows_one_attempt_in_progress_per_person_and_paper(paper,
 def test_attempts_allowed_are_enforced(paper, person):
     for _i in range(2):
         attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-        services.submit_attempt(attempt=attempt, now=NOW)
+        engine.submit_attempt(attempt=attempt, now=NOW)
     with pytest.raises(ExamError) as exc:
         start_or_resume(paper=paper, person=person, now=NOW)
     assert exc.value.code == "no_attempts_left"
@@ -267,21 +267,21 @@ def test_a_closed_paper_cannot_be_started(paper, person):
 def test_the_audience_limits_who_may_take_the_paper(paper, person, enterprise, other_worker):
     paper.open_to_all = False
     paper.save()
-    assert not services.is_eligible(paper=paper, person=person)
+    assert not access.is_eligible(paper=paper, person=person)
     paper.audience_enterprises.add(enterprise)
-    assert services.is_eligible(paper=paper, person=person)
-    assert not services.is_eligible(paper=paper, person=other_worker.person)
+    assert access.is_eligible(paper=paper, person=person)
+    assert not access.is_eligible(paper=paper, person=other_worker.person)
     paper.audience_categories = [other_worker.person.category]
     paper.save()
-    assert services.is_eligible(paper=paper, person=other_worker.person)
+    assert access.is_eligible(paper=paper, person=other_worker.person)
 
 
 def test_an_enterprise_paper_is_not_offered_to_another_enterprise(
     enterprise, questions, person, other_worker
 ):
     paper = make_paper(owner_enterprise=enterprise, questions=questions)
-    assert [r.paper for r in services.my_exams(person=person)] == [paper]
-    assert services.my_exams(person=other_worker.person) == []
+    assert [r.paper for r in access.my_exams(person=person)] == [paper]
+    assert access.my_exams(person=other_worker.person) == []
     with pytest.raises(ExamError):
         start_or_resume(paper=paper, person=other_worker.person, now=NOW)
 
@@ -289,13 +289,13 @@ def test_an_enterprise_paper_is_not_offered_to_another_enterprise(
 def test_editing_a_question_never_changes_a_past_attempt(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     answer_all(attempt)
-    services.submit_attempt(attempt=attempt, now=NOW)
-    q = Question.objects.get(pk=services.load_items(attempt)[0].question_id)
+    engine.submit_attempt(attempt=attempt, now=NOW)
+    q = Question.objects.get(pk=engine.load_items(attempt)[0].question_id)
     old_stem = q.stem
     q.stem, q.answer = "改过的题干", "C"
     q.save()
     assert q.version == 2
-    item = services.load_items(attempt)[0]
+    item = engine.load_items(attempt)[0]
     assert item.snapshot["stem"] == old_stem
     assert item.is_correct
     attempt.refresh_from_db()
@@ -306,10 +306,10 @@ def test_blurs_are_counted_and_the_limit_submits(paper, person):
     paper.blur_limit = 2
     paper.save()
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    attempt = services.record_blur(attempt=attempt, now=NOW)
+    attempt = engine.record_blur(attempt=attempt, now=NOW)
     assert attempt.blur_count == 1
     assert not attempt.is_finished
-    attempt = services.record_blur(attempt=attempt, now=NOW)
+    attempt = engine.record_blur(attempt=attempt, now=NOW)
     assert attempt.is_finished
     assert attempt.finish_reason == "blur"
     kinds = list(attempt.events.values_list("kind", flat=True))
@@ -322,31 +322,31 @@ def test_wrong_answers_stay_in_the_book_until_answered_right_twice(paper, person
     paper.save()
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     answer_all(attempt, right=False)
-    services.submit_attempt(attempt=attempt, now=NOW)
-    assert services.open_wrong_answers(person, now=NOW).count() == 7
+    engine.submit_attempt(attempt=attempt, now=NOW)
+    assert practice.open_wrong_answers(person, now=NOW).count() == 7
     for round_ in range(2):
         attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
         answer_all(attempt, right=True)
-        services.submit_attempt(attempt=attempt, now=NOW)
-        assert services.open_wrong_answers(person, now=NOW).count() == (7 if round_ == 0 else 0)
+        engine.submit_attempt(attempt=attempt, now=NOW)
+        assert practice.open_wrong_answers(person, now=NOW).count() == (7 if round_ == 0 else 0)
     assert WrongAnswer.objects.filter(person=person, right_streak=2).count() == 7
 
 
 def test_practice_gives_feedback_at_once_and_feeds_the_wrong_book(bank, questions, person):
-    attempt = services.start_practice(person=person, now=NOW, bank_id=bank.pk, count=3)
+    attempt = practice.start_practice(person=person, now=NOW, bank_id=bank.pk, count=3)
     assert attempt.deadline is None
     assert attempt.paper.mode == Paper.Mode.PRACTICE
-    item = services.load_items(attempt)[0]
+    item = engine.load_items(attempt)[0]
     wrong = [
         c for c in "ABCD"[: len(item.snapshot["options"])] if c not in item.snapshot["answer"]
     ][0]
-    result = services.save_answer(
+    result = engine.save_answer(
         attempt=attempt, question_id=item.question_id, response=[wrong], seq=1, now=NOW
     )
     assert result.feedback["correct"] is False
     assert result.feedback["explanation"]
-    assert services.open_wrong_answers(person, now=NOW).count() == 1
-    locked = services.save_answer(
+    assert practice.open_wrong_answers(person, now=NOW).count() == 1
+    locked = engine.save_answer(
         attempt=attempt,
         question_id=item.question_id,
         response=list(item.snapshot["answer"]),
@@ -354,15 +354,15 @@ def test_practice_gives_feedback_at_once_and_feeds_the_wrong_book(bank, question
         now=NOW,
     )
     assert not locked.accepted  # the first answer counts in practice
-    wrong_book = services.start_practice(person=person, now=NOW, wrong_book=True)
-    assert [i.question_id for i in services.load_items(wrong_book)] == [item.question_id]
+    wrong_book = practice.start_practice(person=person, now=NOW, wrong_book=True)
+    assert [i.question_id for i in engine.load_items(wrong_book)] == [item.question_id]
 
 
 def test_practice_by_knowledge_point_only_draws_that_point(bank, questions, person):
-    attempt = services.start_practice(
+    attempt = practice.start_practice(
         person=person, now=NOW, bank_id=bank.pk, knowledge_point="消防", count=10
     )
-    items = services.load_items(attempt)
+    items = engine.load_items(attempt)
     assert items
     assert all("消防" in i.snapshot["knowledge_points"] for i in items)
 
@@ -370,7 +370,7 @@ def test_practice_by_knowledge_point_only_draws_that_point(bank, questions, pers
 def test_practice_from_another_enterprises_bank_is_refused(other_bank, person):
     make_questions(other_bank, 2)
     with pytest.raises(ExamError):
-        services.start_practice(person=person, now=NOW, bank_id=other_bank.pk)
+        practice.start_practice(person=person, now=NOW, bank_id=other_bank.pk)
 
 
 def test_passing_an_exam_with_a_certificate_template_issues_one_certificate(paper, person):
@@ -383,12 +383,12 @@ def test_passing_an_exam_with_a_certificate_template_issues_one_certificate(pape
     paper.save()
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
     answer_all(attempt)
-    services.submit_attempt(attempt=attempt, now=NOW)
-    services.submit_attempt(attempt=attempt, now=NOW)
+    engine.submit_attempt(attempt=attempt, now=NOW)
+    engine.submit_attempt(attempt=attempt, now=NOW)
     assert Certificate.objects.filter(person=person).count() == 1
     other = PersonFactory(enterprise=person.enterprise)
     failed, _ = start_or_resume(paper=paper, person=other, now=NOW)
-    services.submit_attempt(attempt=failed, now=NOW)
+    engine.submit_attempt(attempt=failed, now=NOW)
     assert not Certificate.objects.filter(person=other).exists()
 
 
@@ -397,13 +397,13 @@ def test_a_save_racing_the_submit_is_refused_not_acknowledged_and_left_ungraded(
     before the save's write. The write must find the attempt finished: refused with a code the
     page shows, the item untouched, no save event, so nothing acknowledged goes ungraded."""
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     read_before_the_submit = Attempt.objects.get(pk=attempt.pk)
-    services.finish_attempt(attempt=attempt, now=NOW + timedelta(minutes=1))
+    engine.finish_attempt(attempt=attempt, now=NOW + timedelta(minutes=1))
     saves = AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.SAVE).count()
 
     with pytest.raises(ExamError) as exc:
-        services.save_answer(
+        engine.save_answer(
             attempt=read_before_the_submit,
             question_id=q,
             response=["B"],
@@ -421,13 +421,13 @@ def test_a_save_racing_the_submit_is_refused_not_acknowledged_and_left_ungraded(
 
 def test_a_save_overtaken_by_a_newer_one_answers_with_what_the_server_holds(paper, person):
     attempt, _ = start_or_resume(paper=paper, person=person, now=NOW)
-    read_first = services.load_items(attempt)[0]  # seq 0, as this request read it
+    read_first = engine.load_items(attempt)[0]  # seq 0, as this request read it
     q = read_first.question_id
-    assert services.save_answer(
+    assert engine.save_answer(
         attempt=attempt, question_id=q, response=["C"], seq=5, now=NOW
     ).accepted
 
-    late = services.save_answer(
+    late = engine.save_answer(
         attempt=attempt, question_id=q, response=["B"], seq=3, now=NOW, item=read_first
     )
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from exams import services
+from exams import engine
 from exams.models import Attempt, AttemptEvent
 
 
@@ -20,14 +20,14 @@ def test_concurrent_submit_and_sweeper_grade_once(paper, person):
     if connection.vendor == "sqlite":
         pytest.skip("needs a database with row locks (run the suite on PostgreSQL)")
     now = timezone.now()
-    attempt, _ = services.start_or_resume(paper=paper, person=person, now=now - timedelta(hours=1))
+    attempt, _ = engine.start_or_resume(paper=paper, person=person, now=now - timedelta(hours=1))
     barrier = threading.Barrier(3)
     errors = []
 
     def submit():
         try:
             barrier.wait()
-            services.submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), now=now)
+            engine.submit_attempt(attempt=Attempt.objects.get(pk=attempt.pk), now=now)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
@@ -36,7 +36,7 @@ def test_concurrent_submit_and_sweeper_grade_once(paper, person):
     def sweep():
         try:
             barrier.wait()
-            services.sweep_expired(now=now)
+            engine.sweep_expired(now=now)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from exams import services
+from exams import engine, practice
+from exams.errors import ExamError
 from exams.models import DrawRule, Paper, Question, knowledge_point_q, split_knowledge_points
 from tests.exams.factories import make_paper
 
@@ -71,19 +72,19 @@ def test_a_draw_rule_draws_only_questions_with_the_whole_point(district, bank, k
         "用电,火 ",
         "用电；  火 ；消防",
     }
-    drawn = services.draw_questions(paper=paper, seed=7)
+    drawn = engine.draw_questions(paper=paper, seed=7)
     assert len(drawn) == 4
     assert all("火" in q.knowledge_point_list for q, _points in drawn)
     # five would need 防火 or 火灾 questions, which are not 火 questions
     rule.count = 5
     rule.save()
-    with pytest.raises(services.ExamError) as refused:
-        services.draw_questions(paper=paper, seed=7)
+    with pytest.raises(ExamError) as refused:
+        engine.draw_questions(paper=paper, seed=7)
     assert "只有4道" in str(refused.value.message)
 
 
 def test_practice_by_knowledge_point_uses_whole_points(bank, kp_questions, worker):
-    attempt = services.start_practice(
+    attempt = practice.start_practice(
         person=worker.person, now=timezone.now(), bank_id=bank.pk, knowledge_point="防火", count=10
     )
     stems = {aq.question.stem for aq in attempt.items.select_related("question")}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from exams.disclosure import Disclosure
-from exams.services import review_items
+from exams.engine import review_items
 
 
 def test_the_response_and_the_answer_read_in_letter_order():

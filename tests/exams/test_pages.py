@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exams import services
+from exams import engine
 from exams.models import Attempt, Paper
 from tests.exams.factories import make_paper, make_questions
 
@@ -74,7 +74,7 @@ def test_another_persons_attempt_is_404_everywhere(client, paper, worker, other_
     client.force_login(worker)
     attempt = start(client, paper)
     client.force_login(other_worker)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     for name in ("exams:attempt", "exams:result"):
         assert client.get(reverse(name, args=[attempt.pk])).status_code == 404
     assert save(client, attempt, q, ["A"], 1).status_code == 404
@@ -93,7 +93,7 @@ def test_anonymous_visitors_are_sent_to_login(client, paper):
 
 def test_autosave_answers_with_the_servers_time_and_ignores_an_older_seq(client_worker, paper):
     attempt = start(client_worker, paper)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     first = save(client_worker, attempt, q, ["C"], 10).json()
     assert first["accepted"]
     assert first["saved_at"]
@@ -108,7 +108,7 @@ def test_autosave_answers_with_the_servers_time_and_ignores_an_older_seq(client_
 def test_a_save_after_the_deadline_is_409_with_a_message(client_worker, paper):
     attempt = start(client_worker, paper)
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=5))
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     response = save(client_worker, attempt, q, ["A"], 1)
     assert response.status_code == 409
     assert response.json()["code"] == "deadline_passed"
@@ -129,7 +129,7 @@ def test_opening_an_expired_attempt_finishes_it_and_shows_the_result(client_work
 def test_resume_after_closing_the_browser_shows_the_saved_answers(client, worker, paper):
     client.force_login(worker)
     attempt = start(client, paper)
-    q = services.load_items(attempt)[0].question_id
+    q = engine.load_items(attempt)[0].question_id
     save(client, attempt, q, ["C"], 1)
     client.logout()
     client.force_login(worker)  # another device
@@ -143,7 +143,7 @@ def test_submit_twice_gives_one_result_and_the_result_follows_the_review_policy(
     client_worker, paper
 ):
     attempt = start(client_worker, paper)
-    for item in services.load_items(attempt):
+    for item in engine.load_items(attempt):
         save(client_worker, attempt, item.question_id, list(item.snapshot["answer"]), 1)
     url = reverse("exams:attempt-submit", args=[attempt.pk])
     assert client_worker.post(url).status_code == 302
@@ -181,7 +181,7 @@ def test_practice_and_wrong_book_pages(client_worker, bank, questions, worker):
     assert bank.name in client_worker.get(reverse("exams:practice")).content.decode()
     response = client_worker.post(reverse("exams:practice-start"), {"bank": bank.pk, "count": 3})
     attempt = Attempt.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
-    item = services.load_items(attempt)[0]
+    item = engine.load_items(attempt)[0]
     wrong = next(c for c in "ABCD" if c not in item.snapshot["answer"])
     data = save(client_worker, attempt, item.question_id, [wrong], 1).json()
     assert data["feedback"]["correct"] is False
@@ -204,13 +204,13 @@ def test_attempt_page_autosave_and_submit_run_a_fixed_number_of_queries(
     )
     warm_attempt = start(client_worker, warm)
     client_worker.get(reverse("exams:attempt", args=[warm_attempt.pk]))
-    save(client_worker, warm_attempt, services.load_items(warm_attempt)[0].question_id, ["A"], 1)
+    save(client_worker, warm_attempt, engine.load_items(warm_attempt)[0].question_id, ["A"], 1)
     client_worker.post(reverse("exams:attempt-submit", args=[warm_attempt.pk]))
     for n in (20, 100):
         qs = make_questions(bank, n, "single") if n == 20 else make_questions(bank, n, "multiple")
         paper = make_paper(owner_region=district, questions=qs, title=f"卷{n}")
         attempt = start(client_worker, paper)
-        q = services.load_items(attempt)[0].question_id
+        q = engine.load_items(attempt)[0].question_id
         with queries.capture() as ctx:
             if view == "page":
                 assert (

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exams import services
+from exams import engine, practice, statistics
 from exams.importing import export_workbook, import_questions
 from exams.models import DrawRule, Paper, Question, WrongAnswer
 from exams.question_types import FillBlank, count_blanks, kind_of, normalize_blank
@@ -202,8 +202,8 @@ def test_it_is_drawn_by_rules(district, bank, person):
         fill(bank, stem=f"第{i}题___")
     paper = make_paper(owner_region=district, selection=Paper.Selection.DRAW)
     DrawRule.objects.create(paper=paper, bank=bank, type="fill_blank", count=2, points=3)
-    attempt, _ = services.start_or_resume(paper=paper, person=person, now=timezone.now())
-    items = services.load_items(attempt)
+    attempt, _ = engine.start_or_resume(paper=paper, person=person, now=timezone.now())
+    items = engine.load_items(attempt)
     assert len(items) == 2
     assert {i.snapshot["type"] for i in items} == {"fill_blank"}
     assert attempt.total == 6
@@ -211,7 +211,7 @@ def test_it_is_drawn_by_rules(district, bank, person):
 
 def test_the_page_shows_an_input_per_blank_and_no_answer(client, worker, fill_paper, person):
     client.force_login(worker)
-    attempt, _ = services.start_or_resume(paper=fill_paper, person=person, now=timezone.now())
+    attempt, _ = engine.start_or_resume(paper=fill_paper, person=person, now=timezone.now())
     body = client.get(reverse("exams:attempt", args=[attempt.pk])).content.decode()
     assert body.count('class="exam-blank"') == 2
     assert 'data-handler="fill_blank"' in body
@@ -220,7 +220,7 @@ def test_the_page_shows_an_input_per_blank_and_no_answer(client, worker, fill_pa
 
 def test_autosave_grade_and_review_through_the_page(client, worker, fill_paper, person):
     client.force_login(worker)
-    attempt, _ = services.start_or_resume(paper=fill_paper, person=person, now=timezone.now())
+    attempt, _ = engine.start_or_resume(paper=fill_paper, person=person, now=timezone.now())
     qid = fill_paper.paper_questions.get().question_id
     saved = client.put(  # the page's autosave: the API with the session (static/js/exam.js)
         f"/api/v1/attempts/{attempt.pk}/answers/{qid}",
@@ -238,7 +238,7 @@ def test_autosave_grade_and_review_through_the_page(client, worker, fill_paper, 
     assert "第1空" in body
     assert "6 / 六" in body
     assert WrongAnswer.objects.filter(person=person, question_id=qid).exists()
-    stats = services.item_statistics(paper=fill_paper)
+    stats = statistics.item_statistics(paper=fill_paper)
     (row_,) = stats["rows"]
     assert [(o["letter"], o["count"]) for o in row_["option_rows"]] == [("第1空", 1), ("第2空", 0)]
 
@@ -248,9 +248,9 @@ def test_the_review_follows_the_papers_policy(client, worker, district, bank, pe
         owner_region=district, questions=[fill(bank)], review_policy=Paper.Review.SCORE
     )
     client.force_login(worker)
-    attempt, _ = services.start_or_resume(paper=paper, person=person, now=timezone.now())
-    services.submit_attempt(attempt=attempt, now=timezone.now())
-    review = services.attempt_review(attempt=attempt, now=timezone.now())
+    attempt, _ = engine.start_or_resume(paper=paper, person=person, now=timezone.now())
+    engine.submit_attempt(attempt=attempt, now=timezone.now())
+    review = engine.attempt_review(attempt=attempt, now=timezone.now())
     assert review.level == "score"
     assert review.items == []
     body = client.get(reverse("exams:result", args=[attempt.pk])).content.decode()
@@ -283,16 +283,16 @@ def test_the_whole_flow_through_the_api(client, fill_paper, token):
 def test_practice_gives_feedback_and_the_wrong_book_keeps_it(district, bank, person):
     q = fill(bank)
     now = timezone.now()
-    attempt = services.start_practice(person=person, now=now, bank_id=bank.pk)
-    result = services.save_answer(
+    attempt = practice.start_practice(person=person, now=now, bank_id=bank.pk)
+    result = engine.save_answer(
         attempt=attempt, question_id=q.pk, response=["6", "4"], seq=1, now=now
     )
     assert result.feedback["correct"] is False
     assert result.feedback["answer_text"] == "6 / 六；3 / 三"
     entry = WrongAnswer.objects.get(person=person, question=q)
     assert json.loads(entry.last_response) == ["6", "4"]
-    again = services.start_practice(person=person, now=now, wrong_book=True)
-    assert [i.question_id for i in services.load_items(again)] == [q.pk]
+    again = practice.start_practice(person=person, now=now, wrong_book=True)
+    assert [i.question_id for i in engine.load_items(again)] == [q.pk]
 
 
 # ---------------------------------------------------------------- admin

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exams import services
+from exams import access, engine
 from portal.roles import sync_role_groups
 from tests.exams.factories import make_paper
 
@@ -26,8 +26,8 @@ def district_paper(district, questions, worker, other_worker):
     paper = make_paper(owner_region=district, questions=questions, title="区级安全知识考试")
     now = timezone.now()
     for user in (worker, other_worker):
-        attempt, _ = services.start_or_resume(paper=paper, person=user.person, now=now)
-        services.submit_attempt(attempt=attempt, now=now)
+        attempt, _ = engine.start_or_resume(paper=paper, person=user.person, now=now)
+        engine.submit_attempt(attempt=attempt, now=now)
     return paper
 
 
@@ -70,8 +70,8 @@ def test_an_outside_manager_whose_people_took_nothing_sees_no_paper(
 ):
     paper = make_paper(owner_region=district, questions=questions, title="只有A企业参加的考试")
     now = timezone.now()
-    attempt, _ = services.start_or_resume(paper=paper, person=worker.person, now=now)
-    services.submit_attempt(attempt=attempt, now=now)
+    attempt, _ = engine.start_or_resume(paper=paper, person=worker.person, now=now)
+    engine.submit_attempt(attempt=attempt, now=now)
     client.force_login(other_manager)
     response = client.get(RESULTS_URL)
     assert response.context["rows"] == []
@@ -98,7 +98,7 @@ def test_the_page_runs_the_same_queries_for_more_papers(
     client.force_login(supervisor)
     counts = []
     for n in (2, 6):
-        while services.result_papers(supervisor).count() < n:
+        while access.result_papers(supervisor).count() < n:
             make_paper(owner_region=district, questions=questions)
         client.get(RESULTS_URL)
         with queries.capture() as ctx:

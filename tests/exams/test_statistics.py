@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from exams import services
+from exams import engine, statistics
 from exams.models import Question
 from tests.exams.factories import make_paper
 from tests.factories import PersonFactory
@@ -28,19 +28,19 @@ def test_item_statistics_on_a_known_data_set(district, bank, enterprise):
     # ten people: the top four answer `good` right and `bad` wrong; the rest the other way round
     for i in range(10):
         person = PersonFactory(enterprise=enterprise)
-        attempt, _ = services.start_or_resume(paper=paper, person=person, now=now)
+        attempt, _ = engine.start_or_resume(paper=paper, person=person, now=now)
         top = i < 4
         picks = {easy.pk: "A", good.pk: "A" if top else "B", bad.pk: "B" if top else "A"}
-        for item in services.load_items(attempt):
-            services.save_answer(
+        for item in engine.load_items(attempt):
+            engine.save_answer(
                 attempt=attempt,
                 question_id=item.question_id,
                 response=[picks[item.question_id]],
                 seq=1,
                 now=now,
             )
-        services.submit_attempt(attempt=attempt, now=now)
-    stats = services.item_statistics(paper=paper)
+        engine.submit_attempt(attempt=attempt, now=now)
+    stats = statistics.item_statistics(paper=paper)
     rows = {r["question_id"]: r for r in stats["rows"]}
     assert stats["attempts"] == 10
     assert stats["group_size"] == 3
@@ -80,16 +80,16 @@ def test_discrimination_compares_the_top_and_bottom_27_percent(district, bank, e
         if i in (0, 10):
             right[i].add(q2.pk)
     for i in range(11):
-        attempt, _ = services.start_or_resume(
+        attempt, _ = engine.start_or_resume(
             paper=paper, person=PersonFactory(enterprise=enterprise), now=now
         )
-        for item in services.load_items(attempt):
+        for item in engine.load_items(attempt):
             response = ["A"] if item.question_id in right[i] else ["B"]
-            services.save_answer(
+            engine.save_answer(
                 attempt=attempt, question_id=item.question_id, response=response, seq=1, now=now
             )
-        services.submit_attempt(attempt=attempt, now=now)
-    stats = services.item_statistics(paper=paper)
+        engine.submit_attempt(attempt=attempt, now=now)
+    stats = statistics.item_statistics(paper=paper)
     rows = {r["question_id"]: r for r in stats["rows"]}
     assert stats["group_size"] == 3
     assert rows[q1.pk]["discrimination"] == 1.0
@@ -110,10 +110,10 @@ def test_statistics_run_two_queries_whatever_the_number_of_attempts(
     now = timezone.now()
     for batch in (2, 8):
         for _i in range(batch):
-            attempt, _ = services.start_or_resume(
+            attempt, _ = engine.start_or_resume(
                 paper=paper, person=PersonFactory(enterprise=enterprise), now=now
             )
-            services.submit_attempt(attempt=attempt, now=now)
+            engine.submit_attempt(attempt=attempt, now=now)
         # finished attempts, then their items
         with django_assert_num_queries(2):
-            services.item_statistics(paper=paper)
+            statistics.item_statistics(paper=paper)

@@ -50,7 +50,7 @@ def portal_data(district, enterprise, worker, settings):
     """An exam running (a worker's attempt in progress with a saved answer), a certificate with its
     rendered PDF, and a drill plan file: rows in many tables and private files in MEDIA_ROOT."""
     from certificates import tasks
-    from exams import services
+    from exams import engine
     from exams.models import QuestionBank
     from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
     from tests.exams.factories import make_paper, make_questions
@@ -58,9 +58,9 @@ def portal_data(district, enterprise, worker, settings):
     now = timezone.now()
     bank = QuestionBank.objects.create(name="备份题库", region=district)
     paper = make_paper(owner_region=district, questions=make_questions(bank, 3, "single"))
-    attempt, _created = services.start_or_resume(paper=paper, person=worker.person, now=now)
+    attempt, _created = engine.start_or_resume(paper=paper, person=worker.person, now=now)
     question = attempt.items.order_by("pk").first().question_id
-    services.save_answer(attempt=attempt, question_id=question, response=["B"], seq=1, now=now)
+    engine.save_answer(attempt=attempt, question_id=question, response=["B"], seq=1, now=now)
 
     certificate = issue_manual_certificate(
         worker.person, template=CertificateTemplateFactory(name="备份证书模板")

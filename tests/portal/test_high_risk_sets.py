@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from courses import services as courses_services
-from drills import services as drill_services
+from courses.compliance import compliance_rows
+from drills.compliance import enterprise_compliance
 from portal.models import Enterprise, HighRiskIndustry, Industry, Person, PersonCategory
 from tests.factories import EnterpriseFactory, PersonFactory
 
@@ -72,16 +72,14 @@ def _principal_requirement(enterprise) -> Decimal:
     boss = PersonFactory(
         enterprise=enterprise, category=PersonCategory.PRINCIPAL, hired_on=date(2010, 1, 1)
     )
-    [row] = courses_services.compliance_rows(
+    [row] = compliance_rows(
         people=Person.objects.filter(pk=boss.pk), year=timezone.localdate().year
     )
     return row.required
 
 
 def _drill_rules(enterprise) -> set[str]:
-    [row] = drill_services.enterprise_compliance(
-        enterprises=Enterprise.objects.filter(pk=enterprise.pk)
-    )
+    [row] = enterprise_compliance(enterprises=Enterprise.objects.filter(pk=enterprise.pk))
     return {r.rule.applies_to for r in row.rules}
 
 

@@ -327,8 +327,8 @@ def test_undo_of_a_records_import_removes_its_records(client, manager, enterpris
 def test_undo_of_an_attendance_import_takes_back_the_sign_ins(
     client, supervisor, enterprise, district
 ):
+    from courses.classes import register_for_class
     from courses.models import ClassRegistration, TrainingRecord
-    from courses.services import register_for_class
     from tests.courses.factories import TrainingClassFactory
 
     training_class = TrainingClassFactory(region=district)

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from drills.models import Participation
+from exams.access import MyExam
 from exams.models import Attempt, Paper
-from exams.services import MyExam
 from tests.drills.factories import make_drill
 
 pytestmark = pytest.mark.django_db

@@ -87,10 +87,10 @@ def world(keep_connection, district, enterprise, worker, manager):
     certificate (its PDF not rendered yet), an enrolment in a course, a drill in progress they take
     part in."""
     from cms.models import HomePage
-    from courses import services as course_services
+    from courses import learning
     from courses.models import CourseIndexPage
     from drills.models import DrillStatus, ParticipantRole, Participation
-    from exams import services as exam_services
+    from exams import engine
     from exams.models import QuestionBank
     from tests.certificates.factories import CertificateTemplateFactory, issue_manual_certificate
     from tests.courses.factories import make_course
@@ -101,8 +101,8 @@ def world(keep_connection, district, enterprise, worker, manager):
     questions = make_questions(bank, 2, "single") + make_questions(bank, 1, "multiple")
     paper = make_paper(owner_region=district, questions=questions)
     practice = make_paper(owner_region=district, questions=questions, title="另一场考试")
-    attempt, _created = exam_services.start_or_resume(
-        paper=practice, person=worker.person, now=timezone.now(), client=exam_services.Client()
+    attempt, _created = engine.start_or_resume(
+        paper=practice, person=worker.person, now=timezone.now(), client=engine.Client()
     )
 
     certificate = issue_manual_certificate(
@@ -113,7 +113,7 @@ def world(keep_connection, district, enterprise, worker, manager):
     index = home.add_child(instance=CourseIndexPage(title="在线课程", slug="courses-sec"))
     index.save_revision().publish()
     course = make_course(index, slug="sec")
-    course_services.enrol(person=worker.person, course=course)
+    learning.enrol(person=worker.person, course=course)
 
     drill = make_drill(
         enterprise=enterprise,
@@ -180,7 +180,7 @@ def _call(method: str, path: str, headers=None, **parts):
 
 
 def test_every_operation_answers_as_documented_on_its_success_path(world):
-    from drills import services as drill_services
+    from drills import participation
 
     seen = []
 
@@ -302,7 +302,7 @@ def test_every_operation_answers_as_documented_on_its_success_path(world):
     ).json()
     assert answered["state"] == "studying"
 
-    code = drill_services.checkin_code(drill=world["drill"], now=timezone.now())
+    code = participation.checkin_code(drill=world["drill"], now=timezone.now())
     checked = call("POST", "/api/v1/drills/checkin", worker, body={"code": code}).json()
     assert checked["drill_id"] == world["drill"].pk
     today = timezone.localdate()

@@ -113,9 +113,9 @@ def test_finding_15_drill_statistics_from_the_api_refuse_dates_out_of_range(clie
 
 @pytest.fixture
 def attempt(district, worker):
+    from exams.engine import Client as ExamClient
+    from exams.engine import start_or_resume
     from exams.models import QuestionBank
-    from exams.services import Client as ExamClient
-    from exams.services import start_or_resume
     from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name="题库", region=district)

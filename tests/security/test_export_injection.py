@@ -280,15 +280,15 @@ def _dashboard_report(world):
 
 
 def _paper(world):
-    from exams import services
+    from exams import engine
     from exams.models import QuestionBank
     from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name=HOSTILE["cr"], region=world["district"])
     paper = make_paper(owner_region=world["district"], questions=make_questions(bank, 2))
     now = timezone.now()
-    attempt, _created = services.start_or_resume(paper=paper, person=world["person"], now=now)
-    services.submit_attempt(attempt=attempt, now=now)
+    attempt, _created = engine.start_or_resume(paper=paper, person=world["person"], now=now)
+    engine.submit_attempt(attempt=attempt, now=now)
     return bank, paper
 
 
@@ -331,7 +331,7 @@ def _study_log(world):
     """A study session of the hostile-named worker, in a course and lesson with hostile titles."""
     from wagtail.models import Page
 
-    from courses import services
+    from courses import learning
     from courses.models import CourseIndexPage, StudySession
     from tests.courses.factories import make_course
 
@@ -339,7 +339,7 @@ def _study_log(world):
     index = home.add_child(instance=CourseIndexPage(title="在线课程", slug="courses-x"))
     course = make_course(index, slug="hostile", title=HOSTILE["minus"])
     lesson = course.lessons().first()
-    enrolment = services.enrol(person=world["person"], course=course)
+    enrolment = learning.enrol(person=world["person"], course=course)
     now = timezone.now()
     StudySession.objects.create(
         person=world["person"],

@@ -79,10 +79,10 @@ def _ical_token(world):
 
 
 def _checkin_code(world):
-    from drills import services
+    from drills import participation
     from tests.test_access_sweep import _drill
 
-    return [services.checkin_code(drill=_drill(world), now=timezone.now())]
+    return [participation.checkin_code(drill=_drill(world), now=timezone.now())]
 
 
 def _course(world):

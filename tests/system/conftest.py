@@ -121,13 +121,13 @@ def attempt(district, worker):
     """A worker's attempt in progress on a 3-question district paper (the outage tests)."""
     from django.utils import timezone
 
-    from exams import services
+    from exams import engine
     from exams.models import QuestionBank
     from tests.exams.factories import make_paper, make_questions
 
     bank = QuestionBank.objects.create(name="区级题库", region=district)
     paper = make_paper(owner_region=district, questions=make_questions(bank, 3, "single"))
-    attempt, _created = services.start_or_resume(
+    attempt, _created = engine.start_or_resume(
         paper=paper, person=worker.person, now=timezone.now()
     )
     return attempt

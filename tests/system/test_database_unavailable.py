@@ -10,7 +10,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 
-from exams import services
+from exams import engine
 from exams.models import AttemptQuestion
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def _outage(monkeypatch, exc=None):
     def fail(**_kwargs):
         raise exc
 
-    monkeypatch.setattr(services, "save_answer", fail)
+    monkeypatch.setattr(engine, "save_answer", fail)
 
 
 def _assert_json_503(response):

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courses.services import import_training_records
+from courses.records import import_training_records
 from portal.import_command import ImportCommand, ImportJob
 from portal.importing import Target, owner_of_user
 from portal.models import User

@@ -1,5 +1,8 @@
-"""The exam engine: eligibility, start/resume, autosave, grading, submit (idempotent), sweeper,
-practice, wrong-answer book, results and item statistics. HTML views and the API call these."""
+"""The exam engine: start checks and deadline caps (portal.registry), drawing and arranging the
+questions, start/resume, the attempt's public data (no answers), autosave (one write per answer,
+ordered by seq), grading through the question types, submit (idempotent), the sweeper of expired
+attempts and the review. The HTML views and the API call these; engine errors are ExamError codes
+(exams.errors), mapped to HTTP statuses in the API layer."""
 
 from __future__ import annotations
 
@@ -10,25 +13,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level, withheld_questions
+from exams.access import is_eligible
+from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level
 from exams.errors import ExamError, ExamErrorCode
-from exams.models import (
-    Attempt,
-    AttemptEvent,
-    AttemptQuestion,
-    Paper,
-    Question,
-    QuestionBank,
-    WrongAnswer,
-    knowledge_point_q,
-    split_knowledge_points,
-)
+from exams.models import Attempt, AttemptEvent, AttemptQuestion, Paper, Question, WrongAnswer
 from exams.question_types import InvalidResponse, kind_of
-from portal import registry, roles
+from portal import registry
 from portal.models import Person
 
 
@@ -73,213 +67,6 @@ class Client:
 
 def save_grace() -> timedelta:
     return timedelta(seconds=getattr(settings, "EXAM_SAVE_GRACE_SECONDS", 30))
-
-
-# ---------------------------------------------------------------- scoping (administrators)
-
-
-def admin_owner_q(user, prefix: str = "") -> Q:
-    """Banks/papers the user administers: superuser all; supervisors and examiners with a region
-    their region's subtree (region-owned and enterprise-owned); managers their enterprise's own."""
-    p = f"{prefix}__" if prefix else ""
-    if not user.is_authenticated:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    region = _admin_region(user)
-    if region is not None:
-        return Q(**{f"{p}region__path__startswith": region.path}) | Q(
-            **{f"{p}enterprise__street__path__startswith": region.path}
-        )
-    if roles.is_manager(user):
-        return Q(**{f"{p}enterprise_id": user.enterprise_id})
-    return Q(pk__in=[])
-
-
-def can_administer(user, owned) -> bool:
-    """`admin_owner_q` for one bank or paper, in memory (select its region and its enterprise's
-    street with it): whether the user may change it."""
-    from portal.ownership import owns
-    from portal.scoping import Scope
-
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    region = _admin_region(user)
-    if region is not None:
-        return owns(Scope.of_region(region), owned)
-    if roles.is_manager(user):
-        return owns(Scope.of_enterprise(user.enterprise_id), owned)
-    return False
-
-
-def _admin_region(user):
-    if roles.is_supervisor(user) or (roles.has_role(user, roles.EXAMINER) and user.region_id):
-        return user.region
-    return None
-
-
-def admin_regions(user):
-    """Regions the user may give a bank or paper to (区 and 街道, not 社区)."""
-    from portal.models import Region
-
-    qs = Region.objects.exclude(level=Region.Level.COMMUNITY)
-    if user.is_superuser:
-        return qs
-    region = _admin_region(user)
-    return qs.filter(path__startswith=region.path) if region else qs.none()
-
-
-def admin_enterprises(user):
-    from portal.models import Enterprise
-
-    if user.is_superuser:
-        return Enterprise.objects.all()
-    region = _admin_region(user)
-    if region is not None:
-        return Enterprise.objects.filter(street__path__startswith=region.path)
-    if roles.is_manager(user):
-        return Enterprise.objects.filter(pk=user.enterprise_id)
-    return Enterprise.objects.none()
-
-
-def visible_banks(user):
-    return QuestionBank.objects.filter(admin_owner_q(user))
-
-
-def visible_papers(user):
-    return Paper.objects.filter(admin_owner_q(user), practice_for__isnull=True)
-
-
-def linkable_papers(user):
-    """Papers a page may link (the CMS chooser): open to everyone, never a personal practice; for
-    staff among the papers they may see by ownership (their own, below and above them, reach_q);
-    the content team (editors, reviewers) sees the district/street ones a campaign page accepts."""
-    from portal.ownership import reach_q
-    from portal.scoping import scope_for
-
-    linkable = Paper.objects.filter(open_to_all=True, practice_for__isnull=True)
-    scope = scope_for(user)
-    if scope.kind == "all":
-        return linkable
-    if scope.is_staff_scope:
-        return linkable.filter(reach_q(scope))
-    if roles.has_role(user, roles.EDITOR) or roles.has_role(user, roles.REVIEWER):
-        return linkable.filter(region__isnull=False)
-    return linkable.none()
-
-
-def visible_attempts(user):
-    """Attempts an administrator may read: all attempts of the papers they administer, and their
-    own enterprises' people's attempts at anyone's paper (a manager reads their staff's results of a
-    district exam)."""
-    if not user.is_authenticated:
-        return Attempt.objects.none()
-    return Attempt.objects.filter(
-        admin_owner_q(user, "paper") | Q(person__enterprise__in=admin_enterprises(user)),
-        paper__practice_for__isnull=True,
-    )
-
-
-def result_papers(user):
-    """Papers whose results the user may open."""
-    return Paper.objects.filter(practice_for__isnull=True).filter(
-        Q(admin_owner_q(user)) | Q(pk__in=visible_attempts(user).values("paper_id"))
-    )
-
-
-# ---------------------------------------------------------------- eligibility
-
-
-def owner_covers_q(person: Person, prefix: str = "") -> Q:
-    p = f"{prefix}__" if prefix else ""
-    street_path = person.enterprise.street.path
-    prefixes = [street_path[: i + 1] for i, ch in enumerate(street_path) if ch == "/"]
-    return Q(**{f"{p}enterprise_id": person.enterprise_id}) | Q(
-        **{f"{p}region__path__in": prefixes}
-    )
-
-
-def is_eligible(*, paper: Paper, person: Person) -> bool:
-    """Within the paper's owner, and in its audience. Uses prefetched audience rows when present."""
-    if paper.practice_for_id:
-        return paper.practice_for_id == person.pk
-    if not paper.published or not paper.covers(person.enterprise):
-        return False
-    if paper.open_to_all:
-        return True
-    if person.category in (paper.audience_categories or []):
-        return True
-    if any(e.pk == person.enterprise_id for e in paper.audience_enterprises.all()):
-        return True
-    if any(p.pk == person.pk for p in paper.audience_people.all()):
-        return True
-    if paper.audience_cohort and ":" in paper.audience_cohort:
-        kind, object_id = paper.audience_cohort.split(":", 1)
-        resolver = registry.cohort_resolvers.get(kind)
-        if resolver is not None and resolver(object_id, person):
-            return True
-    return False
-
-
-@dataclass
-class MyExam:
-    paper: Paper
-    attempts: list[Attempt] = field(default_factory=list)
-
-    @property
-    def in_progress(self) -> Attempt | None:
-        return next((a for a in self.attempts if a.state == Attempt.State.IN_PROGRESS), None)
-
-    @property
-    def finished(self) -> list[Attempt]:
-        return [a for a in self.attempts if a.state == Attempt.State.FINISHED]
-
-    @property
-    def passed_attempt(self) -> Attempt | None:
-        """The best passed attempt of a formal exam: a pass takes the paper off 待参加 and no
-        further attempt is offered (no paper allows improving a passed score)."""
-        if self.paper.mode != Paper.Mode.EXAM:
-            return None
-        passed = [a for a in self.finished if a.passed and a.score is not None]
-        return max(passed, key=lambda a: a.score) if passed else None
-
-    @property
-    def attempts_left(self) -> int | None:
-        """Attempts still offered; None when unlimited or when a pass ends the exam."""
-        if self.paper.is_practice or self.paper.attempts_allowed == 0 or self.passed_attempt:
-            return None
-        return max(0, self.paper.attempts_allowed - len(self.finished))
-
-    @property
-    def best(self) -> Attempt | None:
-        scored = [a for a in self.finished if a.score is not None]
-        return max(scored, key=lambda a: a.score) if scored else None
-
-
-def my_exams(*, person: Person, modes: list[str] | None = None) -> list[MyExam]:
-    """Published papers this person may take, with their attempts. Queries: papers, audience
-    enterprises, audience people, my attempts (4, whatever the number of papers)."""
-    papers = (
-        Paper.objects.filter(published=True, practice_for__isnull=True)
-        .filter(owner_covers_q(person))
-        .select_related("region", "enterprise__street")
-        .prefetch_related("audience_enterprises", "audience_people")
-        .order_by("closes_at", "-created_at")
-    )
-    if modes:
-        papers = papers.filter(mode__in=modes)
-    rows = [MyExam(paper=p) for p in papers if is_eligible(paper=p, person=person)]
-    by_id = {r.paper.pk: r for r in rows}
-    for attempt in Attempt.objects.filter(person=person, paper_id__in=list(by_id)).order_by(
-        "number"
-    ):
-        by_id[attempt.paper_id].attempts.append(attempt)
-    return rows
-
-
-# ---------------------------------------------------------------- drawing and arranging
 
 
 def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]:
@@ -342,9 +129,6 @@ def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question, Decimal]
         letters = kind_of(question.type).option_order(question.options, rng, paper.shuffle_options)
         arranged.append((question, points, letters))
     return arranged
-
-
-# ---------------------------------------------------------------- start / resume
 
 
 def _log(attempt_id: int, kind: str, client: Client | None, detail: str = "", at=None) -> None:
@@ -416,9 +200,6 @@ def start_or_resume(
     return attempt, True
 
 
-# ---------------------------------------------------------------- attempt data (no answers)
-
-
 def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetime) -> list[dict]:
     """What the exam page and the API show: never the answer or the explanation while in progress.
     Practice shows, for questions already answered, what `disclose` lets it show; a question it
@@ -474,9 +255,6 @@ def load_items(attempt: Attempt) -> list[AttemptQuestion]:
     return list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
 
 
-# ---------------------------------------------------------------- grading
-
-
 @dataclass
 class SaveResult:
     accepted: bool
@@ -495,6 +273,9 @@ def _clean_response(item: AttemptQuestion, response: list[str]) -> str:
 
 
 FINISHED_MESSAGE = gettext_lazy("本次考试已交卷，不能再修改答案。")
+WITHHELD_MESSAGE = gettext_lazy(
+    "这道题暂不能在练习中作答：它出现在您正在参加或尚未公布答案的考试中，或只用于考试。"
+)
 
 
 def _check_open_for_saves(attempt: Attempt, now: datetime) -> None:
@@ -815,9 +596,6 @@ def sweep_expired(*, now: datetime) -> int:
     return done
 
 
-# ---------------------------------------------------------------- review
-
-
 @dataclass
 class Review:
     """What the person sees of their finished attempt now: `level` ("nothing" | "score" | "full"),
@@ -872,296 +650,4 @@ def review_items(items: list[AttemptQuestion], shown: dict[int, Disclosure]) -> 
     return rows
 
 
-# ---------------------------------------------------------------- practice and the 错题本
-
 # Practice refuses an answer to a question `disclose` withholds from it.
-WITHHELD_MESSAGE = gettext_lazy(
-    "这道题暂不能在练习中作答：它出现在您正在参加或尚未公布答案的考试中，或只用于考试。"
-)
-
-
-def _open_exam_banks(person: Person) -> dict[int, str]:
-    """Banks the person's non-practice attempts in progress draw from → the paper's title. One
-    query."""
-    rows = (
-        AttemptQuestion.objects.filter(
-            attempt__person=person, attempt__state=Attempt.State.IN_PROGRESS
-        )
-        .exclude(attempt__paper__mode=Paper.Mode.PRACTICE)
-        .values_list("question__bank_id", "attempt__paper__title")
-        .distinct()
-    )
-    return dict(rows)
-
-
-@dataclass
-class PracticeBank:
-    bank: QuestionBank
-    knowledge_points: list[str]
-    busy_with: str | None = None  # the title of an exam in progress that draws from it
-
-
-@dataclass
-class PracticeOptions:
-    banks: list[PracticeBank]
-    wrong_count: int
-    wrong_busy_with: str | None = None  # an exam in progress: no practice from the 错题本
-
-
-def practice_banks(person: Person):
-    """Banks the person may practise: within their owners, not exam-only."""
-    return QuestionBank.objects.filter(owner_covers_q(person), exam_only=False).order_by("name")
-
-
-def practice_options(*, person: Person, now: datetime) -> PracticeOptions:
-    """The practice page and GET /api/v1/practice/. Queries: banks, knowledge points, exams in
-    progress, and the 错题本's count (2–3)."""
-    banks = list(practice_banks(person))
-    points: dict[int, list[str]] = {}
-    for bank_id, text in (
-        Question.objects.active()
-        .filter(bank__in=[b.pk for b in banks])
-        .values_list("bank_id", "knowledge_points")
-        .distinct()
-    ):
-        for point in split_knowledge_points(text):
-            if point not in points.setdefault(bank_id, []):
-                points[bank_id].append(point)
-    busy = _open_exam_banks(person)
-    return PracticeOptions(
-        banks=[
-            PracticeBank(
-                bank=b, knowledge_points=sorted(points.get(b.pk, [])), busy_with=busy.get(b.pk)
-            )
-            for b in banks
-        ],
-        wrong_count=open_wrong_answers(person, now=now).count(),
-        wrong_busy_with=next(iter(busy.values()), None),
-    )
-
-
-def start_practice(
-    *,
-    person: Person,
-    now: datetime,
-    bank_id: int | None = None,
-    knowledge_point: str = "",
-    wrong_book: bool = False,
-    count: int = 10,
-    client: Client | None = None,
-) -> Attempt:
-    """A personal 练习 paper: from a bank (optionally one knowledge point), or from the 错题本.
-    Never a question `disclose` withholds from practice; refused while an exam in progress draws
-    from the bank (or, for the 错题本, while any exam is in progress: the book spans every bank)."""
-    busy = _open_exam_banks(person)
-    if wrong_book:
-        if busy:
-            raise ExamError(
-                ExamErrorCode.EXAM_IN_PROGRESS,
-                _("您正在参加考试“%(paper)s”，交卷后才能练习错题。")
-                % {"paper": next(iter(busy.values()))},
-            )
-        ids = list(
-            open_wrong_answers(person, now=now)
-            .filter(question__status=Question.Status.ACTIVE, question__bank__exam_only=False)
-            .values_list("question_id", flat=True)[:count]
-        )
-        if not ids:
-            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("错题本中没有可以练习的题。"))
-        title = _("错题练习")
-    else:
-        bank = QuestionBank.objects.filter(owner_covers_q(person), pk=bank_id or 0).first()
-        if bank is None:
-            raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该题库。"))
-        if bank.exam_only:
-            raise ExamError(
-                ExamErrorCode.EXAM_ONLY,
-                _("题库“%(bank)s”仅用于考试，不能练习。") % {"bank": bank.name},
-            )
-        if bank.pk in busy:
-            raise ExamError(
-                ExamErrorCode.EXAM_IN_PROGRESS,
-                _("您正在参加的考试“%(paper)s”使用了题库“%(bank)s”的试题，交卷后才能练习这个题库。")
-                % {"paper": busy[bank.pk], "bank": bank.name},
-            )
-        qs = bank.questions.active().exclude(
-            pk__in=withheld_questions(person_id=person.pk, now=now)
-        )
-        if knowledge_point:
-            qs = qs.filter(knowledge_point_q(knowledge_point))
-        all_ids = list(qs.values_list("pk", flat=True))
-        if not all_ids:
-            raise ExamError(ExamErrorCode.NOTHING_TO_PRACTISE, _("没有符合条件的试题。"))
-        ids = random.Random().sample(all_ids, min(count, len(all_ids)))  # nosec B311 # practice, no stakes
-        title = _("练习：%(bank)s") % {"bank": bank.name}
-        if knowledge_point:
-            title += f" · {knowledge_point}"
-    with transaction.atomic():
-        paper = Paper.objects.create(
-            title=title,
-            mode=Paper.Mode.PRACTICE,
-            selection=Paper.Selection.FIXED,
-            enterprise_id=person.enterprise_id,
-            practice_for=person,
-            published=True,
-            attempts_allowed=0,
-            shuffle_questions=False,
-            shuffle_options=True,
-            review_policy=Paper.Review.FULL,
-            pass_score=0,
-        )
-        from exams.models import PaperQuestion
-
-        PaperQuestion.objects.bulk_create(
-            [
-                PaperQuestion(paper=paper, question_id=q, points=1, sort_order=i)
-                for i, q in enumerate(ids)
-            ]
-        )
-        attempt, _created = start_or_resume(paper=paper, person=person, now=now, client=client)
-    return attempt
-
-
-@dataclass
-class WrongBook:
-    entries: list[WrongAnswer]
-    busy_with: str | None = None  # an exam in progress: no practice from the book until it ends
-
-
-def wrong_book(*, person: Person, now: datetime, limit: int = 200) -> WrongBook:
-    """The 错题本 page and GET /api/v1/practice/wrong-book: the latest `limit` entries."""
-    busy = _open_exam_banks(person)
-    return WrongBook(
-        entries=list(open_wrong_answers(person, now=now)[:limit]),
-        busy_with=next(iter(busy.values()), None),
-    )
-
-
-def open_wrong_answers(person: Person, *, now: datetime):
-    """The 错题本 as the person may see it now: entries with fewer than two right answers in a row,
-    without the questions `disclose` withholds (an entry says "wrong"). Every graded answer is
-    recorded (`_update_wrong_book`); what the book shows follows the papers' review policies.
-    Queries: one, plus the one of the returned queryset (the withheld questions are a subquery)."""
-    return (
-        WrongAnswer.objects.filter(person=person, right_streak__lt=2)
-        .exclude(question_id__in=withheld_questions(person_id=person.pk, now=now))
-        .select_related("question__bank")
-        .order_by("-last_wrong_at")
-    )
-
-
-# ---------------------------------------------------------------- statistics
-
-
-def item_statistics(*, paper: Paper) -> dict:
-    """Per question over finished attempts: facility (correct rate), discrimination (correct rate of
-    the top 27% minus the bottom 27% by total score), option distribution; flags questions with
-    discrimination < 0.2 or facility > 0.95 or < 0.2. Two queries whatever the size."""
-    attempts = list(paper.attempts.finished().values_list("pk", "score"))
-    n = len(attempts)
-    ranked = sorted(attempts, key=lambda a: a[1] or 0)
-    k = max(1, round(n * 0.27)) if n >= 2 else 0
-    lower = {pk for pk, _s in ranked[:k]}
-    upper = {pk for pk, _s in ranked[n - k :]} if k else set()
-    per_q: dict[int, dict] = {}
-    for item in AttemptQuestion.objects.filter(attempt_id__in=[a[0] for a in attempts]).order_by(
-        "question_id"
-    ):
-        kind = kind_of(item.snapshot["type"])
-        row = per_q.setdefault(
-            item.question_id,
-            {
-                "question_id": item.question_id,
-                "stem": item.snapshot["stem"],
-                "type_label": kind.label,
-                "answer": item.snapshot["answer"],
-                "answer_text": kind.answer_text(item.snapshot, []),
-                "snapshot": item.snapshot,
-                "n": 0,
-                "correct": 0,
-                "upper_n": 0,
-                "upper_correct": 0,
-                "lower_n": 0,
-                "lower_correct": 0,
-                "options": kind.stats_start(item.snapshot),
-                "blank": 0,
-            },
-        )
-        row["n"] += 1
-        row["correct"] += 1 if item.is_correct else 0
-        if item.attempt_id in upper:
-            row["upper_n"] += 1
-            row["upper_correct"] += 1 if item.is_correct else 0
-        if item.attempt_id in lower:
-            row["lower_n"] += 1
-            row["lower_correct"] += 1 if item.is_correct else 0
-        if not item.response:
-            row["blank"] += 1
-        kind.stats_add(row["options"], item.response, row["snapshot"])
-    rows = []
-    for row in per_q.values():
-        facility = row["correct"] / row["n"] if row["n"] else None
-        discrimination = None
-        if row["upper_n"] and row["lower_n"]:
-            discrimination = (
-                row["upper_correct"] / row["upper_n"] - row["lower_correct"] / row["lower_n"]
-            )
-        flags = []
-        if facility is not None and facility > 0.95:
-            flags.append(_("过易"))
-        if facility is not None and facility < 0.2:
-            flags.append(_("过难"))
-        if discrimination is not None and discrimination < 0.2:
-            flags.append(_("区分度低"))
-        row.update(
-            facility=facility,
-            discrimination=discrimination,
-            flags=flags,
-            option_rows=kind_of(row["snapshot"]["type"]).stats_rows(
-                row["options"], row["snapshot"]
-            ),
-        )
-        del row["snapshot"]
-        rows.append(row)
-    return {"attempts": n, "group_size": k, "rows": rows}
-
-
-RESULT_COLUMNS = [
-    gettext_lazy("姓名"),
-    gettext_lazy("企业"),
-    gettext_lazy("人员类别"),
-    gettext_lazy("第几次"),
-    gettext_lazy("状态"),
-    gettext_lazy("开始时间"),
-    gettext_lazy("交卷时间"),
-    gettext_lazy("交卷方式"),
-    gettext_lazy("得分"),
-    gettext_lazy("总分"),
-    gettext_lazy("是否及格"),
-    gettext_lazy("切屏次数"),
-]
-
-
-def result_rows(attempts) -> list[list]:
-    from django.utils import timezone
-
-    def fmt(dt):
-        return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
-
-    return [
-        [
-            a.person.name,
-            a.person.enterprise.name,
-            a.person.get_category_display(),
-            a.number,
-            a.get_state_display(),
-            fmt(a.started_at),
-            fmt(a.finished_at),
-            a.get_finish_reason_display() if a.finish_reason else "",
-            float(a.score) if a.score is not None else "",
-            float(a.total),
-            (_("是") if a.passed else _("否")) if a.passed is not None else "",
-            a.blur_count,
-        ]
-        for a in attempts
-    ]
