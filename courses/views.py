@@ -21,6 +21,7 @@ from courses import learning, study
 from courses import study_log as study_log_service
 from courses.classes import (
     SIGN_IN_MAX_AGE,
+    attendance_importer,
     import_attendance,
     mark_attendance,
     programme_figures,
@@ -612,7 +613,7 @@ def class_import(request: HttpRequest, pk: int) -> HttpResponse:
         def run_for(batch):
             if batch.target != f"class:{training_class.pk}":
                 raise PermissionDenied
-            return services.attendance_importer(batch, request.user)
+            return attendance_importer(batch, request.user)
 
         report = confirm_from_request(request, kind=kind, run_for=run_for)
         if isinstance(report, HttpResponse):  # a big file: the task cluster imports it
