@@ -338,7 +338,7 @@ def test_the_wrong_book_shows_what_was_disclosed_and_keeps_undisclosed_items_out
 
 
 def test_the_wrong_book_page_shows_the_answer_and_explanation_only_of_a_published_paper(
-    client_worker, district, bank, person
+    client_worker, api, district, bank, person
 ):
     """Issue 19: where the paper's review shows answers, the 错题本 shows the correct answer and the
     explanation beside the entry; a hidden paper's questions show nothing (no entry at all)."""
@@ -355,6 +355,10 @@ def test_the_wrong_book_page_shows_the_answer_and_explanation_only_of_a_publishe
         assert f"{SECRET}{pq.question_id}" not in page
     assert page.count("正确答案：B") == 2
     assert page.count("上次答案：A") == 2
+    entries = api("GET", "/api/v1/practice/wrong-book").json()["entries"]
+    assert {e["question_id"]: (e["answer_text"], e["explanation"]) for e in entries} == {
+        pq.question_id: ("B", f"{SECRET}{pq.question_id}") for pq in published.paper_questions.all()
+    }
 
 
 def test_the_wrong_book_shows_a_multiple_choice_answer_in_letter_order(
