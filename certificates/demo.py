@@ -11,7 +11,9 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-SEAL_TEXT = "宁波市海曙区应急管理局"
+from portal.demo import DISTRICT_AUTHORITY
+
+SEAL_TEXT = DISTRICT_AUTHORITY  # the issuer named on the certificates, as on the site
 FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 FONT_INDEX_SC = 2  # in Debian's NotoSansCJK-*.ttc: JP, KR, SC, TC, HK
 

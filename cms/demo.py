@@ -39,7 +39,7 @@ NOTICES = [
     (
         "区危化品企业负责人安全生产知识培训班开班",
         ["工作动态", "危化品", "培训"],
-        "本月12日，全区危险化学品企业主要负责人和安全管理人员培训班在区应急管理局开班。",
+        "{day}，全区危险化学品企业主要负责人和安全管理人员培训班在区应急管理局开班。",
         [
             "培训围绕危化品储存、装卸作业安全和重大危险源管理展开，邀请省内专家授课。",
             "培训结束后将组织线上考试，考试合格者取得培训合格证明，未通过者须参加补考。",
@@ -313,11 +313,12 @@ def seed_content(ctx) -> None:
         slug = f"item-{index + 1:02d}"
         if NewsPage.objects.filter(slug=slug).exists():
             continue
+        day = today - timedelta(days=index * 6 + ctx.rng.randrange(0, 4))
         page = NewsPage(
             title=title,
             slug=slug,
-            date=today - timedelta(days=index * 6 + ctx.rng.randrange(0, 4)),
-            summary=summary,
+            date=day,
+            summary=summary.replace("{day}", f"{day.month}月{day.day}日"),  # the item's own date
             body=[("paragraph", "".join(_rich(p) for p in paragraphs))],
         )
         parent.add_child(instance=page)

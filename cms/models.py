@@ -23,11 +23,12 @@ from cms.choosers import paper_chooser_viewset
 from portal.blocks import BodyBlock, DocumentBlock
 from portal.figures import Figure, computes
 from portal.search import CJK_SEARCH_FIELDS, SearchableBodyMixin
+from portal.slugs import ReadableSlugMixin
 
 NEWS_PER_PAGE = 10
 
 
-class HomePage(CachedPageMixin, Page):
+class HomePage(ReadableSlugMixin, CachedPageMixin, Page):
     intro = models.CharField(
         _("首页导语"),
         max_length=200,
@@ -52,7 +53,7 @@ class HomePage(CachedPageMixin, Page):
         return context
 
 
-class NewsIndexPage(CachedPageMixin, Page):
+class NewsIndexPage(ReadableSlugMixin, CachedPageMixin, Page):
     intro = models.CharField(_("栏目说明"), max_length=200, blank=True)
 
     parent_page_types = ["cms.HomePage"]
@@ -110,7 +111,7 @@ class NewsPageTag(TaggedItemBase):
         return [row["tag__name"] for row in rows[:30]]
 
 
-class NewsPage(SearchableBodyMixin, CachedPageMixin, Page):
+class NewsPage(ReadableSlugMixin, SearchableBodyMixin, CachedPageMixin, Page):
     date = models.DateField(_("发布日期"), default=timezone.localdate)
     summary = models.TextField(_("摘要"), max_length=300, blank=True)
     tags = ClusterTaggableManager(_("标签"), through=NewsPageTag, blank=True)
@@ -137,7 +138,7 @@ class NewsPage(SearchableBodyMixin, CachedPageMixin, Page):
         verbose_name_plural = _("新闻")
 
 
-class CampaignIndexPage(CachedPageMixin, Page):
+class CampaignIndexPage(ReadableSlugMixin, CachedPageMixin, Page):
     intro = models.CharField(_("栏目说明"), max_length=200, blank=True)
 
     parent_page_types = ["cms.HomePage"]
@@ -166,7 +167,9 @@ class CampaignIndexPage(CachedPageMixin, Page):
         return context
 
 
-class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page):
+class CampaignPage(
+    ReadableSlugMixin, RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page
+):
     """A campaign (安全生产月 …), optionally with a knowledge quiz (an exams.Paper, see
     cms.quiz). RoutablePageMixin comes first so that only the page itself goes through the
     anonymous page cache (CachedPageMixin): the quiz routes (entry, ranking, export, live figures)
@@ -345,7 +348,7 @@ class CampaignPage(RoutablePageMixin, SearchableBodyMixin, CachedPageMixin, Page
         return "current"
 
 
-class ContentPage(SearchableBodyMixin, CachedPageMixin, Page):
+class ContentPage(ReadableSlugMixin, SearchableBodyMixin, CachedPageMixin, Page):
     """A plain article: guides, regulations, internal training materials (use page privacy)."""
 
     summary = models.TextField(_("摘要"), max_length=300, blank=True)

@@ -379,8 +379,12 @@ def seed(ctx) -> None:
             "ends_on": today.replace(year=today.year + 2, month=12, day=31),
         },
     )
+    # each class in the cohort its title names: （第一期） in 第一期, （第二期） in 第二期
     cohort, _ = Cohort.objects.get_or_create(
         programme=programme, name=f"{today.year}年第一期", defaults={"target_people": 120}
+    )
+    second_cohort, _ = Cohort.objects.get_or_create(
+        programme=programme, name=f"{today.year}年第二期", defaults={"target_people": 120}
     )
     start = today - timedelta(days=20)
     training_class, _ = TrainingClass.objects.get_or_create(
@@ -403,7 +407,7 @@ def seed(ctx) -> None:
         title=f"{today.year}年“双百双千”安全骨干培训班（第二期）",
         defaults={
             "programme": programme,
-            "cohort": cohort,
+            "cohort": second_cohort,
             "agenda": "09:00 有限空间作业安全\n13:30 危险化学品储存与泄漏处置\n15:30 应急演练组织",
             "kind": TrainingKind.TOPIC,
             "starts_on": today + timedelta(days=10),
@@ -415,6 +419,9 @@ def seed(ctx) -> None:
             "region": ctx.district,
         },
     )
+    if upcoming.cohort_id != second_cohort.pk:  # seeded before the second cohort existed
+        upcoming.cohort = second_cohort
+        upcoming.save(update_fields=["cohort"])
     backbones = Person.objects.filter(
         enterprise__in=ctx.enterprises,
         category__in=[

@@ -23,6 +23,7 @@ from wagtail.search import index
 from portal.blocks import BodyBlock
 from portal.models import Enterprise, Industry, Person, PersonCategory, Region
 from portal.search import CJK_SEARCH_FIELDS, SearchableBodyMixin
+from portal.slugs import ReadableSlugMixin
 
 
 class TrainingKind(models.TextChoices):
@@ -157,7 +158,7 @@ class TrainingRequirement(models.Model):
 # Online courses (Wagtail pages)
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(ReadableSlugMixin, Page):
     intro = RichTextField(_("简介"), blank=True)
 
     parent_page_types = ["cms.HomePage"]
@@ -196,7 +197,7 @@ class CoursePageForm(WagtailAdminPageForm):
     )
 
 
-class CoursePage(SearchableBodyMixin, Page):
+class CoursePage(ReadableSlugMixin, SearchableBodyMixin, Page):
     intro = RichTextField(_("课程介绍"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("课程说明"), blank=True)
     cover_image = models.ForeignKey(
@@ -304,7 +305,7 @@ class CoursePage(SearchableBodyMixin, Page):
         return context
 
 
-class LessonPage(SearchableBodyMixin, Page):
+class LessonPage(ReadableSlugMixin, SearchableBodyMixin, Page):
     body = StreamField(BodyBlock(), verbose_name=_("课时内容"))
     estimated_minutes = models.PositiveIntegerField(
         _("预计学习时长（分钟）"), default=10, validators=[MinValueValidator(1)]

@@ -24,6 +24,11 @@ urlpatterns = [
     path("classes/<int:pk>/attendance/import/", views.class_import, name="class-import"),
     path("classes/<int:pk>/qr/", views.class_qr, name="class-qr"),
     path("classes/<int:pk>/qr.svg", views.class_qr_svg, name="class-qr-svg"),
+    path(
+        "classes/<int:pk>/sign-in/status/",
+        views.class_sign_in_status,
+        name="class-sign-in-status",
+    ),
     path("classes/<int:pk>/sign-in/", views.class_sign_in, name="class-sign-in"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme"),
 ]

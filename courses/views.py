@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses import learning, study
@@ -667,8 +668,31 @@ def class_qr(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "courses/class_qr.html",
-        {"c": training_class, "max_age_minutes": SIGN_IN_MAX_AGE // 60},
+        {
+            "c": training_class,
+            "max_age_minutes": SIGN_IN_MAX_AGE // 60,
+            "registered": training_class.registrations.count(),
+            "present": training_class.registrations.filter(attended_at__isnull=False).count(),
+        },
     )
+
+
+@login_required
+@never_cache
+def class_sign_in_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The QR screen's live count (polled every few seconds, like the drill check-in screen):
+    signed in / registered, and the latest sign-ins. The class's organisers only."""
+    training_class = _get_managed_class_for_user(request, pk)
+    counts = training_class.registrations.aggregate(
+        total=Count("pk"), present=Count("pk", filter=Q(attended_at__isnull=False))
+    )
+    latest = [
+        {"name": r.person.name, "at": f"{timezone.localtime(r.attended_at):%H:%M:%S}"}
+        for r in training_class.registrations.filter(attended_at__isnull=False)
+        .select_related("person")
+        .order_by("-attended_at")[:8]
+    ]
+    return JsonResponse({**counts, "latest": latest})
 
 
 @login_required

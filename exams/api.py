@@ -320,6 +320,9 @@ class WrongAnswerOut(Schema):
     wrong_count: int
     right_streak: int
     last_wrong_at: datetime
+    # as the 错题本 page: only where disclose() allows it (the paper's review shows answers)
+    answer_text: str | None = None
+    explanation: str | None = None
 
 
 class WrongBookOut(Schema):
@@ -379,6 +382,8 @@ def wrong_book(request):
                 "wrong_count": w.wrong_count,
                 "right_streak": w.right_streak,
                 "last_wrong_at": w.last_wrong_at,
+                "answer_text": w.review.get("answer_text"),
+                "explanation": w.review.get("explanation"),
             }
             for w in book.entries
         ],

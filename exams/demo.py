@@ -14,6 +14,13 @@ from exams.models import DrawRule, Paper, PaperQuestion, Question, QuestionBank
 from exams.question_types import LETTERS, kind_of
 
 BANK = "安全生产综合题库"
+# The campaign quiz's title ends so (its year in front); cms.demo finds it by "安全生产月".
+QUIZ_TITLE_END = "“安全生产月”知识竞答"
+
+
+def _local_day(moment) -> str:
+    day = timezone.localtime(moment)
+    return f"{day.month}月{day.day}日"
 
 
 def _rotate(qtype: str, options: list[str], answer: str, shift: int) -> tuple[list[str], str]:
@@ -102,17 +109,22 @@ def seed_papers(ctx) -> None:
         template = CertificateTemplate.objects.filter(name="安全培训合格证书（默认）").first()
     except Exception:  # noqa: BLE001 - certificates not migrated: quiz works without a certificate
         template = None
+    opens, closes = now - timedelta(days=7), now + timedelta(days=23)
     quiz, created = Paper.objects.get_or_create(
-        title="2026年“安全生产月”知识竞答",
+        title=f"{timezone.localtime(opens).year}年{QUIZ_TITLE_END}",
         defaults={
             "region": ctx.district,
             "mode": Paper.Mode.EXAM,
             "selection": Paper.Selection.FIXED,
-            "instructions": "6月安全生产月全区从业人员知识竞答：10道题，每题10分，60分合格，限时20分钟，可作答2次，合格者获得电子证书。",
+            # the dates in the text are the paper's own (opens_at, closes_at)
+            "instructions": (
+                f"全区从业人员安全生产月知识竞答，{_local_day(opens)}至{_local_day(closes)}开放："
+                "10道题，每题10分，60分合格，限时20分钟，可作答2次，合格者获得电子证书。"
+            ),
             "pass_score": Decimal(60),
             "duration_minutes": 20,
-            "opens_at": now - timedelta(days=7),
-            "closes_at": now + timedelta(days=23),
+            "opens_at": opens,
+            "closes_at": closes,
             "attempts_allowed": 2,
             "multi_scoring": Paper.MultiScoring.PARTIAL,
             "review_policy": Paper.Review.FULL,
@@ -132,7 +144,11 @@ def seed_attempts(ctx) -> None:
     through the exam services, so slow (run by the task cluster after seed_demo)."""
     from exams import engine
 
-    quiz = Paper.objects.filter(title="2026年“安全生产月”知识竞答").first()
+    quiz = (
+        Paper.objects.filter(region=ctx.district, title__endswith=QUIZ_TITLE_END)
+        .order_by("pk")
+        .first()
+    )
     mock = Paper.objects.filter(title="特种作业理论模拟考试").first()
     if quiz is None or mock is None or quiz.attempts.exists():
         return

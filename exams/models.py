@@ -148,6 +148,11 @@ class Question(models.Model):
         self.options, self.answer = options, answer
 
     def save(self, *args, **kwargs) -> None:
+        letters = (self.answer or "").strip().upper()
+        if self.kind.uses_options and letters and set(letters) <= set(LETTERS):
+            # a choice answer is a set of letters, kept in order (ABCD, never DCAB) whatever
+            # wrote it: the admin and the import already sort it, code that skips clean() too
+            self.answer = "".join(sorted(set(letters)))
         if self.pk:
             self.version = (
                 type(self).objects.filter(pk=self.pk).values_list("version", flat=True).first() or 0

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from exams.access import owner_covers_q
-from exams.disclosure import withheld_questions
+from exams.disclosure import Disclosure, disclose, withheld_questions
 from exams.engine import Client, start_or_resume
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import (
@@ -176,12 +176,38 @@ class WrongBook:
 
 
 def wrong_book(*, person: Person, now: datetime, limit: int = 200) -> WrongBook:
-    """The 错题本 page and GET /api/v1/practice/wrong-book: the latest `limit` entries."""
+    """The 错题本 page and GET /api/v1/practice/wrong-book: the latest `limit` entries. Each entry
+    carries `review`: the question as the page shows it (options in their own order A–H, the last
+    wrong answer marked) with the correct answer and the explanation where `disclose` allows them
+    (an entry is only there once the paper's review shows answers, so in practice always; the
+    disclosure is asked all the same, as on every surface that shows an answer)."""
     busy = _open_exam_banks(person)
-    return WrongBook(
-        entries=list(open_wrong_answers(person, now=now)[:limit]),
-        busy_with=next(iter(busy.values()), None),
-    )
+    entries = list(open_wrong_answers(person, now=now)[:limit])
+    shown = disclose(person_id=person.pk, question_ids={w.question_id for w in entries}, now=now)
+    for entry in entries:
+        entry.review = wrong_answer_review(entry, shown[entry.question_id])
+    return WrongBook(entries=entries, busy_with=next(iter(busy.values()), None))
+
+
+def wrong_answer_review(entry: WrongAnswer, shown: Disclosure) -> dict:
+    """One 错题本 entry as a review row (the result page's partials): the question as stored now,
+    its options unshuffled, the last wrong response marked, answer and explanation per `shown`."""
+    question = entry.question
+    kind = question.kind
+    snapshot = {
+        "type": question.type,
+        "stem": question.stem,
+        "options": list(question.options),
+        "answer": question.answer,
+    }
+    order = kind.option_order(snapshot["options"], None, False)
+    row = {
+        "type": question.type,
+        **kind.review(snapshot, order, entry.last_response, answer=shown.answer),
+    }
+    if shown.explanation and question.explanation:
+        row["explanation"] = question.explanation
+    return row
 
 
 def open_wrong_answers(person: Person, *, now: datetime):

@@ -31,6 +31,9 @@ from portal.validators import credit_code_check_char, id_number_check_char
 
 DEFAULT_PASSWORD = "demo-pass-2026"  # nosec B105 # the documented demo password (README); seed_demo --password sets another
 
+# The demo district's one name: its region, the site's 单位名称, the certificates' issuer and seal.
+DISTRICT_NAME = "海曙示范区"
+DISTRICT_AUTHORITY = f"{DISTRICT_NAME}应急管理局"
 STREETS = [("330212001", "东湖街道"), ("330212002", "西塘街道"), ("330212003", "南港镇")]
 COMMUNITIES = {
     "330212001": [("330212001001", "东湖社区"), ("330212001002", "明湖社区")],
@@ -120,7 +123,7 @@ def _operation_certificate(category: str, serial: int) -> dict:
 
 def seed_organizations(password: str) -> DemoContext:
     rng = random.Random(20260601)  # nosec B311 # reproducible demo data, no secret
-    district = _region("330212", "海曙示范区", Region.Level.DISTRICT, None)
+    district = _region("330212", DISTRICT_NAME, Region.Level.DISTRICT, None)
     streets = []
     for code, name in STREETS:
         street = _region(code, name, Region.Level.STREET, district)

@@ -35,17 +35,24 @@ admin_export.install_redirect_import_check()
 
 class PersonIndexView(IndexView):
     @property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
+    def header_buttons(self):
+        """导入名册 and 导出名册 beside 添加, as visible buttons (not under the "⋯" menu)."""
+        buttons = list(super().header_buttons)
         if self.request.user.has_perm("portal.add_person"):
             buttons.append(
                 HeaderButton(
-                    _("导入名册"), url=reverse("portal_admin:roster-import"), icon_name="upload"
+                    _("导入名册"),
+                    url=reverse("portal_admin:roster-import"),
+                    icon_name="upload",
+                    priority=1010,
                 )
             )
         buttons.append(
             HeaderButton(
-                _("导出名册"), url=reverse("portal_admin:roster-export"), icon_name="download"
+                _("导出名册"),
+                url=reverse("portal_admin:roster-export"),
+                icon_name="download",
+                priority=1020,
             )
         )
         return buttons

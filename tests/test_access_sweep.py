@@ -268,6 +268,7 @@ ROUTES: dict[str, Callable] = {
             "class-qr",
             "class-qr-svg",
             "class-sign-in",
+            "class-sign-in-status",
         )
     },
     "courses:programme": _programme,

@@ -113,3 +113,19 @@ def test_the_verify_page_needs_no_login_and_states_long_term_validity(client, pe
     assert data["valid_until"] is None
     assert data["issued_on"] == certificate.issued_on.isoformat()
     assert date.fromisoformat(data["issued_on"]) == certificate.issued_on
+
+
+@pytest.mark.django_db
+def test_the_verify_page_says_what_the_certificate_is_for_who_issued_it_and_when(
+    client, person, issue
+):
+    """Issue 19: besides the masked name, the subject, the issuer and the dates."""
+    certificate = issue(person, issued_on=date(2026, 3, 5))
+    assert certificate.subject
+    assert certificate.subject != certificate.title
+    body = client.get(reverse("certificates:verify", args=[certificate.code])).content.decode()
+    assert "课程或考试" in body
+    assert certificate.subject in body
+    assert certificate.template.issuer in body
+    assert "2026-03-05" in body
+    assert certificate.valid_until.isoformat() in body

@@ -119,6 +119,35 @@ def test_the_organiser_gets_a_qr_svg(client, supervisor, district_class):
     assert b"http://www.w3.org/2000/svg" in response.content  # renders in an <img>
 
 
+def test_the_qr_screen_shows_a_live_sign_in_count_for_the_organiser_only(
+    client, supervisor, worker, other_manager, district_class, enterprise
+):
+    classes.register_for_class(
+        person=PersonFactory(enterprise=enterprise, name="未到者"), training_class=district_class
+    )
+    client.force_login(supervisor)
+    screen = client.get(f"/courses/classes/{district_class.pk}/qr/").content.decode()
+    status_url = f"/courses/classes/{district_class.pk}/sign-in/status/"
+    assert f'data-status-url="{status_url}"' in screen
+    assert "0 / 1" in screen
+    assert "class_qr.js" in screen
+    assert client.get(status_url).json() == {"total": 1, "present": 0, "latest": []}
+
+    client.force_login(worker)  # a participant scans and signs in
+    code = classes.sign_in_code(training_class=district_class)
+    client.post(f"/courses/classes/{district_class.pk}/sign-in/", {"code": code})
+    assert client.get(status_url).status_code == 404  # not the participant's screen
+    client.force_login(other_manager)
+    assert client.get(status_url).status_code == 404
+
+    client.force_login(supervisor)
+    status = client.get(status_url)
+    assert "no-cache" in status["Cache-Control"]
+    data = status.json()
+    assert (data["present"], data["total"]) == (1, 2)
+    assert [row["name"] for row in data["latest"]] == [worker.person.name]
+
+
 def _xlsx(rows):
     wb = Workbook()
     wb.active.append(["姓名", "身份证号"])

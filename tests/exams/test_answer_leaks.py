@@ -339,6 +339,54 @@ def test_the_wrong_book_shows_what_was_disclosed_and_keeps_undisclosed_items_out
     }
 
 
+def test_the_wrong_book_page_shows_the_answer_and_explanation_only_of_a_published_paper(
+    client_worker, api, district, bank, person
+):
+    """Issue 19: where the paper's review shows answers, the 错题本 shows the correct answer and the
+    explanation beside the entry; a hidden paper's questions show nothing (no entry at all)."""
+    published = make_paper(owner_region=district, questions=secret_questions(bank, 2))
+    hidden = make_paper(
+        owner_region=district, questions=secret_questions(bank, 2), review_policy="nothing"
+    )
+    take(published, person)  # answers A everywhere; the right answer is B
+    take(hidden, person)
+    page = client_worker.get(reverse("exams:wrong-book")).content.decode()
+    for pq in published.paper_questions.all():
+        assert f"{SECRET}{pq.question_id}" in page
+    for pq in hidden.paper_questions.all():
+        assert f"{SECRET}{pq.question_id}" not in page
+    assert page.count("正确答案：B") == 2
+    assert page.count("上次答案：A") == 2
+    entries = api("GET", "/api/v1/practice/wrong-book").json()["entries"]
+    assert {e["question_id"]: (e["answer_text"], e["explanation"]) for e in entries} == {
+        pq.question_id: ("B", f"{SECRET}{pq.question_id}") for pq in published.paper_questions.all()
+    }
+
+
+def test_the_wrong_book_shows_a_multiple_choice_answer_in_letter_order(
+    client_worker, district, bank, person
+):
+    question = make_questions(bank, 1, "multiple")[0]
+    question.options = ["甲", "乙", "丙", "丁"]
+    question.answer = "DCA"  # written without clean(): stored in order all the same
+    question.save()
+    question.refresh_from_db()
+    assert question.answer == "ACD"
+    paper = make_paper(owner_region=district, questions=[question], shuffle_options=True)
+    attempt, _created = engine.start_or_resume(paper=paper, person=person, now=timezone.now())
+    engine.save_answer(
+        attempt=attempt,
+        question_id=question.pk,
+        response=["D", "B"],
+        seq=1,
+        now=timezone.now(),
+    )
+    engine.submit_attempt(attempt=attempt, now=timezone.now())
+    page = client_worker.get(reverse("exams:wrong-book")).content.decode()
+    assert "正确答案：ACD" in page
+    assert "上次答案：BD" in page
+
+
 # ---------------------------------------------------------------- finding 3: practice during exams
 
 
