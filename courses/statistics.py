@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     DecimalField,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -39,7 +41,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import ClassRegistration, TrainingRecord, TrainingRequirement
+from courses import rollups
+from courses.models import (
+    ClassRegistration,
+    EnterpriseMonthTraining,
+    EnterpriseYearTraining,
+    PersonYearTraining,
+    TrainingRecord,
+    TrainingRequirement,
+)
 from portal.figures import Figure, computes, percentage
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
@@ -134,6 +144,20 @@ BY_CATEGORY = Figure(
 )
 
 
+_ROLLUP_SCOPES = (Scope.Kind.ALL, Scope.Kind.REGION, Scope.Kind.ENTERPRISE)
+
+
+def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
+    """The rows of a training rollup belonging to a scope (ALL, REGION or ENTERPRISE)."""
+    if scope.kind == Scope.Kind.REGION:
+        return Q(
+            **{f"{field}__in": Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")}
+        )
+    if scope.kind == Scope.Kind.ENTERPRISE:
+        return Q(**{field: scope.enterprise_id})
+    return Q()
+
+
 def _grouped(records: QuerySet[TrainingRecord]) -> list[dict]:
     """The period's records grouped by category and enterprise: one query on the records table
     alone, from which the totals and every breakdown but the period are summed."""
@@ -167,7 +191,40 @@ def training_statistics(
         return TrainingStats(
             count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
         )
-    grouped = _grouped(records)
+    state = rollups.current(period) if scope.kind in _ROLLUP_SCOPES else None
+    if state is None:
+        grouped = _grouped(records)
+        by_day = records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
+        people_qs = records.values("person_id").distinct().order_by()
+    else:
+        # The same sums read off the rollups (records up to the watermark) plus the records
+        # written since (pk above it), in one query each: see courses.rollups.
+        in_scope, year = _rollup_q(scope), period.start.year
+        delta = records.filter(pk__gt=state.watermark).order_by()
+        grouped = [
+            {"category": c, "enterprise_id": e, "n": n, "h": h}
+            for c, e, n, h in EnterpriseYearTraining.objects.filter(in_scope, year=year)
+            .values_list("category", "enterprise_id", "count", "hours")
+            .union(
+                delta.values_list("category", "enterprise_id").annotate(
+                    n=Count("pk"), h=Sum("hours")
+                ),
+                all=True,
+            )
+        ]
+        by_day = [
+            {"date": d, "n": n, "h": h}
+            for d, n, h in EnterpriseMonthTraining.objects.filter(
+                in_scope, month__gte=period.start, month__lte=period.end
+            )
+            .values_list("month", "count", "hours")
+            .union(delta.values_list("date").annotate(n=Count("pk"), h=Sum("hours")), all=True)
+        ]
+        people_qs = (
+            PersonYearTraining.objects.filter(in_scope, year=year)
+            .values_list("person_id")
+            .union(delta.values_list("person_id"))
+        )
     enterprises = {
         row["pk"]: row
         for row in Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in grouped})
@@ -196,7 +253,7 @@ def training_statistics(
     # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
     # function called once per row, a day has at most 366 groups a year.
     periods: dict[date, list] = {}
-    for row in records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by():
+    for row in by_day:
         key = date(row["date"].year, 1, 1) if by == "year" else row["date"].replace(day=1)
         bucket = periods.setdefault(key, [0, Decimal("0")])
         bucket[0] += row["n"]
@@ -210,7 +267,7 @@ def training_statistics(
         }
         for key, (n, h) in sorted(periods.items())
     ]
-    people = records.aggregate(p=Count("person", distinct=True))["p"]
+    people = people_qs.count()
     return TrainingStats(
         count=count,
         hours=hours,
@@ -229,12 +286,53 @@ def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
     return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
 
 
-def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
+class _Year(Func):
+    """The year of a date column as an integer, natively on SQLite (Django's ExtractYear calls a
+    Python function per row there)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(EXTRACT(YEAR FROM %(expressions)s) AS integer)"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(substr(%(expressions)s, 1, 4) AS integer)"
+        )
+
+
+def rollup_recent(year: int, state) -> list[int] | None:
+    """The people with records of `year` written since the rollup's watermark (their hours are
+    computed live); None when the rollup cannot answer (no state, or too many such people).
+    One query when there is a state."""
+    if state is None:
+        return None
+    recent = list(
+        TrainingRecord.objects.filter(
+            pk__gt=state.watermark, date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+        )
+        .order_by()
+        .values_list("person_id", flat=True)
+        .distinct()[: rollups.MAX_DELTA_PEOPLE + 1]
+    )
+    return recent if len(recent) <= rollups.MAX_DELTA_PEOPLE else None
+
+
+def requirement_people(
+    people: QuerySet[Person], year: int, *, rolled_recent: list[int] | None = None
+) -> QuerySet[Person]:
     """`people` annotated with `required` (the hours required of them in `year`, None when they
     have no requirement that year), `initial` (the initial-training figure applies: hired that
     year and the table has one), `got` (the hours that count against it) and `review_key`
     (yyyymmdd of the certificate review the hours are due before, for the per-cycle rule; else
     None). The one definition of 学时达标: required is not None and got >= required.
+
+    `rolled_recent` (from `rollup_recent`; for `compliance_summary` only): `got` is left NULL
+    where the yearly hours are to be read off the per-person rollup (`_counts` joins it), and
+    computed live for the people listed (records since the rollup's watermark) and for the
+    per-cycle rule — the same numbers, far fewer rows read.
 
     Two rules, both from the requirement table (by category and the enterprise's training-rule
     risk): a yearly figure (the initial one when hired that year), judged on the hours of `year`;
@@ -270,6 +368,12 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
         .values("h")
     )
     got = Coalesce(Subquery(hours), Value(Decimal(0)), output_field=hours_field)
+    if rolled_recent is not None:
+        # The yearly hours come from the rollup, joined by `_counts`: NULL here, except for the
+        # people with records written since the watermark, computed live.
+        got = Case(
+            When(pk__in=rolled_recent, then=got), default=Value(None), output_field=hours_field
+        )
     if not cycle_whens:
         return people.annotate(
             required=Case(*whens, default=Value(None), output_field=decimal),
@@ -293,7 +397,7 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
     people = (
         people.annotate(
             cycle_step=Coalesce(F("operation_review_years"), Value(3)),
-            cycle_issued_year=ExtractYear(issued),
+            cycle_issued_year=_Year(issued),
         )
         .annotate(
             cycle_rest=Mod(Value(year) - F("cycle_issued_year"), F("cycle_step")),
@@ -303,7 +407,9 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
         .annotate(
             cycle_due=Case(
                 When(
-                    Q(**{f"{issued}__isnull": False}, cycle_issued_year__lt=year, cycle_rest=0),
+                    Q(**{f"{issued}__isnull": False})
+                    & Q(cycle_issued_year__lt=year)
+                    & Q(cycle_rest=0),
                     then=Value(True),
                 ),
                 default=Value(False),
@@ -352,6 +458,7 @@ class ComplianceCounts:
     no_requirement: int  # people with no requirement, apart
     key: object = None
     label: str = ""
+    groups: list = field(default_factory=list)  # per street / enterprise (compliance_summary by=)
 
     @property
     def people(self) -> int:
@@ -425,44 +532,87 @@ _GROUPS = {
 }
 
 
-def _counts(qs: QuerySet[Person], year: int, by: str | None) -> list[ComplianceCounts]:
-    aggregates = {
-        "n_required": Count("pk", filter=Q(required__isnull=False)),
-        "n_compliant": Count("pk", filter=Q(required__isnull=False, got__gte=F("required"))),
-        "n_none": Count("pk", filter=Q(required__isnull=True)),
-    }
+def _counts(
+    qs: QuerySet[Person], year: int, by: str | None, *, rolled: bool = False
+) -> list[ComplianceCounts]:
+    """The counts of `requirement_people`'s rows, in total or per group. The rows are computed
+    once in a materialised CTE and counted outside it: counted in place, every FILTER would
+    evaluate the requirement's CASE (and its hours subquery) again for each person."""
+    group: list[str] = []
+    if by is not None:
+        key, label, code = _GROUPS[by]
+        qs = qs.annotate(g_key=F(key), g_label=F(label), g_code=F(code or key))
+        group = ["g_key", "g_label", "g_code"]
+    qs = qs.annotate(p_id=F("pk"))
+    sql, params = qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
+    columns = "".join(f"t.{c}, " for c in group)
+    got, join = "t.got", ""
+    if rolled:  # the yearly hours off the per-person rollup (see requirement_people)
+        got = "COALESCE(t.got, r.h, 0)"
+        join = " LEFT JOIN r ON r.person_id = t.p_id"
+        sql += (
+            "), r AS (SELECT person_id, SUM(hours) AS h "  # nosec B608 # fixed names
+            f"FROM {PersonYearTraining._meta.db_table} WHERE year = %s GROUP BY person_id"
+        )
+        params = (*params, year)
+    query = (
+        f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
+        "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.required IS NOT NULL AND {got} >= t.required THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t{join}"
+    )
+    if group:
+        query += " GROUP BY t.g_key, t.g_label, t.g_code ORDER BY t.g_label, t.g_key"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
     if by is None:
-        row = qs.aggregate(**aggregates)
-        return [ComplianceCounts(year, row["n_required"], row["n_compliant"], row["n_none"])]
-    key, label, code = _GROUPS[by]
-    fields = [key, label] + ([code] if code else [])
+        required, compliant, none = (int(v or 0) for v in rows[0])
+        return [ComplianceCounts(year, required, compliant, none)]
     return [
         ComplianceCounts(
             year,
-            row["n_required"],
-            row["n_compliant"],
-            row["n_none"],
-            key=row[code] if code else row[key],
-            label=row[label],
+            int(n_required or 0),
+            int(n_compliant or 0),
+            int(n_none or 0),
+            key=code_ if _GROUPS[by][2] else key_,
+            label=label_ or "",
         )
-        for row in qs.values(*fields).annotate(**aggregates).order_by(label, key)
+        for key_, label_, code_, n_required, n_compliant, n_none in rows
     ]
 
 
+def _compliance_people(scope: Scope, year: int) -> tuple[QuerySet[Person], bool]:
+    state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
+    recent = rollup_recent(year, state)
+    people = scope_people(scope).filter(is_active=True)
+    return requirement_people(people, year, rolled_recent=recent), recent is not None
+
+
 @computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)
-def compliance_summary(scope: Scope, period: Period) -> ComplianceCounts:
-    """学时达标 of the scope's active people for the year the period ends in. Two queries."""
+def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -> ComplianceCounts:
+    """学时达标 of the scope's active people for the year the period ends in; with by="street" or
+    "enterprise", also per street / enterprise in `groups` (the totals are their sums). Four
+    queries: the rollup state, the people with records since its watermark, the requirement
+    table, the people (three when the rollups cannot answer)."""
     year = period.end.year
-    people = requirement_people(scope_people(scope).filter(is_active=True), year)
-    return _counts(people, year, None)[0]
+    people, rolled = _compliance_people(scope, year)
+    if by is None:
+        return _counts(people, year, None, rolled=rolled)[0]
+    groups = _counts(people, year, by, rolled=rolled)
+    return ComplianceCounts(
+        year,
+        sum(g.required for g in groups),
+        sum(g.compliant for g in groups),
+        sum(g.no_requirement for g in groups),
+        groups=groups,
+    )
 
 
 def compliance_breakdown(scope: Scope, period: Period, *, by: str) -> list[ComplianceCounts]:
     """`compliance_summary` per street (by="street", key = the street's code) or per enterprise
-    (by="enterprise", key = its pk). Two queries."""
-    year = period.end.year
-    people = requirement_people(scope_people(scope).filter(is_active=True), year)
-    return _counts(people, year, by)
+    (by="enterprise", key = its pk)."""
+    return compliance_summary(scope, period, by=by).groups
 
 
 # --------------------------------------------------------------------------- programmes
