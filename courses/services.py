@@ -24,13 +24,17 @@ from courses.models import (
     Enrolment,
     LessonPage,
     LessonProgress,
-    Programme,
     SourceKind,
     TrainingClass,
     TrainingKind,
     TrainingRecord,
 )
-from courses.statistics import requirement_people, requirement_table  # noqa: F401 (re-export)
+from courses.statistics import (  # noqa: F401 (re-export)
+    ProgrammeFigures,
+    programme_figures,
+    requirement_people,
+    requirement_table,
+)
 from portal import xlsx
 from portal.columns import clean_row, match_person
 from portal.importing import record_created
@@ -713,50 +717,3 @@ def import_attendance(
                 registration=registration, method=ClassRegistration.Method.IMPORT, now=now
             )
     return report
-
-
-@dataclass
-class ProgrammeFigures:
-    enterprises_covered: int
-    people_trained: int
-    target_enterprises: int
-    target_people: int
-    by_cohort: list[dict]
-
-    @staticmethod
-    def _pct(value: int, target: int) -> int:
-        return min(100, round(100 * value / target)) if target else 0
-
-    @property
-    def enterprises_percent(self) -> int:
-        return self._pct(self.enterprises_covered, self.target_enterprises)
-
-    @property
-    def people_percent(self) -> int:
-        return self._pct(self.people_trained, self.target_people)
-
-
-def programme_figures(*, programme: Programme) -> ProgrammeFigures:
-    """Enterprises covered and people trained (attended at least one of the programme's classes)
-    against its targets, and per cohort. Three queries."""
-    attended = ClassRegistration.objects.filter(
-        training_class__programme=programme, attended_at__isnull=False
-    )
-    totals = attended.aggregate(
-        people=Count("person", distinct=True),
-        enterprises=Count("person__enterprise", distinct=True),
-    )
-    per_cohort = dict(
-        attended.filter(training_class__cohort__isnull=False)
-        .values_list("training_class__cohort")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("training_class__cohort", "n")
-    )
-    cohorts = [{"cohort": c, "people": per_cohort.get(c.pk, 0)} for c in programme.cohorts.all()]
-    return ProgrammeFigures(
-        enterprises_covered=totals["enterprises"],
-        people_trained=totals["people"],
-        target_enterprises=programme.target_enterprises,
-        target_people=programme.target_people,
-        by_cohort=cohorts,
-    )

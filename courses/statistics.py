@@ -7,6 +7,11 @@ and the people trained by programme. Every function takes a `Scope` and a `Perio
     compliance_summary(scope, period) -> ComplianceCounts                         2 queries
     compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
     programme_people(scope, period) -> list[dict]                                 1 query
+    programme_figures(scope, period, *, programme) -> ProgrammeFigures            3 queries
+    study_hours(scope, period) -> list[EnterpriseHours]                           3 queries
+
+Whole-year training figures may be read through the training rollups (`courses.rollups`),
+never defined there: the same numbers as from the records, fewer rows read.
 
 学时达标率 (compliance) is defined once, in `requirement_people`: the active people of the scope
 whose category (and enterprise risk) has a training-hour requirement for the year (the initial
@@ -47,6 +52,8 @@ from courses.models import (
     EnterpriseMonthTraining,
     EnterpriseYearTraining,
     PersonYearTraining,
+    SourceKind,
+    StudySession,
     TrainingRecord,
     TrainingRequirement,
 )
@@ -671,3 +678,190 @@ def programme_people(scope: Scope, period: Period) -> list[dict]:
                     {"programme": name, "cohort": cohort, "people": len(entry["cohorts"][cohort])}
                 )
     return out
+
+
+PROGRAMME_SURFACES = ("/courses/programmes/<pk>/",)
+_PROGRAMME_SOURCE = _("线下培训班报名（签到时间）、培训班所属项目与期次、人员所在企业")
+PROGRAMME_ENTERPRISES = Figure(
+    key="programmes.enterprises_covered",
+    label=_("培训项目覆盖企业数"),
+    unit=_("家"),
+    definition=_(
+        "培训项目（如双百双千）的线下培训班中，签到时间在统计期间内的已签到人员现所在企业的"
+        "不同企业数（项目页：项目开始至今，不分辖区，与项目目标企业数对照）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: r.enterprises_covered,
+)
+PROGRAMME_TRAINED = Figure(
+    key="programmes.people_to_date",
+    label=_("培训项目已培训人数"),
+    unit=_("人"),
+    definition=_(
+        "培训项目的线下培训班中，签到时间在统计期间内的已签到不同人员数，每人只计一次"
+        "（项目页：项目开始至今，不分辖区，与项目目标人数对照）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: r.people_trained,
+)
+PROGRAMME_COHORTS = Figure(
+    key="programmes.cohort_people_to_date",
+    label=_("培训项目各期次已培训人数"),
+    unit=_("人"),
+    definition=_(
+        "培训项目各期次的线下培训班中，签到时间在统计期间内的已签到不同人员数，按期次分列"
+        "（一人参加两期各计一次；项目页：项目开始至今，不分辖区）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: {row["cohort"].pk: row["people"] for row in r.by_cohort},
+)
+
+
+@dataclass
+class ProgrammeFigures:
+    enterprises_covered: int
+    people_trained: int
+    target_enterprises: int
+    target_people: int
+    by_cohort: list[dict]
+
+    @staticmethod
+    def _pct(value: int, target: int) -> int:
+        return min(100, round(100 * value / target)) if target else 0
+
+    @property
+    def enterprises_percent(self) -> int:
+        return self._pct(self.enterprises_covered, self.target_enterprises)
+
+    @property
+    def people_percent(self) -> int:
+        return self._pct(self.people_trained, self.target_people)
+
+
+@computes(PROGRAMME_ENTERPRISES, PROGRAMME_TRAINED, PROGRAMME_COHORTS)
+def programme_figures(scope: Scope, period: Period, *, programme) -> ProgrammeFigures:
+    """One programme's progress against its targets: the enterprises covered and the people
+    trained (attended at least one of its classes, attendance in the period; people of the
+    scope), in total and per cohort. The programme page asks for everyone to date
+    (`Scope.everything()`, the programme's start to today): its targets are the programme's.
+    Three queries."""
+    lo, hi = period.bounds
+    attended = ClassRegistration.objects.filter(
+        scope_enterprise_q(scope, "person__enterprise"),
+        training_class__programme=programme,
+        attended_at__gte=lo,
+        attended_at__lt=hi,
+    )
+    totals = attended.aggregate(
+        people=Count("person", distinct=True),
+        enterprises=Count("person__enterprise", distinct=True),
+    )
+    per_cohort = dict(
+        attended.filter(training_class__cohort__isnull=False)
+        .values_list("training_class__cohort")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("training_class__cohort", "n")
+    )
+    cohorts = [{"cohort": c, "people": per_cohort.get(c.pk, 0)} for c in programme.cohorts.all()]
+    return ProgrammeFigures(
+        enterprises_covered=totals["enterprises"],
+        people_trained=totals["people"],
+        target_enterprises=programme.target_enterprises,
+        target_people=programme.target_people,
+        by_cohort=cohorts,
+    )
+
+
+# --------------------------------------------------------------------------- study-log hours
+
+
+@dataclass
+class EnterpriseHours:
+    enterprise_id: int
+    name: str
+    measured_seconds: int
+    credited_hours: Decimal
+
+    @property
+    def measured_hours(self) -> Decimal:
+        from courses.services import measured_hours
+
+        return measured_hours(self.measured_seconds)
+
+
+STUDY_SURFACES = ("/courses/study-log/",)
+STUDY_MEASURED = Figure(
+    key="study.measured_hours",
+    label=_("在线学习实测学时（按企业）"),
+    unit=_("学时"),
+    definition=_(
+        "开始时间在统计期间内的在线学习会话计入的学习秒数之和，按人员现所在企业分列，"
+        "按每学时分钟数折算为学时、向下保留一位小数（学习日志页：所选结束日期所在年度）。"
+    ),
+    source=_("在线学习会话（计入秒数）"),
+    audience=STAFF,
+    surfaces=STUDY_SURFACES,
+    pick=lambda r: {row.enterprise_id: row.measured_hours for row in r},
+)
+STUDY_CREDITED = Figure(
+    key="study.credited_hours",
+    label=_("在线课程记入学时（按企业）"),
+    unit=_("学时"),
+    definition=_(
+        "培训日期在统计期间内、来源为在线课程的培训记录学时之和，按记录时所在企业分列"
+        "（与实测学时对照，供核查争议）。"
+    ),
+    source=_("培训记录（来源：在线课程）"),
+    audience=STAFF,
+    surfaces=STUDY_SURFACES,
+    pick=lambda r: {row.enterprise_id: row.credited_hours for row in r},
+)
+
+
+@computes(STUDY_MEASURED, STUDY_CREDITED)
+def study_hours(scope: Scope, period: Period) -> list[EnterpriseHours]:
+    """Per enterprise of the scope with any: study time measured in the period (sessions
+    started in it) and the 学时 of the online-course training records dated in it. Three
+    queries at any size."""
+    lo, hi = period.bounds
+    enterprises = list(
+        Enterprise.objects.filter(scope_enterprise_q(scope))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    ids = [pk for pk, _name in enterprises]
+    measured = dict(
+        StudySession.objects.filter(
+            person__enterprise_id__in=ids, started_at__gte=lo, started_at__lt=hi
+        )
+        .values_list("person__enterprise_id")
+        .annotate(s=Sum("credited_seconds"))
+        .values_list("person__enterprise_id", "s")
+    )
+    credited = dict(
+        TrainingRecord.objects.filter(
+            enterprise_id__in=ids,
+            date__gte=period.start,
+            date__lte=period.end,
+            source_kind=SourceKind.COURSE,
+        )
+        .values_list("enterprise_id")
+        .annotate(h=Sum("hours"))
+        .values_list("enterprise_id", "h")
+    )
+    return [
+        EnterpriseHours(
+            enterprise_id=pk,
+            name=name,
+            measured_seconds=measured.get(pk) or 0,
+            credited_hours=credited.get(pk) or Decimal("0"),
+        )
+        for pk, name in enterprises
+        if measured.get(pk) or credited.get(pk)
+    ]

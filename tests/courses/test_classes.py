@@ -1,4 +1,5 @@
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,8 @@ from openpyxl import Workbook
 
 from courses import services
 from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
+from portal.periods import Period
+from portal.scoping import Scope
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 from tests.portal.xlsx_helpers import confirm_import
@@ -162,7 +165,9 @@ def test_the_programme_page_shows_coverage_against_targets(
             person=user.person, training_class=district_class
         )
         services.mark_attendance(registration=registration, method="manual", now=now)
-    figures = services.programme_figures(programme=programme)
+    figures = services.programme_figures(
+        Scope.everything(), Period.between(date(2000, 1, 1), date(2100, 1, 1)), programme=programme
+    )
     assert (figures.enterprises_covered, figures.people_trained) == (2, 2)
     assert figures.by_cohort[0]["people"] == 2
     client.force_login(supervisor)
