@@ -2,10 +2,10 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month") -> TrainingStats            4 queries
+    training_statistics(scope, period, *, by="month") -> TrainingStats         5 (rollups 6)
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
-    compliance_summary(scope, period) -> ComplianceCounts                         2 queries
-    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
+    compliance_summary(scope, period, *, by=None) -> ComplianceCounts         3 (rollups 4)
+    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]      3 (rollups 4)
     programme_people(scope, period) -> list[dict]                                 1 query
     programme_figures(scope, period, *, programme) -> ProgrammeFigures            3 queries
     study_hours(scope, period) -> list[EnterpriseHours]                           3 queries
@@ -165,6 +165,26 @@ def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
     return Q()
 
 
+def _summed(union: QuerySet, key: str) -> list[tuple]:
+    """(key, 人次, 学时) summed over a UNION ALL of (key, n, h) rows: the rollup rows and the
+    records since the watermark, grouped in SQL so that few rows reach Python."""
+    sql, params = union.query.sql_with_params()
+    query = (
+        f'SELECT u."{key}", SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
+        f'GROUP BY u."{key}"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [
+            (k, int(n or 0), Decimal(str(h or 0)).quantize(Decimal("0.1")))
+            for k, n, h in cursor.fetchall()
+        ]
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def _grouped(records: QuerySet[TrainingRecord]) -> list[dict]:
     """The period's records grouped by category and enterprise: one query on the records table
     alone, from which the totals and every breakdown but the period are summed."""
@@ -189,9 +209,11 @@ def training_statistics(
     scope: Scope, period: Period, *, by: str = "month", breakdown: bool = True
 ) -> TrainingStats:
     """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
-    Four queries whatever the data size: grouped by category and enterprise; those enterprises'
-    names and streets; by day; distinct people. With breakdown=False only the totals (人次, 学时,
-    参训人数): one query."""
+    A fixed number of queries whatever the data size: the rollup state, then from the records
+    (4: grouped by category and enterprise; those enterprises' names and streets; by day;
+    distinct people) or, for a whole year with fresh rollups, through them (5: by category; by
+    enterprise; names and streets; by month; distinct people). With breakdown=False only the
+    totals (人次, 学时, 参训人数): one query, from the records."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
@@ -199,62 +221,71 @@ def training_statistics(
             count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
         )
     state = rollups.current(period) if scope.kind in _ROLLUP_SCOPES else None
+    by_cat: dict[str, tuple[int, Decimal]] = {}
+    by_ent: dict[int, tuple[int, Decimal]] = {}
     if state is None:
-        grouped = _grouped(records)
+        for row in _grouped(records):
+            for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
+                n, h = sums.get(key, (0, Decimal("0")))
+                sums[key] = (n + row["n"], h + (row["h"] or Decimal("0")))
         by_day = records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
         people_qs = records.values("person_id").distinct().order_by()
     else:
         # The same sums read off the rollups (records up to the watermark) plus the records
-        # written since (pk above it), in one query each: see courses.rollups.
+        # written since (pk above it), summed in SQL (one query each): see courses.rollups.
         in_scope, year = _rollup_q(scope), period.start.year
         delta = records.filter(pk__gt=state.watermark).order_by()
-        grouped = [
-            {"category": c, "enterprise_id": e, "n": n, "h": h}
-            for c, e, n, h in EnterpriseYearTraining.objects.filter(in_scope, year=year)
-            .values_list("category", "enterprise_id", "count", "hours")
-            .union(
-                delta.values_list("category", "enterprise_id").annotate(
-                    n=Count("pk"), h=Sum("hours")
-                ),
-                all=True,
+        rolled = EnterpriseYearTraining.objects.filter(in_scope, year=year).annotate(
+            n=F("count"), h=F("hours")
+        )
+        for sums, key in ((by_cat, "category"), (by_ent, "enterprise_id")):
+            union = rolled.values_list(key, "n", "h").union(
+                delta.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
             )
-        ]
-        by_day = [
-            {"date": d, "n": n, "h": h}
-            for d, n, h in EnterpriseMonthTraining.objects.filter(
+            sums.update({row[0]: row[1:] for row in _summed(union, key)})
+        months = (
+            EnterpriseMonthTraining.objects.filter(
                 in_scope, month__gte=period.start, month__lte=period.end
             )
-            .values_list("month", "count", "hours")
-            .union(delta.values_list("date").annotate(n=Count("pk"), h=Sum("hours")), all=True)
+            .annotate(day=F("month"), n=F("count"), h=F("hours"))
+            .values_list("day", "n", "h")
+        )
+        by_day = [
+            {"date": _as_date(d), "n": n, "h": h}
+            for d, n, h in _summed(
+                months.union(
+                    delta.annotate(day=F("date"))
+                    .values_list("day")
+                    .annotate(n=Count("pk"), h=Sum("hours")),
+                    all=True,
+                ),
+                "day",
+            )
         ]
         people_qs = (
             PersonYearTraining.objects.filter(in_scope, year=year)
             .values_list("person_id")
             .union(delta.values_list("person_id"))
         )
+    # The scope's enterprises (its records' are among them) rather than a list of thousands of pks.
+    named = (
+        Enterprise.objects.filter(scope_enterprise_q(scope))
+        if scope.kind in _ROLLUP_SCOPES and by_ent
+        else Enterprise.objects.filter(pk__in=set(by_ent))
+    )
     enterprises = {
-        row["pk"]: row
-        for row in Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in grouped})
-        .values("pk", "name", "street_id", "street__name")
-        .order_by()
+        row["pk"]: row for row in named.values("pk", "name", "street_id", "street__name").order_by()
     }
-    sums: dict[str, dict] = {"category": {}, "enterprise": {}, "street": {}}
+    sums: dict[str, dict] = {"category": dict(by_cat), "enterprise": dict(by_ent), "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
-    count, hours = 0, Decimal("0")
-    for row in grouped:
-        n, h = row["n"], row["h"] or Decimal("0")
-        count += n
-        hours += h
-        enterprise = enterprises.get(row["enterprise_id"], {})
+    count = sum(n for n, _h in by_cat.values())
+    hours = sum((h for _n, h in by_cat.values()), Decimal("0"))
+    for pk, (n, h) in by_ent.items():
+        enterprise = enterprises.get(pk, {})
         street_id = enterprise.get("street_id")
-        for group, key in (
-            ("category", row["category"]),
-            ("enterprise", row["enterprise_id"]),
-            ("street", street_id),
-        ):
-            before = sums[group].get(key, (0, Decimal("0")))
-            sums[group][key] = (before[0] + n, before[1] + h)
-        names["enterprise"][row["enterprise_id"]] = enterprise.get("name", "")
+        before = sums["street"].get(street_id, (0, Decimal("0")))
+        sums["street"][street_id] = (before[0] + n, before[1] + h)
+        names["enterprise"][pk] = enterprise.get("name", "")
         names["street"][street_id] = enterprise.get("street__name", "")
     labels = {key: str(label) for key, label in PersonCategory.choices}
     # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
