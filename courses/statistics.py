@@ -212,8 +212,9 @@ def training_statistics(
     A fixed number of queries whatever the data size: the rollup state, then from the records
     (4: grouped by category and enterprise; those enterprises' names and streets; by day;
     distinct people) or, for a whole year with fresh rollups, through them (5: by category; by
-    enterprise; names and streets; by month; distinct people). With breakdown=False only the
-    totals (人次, 学时, 参训人数): one query, from the records."""
+    enterprise; names and streets; by month; distinct people); one fewer for one year by year
+    (the annual report: its one row is the totals). With breakdown=False only the totals (人次,
+    学时, 参训人数): one query, from the records."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
@@ -228,7 +229,10 @@ def training_statistics(
             for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
                 n, h = sums.get(key, (0, Decimal("0")))
                 sums[key] = (n + row["n"], h + (row["h"] or Decimal("0")))
-        by_day = records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
+
+        def day_rows():
+            return records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
+
         people_qs = records.values("person_id").distinct().order_by()
     else:
         # The same sums read off the rollups (records up to the watermark) plus the records
@@ -250,18 +254,21 @@ def training_statistics(
             .annotate(day=F("month"), n=F("count"), h=F("hours"))
             .values_list("day", "n", "h")
         )
-        by_day = [
-            {"date": _as_date(d), "n": n, "h": h}
-            for d, n, h in _summed(
-                months.union(
-                    delta.annotate(day=F("date"))
-                    .values_list("day")
-                    .annotate(n=Count("pk"), h=Sum("hours")),
-                    all=True,
-                ),
-                "day",
-            )
-        ]
+
+        def day_rows():
+            return [
+                {"date": _as_date(d), "n": n, "h": h}
+                for d, n, h in _summed(
+                    months.union(
+                        delta.annotate(day=F("date"))
+                        .values_list("day")
+                        .annotate(n=Count("pk"), h=Sum("hours")),
+                        all=True,
+                    ),
+                    "day",
+                )
+            ]
+
         people_qs = (
             PersonYearTraining.objects.filter(in_scope, year=year)
             .values_list("person_id")
@@ -291,6 +298,11 @@ def training_statistics(
     # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
     # function called once per row, a day has at most 366 groups a year.
     periods: dict[date, list] = {}
+    if by == "year" and period.start.year == period.end.year:
+        # One year by year (the annual report): its one row is the totals, no further query.
+        by_day = [{"date": period.start, "n": count, "h": hours}] if count else []
+    else:
+        by_day = day_rows()
     for row in by_day:
         key = date(row["date"].year, 1, 1) if by == "year" else row["date"].replace(day=1)
         bucket = periods.setdefault(key, [0, Decimal("0")])

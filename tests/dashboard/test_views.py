@@ -238,14 +238,14 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     street, other_street, django_assert_num_queries, rolled_up
 ):
-    # Queries (47 from the records, 51 through the rollups) with the target resolved: each
+    # Queries (45 from the records, 49 through the rollups) with the target resolved: each
     # statistics function once per year (this and last; 2025 has no training records here, so
-    # no enterprise names are read for it): training 5 (+1 through the rollups), compliance 3
-    # (+1 through the rollups),
+    # no enterprise names are read for it): training 4 (by year: no by-month query; +1 through
+    # the rollups), compliance 3 (+1 through the rollups),
     # drills 2, linked drills 1, corrective actions 1, programmes 1, exams 1, competitions 10
     # (count; teams and members; teams per competition; the ranked ones and their standings 6;
-    # the running ones) — 24 × 2 − 1 (+4).
-    expected = 51 if rolled_up else 47
+    # the running ones) — 23 × 2 − 1 (+4).
+    expected = 49 if rolled_up else 45
     target = services.region_target_for_command(None)
     _grow(street, other_street, 2)
     _maybe_refresh(rolled_up, street, other_street)
