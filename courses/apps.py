@@ -120,13 +120,24 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courses import statistics  # noqa: F401 (its figures join the catalogue)
+        from courses import (
+            rollups,
+            statistics,  # noqa: F401 (its figures join the catalogue)
+        )
         from courses.api import router
         from portal import registry
         from portal.api import api
         from portal.roles import MANAGER, SUPERVISOR
 
         api.add_router("/courses/", router)
+        rollups.connect()
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="courses.refresh_training_rollups",
+                func="courses.tasks.refresh_training_rollups",
+                minutes=rollups.REFRESH_MINUTES,
+            )
+        )
 
         registry.register_me_section(
             registry.MeSection(

@@ -3,7 +3,6 @@ imported from .xlsx) and a programme's figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -11,12 +10,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.learning import CourseError
-from courses.models import ClassRegistration, Programme, SourceKind, TrainingClass, TrainingRecord
+from courses.models import ClassRegistration, SourceKind, TrainingClass, TrainingRecord
 from courses.records import record_training
 from portal import progress, xlsx
 from portal.columns import clean_row, match_person
@@ -186,52 +184,6 @@ def import_attendance(
             )
     return report
 
-
-@dataclass
-class ProgrammeFigures:
-    enterprises_covered: int
-    people_trained: int
-    target_enterprises: int
-    target_people: int
-    by_cohort: list[dict]
-
-    @staticmethod
-    def _pct(value: int, target: int) -> int:
-        return min(100, round(100 * value / target)) if target else 0
-
-    @property
-    def enterprises_percent(self) -> int:
-        return self._pct(self.enterprises_covered, self.target_enterprises)
-
-    @property
-    def people_percent(self) -> int:
-        return self._pct(self.people_trained, self.target_people)
-
-
-def programme_figures(*, programme: Programme) -> ProgrammeFigures:
-    """Enterprises covered and people trained (attended at least one of the programme's classes)
-    against its targets, and per cohort. Three queries."""
-    attended = ClassRegistration.objects.filter(
-        training_class__programme=programme, attended_at__isnull=False
-    )
-    totals = attended.aggregate(
-        people=Count("person", distinct=True),
-        enterprises=Count("person__enterprise", distinct=True),
-    )
-    per_cohort = dict(
-        attended.filter(training_class__cohort__isnull=False)
-        .values_list("training_class__cohort")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("training_class__cohort", "n")
-    )
-    cohorts = [{"cohort": c, "people": per_cohort.get(c.pk, 0)} for c in programme.cohorts.all()]
-    return ProgrammeFigures(
-        enterprises_covered=totals["enterprises"],
-        people_trained=totals["people"],
-        target_enterprises=programme.target_enterprises,
-        target_people=programme.target_people,
-        by_cohort=cohorts,
-    )
 
 
 def attendance_importer(batch, user):

@@ -731,3 +731,82 @@ class ClassRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.training_class}"
+
+
+# --------------------------------------------------------------------------- training rollups
+
+
+class TrainingRollupState(models.Model):
+    """The one row saying how far the training rollups go (courses.rollups): they hold every
+    record with pk ≤ `watermark` as of `refreshed_at`; records above it are added live. `stale`
+    is set when a record at or below the watermark is edited or deleted: the figures are then
+    computed live until the next refresh."""
+
+    watermark = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    stale = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("培训统计汇总状态")
+        verbose_name_plural = _("培训统计汇总状态")
+
+    def __str__(self) -> str:
+        return f"rollups ≤ {self.watermark}{' (stale)' if self.stale else ''}"
+
+
+class EnterpriseYearTraining(models.Model):
+    """培训人次 and 学时 of the records of one enterprise (as recorded), category and year."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    category = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+    hours = models.DecimalField(max_digits=14, decimal_places=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "enterprise"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.category} {self.year}: {self.count}"
+
+
+class EnterpriseMonthTraining(models.Model):
+    """培训人次 and 学时 of the records of one enterprise (as recorded) and month (its first day)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField()
+    count = models.PositiveIntegerField()
+    hours = models.DecimalField(max_digits=14, decimal_places=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "enterprise"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.month:%Y-%m}: {self.count}"
+
+
+class PersonYearTraining(models.Model):
+    """培训人次 and 学时 of one person's records of one year at one enterprise (as recorded)."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+    hours = models.DecimalField(max_digits=12, decimal_places=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "year"]),
+            models.Index(fields=["year", "enterprise", "person"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year}: {self.count}"

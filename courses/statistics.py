@@ -2,12 +2,17 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month") -> TrainingStats            4 queries
+    training_statistics(scope, period, *, by="month") -> TrainingStats         5 (rollups 6)
     three_level_education(scope, period) -> int                                   1 query
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
-    compliance_summary(scope, period) -> ComplianceCounts                         2 queries
-    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]         2 queries
+    compliance_summary(scope, period, *, by=None) -> ComplianceCounts         3 (rollups 4)
+    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]      3 (rollups 4)
     programme_people(scope, period) -> list[dict]                                 1 query
+    programme_figures(scope, period, *, programme) -> ProgrammeFigures            3 queries
+    study_hours(scope, period) -> list[EnterpriseHours]                           3 queries
+
+Whole-year training figures may be read through the training rollups (`courses.rollups`),
+never defined there: the same numbers as from the records, fewer rows read.
 
 学时达标率 (compliance) is defined once, in `requirement_people`: the active people of the scope
 whose category (and enterprise risk) has a training-hour requirement for the year (the initial
@@ -22,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     DecimalField,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -40,7 +47,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import ClassRegistration, TrainingKind, TrainingRecord, TrainingRequirement
+from courses import rollups
+from courses.models import (
+    ClassRegistration,
+    EnterpriseMonthTraining,
+    EnterpriseYearTraining,
+    PersonYearTraining,
+    SourceKind,
+    StudySession,
+    TrainingKind,
+    TrainingRecord,
+    TrainingRequirement,
+)
 from portal.figures import Figure, computes, percentage
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
@@ -135,6 +153,40 @@ BY_CATEGORY = Figure(
 )
 
 
+_ROLLUP_SCOPES = (Scope.Kind.ALL, Scope.Kind.REGION, Scope.Kind.ENTERPRISE)
+
+
+def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
+    """The rows of a training rollup belonging to a scope (ALL, REGION or ENTERPRISE)."""
+    if scope.kind == Scope.Kind.REGION:
+        return Q(
+            **{f"{field}__in": Enterprise.objects.filter(scope_enterprise_q(scope)).values("pk")}
+        )
+    if scope.kind == Scope.Kind.ENTERPRISE:
+        return Q(**{field: scope.enterprise_id})
+    return Q()
+
+
+def _summed(union: QuerySet, key: str) -> list[tuple]:
+    """(key, 人次, 学时) summed over a UNION ALL of (key, n, h) rows: the rollup rows and the
+    records since the watermark, grouped in SQL so that few rows reach Python."""
+    sql, params = union.query.sql_with_params()
+    query = (
+        f'SELECT u."{key}", SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
+        f'GROUP BY u."{key}"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return [
+            (k, int(n or 0), Decimal(str(h or 0)).quantize(Decimal("0.1")))
+            for k, n, h in cursor.fetchall()
+        ]
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def _grouped(records: QuerySet[TrainingRecord]) -> list[dict]:
     """The period's records grouped by category and enterprise: one query on the records table
     alone, from which the totals and every breakdown but the period are summed."""
@@ -159,45 +211,101 @@ def training_statistics(
     scope: Scope, period: Period, *, by: str = "month", breakdown: bool = True
 ) -> TrainingStats:
     """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
-    Four queries whatever the data size: grouped by category and enterprise; those enterprises'
-    names and streets; by day; distinct people. With breakdown=False only the totals (人次, 学时,
-    参训人数): one query."""
+    A fixed number of queries whatever the data size: the rollup state, then from the records
+    (4: grouped by category and enterprise; those enterprises' names and streets; by day;
+    distinct people) or, for a whole year with fresh rollups, through them (5: by category; by
+    enterprise; names and streets; by month; distinct people); one fewer for one year by year
+    (the annual report: its one row is the totals). With breakdown=False only the totals (人次,
+    学时, 参训人数): one query, from the records."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
         return TrainingStats(
             count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
         )
-    grouped = _grouped(records)
+    state = rollups.current(period) if scope.kind in _ROLLUP_SCOPES else None
+    by_cat: dict[str, tuple[int, Decimal]] = {}
+    by_ent: dict[int, tuple[int, Decimal]] = {}
+    if state is None:
+        for row in _grouped(records):
+            for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
+                n, h = sums.get(key, (0, Decimal("0")))
+                sums[key] = (n + row["n"], h + (row["h"] or Decimal("0")))
+
+        def day_rows():
+            return records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
+
+        people_qs = records.values("person_id").distinct().order_by()
+    else:
+        # The same sums read off the rollups (records up to the watermark) plus the records
+        # written since (pk above it), summed in SQL (one query each): see courses.rollups.
+        in_scope, year = _rollup_q(scope), period.start.year
+        delta = records.filter(pk__gt=state.watermark).order_by()
+        rolled = EnterpriseYearTraining.objects.filter(in_scope, year=year).annotate(
+            n=F("count"), h=F("hours")
+        )
+        for sums, key in ((by_cat, "category"), (by_ent, "enterprise_id")):
+            union = rolled.values_list(key, "n", "h").union(
+                delta.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
+            )
+            sums.update({row[0]: row[1:] for row in _summed(union, key)})
+        months = (
+            EnterpriseMonthTraining.objects.filter(
+                in_scope, month__gte=period.start, month__lte=period.end
+            )
+            .annotate(day=F("month"), n=F("count"), h=F("hours"))
+            .values_list("day", "n", "h")
+        )
+
+        def day_rows():
+            return [
+                {"date": _as_date(d), "n": n, "h": h}
+                for d, n, h in _summed(
+                    months.union(
+                        delta.annotate(day=F("date"))
+                        .values_list("day")
+                        .annotate(n=Count("pk"), h=Sum("hours")),
+                        all=True,
+                    ),
+                    "day",
+                )
+            ]
+
+        people_qs = (
+            PersonYearTraining.objects.filter(in_scope, year=year)
+            .values_list("person_id")
+            .union(delta.values_list("person_id"))
+        )
+    # The scope's enterprises (its records' are among them) rather than a list of thousands of pks.
+    named = (
+        Enterprise.objects.filter(scope_enterprise_q(scope))
+        if scope.kind in _ROLLUP_SCOPES and by_ent
+        else Enterprise.objects.filter(pk__in=set(by_ent))
+    )
     enterprises = {
-        row["pk"]: row
-        for row in Enterprise.objects.filter(pk__in={row["enterprise_id"] for row in grouped})
-        .values("pk", "name", "street_id", "street__name")
-        .order_by()
+        row["pk"]: row for row in named.values("pk", "name", "street_id", "street__name").order_by()
     }
-    sums: dict[str, dict] = {"category": {}, "enterprise": {}, "street": {}}
+    sums: dict[str, dict] = {"category": dict(by_cat), "enterprise": dict(by_ent), "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
-    count, hours = 0, Decimal("0")
-    for row in grouped:
-        n, h = row["n"], row["h"] or Decimal("0")
-        count += n
-        hours += h
-        enterprise = enterprises.get(row["enterprise_id"], {})
+    count = sum(n for n, _h in by_cat.values())
+    hours = sum((h for _n, h in by_cat.values()), Decimal("0"))
+    for pk, (n, h) in by_ent.items():
+        enterprise = enterprises.get(pk, {})
         street_id = enterprise.get("street_id")
-        for group, key in (
-            ("category", row["category"]),
-            ("enterprise", row["enterprise_id"]),
-            ("street", street_id),
-        ):
-            before = sums[group].get(key, (0, Decimal("0")))
-            sums[group][key] = (before[0] + n, before[1] + h)
-        names["enterprise"][row["enterprise_id"]] = enterprise.get("name", "")
+        before = sums["street"].get(street_id, (0, Decimal("0")))
+        sums["street"][street_id] = (before[0] + n, before[1] + h)
+        names["enterprise"][pk] = enterprise.get("name", "")
         names["street"][street_id] = enterprise.get("street__name", "")
     labels = {key: str(label) for key, label in PersonCategory.choices}
     # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
     # function called once per row, a day has at most 366 groups a year.
     periods: dict[date, list] = {}
-    for row in records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by():
+    if by == "year" and period.start.year == period.end.year:
+        # One year by year (the annual report): its one row is the totals, no further query.
+        by_day = [{"date": period.start, "n": count, "h": hours}] if count else []
+    else:
+        by_day = day_rows()
+    for row in by_day:
         key = date(row["date"].year, 1, 1) if by == "year" else row["date"].replace(day=1)
         bucket = periods.setdefault(key, [0, Decimal("0")])
         bucket[0] += row["n"]
@@ -211,7 +319,7 @@ def training_statistics(
         }
         for key, (n, h) in sorted(periods.items())
     ]
-    people = records.aggregate(p=Count("person", distinct=True))["p"]
+    people = people_qs.count()
     return TrainingStats(
         count=count,
         hours=hours,
@@ -262,12 +370,53 @@ def requirement_table() -> dict[tuple[str, bool], TrainingRequirement]:
     return {(r.category, r.high_risk): r for r in TrainingRequirement.objects.all()}
 
 
-def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
+class _Year(Func):
+    """The year of a date column as an integer, natively on SQLite (Django's ExtractYear calls a
+    Python function per row there)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(EXTRACT(YEAR FROM %(expressions)s) AS integer)"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(substr(%(expressions)s, 1, 4) AS integer)"
+        )
+
+
+def rollup_recent(year: int, state) -> list[int] | None:
+    """The people with records of `year` written since the rollup's watermark (their hours are
+    computed live); None when the rollup cannot answer (no state, or too many such people).
+    One query when there is a state."""
+    if state is None:
+        return None
+    recent = list(
+        TrainingRecord.objects.filter(
+            pk__gt=state.watermark, date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+        )
+        .order_by()
+        .values_list("person_id", flat=True)
+        .distinct()[: rollups.MAX_DELTA_PEOPLE + 1]
+    )
+    return recent if len(recent) <= rollups.MAX_DELTA_PEOPLE else None
+
+
+def requirement_people(
+    people: QuerySet[Person], year: int, *, rolled_recent: list[int] | None = None
+) -> QuerySet[Person]:
     """`people` annotated with `required` (the hours required of them in `year`, None when they
     have no requirement that year), `initial` (the initial-training figure applies: hired that
     year and the table has one), `got` (the hours that count against it) and `review_key`
     (yyyymmdd of the certificate review the hours are due before, for the per-cycle rule; else
     None). The one definition of 学时达标: required is not None and got >= required.
+
+    `rolled_recent` (from `rollup_recent`; for `compliance_summary` only): `got` is left NULL
+    where the yearly hours are to be read off the per-person rollup (`_counts` joins it), and
+    computed live for the people listed (records since the rollup's watermark) and for the
+    per-cycle rule — the same numbers, far fewer rows read.
 
     Two rules, both from the requirement table (by category and the enterprise's training-rule
     risk): a yearly figure (the initial one when hired that year), judged on the hours of `year`;
@@ -303,6 +452,12 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
         .values("h")
     )
     got = Coalesce(Subquery(hours), Value(Decimal(0)), output_field=hours_field)
+    if rolled_recent is not None:
+        # The yearly hours come from the rollup, joined by `_counts`: NULL here, except for the
+        # people with records written since the watermark, computed live.
+        got = Case(
+            When(pk__in=rolled_recent, then=got), default=Value(None), output_field=hours_field
+        )
     if not cycle_whens:
         return people.annotate(
             required=Case(*whens, default=Value(None), output_field=decimal),
@@ -326,7 +481,7 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
     people = (
         people.annotate(
             cycle_step=Coalesce(F("operation_review_years"), Value(3)),
-            cycle_issued_year=ExtractYear(issued),
+            cycle_issued_year=_Year(issued),
         )
         .annotate(
             cycle_rest=Mod(Value(year) - F("cycle_issued_year"), F("cycle_step")),
@@ -336,7 +491,9 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
         .annotate(
             cycle_due=Case(
                 When(
-                    Q(**{f"{issued}__isnull": False}, cycle_issued_year__lt=year, cycle_rest=0),
+                    Q(**{f"{issued}__isnull": False})
+                    & Q(cycle_issued_year__lt=year)
+                    & Q(cycle_rest=0),
                     then=Value(True),
                 ),
                 default=Value(False),
@@ -385,6 +542,7 @@ class ComplianceCounts:
     no_requirement: int  # people with no requirement, apart
     key: object = None
     label: str = ""
+    groups: list = field(default_factory=list)  # per street / enterprise (compliance_summary by=)
 
     @property
     def people(self) -> int:
@@ -458,44 +616,87 @@ _GROUPS = {
 }
 
 
-def _counts(qs: QuerySet[Person], year: int, by: str | None) -> list[ComplianceCounts]:
-    aggregates = {
-        "n_required": Count("pk", filter=Q(required__isnull=False)),
-        "n_compliant": Count("pk", filter=Q(required__isnull=False, got__gte=F("required"))),
-        "n_none": Count("pk", filter=Q(required__isnull=True)),
-    }
+def _counts(
+    qs: QuerySet[Person], year: int, by: str | None, *, rolled: bool = False
+) -> list[ComplianceCounts]:
+    """The counts of `requirement_people`'s rows, in total or per group. The rows are computed
+    once in a materialised CTE and counted outside it: counted in place, every FILTER would
+    evaluate the requirement's CASE (and its hours subquery) again for each person."""
+    group: list[str] = []
+    if by is not None:
+        key, label, code = _GROUPS[by]
+        qs = qs.annotate(g_key=F(key), g_label=F(label), g_code=F(code or key))
+        group = ["g_key", "g_label", "g_code"]
+    qs = qs.annotate(p_id=F("pk"))
+    sql, params = qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
+    columns = "".join(f"t.{c}, " for c in group)
+    got, join = "t.got", ""
+    if rolled:  # the yearly hours off the per-person rollup (see requirement_people)
+        got = "COALESCE(t.got, r.h, 0)"
+        join = " LEFT JOIN r ON r.person_id = t.p_id"
+        sql += (
+            "), r AS (SELECT person_id, SUM(hours) AS h "  # nosec B608 # fixed names
+            f"FROM {PersonYearTraining._meta.db_table} WHERE year = %s GROUP BY person_id"
+        )
+        params = (*params, year)
+    query = (
+        f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
+        "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.required IS NOT NULL AND {got} >= t.required THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t{join}"
+    )
+    if group:
+        query += " GROUP BY t.g_key, t.g_label, t.g_code ORDER BY t.g_label, t.g_key"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
     if by is None:
-        row = qs.aggregate(**aggregates)
-        return [ComplianceCounts(year, row["n_required"], row["n_compliant"], row["n_none"])]
-    key, label, code = _GROUPS[by]
-    fields = [key, label] + ([code] if code else [])
+        required, compliant, none = (int(v or 0) for v in rows[0])
+        return [ComplianceCounts(year, required, compliant, none)]
     return [
         ComplianceCounts(
             year,
-            row["n_required"],
-            row["n_compliant"],
-            row["n_none"],
-            key=row[code] if code else row[key],
-            label=row[label],
+            int(n_required or 0),
+            int(n_compliant or 0),
+            int(n_none or 0),
+            key=code_ if _GROUPS[by][2] else key_,
+            label=label_ or "",
         )
-        for row in qs.values(*fields).annotate(**aggregates).order_by(label, key)
+        for key_, label_, code_, n_required, n_compliant, n_none in rows
     ]
 
 
+def _compliance_people(scope: Scope, year: int) -> tuple[QuerySet[Person], bool]:
+    state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
+    recent = rollup_recent(year, state)
+    people = scope_people(scope).filter(is_active=True)
+    return requirement_people(people, year, rolled_recent=recent), recent is not None
+
+
 @computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)
-def compliance_summary(scope: Scope, period: Period) -> ComplianceCounts:
-    """学时达标 of the scope's active people for the year the period ends in. Two queries."""
+def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -> ComplianceCounts:
+    """学时达标 of the scope's active people for the year the period ends in; with by="street" or
+    "enterprise", also per street / enterprise in `groups` (the totals are their sums). Four
+    queries: the rollup state, the people with records since its watermark, the requirement
+    table, the people (three when the rollups cannot answer)."""
     year = period.end.year
-    people = requirement_people(scope_people(scope).filter(is_active=True), year)
-    return _counts(people, year, None)[0]
+    people, rolled = _compliance_people(scope, year)
+    if by is None:
+        return _counts(people, year, None, rolled=rolled)[0]
+    groups = _counts(people, year, by, rolled=rolled)
+    return ComplianceCounts(
+        year,
+        sum(g.required for g in groups),
+        sum(g.compliant for g in groups),
+        sum(g.no_requirement for g in groups),
+        groups=groups,
+    )
 
 
 def compliance_breakdown(scope: Scope, period: Period, *, by: str) -> list[ComplianceCounts]:
     """`compliance_summary` per street (by="street", key = the street's code) or per enterprise
-    (by="enterprise", key = its pk). Two queries."""
-    year = period.end.year
-    people = requirement_people(scope_people(scope).filter(is_active=True), year)
-    return _counts(people, year, by)
+    (by="enterprise", key = its pk)."""
+    return compliance_summary(scope, period, by=by).groups
 
 
 # --------------------------------------------------------------------------- programmes
@@ -554,3 +755,190 @@ def programme_people(scope: Scope, period: Period) -> list[dict]:
                     {"programme": name, "cohort": cohort, "people": len(entry["cohorts"][cohort])}
                 )
     return out
+
+
+PROGRAMME_SURFACES = ("/courses/programmes/<pk>/",)
+_PROGRAMME_SOURCE = _("线下培训班报名（签到时间）、培训班所属项目与期次、人员所在企业")
+PROGRAMME_ENTERPRISES = Figure(
+    key="programmes.enterprises_covered",
+    label=_("培训项目覆盖企业数"),
+    unit=_("家"),
+    definition=_(
+        "培训项目（如双百双千）的线下培训班中，签到时间在统计期间内的已签到人员现所在企业的"
+        "不同企业数（项目页：项目开始至今，不分辖区，与项目目标企业数对照）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: r.enterprises_covered,
+)
+PROGRAMME_TRAINED = Figure(
+    key="programmes.people_to_date",
+    label=_("培训项目已培训人数"),
+    unit=_("人"),
+    definition=_(
+        "培训项目的线下培训班中，签到时间在统计期间内的已签到不同人员数，每人只计一次"
+        "（项目页：项目开始至今，不分辖区，与项目目标人数对照）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: r.people_trained,
+)
+PROGRAMME_COHORTS = Figure(
+    key="programmes.cohort_people_to_date",
+    label=_("培训项目各期次已培训人数"),
+    unit=_("人"),
+    definition=_(
+        "培训项目各期次的线下培训班中，签到时间在统计期间内的已签到不同人员数，按期次分列"
+        "（一人参加两期各计一次；项目页：项目开始至今，不分辖区）。"
+    ),
+    source=_PROGRAMME_SOURCE,
+    audience=STAFF,
+    surfaces=PROGRAMME_SURFACES,
+    pick=lambda r: {row["cohort"].pk: row["people"] for row in r.by_cohort},
+)
+
+
+@dataclass
+class ProgrammeFigures:
+    enterprises_covered: int
+    people_trained: int
+    target_enterprises: int
+    target_people: int
+    by_cohort: list[dict]
+
+    @staticmethod
+    def _pct(value: int, target: int) -> int:
+        return min(100, round(100 * value / target)) if target else 0
+
+    @property
+    def enterprises_percent(self) -> int:
+        return self._pct(self.enterprises_covered, self.target_enterprises)
+
+    @property
+    def people_percent(self) -> int:
+        return self._pct(self.people_trained, self.target_people)
+
+
+@computes(PROGRAMME_ENTERPRISES, PROGRAMME_TRAINED, PROGRAMME_COHORTS)
+def programme_figures(scope: Scope, period: Period, *, programme) -> ProgrammeFigures:
+    """One programme's progress against its targets: the enterprises covered and the people
+    trained (attended at least one of its classes, attendance in the period; people of the
+    scope), in total and per cohort. The programme page asks for everyone to date
+    (`Scope.everything()`, the programme's start to today): its targets are the programme's.
+    Three queries."""
+    lo, hi = period.bounds
+    attended = ClassRegistration.objects.filter(
+        scope_enterprise_q(scope, "person__enterprise"),
+        training_class__programme=programme,
+        attended_at__gte=lo,
+        attended_at__lt=hi,
+    )
+    totals = attended.aggregate(
+        people=Count("person", distinct=True),
+        enterprises=Count("person__enterprise", distinct=True),
+    )
+    per_cohort = dict(
+        attended.filter(training_class__cohort__isnull=False)
+        .values_list("training_class__cohort")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("training_class__cohort", "n")
+    )
+    cohorts = [{"cohort": c, "people": per_cohort.get(c.pk, 0)} for c in programme.cohorts.all()]
+    return ProgrammeFigures(
+        enterprises_covered=totals["enterprises"],
+        people_trained=totals["people"],
+        target_enterprises=programme.target_enterprises,
+        target_people=programme.target_people,
+        by_cohort=cohorts,
+    )
+
+
+# --------------------------------------------------------------------------- study-log hours
+
+
+@dataclass
+class EnterpriseHours:
+    enterprise_id: int
+    name: str
+    measured_seconds: int
+    credited_hours: Decimal
+
+    @property
+    def measured_hours(self) -> Decimal:
+        from courses.learning import measured_hours
+
+        return measured_hours(self.measured_seconds)
+
+
+STUDY_SURFACES = ("/courses/study-log/",)
+STUDY_MEASURED = Figure(
+    key="study.measured_hours",
+    label=_("在线学习实测学时（按企业）"),
+    unit=_("学时"),
+    definition=_(
+        "开始时间在统计期间内的在线学习会话计入的学习秒数之和，按人员现所在企业分列，"
+        "按每学时分钟数折算为学时、向下保留一位小数（学习日志页：所选结束日期所在年度）。"
+    ),
+    source=_("在线学习会话（计入秒数）"),
+    audience=STAFF,
+    surfaces=STUDY_SURFACES,
+    pick=lambda r: {row.enterprise_id: row.measured_hours for row in r},
+)
+STUDY_CREDITED = Figure(
+    key="study.credited_hours",
+    label=_("在线课程记入学时（按企业）"),
+    unit=_("学时"),
+    definition=_(
+        "培训日期在统计期间内、来源为在线课程的培训记录学时之和，按记录时所在企业分列"
+        "（与实测学时对照，供核查争议）。"
+    ),
+    source=_("培训记录（来源：在线课程）"),
+    audience=STAFF,
+    surfaces=STUDY_SURFACES,
+    pick=lambda r: {row.enterprise_id: row.credited_hours for row in r},
+)
+
+
+@computes(STUDY_MEASURED, STUDY_CREDITED)
+def study_hours(scope: Scope, period: Period) -> list[EnterpriseHours]:
+    """Per enterprise of the scope with any: study time measured in the period (sessions
+    started in it) and the 学时 of the online-course training records dated in it. Three
+    queries at any size."""
+    lo, hi = period.bounds
+    enterprises = list(
+        Enterprise.objects.filter(scope_enterprise_q(scope))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    ids = [pk for pk, _name in enterprises]
+    measured = dict(
+        StudySession.objects.filter(
+            person__enterprise_id__in=ids, started_at__gte=lo, started_at__lt=hi
+        )
+        .values_list("person__enterprise_id")
+        .annotate(s=Sum("credited_seconds"))
+        .values_list("person__enterprise_id", "s")
+    )
+    credited = dict(
+        TrainingRecord.objects.filter(
+            enterprise_id__in=ids,
+            date__gte=period.start,
+            date__lte=period.end,
+            source_kind=SourceKind.COURSE,
+        )
+        .values_list("enterprise_id")
+        .annotate(h=Sum("hours"))
+        .values_list("enterprise_id", "h")
+    )
+    return [
+        EnterpriseHours(
+            enterprise_id=pk,
+            name=name,
+            measured_seconds=measured.get(pk) or 0,
+            credited_hours=credited.get(pk) or Decimal("0"),
+        )
+        for pk, name in enterprises
+        if measured.get(pk) or credited.get(pk)
+    ]

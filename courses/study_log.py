@@ -1,22 +1,20 @@
 """The study log managers settle disputes with: every StudySession of the people a user may see
 (lesson, start and end, credited seconds, device, IP, presence checks, takeovers), as a page and an
-.xlsx, and per enterprise the hours measured against the hours written to training records."""
+.xlsx. The hours measured per enterprise against the hours written to training records are a
+catalogued figure: `courses.statistics.study_hours`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.learning import measured_hours
-from courses.models import SourceKind, StudySession, TrainingRecord
+from courses.models import StudySession
 from portal import xlsx
 from portal.models import Person
-from portal.scoping import visible_enterprises, visible_people
+from portal.scoping import visible_people
 
 
 def study_log(
@@ -89,46 +87,3 @@ def study_log_workbook(sessions) -> bytes:
             ]
         )
     return xlsx.build_workbook(columns, rows, title=str(_("学习日志")))
-
-
-@dataclass
-class EnterpriseHours:
-    enterprise_id: int
-    name: str
-    measured_seconds: int
-    credited_hours: Decimal
-
-    @property
-    def measured_hours(self) -> Decimal:
-        return measured_hours(self.measured_seconds)
-
-
-def measured_vs_credited(*, user, year: int) -> list[EnterpriseHours]:
-    """Per enterprise `user` may see: study time measured in `year` (as 学时) and the 学时 of
-    the online-course training records dated in `year`. Three queries at any size."""
-    enterprises = list(visible_enterprises(user).order_by("name").values_list("pk", "name"))
-    ids = [pk for pk, _name in enterprises]
-    measured = dict(
-        StudySession.objects.filter(person__enterprise_id__in=ids, started_at__year=year)
-        .values_list("person__enterprise_id")
-        .annotate(s=Sum("credited_seconds"))
-        .values_list("person__enterprise_id", "s")
-    )
-    credited = dict(
-        TrainingRecord.objects.filter(
-            enterprise_id__in=ids, date__year=year, source_kind=SourceKind.COURSE
-        )
-        .values_list("enterprise_id")
-        .annotate(h=Sum("hours"))
-        .values_list("enterprise_id", "h")
-    )
-    return [
-        EnterpriseHours(
-            enterprise_id=pk,
-            name=name,
-            measured_seconds=measured.get(pk) or 0,
-            credited_hours=credited.get(pk) or Decimal("0"),
-        )
-        for pk, name in enterprises
-        if measured.get(pk) or credited.get(pk)
-    ]

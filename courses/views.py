@@ -25,7 +25,6 @@ from courses.classes import (
     attendance_importer,
     import_attendance,
     mark_attendance,
-    programme_figures,
     register_for_class,
     sign_in_code,
     sign_in_svg,
@@ -46,7 +45,9 @@ from courses.records import IMPORT_COLUMNS, import_training_records
 from courses.statistics import (
     compliance_breakdown,
     compliance_summary,
+    programme_figures,
     scoped_records,
+    study_hours,
     training_statistics,
 )
 from portal import importing as batches
@@ -55,7 +56,7 @@ from portal.auth import client_ip
 from portal.import_views import confirm_from_request
 from portal.models import Region
 from portal.params import ID_MAX, date_param, int_param
-from portal.periods import Period
+from portal.periods import PERIOD_MIN, Period
 from portal.scoping import (
     Scope,
     scope_for,
@@ -309,7 +310,7 @@ def study_log(request: HttpRequest) -> HttpResponse:
     for session in page:
         session.takeover = study_log_service.takeover_text(session)
         session.end = study_log_service.session_end(session)
-    summary = study_log_service.measured_vs_credited(user=request.user, year=end.year)
+    summary = study_hours(scope_for(request.user), Period.of_year(end.year))
     return render(
         request,
         "courses/study_log.html",
@@ -734,7 +735,9 @@ def class_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     programme = _get_programme_for_user(request, pk)
-    figures = programme_figures(programme=programme)
+    figures = programme_figures(
+        Scope.everything(), Period.between(PERIOD_MIN, timezone.localdate()), programme=programme
+    )
     class_list = (
         TrainingClass.objects.visible_to(request.user)
         .filter(programme=programme)

@@ -171,7 +171,7 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
         target=target,
         period=period,
         training=training_statistics(scope, period),
-        compliance=compliance_summary(scope, period),
+        compliance=compliance_summary(scope, period, by=_children_kind(target)),
         exams=exam_figures(scope, period),
         drills=drill_statistics(scope, period),
         actions=corrective_actions(scope, period, today=today),
@@ -184,13 +184,24 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     return board
 
 
+def _children_kind(target: Target) -> str | None:
+    """What the dashboard drills down to: the streets of a district, the enterprises of a street."""
+    if target.kind == Scope.Kind.ENTERPRISE:
+        return None
+    if target.kind == Scope.Kind.ALL or target.region.level == Region.Level.DISTRICT:
+        return "street"
+    return "enterprise"
+
+
 def _children(board: Dashboard) -> None:
     target = board.target
     scope = target.scope
-    if target.kind == Scope.Kind.ENTERPRISE:
+    kind = _children_kind(target)
+    if kind is None:
         return
     hours = {row["key"]: row for row in board.training.by_enterprise}
-    if target.kind == Scope.Kind.ALL or target.region.level == Region.Level.DISTRICT:
+    compliance = {group.key: group for group in board.compliance.groups}
+    if kind == "street":
         board.children_kind = "street"
         streets = Region.objects.filter(level=Region.Level.STREET)
         if target.kind == Scope.Kind.REGION:
@@ -208,6 +219,7 @@ def _children(board: Dashboard) -> None:
                     "hours": row.get("hours", Decimal(0)),
                     "drills": bucket.drills if bucket else 0,
                     "person_times": bucket.person_times if bucket else 0,
+                    "compliance_rate": getattr(compliance.get(street.code), "rate", None),
                 }
             )
         return
@@ -223,6 +235,7 @@ def _children(board: Dashboard) -> None:
                 "hours": row.get("hours", Decimal(0)),
                 "drills": getattr(board.drills.by_enterprise.get(enterprise.pk), "drills", 0),
                 "person_times": None,
+                "compliance_rate": getattr(compliance.get(enterprise.pk), "rate", None),
             }
         )
 

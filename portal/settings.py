@@ -151,6 +151,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and the
+    # figure queries' long CASE expressions (学时达标) cost seconds to compile for a query that
+    # runs in a fraction of that (bench/dashboard.py, BENCHMARKS.md).
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = (_pg_options.get("options", "") + " -c jit=off").strip()
 # The same engines with django-prometheus' query counters (portal.metrics).
 _METERED_ENGINES = {
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",

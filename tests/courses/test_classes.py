@@ -1,4 +1,5 @@
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -7,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from courses import classes, learning
+from courses import classes, learning, statistics
 from courses.models import ClassRegistration, Cohort, Programme, TrainingRecord
+from portal.periods import Period
+from portal.scoping import Scope
 from tests.courses.factories import TrainingClassFactory
 from tests.factories import PersonFactory
 from tests.portal.xlsx_helpers import confirm_import
@@ -189,7 +192,9 @@ def test_the_programme_page_shows_coverage_against_targets(
     for user in (worker, other_worker):
         registration = classes.register_for_class(person=user.person, training_class=district_class)
         classes.mark_attendance(registration=registration, method="manual", now=now)
-    figures = classes.programme_figures(programme=programme)
+    figures = statistics.programme_figures(
+        Scope.everything(), Period.between(date(2000, 1, 1), date(2100, 1, 1)), programme=programme
+    )
     assert (figures.enterprises_covered, figures.people_trained) == (2, 2)
     assert figures.by_cohort[0]["people"] == 2
     client.force_login(supervisor)

@@ -460,7 +460,7 @@ FIGURE_EXPORTS = {"courses.compliance", "dashboard.report"}
 NO_FIGURE_EXPORTS = {
     "returns.tracker",  # which enterprises filed a return (a list, not a figure)
     "courses.import-template",
-    "courses.study-log",  # study time per person and enterprise (not a reported figure)
+    "courses.study-log",  # the study sessions row by row (the per-enterprise hours on the page: study.*)
     "cms.quiz",  # the campaign quiz ranking (campaign figures: cms.quiz functions)
     "competitions.results",  # one competition's ranked teams and scores
     "exams.bank",  # a question bank
@@ -549,3 +549,164 @@ def test_the_period_picker_offers_the_common_choices_first(client, supervisor):
     labels = re.findall(r">(今年|去年|本季度|上季度|本月|上月)<", picker[:2000])
     assert labels == ["今年", "去年", "本季度", "上季度", "本月", "上月"]
     assert picker.index("今年") < picker.index('name="period"')
+
+
+# --------------------------------------------------------------------------- drill-down rows
+
+
+def _child_rates(html: str) -> dict[str, Decimal | None]:
+    """The dashboard's drill-down table: name → its 学时达标率 (the last column)."""
+    table = html[html.index("各街道/乡镇" if "各街道/乡镇" in html else "各企业") :]
+    rows = re.findall(
+        r'<tr> <td><a href="[^"]*">([^<]+)</a></td> (?:<td class="num">[^<]*</td>){3}'
+        r'<td class="num">([^<]*)</td>',
+        table,
+    )
+    return {name: _rate(rate) for name, rate in rows}
+
+
+def _compliance_rows(html: str) -> dict[str, Decimal | None]:
+    """/courses/compliance/'s summary table: street or enterprise → its 学时达标率."""
+    rows = re.findall(
+        r'<tr> <td><a href="\?year=\d+&amp;(?:street|enterprise)=[^"]+">([^<]+)</a></td>'
+        r'(?: ?<td class="num">[^<]*</td>){3} ?<td class="num">([^<]*)</td>',
+        html,
+    )
+    return {name: _rate(rate) for name, rate in rows}
+
+
+def test_the_street_rows_of_the_district_dashboard_show_their_compliance_rate(
+    client, data, supervisor, street_supervisor, street
+):
+    """Issue 15: the district summary's drill-down rows by street had no 学时达标率. Each row
+    shows the rate `compliance_summary` computed for that street (the same as
+    /courses/compliance/ shows for it), in the same call as the district's figures."""
+    for user, scope, url in (
+        (supervisor, Scope.of_region(supervisor.region), "/dashboard/"),
+        (street_supervisor, Scope.of_region(street), "/dashboard/"),
+    ):
+        client.force_login(user)
+        for y in YEARS:
+            with recording() as rec:
+                html = _html(client.get(f"{url}?period=year&year={y}"))
+            shown = _child_rates(html)
+            assert shown, (user, y)
+            (call,) = [c for c in rec.calls if c.function.endswith(".compliance_summary")]
+            groups = {g.label: g.rate for g in call.result.groups}
+            reference = {
+                g.label: g.rate
+                for g in services.compliance_summary(
+                    scope, Period.of_year(y), by=call.kwargs["by"]
+                ).groups
+            }
+            assert groups == reference
+            for name, rate in shown.items():
+                assert rate == reference.get(name), (user, y, name, rate, reference)
+            assert any(rate is not None for rate in shown.values())
+            compliance_page = _compliance_rows(_html(client.get(f"/courses/compliance/?year={y}")))
+            assert compliance_page == {k: v for k, v in reference.items() if k in shown}
+
+
+# --------------------------------------------------------------------------- 双百双千, study hours
+
+
+def test_the_programme_page_shows_the_programme_figures(client, data, supervisor, manager):
+    """/courses/programmes/<pk>/ shows `courses.statistics.programme_figures` (people of any
+    enterprise, the programme's start to today): coverage, people trained, per cohort."""
+    from courses import services as course_services
+    from courses.models import Cohort, Programme
+    from tests.courses.factories import TrainingClassFactory
+
+    programme = Programme.objects.create(
+        name="双百双千", target_enterprises=100, target_people=1000, region=supervisor.region
+    )
+    cohorts = [
+        Cohort.objects.create(programme=programme, name=f"第{n}期", target_people=50)
+        for n in "一二"
+    ]
+    now = timezone.now()
+    people = [PersonFactory() for _ in range(3)]
+    for cohort, attendees in ((cohorts[0], people), (cohorts[1], people[:1])):
+        training_class = TrainingClassFactory(
+            region=supervisor.region, programme=programme, cohort=cohort
+        )
+        for person in attendees:
+            registration = course_services.register_for_class(
+                person=person, training_class=training_class
+            )
+            course_services.mark_attendance(registration=registration, method="manual", now=now)
+    for user in (supervisor, manager):
+        client.force_login(user)
+        with recording() as rec:
+            html = _html(client.get(f"/courses/programmes/{programme.pk}/"))
+        (figures,) = [c.result for c in rec.calls if c.function.endswith(".programme_figures")]
+        for key, label in (
+            ("programmes.enterprises_covered", "覆盖企业"),
+            ("programmes.people_to_date", "培训人数"),
+        ):
+            shown = number(re.search(rf"<strong>{label}</strong> ([\d,]+) /", html)[1])
+            assert rec.values(key) == [shown] == [FIGURES[key].pick(figures)]
+        per_cohort = {
+            name: number(n)
+            for name, n in re.findall(r"<tr><td>(第.期)</td><td>([\d,]+)</td>", html)
+        }
+        assert per_cohort == {"第一期": 3, "第二期": 1}
+        assert rec.values("programmes.cohort_people_to_date") == [
+            {cohorts[0].pk: 3, cohorts[1].pk: 1}
+        ]
+
+
+def test_the_study_log_shows_the_study_hours_figures(client, data, manager, supervisor, enterprise):
+    """/courses/study-log/ shows `courses.statistics.study_hours` per enterprise: the measured
+    study time and the online-course hours credited, for the scope of who asks."""
+    from cms.models import HomePage
+    from courses import services as course_services
+    from courses.models import CourseIndexPage, StudySession
+    from courses.statistics import study_hours
+    from tests.courses.factories import _publish, make_course
+
+    index = _publish(
+        HomePage.objects.get().add_child(
+            instance=CourseIndexPage(title="在线课程", slug="courses-one-definition")
+        )
+    )
+    course = make_course(index)
+    person = data["operator"]
+    enrolment = course_services.enrol(person=person, course=course)
+    StudySession.objects.create(
+        enrolment=enrolment,
+        person=person,
+        lesson=course.lessons().first(),
+        tab="t",
+        started_at=timezone.now(),
+        last_beat_at=timezone.now(),
+        credited_seconds=5400,
+    )
+    course_services.record_training(
+        person=person,
+        on=timezone.localdate(),
+        hours=Decimal("1.5"),
+        kind="topic",
+        source=enrolment,
+        title=course.title,
+        source_kind="course",
+    )
+    year = timezone.localdate().year
+    for user, scope in (
+        (manager, Scope.of_enterprise(enterprise.pk)),
+        (supervisor, Scope.of_region(supervisor.region)),
+    ):
+        client.force_login(user)
+        with recording() as rec:
+            html = _html(client.get("/courses/study-log/"))
+        shown = {
+            name: (number(measured), number(credited))
+            for name, measured, credited in re.findall(
+                r"<tr><td>([^<]+)</td><td>([\d.,]+)</td><td>([\d.,]+)</td></tr>", html
+            )
+        }
+        reference = study_hours(scope, Period.of_year(year))
+        assert shown == {r.name: (r.measured_hours, r.credited_hours) for r in reference}
+        assert shown[enterprise.name][1] >= Decimal("1.5")
+        for key in ("study.measured_hours", "study.credited_hours"):
+            assert rec.values(key) == [FIGURES[key].pick(reference)], key
