@@ -110,6 +110,18 @@ def _competition(w):
     return [Competition.objects.create(name="街道技能比武", year=2026, region=w["street"]).pk]
 
 
+def _operator_certificate(w):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from tests.operators.factories import certificate
+
+    cert = certificate(w["worker"].person, issued=date(2024, 5, 10))
+    cert.scan.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"))
+    return [cert.pk]
+
+
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": lambda w: [w["worker"].person.pk],
     "certificates_admin:template-preview": _template,
@@ -123,6 +135,8 @@ ROUTES: dict[str, Callable] = {
     "exams_admin:events": _attempt,
     "competitions_admin:results": _competition,
     "competitions_admin:award": _competition,
+    "operators_admin:renew": _operator_certificate,
+    "operators_admin:scan": _operator_certificate,
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
     "paper_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
 }
