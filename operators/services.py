@@ -226,6 +226,10 @@ def _manager_ids(enterprise_ids) -> dict[int, list[int]]:
     return managers
 
 
+def admin_url(cert: OperatorCertificate) -> str:
+    return reverse("operators_certificates:inspect", args=[cert.pk])
+
+
 def send_reminders(*, today: date) -> int:
     """Notices to the holder and their enterprise's managers when a current certificate's next
     review or expiry is within one of the rule's reminder days (90 and 30): once per certificate,
@@ -253,7 +257,6 @@ def send_reminders(*, today: date) -> int:
             due_soon.append((cert, due, min(thresholds), rule))
     managers = _manager_ids({c.person.enterprise_id for c, *_ in due_soon})
     specs = []
-    url = reverse("wagtailadmin_home")
     for cert, due, days, rule in due_soon:
         what = _("复审") if due.is_review else _("到期换证")
         title = _("%(name)s的%(kind)s证将于%(on)s%(what)s") % {
@@ -268,10 +271,12 @@ def send_reminders(*, today: date) -> int:
                 "h": f"{rule.refresher_hours.normalize():f}"
             }
         key = f"operators:{cert.pk}:{'review' if due.is_review else 'expiry'}:{due.on}:{days}"
-        recipients = set(managers.get(cert.person.enterprise_id, []))
+        # The managers' notice opens the certificate in the admin; the holder's has no link (a
+        # worker has no admin).
+        recipients = {uid: admin_url(cert) for uid in managers.get(cert.person.enterprise_id, [])}
         if cert.person.user_id:
-            recipients.add(cert.person.user_id)
-        for uid in sorted(recipients):
+            recipients.setdefault(cert.person.user_id, "")
+        for uid, url in sorted(recipients.items()):
             specs.append(
                 notices.NoticeSpec(
                     user_id=uid, title=title, body=body, url=url, key=key, kind=KIND_OPERATORS

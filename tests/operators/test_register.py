@@ -285,6 +285,10 @@ def test_reminders_at_90_and_30_days_once_each_to_holder_and_manager(enterprise,
     services.send_reminders(today=date(2026, 2, 20))  # again within the 90-day window: no more
     assert Notice.objects.count() == 2
     assert set(Notice.objects.values_list("user_id", flat=True)) == {manager.pk, worker.pk}
+    assert Notice.objects.get(user=worker).url == ""  # a worker has no admin to open
+    assert (
+        Notice.objects.get(user=manager).url == f"/admin/operators_certificates/inspect/{cert.pk}/"
+    )
     services.send_reminders(today=date(2026, 4, 10))  # 30 days
     assert Notice.objects.count() == 4
     assert "到期换证" in Notice.objects.first().title
