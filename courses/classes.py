@@ -185,7 +185,6 @@ def import_attendance(
     return report
 
 
-
 def attendance_importer(batch, user):
     """A class's attendance runner (portal.registry.ImportRunner): who manages the class the batch
     was previewed for."""

@@ -50,6 +50,7 @@ from courses.statistics import (
     study_hours,
     training_statistics,
 )
+from operators.statistics import unlicensed_figures
 from portal import importing as batches
 from portal import xlsx
 from portal.auth import client_ip
@@ -474,10 +475,15 @@ def compliance(request: HttpRequest) -> HttpResponse:
     else:
         groups = compliance_breakdown(level_scope, period, by=level)
     drill = "&".join(c["query"] for c in crumbs[-1:])
+    unlicensed = unlicensed_figures(level_scope, period)
+    missing = {u.person.pk: u.missing_text for u in unlicensed["rows"]}
+    for row in rows:
+        row.unlicensed = missing.get(row.person.pk, "")
     return render(
         request,
         "courses/compliance.html",
         {
+            "unlicensed": unlicensed,
             "rows": rows,
             "groups": groups,
             "level": level,

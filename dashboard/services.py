@@ -44,6 +44,7 @@ from drills.statistics import (
     linked_drills,
 )
 from exams.statistics import exam_figures
+from operators.statistics import unlicensed_figures
 from portal import xlsx
 from portal.figures import FIGURES, percentage
 from portal.models import Enterprise, PersonCategory, Region
@@ -155,6 +156,7 @@ class Dashboard:
     drills: DrillStatistics
     actions: dict
     expiring: dict
+    unlicensed: dict
     children: list[dict] = field(default_factory=list)
     children_kind: str = ""
     charts: dict = field(default_factory=dict)
@@ -165,7 +167,8 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
     exams 1, drills 1, corrective actions 1, expiring certificates 2, merged with the returns 2,
-    drill-down children 1 or 2 (the streets; or the enterprises and drills per enterprise)."""
+    无证上岗 2 (6 when someone needs a certificate), drill-down children 1 or 2 (the streets; or the
+    enterprises and drills per enterprise)."""
     scope = target.scope
     board = Dashboard(
         target=target,
@@ -176,6 +179,7 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
         drills=drill_statistics(scope, period),
         actions=corrective_actions(scope, period, today=today),
         expiring=expiring_certificates(scope, today=today, days=EXPIRING_DAYS, rows=EXPIRING_LIST),
+        unlicensed=unlicensed_figures(scope, period),
     )
     # recorded + accepted returns, from the training and drill results above
     board.merged = merged_figures(scope, period, training=board.training, drills=board.drills)

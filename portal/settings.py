@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cms",
     "dashboard",
     "certificates",
+    "operators",
     "courses",
     "exams",
     "drills",

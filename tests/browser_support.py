@@ -56,6 +56,7 @@ SEED_MIGRATIONS = (
     ("portal.migrations.0006_seed_high_risk_industries_and_migrate_enterprises", "seed_industries"),
     ("courses.migrations.0011_requirements_from_corrected_table", "forwards"),
     ("drills.migrations.0006_seed_rule_reporting_days_and_linked_roles", "load"),
+    ("operators.migrations.0002_seed_catalogue_and_rules", "seed"),
 )
 
 

@@ -135,6 +135,18 @@ def _filing(w):
     return [w["filing"].pk]
 
 
+def _operator_certificate(w):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from tests.operators.factories import certificate
+
+    cert = certificate(w["worker"].person, issued=date(2024, 5, 10))
+    cert.scan.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"))
+    return [cert.pk]
+
+
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": lambda w: [w["worker"].person.pk],
     "certificates_admin:template-preview": _template,
@@ -153,6 +165,8 @@ ROUTES: dict[str, Callable] = {
     "returns_admin:review": _filing,
     "returns_admin:tracker": lambda w: [_return_form(w).pk],
     "returns_admin:import": lambda w: [_return_form(w).pk],
+    "operators_admin:renew": _operator_certificate,
+    "operators_admin:scan": _operator_certificate,
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
     "paper_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
 }

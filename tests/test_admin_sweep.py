@@ -341,6 +341,22 @@ def _import_batch(w):
     )
 
 
+def _operator_certificate(w):
+    from tests.operators.factories import certificate
+
+    cert = certificate(w.worker.person, issued=date(2024, 5, 10))
+    return Case(
+        cert, w.manager, None, w.other_manager, "a certificate is its holder's enterprise's"
+    )
+
+
+def _position(w):
+    from tests.operators.factories import equipment_kind, position
+
+    obj = position(w.enterprise, "叉车司机", equipment_kind("N1"))
+    return Case(obj, w.manager, None, w.other_manager, "a position is its enterprise's")
+
+
 CASES: dict[str, Callable[[World], Case]] = {
     "portal_people": _person,
     "portal_enterprises": _enterprise,
@@ -380,6 +396,10 @@ CASES: dict[str, Callable[[World], Case]] = {
     "competitions_competitions": _competition,
     "competitions_teams": _team,
     "returns_forms": _return_form,
+    "operators_certificates": _operator_certificate,
+    "operators_positions": _position,
+    "operators_kinds": _district_setting("operators.OperatorKind"),
+    "operators_rules": _district_setting("operators.ValidityRule"),
 }
 
 

@@ -52,6 +52,17 @@ BAD_VALUES = {
         ("12345", "统一社会信用代码应为18位"),
         ("91330100MA27XXXXX0", "统一社会信用代码校验位不正确"),
     ],
+    "证书类别": [("驾照", "证书类别“驾照”无效，应为：")],
+    "作业类别": [("类" * 51, "作业类别过长（最多50字）")],
+    "作业项目": [("项" * 81, "作业项目过长（最多80字）")],
+    "证书编号": [("号" * 41, "证书编号过长（最多40字）")],
+    "发证机关": [("机" * 101, "发证机关过长（最多100字）")],
+    "初次领证日期": [
+        ("前年", "初次领证日期“前年”无法识别，应为如 2024-03-01"),
+        ("2099-01-01", "初次领证日期不能晚于今天"),
+    ],
+    "最近复审日期": [("去年", "最近复审日期“去年”无法识别，应为如 2024-03-01")],
+    "有效期至": [("明年", "有效期至“明年”无法识别，应为如 2024-03-01")],
 }
 
 VALID = {
@@ -74,6 +85,14 @@ VALID = {
     "解析": "安全生产法规定主要负责人对本单位安全生产工作全面负责。",
     "难度": 2,
     "知识点": "安全生产法、主体责任",
+    "证书类别": "特种设备作业",
+    "作业类别": "",
+    "作业项目": "N1",
+    "证书编号": "TS-2024-0001",
+    "发证机关": "宁波市市场监督管理局",
+    "初次领证日期": "2024-05-10",
+    "最近复审日期": "",
+    "有效期至": "2028-05-10",
 }
 
 
@@ -81,6 +100,7 @@ class World:
     def __init__(self, client, tmp_path, enterprise, district, manager, supervisor):
         from courses.models import ClassRegistration, TrainingRecord
         from exams.models import Question, QuestionBank
+        from operators.models import OperatorCertificate
         from portal.models import Person
         from portal.roles import sync_role_groups
         from returns.models import Filing
@@ -98,6 +118,7 @@ class World:
             "registrations": ClassRegistration.objects.count,
             "questions": Question.objects.count,
             "returns": Filing.objects.count,
+            "operator_certificates": OperatorCertificate.objects.count,
         }
 
     def valid_row(self, header: list[str]) -> dict:
@@ -183,6 +204,23 @@ DRIVERS = {
     "exams.questions-command": (
         lambda w, c: w.command(c, "import_questions", "{path}", "--bank", w.bank.name, "--dry-run"),
         False,
+    ),
+    "operators.certificates": (
+        lambda w, c: w.post(
+            w.manager, reverse("operators_admin:import"), {"enterprise": w.enterprise.pk}, c
+        ),
+        True,
+    ),
+    "operators.certificates-command": (
+        lambda w, c: w.command(
+            c,
+            "import_operator_certificates",
+            "{path}",
+            "--enterprise",
+            w.enterprise.credit_code,
+            "--dry-run",
+        ),
+        True,
     ),
 }
 

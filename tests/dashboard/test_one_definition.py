@@ -166,6 +166,11 @@ def read_dashboard(response) -> dict:
         "compliance.compliant": number(facts["已达标"]),
         "compliance.rate": _rate(facts["达标率"]),
         "compliance.no_requirement": number(facts["无学时要求（单列，不计入达标率）"]),
+        "operators.unlicensed": number(
+            re.search(
+                r'id="dash-unlicensed">\s*<h2>无证上岗（<span class="n">([\d,]+)</span>', html
+            )[1]
+        ),
     }
 
 
@@ -180,9 +185,11 @@ COMPLIANCE_SENTENCE = re.compile(
 
 
 def read_compliance_page(response) -> dict:
-    match = COMPLIANCE_SENTENCE.search(_html(response))
+    html = _html(response)
+    match = COMPLIANCE_SENTENCE.search(html)
     required, compliant, rate, none = match.groups()
     return {
+        "operators.unlicensed": number(re.search(r"无证上岗 ([\d,]+) 人", html)[1]),
         "compliance.required": number(required),
         "compliance.compliant": number(compliant) if compliant else Decimal(0),
         "compliance.rate": _rate(rate),
@@ -469,6 +476,9 @@ NO_FIGURE_EXPORTS = {
     "portal.logins",  # the login log
     "portal.roster",  # people
     "portal.roster-template",
+    "operators.certificates",  # the certificate register, row by row
+    "operators.template",
+    "operators.unlicensed",  # the people behind operators.unlicensed, row by row (no count)
 }
 FIGURE_ROUTES = {"/courses/compliance", "/courses/statistics", "/drills/statistics"}
 

@@ -408,6 +408,37 @@ def _returns_tracker(world):
     return _get(world, url, export="xlsx"), True
 
 
+def _operator_certificates(world):
+    from datetime import date
+
+    from operators.models import Position
+    from tests.operators.factories import certificate, equipment_kind
+
+    world["person"].position = HOSTILE["at"]
+    world["person"].save()
+    certificate(
+        world["person"], equipment_kind("N1"), issued=date(2024, 5, 10), authority=HOSTILE["tab"]
+    )
+    Position.objects.create(enterprise=world["enterprise"], name=HOSTILE["at"]).required_kinds.set(
+        [equipment_kind("Q2")]
+    )
+    return world, True
+
+
+def _operators_export(world):
+    _operator_certificates(world)
+    return _get(world, reverse("operators_admin:export")), True
+
+
+def _operators_unlicensed(world):
+    _operator_certificates(world)
+    return _get(world, reverse("operators_admin:unlicensed"), format="xlsx"), True
+
+
+def _operators_template(world):
+    return _get(world, reverse("operators_admin:template")), False
+
+
 PROJECT_EXPORTS = {
     "returns.tracker": _returns_tracker,
     "portal.roster": _roster,
@@ -422,6 +453,9 @@ PROJECT_EXPORTS = {
     "exams.results": _exam_results,
     "exams.import-template": _question_template,
     "competitions.results": _competition_results,
+    "operators.certificates": _operators_export,
+    "operators.unlicensed": _operators_unlicensed,
+    "operators.template": _operators_template,
 }
 
 

@@ -244,6 +244,40 @@ def _returns_command(world):
     return run, Filing.objects.count
 
 
+def _operator_certificates(world):
+    from operators.models import OperatorCertificate
+
+    def run(content, name):
+        return _post(
+            world["client"],
+            world["manager"],
+            reverse("operators_admin:import"),
+            {"enterprise": world["enterprise"].pk},
+            content,
+            name,
+        )
+
+    return run, OperatorCertificate.objects.count
+
+
+def _operator_certificates_command(world):
+    from operators.models import OperatorCertificate
+
+    def run(content, name):
+        credit = world["enterprise"].credit_code
+        return _command(
+            world["tmp_path"],
+            name,
+            content,
+            "import_operator_certificates",
+            "{path}",
+            "--enterprise",
+            credit,
+        )
+
+    return run, OperatorCertificate.objects.count
+
+
 PATHS = {
     "returns.filings": _returns,
     "returns.filings-command": _returns_command,
@@ -256,6 +290,8 @@ PATHS = {
     "courses.attendance": _attendance,
     "wagtail.redirects": _redirects,
     "wagtail.redirects-command": _redirects_command,
+    "operators.certificates": _operator_certificates,
+    "operators.certificates-command": _operator_certificates_command,
 }
 
 
