@@ -238,7 +238,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "portal.hashers.InitialPasswordHasher",
 ]
-INITIAL_PASSWORD_HASHER = "pbkdf2_initial"
+INITIAL_PASSWORD_HASHER = "pbkdf2_initial"  # nosec B105 # a hasher name, not a password
 # A big roster import runs in the task cluster; its first-password sheet waits this long, for its
 # owner to download once (portal.accounts.take_sheet).
 FIRST_PASSWORD_SHEET_MINUTES = env_int("FIRST_PASSWORD_SHEET_MINUTES", 60)
