@@ -623,7 +623,7 @@ def test_the_street_rows_of_the_district_dashboard_show_their_compliance_rate(
 def test_the_programme_page_shows_the_programme_figures(client, data, supervisor, manager):
     """/courses/programmes/<pk>/ shows `courses.statistics.programme_figures` (people of any
     enterprise, the programme's start to today): coverage, people trained, per cohort."""
-    from courses import services as course_services
+    from courses import classes
     from courses.models import Cohort, Programme
     from tests.courses.factories import TrainingClassFactory
 
@@ -641,10 +641,10 @@ def test_the_programme_page_shows_the_programme_figures(client, data, supervisor
             region=supervisor.region, programme=programme, cohort=cohort
         )
         for person in attendees:
-            registration = course_services.register_for_class(
+            registration = classes.register_for_class(
                 person=person, training_class=training_class
             )
-            course_services.mark_attendance(registration=registration, method="manual", now=now)
+            classes.mark_attendance(registration=registration, method="manual", now=now)
     for user in (supervisor, manager):
         client.force_login(user)
         with recording() as rec:
@@ -670,7 +670,7 @@ def test_the_study_log_shows_the_study_hours_figures(client, data, manager, supe
     """/courses/study-log/ shows `courses.statistics.study_hours` per enterprise: the measured
     study time and the online-course hours credited, for the scope of who asks."""
     from cms.models import HomePage
-    from courses import services as course_services
+    from courses import learning, records
     from courses.models import CourseIndexPage, StudySession
     from courses.statistics import study_hours
     from tests.courses.factories import _publish, make_course
@@ -682,7 +682,7 @@ def test_the_study_log_shows_the_study_hours_figures(client, data, manager, supe
     )
     course = make_course(index)
     person = data["operator"]
-    enrolment = course_services.enrol(person=person, course=course)
+    enrolment = learning.enrol(person=person, course=course)
     StudySession.objects.create(
         enrolment=enrolment,
         person=person,
@@ -692,7 +692,7 @@ def test_the_study_log_shows_the_study_hours_figures(client, data, manager, supe
         last_beat_at=timezone.now(),
         credited_seconds=5400,
     )
-    course_services.record_training(
+    records.record_training(
         person=person,
         on=timezone.localdate(),
         hours=Decimal("1.5"),
