@@ -71,6 +71,12 @@ class PortalConfig(AppConfig):
                 "portal.admin_views._credentials_page",
                 "portal_admin:reset-password",
             ),
+            # ... and after a big roster import the task cluster ran (downloaded once).
+            (
+                "portal.first-passwords",
+                "portal.progress_views.first_passwords",
+                "portal:first-passwords",
+            ),
         ):
             registry.register_spreadsheet_export(
                 registry.SpreadsheetExport(key=key, view=view, url_name=url_name)

@@ -241,6 +241,18 @@ def _logins(world):
     return xlsx_cells(base64.b64decode(match.group(1))), True
 
 
+def _first_passwords(world):
+    """The sheet a big roster import left for its starter (portal.accounts.keep_sheet)."""
+    from portal import accounts, progress
+
+    record = progress.start(owner=world["superuser"], kind="import", title="导入名册")
+    credential = accounts.InitialCredential(
+        name=HOSTILE["equals"], enterprise=HOSTILE["plus"], login=HOSTILE["at"], password="a-b-c"
+    )
+    accounts.keep_sheet(str(record.pk), [credential])
+    return _get(world, reverse("portal:first-passwords", args=[record.pk])), True
+
+
 def _competition(world):
     from competitions.models import CompetitionStatus
     from tests.competitions.factories import (
@@ -444,6 +456,7 @@ PROJECT_EXPORTS = {
     "portal.roster": _roster,
     "portal.roster-template": _roster_template,
     "portal.logins": _logins,
+    "portal.first-passwords": _first_passwords,
     "dashboard.report": _dashboard_report,
     "cms.quiz": _quiz,
     "courses.compliance": _compliance,
