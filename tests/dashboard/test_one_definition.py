@@ -474,6 +474,7 @@ NO_FIGURE_EXPORTS = {
     "exams.import-template",
     "exams.results",  # one paper's attempts, person by person
     "portal.logins",  # the login log
+    "portal.first-passwords",  # a big roster import's first passwords
     "portal.roster",  # people
     "portal.roster-template",
     "operators.certificates",  # the certificate register, row by row
