@@ -44,7 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
 from courses import rollups
@@ -455,8 +455,11 @@ def requirement_people(
     if rolled_recent is not None:
         # The yearly hours come from the rollup, joined by `_counts`: NULL here, except for the
         # people with records written since the watermark, computed live.
-        got = Case(
-            When(pk__in=rolled_recent, then=got), default=Value(None), output_field=hours_field
+        # Cast: with no recent people Django drops the When and the CASE compiles to a bare NULL,
+        # which PostgreSQL types as text in the CTE (COALESCE(text, numeric) fails in _counts).
+        got = Cast(
+            Case(When(pk__in=rolled_recent, then=got), default=Value(None)),
+            output_field=hours_field,
         )
     if not cycle_whens:
         return people.annotate(

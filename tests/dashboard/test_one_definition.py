@@ -642,9 +642,7 @@ def test_the_programme_page_shows_the_programme_figures(client, data, supervisor
             region=supervisor.region, programme=programme, cohort=cohort
         )
         for person in attendees:
-            registration = classes.register_for_class(
-                person=person, training_class=training_class
-            )
+            registration = classes.register_for_class(person=person, training_class=training_class)
             classes.mark_attendance(registration=registration, method="manual", now=now)
     for user in (supervisor, manager):
         client.force_login(user)
