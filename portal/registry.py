@@ -24,6 +24,12 @@
   every path a spreadsheet comes in by (admin and front pages, management commands). Both are swept
   by tests/security (formula injection, spreadsheet bombs), which fail for a path missing here.
   An import names its columns (portal.columns' vocabulary) for tests/test_import_columns.py.
+- `person_file_sections`: the parts of a person's training file (一人一档, the PDF an inspector asks
+  for): identity, 三级安全教育, operator certificates, training records, exams, certificates,
+  drills. An app registers a template (a fragment of the PDF, templates/pdf/…) and
+  get_context(person, on) -> dict, or None when it has nothing for this person (left out).
+- `person_file_columns`: columns of the enterprise file's summary sheet (一企一档, one row a
+  person): values(people, on) -> {person id: cell value}, one call for all the rows.
 - `import_runners`: per import kind, the importer a confirmed preview runs and the check that the
   user may still import there; the page and the task cluster (big files) both use it.
 
@@ -132,7 +138,26 @@ class ImportRunner:
     runner_for: Callable[[Any, Any], Callable]
 
 
+@dataclass(frozen=True)
+class PersonFileSection:
+    key: str
+    title: str
+    template: str
+    get_context: Callable[[Any, Any], dict | None]  # (person, on: date)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PersonFileColumn:
+    key: str
+    label: str
+    values: Callable[[Any, Any], dict[int, Any]]  # (people queryset, on: date)
+    order: int = 100
+
+
 me_sections: dict[str, MeSection] = {}
+person_file_sections: dict[str, PersonFileSection] = {}
+person_file_columns: dict[str, PersonFileColumn] = {}
 spreadsheet_exports: dict[str, SpreadsheetExport] = {}
 spreadsheet_imports: dict[str, SpreadsheetImport] = {}
 import_runners: dict[str, ImportRunner] = {}
@@ -148,6 +173,14 @@ choosers: dict[str, Any] = {}
 
 def register_me_section(section: MeSection) -> None:
     me_sections[section.key] = section
+
+
+def register_person_file_section(section: PersonFileSection) -> None:
+    person_file_sections[section.key] = section
+
+
+def register_person_file_column(column: PersonFileColumn) -> None:
+    person_file_columns[column.key] = column
 
 
 def register_home_section(section: HomeSection) -> None:
