@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _person(worker) -> Person:
-    return Person.objects.select_related("enterprise", "special_operation").get(
-        pk=worker.person.pk
-    )
+    return Person.objects.select_related("enterprise", "special_operation").get(pk=worker.person.pk)
 
 
 def _pdf_text(data: bytes, tmp_path) -> str:
@@ -100,9 +98,7 @@ def test_a_section_another_app_registers_is_rendered_in_its_place(worker, monkey
     assert "不适用的部分" not in html
 
 
-def test_the_file_costs_the_same_queries_whatever_the_person_has(
-    worker, other_worker, queries
-):
+def test_the_file_costs_the_same_queries_whatever_the_person_has(worker, other_worker, queries):
     today = timezone.localdate()
     small, big = _person(worker), _person(other_worker)
     fill_person(small, today=today, n=1, tag="a")
