@@ -26,9 +26,10 @@ def test_a_manager_downloads_the_enterprise_file(
     sign_in(page, manager.username)
 
     page.goto(reverse("portal_enterprises:index"))
-    link = page.locator(f'a[href="{reverse("dossiers:enterprise", args=[enterprise.pk])}"]')
-    expect(link).to_have_count(1)
-    page.goto(reverse("dossiers:enterprise", args=[enterprise.pk]))
+    # the row's "⋯" menu offers 一企一档
+    page.locator("table.listing tbody tr").first.get_by_role("button").last.click()
+    page.get_by_role("link", name="一企一档").click()
+    page.wait_for_url(f"**{reverse('dossiers:enterprise', args=[enterprise.pk])}")
     expect(page.locator("main")).to_contain_text("在职 2 人")
     page.get_by_role("button", name="生成一企一档").click()
 
