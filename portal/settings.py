@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drills",
     "competitions",
     "returns",
+    "dossiers",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -244,6 +245,9 @@ INITIAL_PASSWORD_HASHER = "pbkdf2_initial"  # nosec B105 # a hasher name, not a 
 FIRST_PASSWORD_SHEET_MINUTES = env_int("FIRST_PASSWORD_SHEET_MINUTES", 60)
 # A confirmed import of at least this many rows runs in the task cluster with a progress page.
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 300)
+# A generated training file (一人一档 PDF, 一企一档 .zip) is kept this long for download, then a
+# schedule deletes it (dossiers.tasks.purge_expired).
+DOSSIER_KEEP_HOURS = env_int("DOSSIER_KEEP_HOURS", 72)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -49,6 +49,7 @@ urlpatterns = [
     path("competitions/", include("competitions.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
     path("dashboard/", include("dashboard.urls")),
+    path("dossiers/", include("dossiers.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -70,6 +70,19 @@ class PersonIndexView(IndexView):
                     priority=40,
                 )
             )
+        # Upper layers add row actions here (a Wagtail hook: the base never imports them), e.g.
+        # dossiers' 一人一档. fn(person, user) -> list of MenuItem; the rows are already scoped.
+        for fn in hooks.get_hooks("portal_person_listing_buttons"):
+            buttons.extend(fn(instance, self.request.user))
+        return buttons
+
+
+class EnterpriseIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        # fn(enterprise, user) -> list of MenuItem (e.g. dossiers' 一企一档); rows already scoped.
+        for fn in hooks.get_hooks("portal_enterprise_listing_buttons"):
+            buttons.extend(fn(instance, self.request.user))
         return buttons
 
 
@@ -134,6 +147,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
     menu_label = _("企业")
     add_to_admin_menu = False
     form_class = EnterpriseAdminForm
+    index_view_class = EnterpriseIndexView
     form_fields = [
         "name",
         "credit_code",

@@ -218,7 +218,19 @@ def _progress(world):
     return [progress.start(owner=world["worker"], kind="sweep", title="批量发证", total=3).pk]
 
 
+def _dossier(world):
+    """Worker A's own file, built (requested by worker A)."""
+    from dossiers import services, tasks
+
+    dossier = services.request_file(user=world["worker"], person=world["worker"].person)
+    tasks.build_dossier(dossier.pk)
+    return [dossier.pk]
+
+
 ROUTES: dict[str, Callable] = {
+    "dossiers:person": lambda w: [w["worker"].person.pk],
+    "dossiers:enterprise": lambda w: [w["enterprise"].pk],
+    "dossiers:download": _dossier,
     "portal:notice-open": _notice,
     "portal:progress": _progress,
     "portal:progress-json": _progress,
