@@ -34,8 +34,11 @@ def _split(required: Decimal | None) -> dict[int, Decimal]:
 
 
 def _make(person, reason, starts_on, *, signed: int, ready: int, instructors, required, now):
-    """An induction with `ready` levels filled in (held 10/7/4 days before the start) and the first
-    `signed` of them signed by both (through the service: the training records follow)."""
+    """An induction with `ready` levels filled in (held 10/7/4 days before the start, or for a
+    start still ahead on the last days) and the first `signed` of them signed by both (their
+    training records written)."""
+    from django.utils import timezone
+
     from induction import services
     from induction.models import Level
 
@@ -50,14 +53,17 @@ def _make(person, reason, starts_on, *, signed: int, ready: int, instructors, re
         level = levels[value]
         services.save_level(
             level=level,
-            held_on=starts_on - timedelta(days=days),
+            held_on=min(
+                starts_on - timedelta(days=days),
+                timezone.localtime(now).date() - timedelta(days=4 - value),
+            ),
             hours=hours[value],
             content=CONTENT[value],
             instructor=instructors[value],
         )
         if value <= signed:
             # as the phones would have signed them (the demo skips the permission check)
-            at = now - timedelta(days=max(1, (now.date() - level.held_on).days))
+            at = now - timedelta(days=max(1, (timezone.localtime(now).date() - level.held_on).days))
             level.trainee_signed_at, level.trainee_signed_by = at, person.user
             level.instructor_signed_at, level.instructor_signed_by = at, instructors[value]
             level.save()

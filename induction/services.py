@@ -19,6 +19,7 @@ from enum import StrEnum
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import TrainingKind, TrainingRequirement
@@ -157,6 +158,10 @@ def sign(*, level: InductionLevel, side: Side, user, now: datetime) -> Induction
         raise SignError(_("您不能代表该方签字。"))
     if not level.is_ready:
         raise SignError(_("该级教育尚未填写完整（日期、学时、内容、授课人），暂不能签字。"))
+    if level.held_on > timezone.localtime(now).date():
+        raise SignError(
+            _("该级教育定于 %(d)s 进行，教育结束后才能签字。") % {"d": f"{level.held_on:%Y-%m-%d}"}
+        )
     if side == Side.TRAINEE and level.trainee_signed_at is None:
         level.trainee_signed_at, level.trainee_signed_by = now, user
         level.save(update_fields=["trainee_signed_at", "trainee_signed_by"])

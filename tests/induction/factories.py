@@ -21,14 +21,19 @@ def induction(
     instructor=None,
     ready: int = 3,
 ) -> Induction:
-    """An induction with `ready` levels filled in (held `days_before` the start), none signed."""
+    """An induction with `ready` levels filled in (held `days_before` the start, or for a start
+    still ahead on the last days, so that they can be signed), none signed."""
     induction = services.start_induction(person=person, reason=reason, starts_on=starts_on)
+    today = timezone.localdate()
     for level in induction.levels.all():
         if level.level > ready:
             continue
         services.save_level(
             level=level,
-            held_on=starts_on - timedelta(days=days_before[level.level - 1]),
+            held_on=min(
+                starts_on - timedelta(days=days_before[level.level - 1]),
+                today - timedelta(days=4 - level.level),
+            ),
             hours=Decimal(str(hours[level.level - 1])),
             content=CONTENT,
             instructor=instructor,

@@ -178,3 +178,19 @@ def test_the_pending_sign_offs_are_on_the_workbench(client, worker, leader, mana
     sign_all(ind, trainee=worker, instructor=leader)
     client.force_login(worker)
     assert 'id="me-induction-sign"' not in client.get(reverse("portal:me")).content.decode()
+
+
+def test_a_level_not_yet_held_cannot_be_signed(client, worker, leader):
+    start = timezone.localdate() + timedelta(days=30)
+    ind = induction(worker.person, starts_on=start, instructor=leader)
+    level = level_of(ind, 2)
+    services.save_level(
+        level=level,
+        held_on=timezone.localdate() + timedelta(days=1),
+        hours=level.hours,
+        content=level.content,
+        instructor=leader,
+    )
+    response = _post(client, worker, level, "trainee")
+    assert response.status_code == 400
+    assert "教育结束后才能签字" in response.content.decode()
