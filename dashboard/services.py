@@ -44,6 +44,7 @@ from drills.statistics import (
     linked_drills,
 )
 from exams.statistics import exam_figures
+from induction.statistics import incomplete_figures
 from operators.statistics import unlicensed_figures
 from portal import xlsx
 from portal.figures import FIGURES, percentage
@@ -157,6 +158,7 @@ class Dashboard:
     actions: dict
     expiring: dict
     unlicensed: dict
+    induction: dict
     children: list[dict] = field(default_factory=list)
     children_kind: str = ""
     charts: dict = field(default_factory=dict)
@@ -167,8 +169,8 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
     exams 1, drills 1, corrective actions 1, expiring certificates 2, merged with the returns 2,
-    无证上岗 2 (6 when someone needs a certificate), drill-down children 1 or 2 (the streets; or the
-    enterprises and drills per enterprise)."""
+    无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged),
+    drill-down children 1 or 2 (the streets; or the enterprises and drills per enterprise)."""
     scope = target.scope
     board = Dashboard(
         target=target,
@@ -180,6 +182,7 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
         actions=corrective_actions(scope, period, today=today),
         expiring=expiring_certificates(scope, today=today, days=EXPIRING_DAYS, rows=EXPIRING_LIST),
         unlicensed=unlicensed_figures(scope, period),
+        induction=incomplete_figures(scope, period),
     )
     # recorded + accepted returns, from the training and drill results above
     board.merged = merged_figures(scope, period, training=board.training, drills=board.drills)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "courses",
     "exams",
     "drills",
+    "induction",
     "competitions",
     "returns",
     "dossiers",

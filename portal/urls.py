@@ -46,6 +46,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("exams/", include("exams.urls")),
     path("drills/", include("drills.urls")),
+    path("induction/", include("induction.urls")),
     path("competitions/", include("competitions.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
     path("dashboard/", include("dashboard.urls")),

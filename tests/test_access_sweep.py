@@ -212,6 +212,16 @@ def _competition(world):
     return world["competition"]
 
 
+def _induction_level(world):
+    """The 班组级 of an induction of worker A (filled in, the enterprise's manager teaching)."""
+    from datetime import date
+
+    from tests.induction.factories import induction, level_of
+
+    ind = induction(world["worker"].person, starts_on=date(2030, 3, 1), instructor=world["manager"])
+    return [level_of(ind, 3).pk]
+
+
 def _progress(world):
     from portal import progress
 
@@ -233,6 +243,7 @@ ROUTES: dict[str, Callable] = {
     "dossiers:download": _dossier,
     "portal:notice-open": _notice,
     "portal:progress": _progress,
+    "induction:sign": _induction_level,
     "portal:progress-json": _progress,
     "portal:first-passwords": _progress,
     "portal:device-revoke": _api_token,

@@ -147,6 +147,14 @@ def _operator_certificate(w):
     return [cert.pk]
 
 
+def _induction(w):
+    from datetime import date
+
+    from tests.induction.factories import induction
+
+    return [induction(w["worker"].person, starts_on=date(2030, 3, 1), instructor=w["manager"]).pk]
+
+
 ROUTES: dict[str, Callable] = {
     "portal_admin:reset-password": lambda w: [w["worker"].person.pk],
     "certificates_admin:template-preview": _template,
@@ -167,6 +175,8 @@ ROUTES: dict[str, Callable] = {
     "returns_admin:import": lambda w: [_return_form(w).pk],
     "operators_admin:renew": _operator_certificate,
     "operators_admin:scan": _operator_certificate,
+    "induction_admin:edit": _induction,
+    "induction_admin:card": _induction,
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
     "paper_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)
 }

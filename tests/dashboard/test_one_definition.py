@@ -171,6 +171,12 @@ def read_dashboard(response) -> dict:
                 r'id="dash-unlicensed">\s*<h2>无证上岗（<span class="n">([\d,]+)</span>', html
             )[1]
         ),
+        "induction.incomplete": number(
+            re.search(
+                r'id="dash-induction">\s*<h2>未完成三级安全教育上岗（<span class="n">([\d,]+)</span>',
+                html,
+            )[1]
+        ),
     }
 
 
