@@ -110,5 +110,5 @@ def test_the_file_costs_the_same_queries_whatever_the_person_has(worker, other_w
         counts.append(len(ctx))
     # identity 0; operator certificates 2 (rules, certificates); training 1 + 2 a year
     # (records; the requirement table and the annotated person, for this year and last);
-    # exams 1; certificates 1; drills 1
-    assert counts == [2 + 1 + 2 * 2 + 1 + 1 + 1] * 2
+    # exams 1; certificates 1; drills 1; 三级安全教育 1 (the person's inductions: none here)
+    assert counts == [2 + 1 + 2 * 2 + 1 + 1 + 1 + 1] * 2
