@@ -257,14 +257,18 @@ def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetim
             via=attempt,
         )
     rows = []
+    labels: dict[str, str] = {}  # a type's label once per call, not once per question (gettext)
     for item in items:
         snap = item.snapshot
         kind = kind_of(snap["type"])
+        label = labels.get(kind.value)
+        if label is None:
+            label = labels[kind.value] = kind.label
         row = {
             "id": item.question_id,
             "position": item.position,
             "type": snap["type"],
-            "type_label": kind.label,
+            "type_label": label,
             "handler": kind.js_handler,
             "stem": snap["stem"],
             "image": snap.get("image", ""),
