@@ -474,8 +474,6 @@ def _answer_item_sql(connection) -> tuple:
     cached = _ANSWER_ITEM_SQL.get(connection.alias)
     if cached is not None:
         return cached
-    from portal.models import Person
-
     qn = connection.ops.quote_name
     parts, columns = [], []
     for alias, model in (("i", AttemptQuestion), ("a", Attempt), ("p", Paper)):
