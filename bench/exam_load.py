@@ -251,7 +251,11 @@ def main() -> None:
         )
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a busy box: the figures are printed, stop it now
+            server.kill()
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

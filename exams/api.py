@@ -21,6 +21,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel
 
 from exams import access, engine, practice
 from exams.engine import Client
@@ -91,13 +92,18 @@ class ExamOut(Schema):
     finished_attempts: list[int]
 
 
-class OptionOut(Schema):
+# The attempt's answers (OptionOut, QuestionOut, AttemptOut, SaveOut) are plain pydantic models
+# validating the dicts the views build: ninja's Schema reads each object through a DjangoGetter (a
+# Python call per field), ≈ 10 % of a start with its 50 questions and 200 options (BENCHMARKS.md).
+
+
+class OptionOut(BaseModel):
     key: str
     label: str
     text: str
 
 
-class QuestionOut(Schema):
+class QuestionOut(BaseModel):
     """A question as the attempt shows it (exams.question_types renders it): a choice question has
     `options` and its response is the chosen option keys; a 填空 (type "fill_blank") has no
     options, `blanks` blanks (each ___ or （　） in the stem, in order) and its response is the
@@ -118,7 +124,7 @@ class QuestionOut(Schema):
     withheld: bool = False  # practice: a question it takes no answer to (exams.disclosure)
 
 
-class AttemptOut(Schema):
+class AttemptOut(BaseModel):
     id: int
     paper_id: int
     paper_title: str
@@ -136,7 +142,7 @@ class AnswerIn(Schema):
     seq: Seq  # the exam page sends Date.now(): bounded so a huge one is a 422, not a 500
 
 
-class SaveOut(Schema):
+class SaveOut(BaseModel):
     question: int
     accepted: bool
     seq: int
@@ -179,6 +185,10 @@ def list_exams(request):
 
 
 def _attempt_payload(attempt: Attempt) -> dict:
+    # a start answers with the items it has just written (exams.engine.start_or_resume)
+    items = getattr(attempt, "created_items", None)
+    if items is None and not attempt.is_finished:
+        items = engine.load_items(attempt)
     return {
         "id": attempt.pk,
         "paper_id": attempt.paper_id,
@@ -189,7 +199,7 @@ def _attempt_payload(attempt: Attempt) -> dict:
         "deadline": attempt.deadline,
         "server_time": timezone.now(),
         "blur_count": attempt.blur_count,
-        "questions": engine.public_items(attempt, engine.load_items(attempt), now=timezone.now())
+        "questions": engine.public_items(attempt, items, now=timezone.now())
         if not attempt.is_finished
         else [],
     }

@@ -6,6 +6,7 @@ attempts and the review. The HTML views and the API call these; engine errors ar
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -177,19 +178,18 @@ def start_or_resume(
                 deadline=deadline,
                 total=sum((p for _q, p, _l in arranged), Decimal(0)),
             )
-            AttemptQuestion.objects.bulk_create(
-                [
-                    AttemptQuestion(
-                        attempt=attempt,
-                        question=q,
-                        position=i,
-                        points=points,
-                        snapshot=q.snapshot(),
-                        option_order=letters,
-                    )
-                    for i, (q, points, letters) in enumerate(arranged, start=1)
-                ]
-            )
+            items = [
+                AttemptQuestion(
+                    attempt=attempt,
+                    question_id=q.pk,
+                    position=i,
+                    points=points,
+                    snapshot=q.snapshot(),
+                    option_order=letters,
+                )
+                for i, (q, points, letters) in enumerate(arranged, start=1)
+            ]
+            _insert_items(items)
             _log(attempt.pk, AttemptEvent.Kind.START, client, at=now)
     except IntegrityError:
         # A second tab or device started at the same moment: theirs is the attempt.
@@ -197,7 +197,51 @@ def start_or_resume(
         if current is None:
             raise
         return current, False
+    # the items as written (seq 0, no response): the start answers with them, no read-back
+    attempt.created_items = items
     return attempt, True
+
+
+def _insert_items(items: list[AttemptQuestion]) -> None:
+    """Writes a new attempt's items in one INSERT. On PostgreSQL the rows travel as one JSON
+    parameter read by `jsonb_to_recordset`: Django 5.2's bulk_create sends one array per column
+    (`UNNEST`) whose elements psycopg quotes in Python (a regular expression per quote), and a
+    multi-row VALUES has 600 parameters for psycopg to split and escape one by one; one JSON text
+    (the C encoder) costs a fraction of either (BENCHMARKS.md). No primary keys are read back
+    (nothing uses them)."""
+    connection = connections[router.db_for_write(AttemptQuestion)]
+    if connection.vendor != "postgresql" or not items:
+        AttemptQuestion.objects.bulk_create(items)
+        return
+    sql, fields = _insert_items_sql(connection)
+    rows = [{f.column: getattr(item, f.attname) for f in fields} for item in items]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows, default=_json_scalar, ensure_ascii=False)])
+
+
+def _json_scalar(value):
+    """Decimals (points, score) and datetimes as the text PostgreSQL reads them from."""
+    if isinstance(value, Decimal | datetime):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} in an attempt item")
+
+
+_INSERT_ITEMS_SQL: dict[str, tuple] = {}
+
+
+def _insert_items_sql(connection) -> tuple:
+    cached = _INSERT_ITEMS_SQL.get(connection.alias)
+    if cached is None:
+        fields = [f for f in AttemptQuestion._meta.concrete_fields if not f.primary_key]
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
+        sql = (
+            f"INSERT INTO {qn(AttemptQuestion._meta.db_table)} ({columns}) "  # nosec B608
+            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"
+        )  # names and types from the model's _meta, the rows as one parameter
+        cached = _INSERT_ITEMS_SQL[connection.alias] = (sql, fields)
+    return cached
 
 
 def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetime) -> list[dict]:
@@ -213,14 +257,18 @@ def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetim
             via=attempt,
         )
     rows = []
+    labels: dict[str, str] = {}  # a type's label once per call, not once per question (gettext)
     for item in items:
         snap = item.snapshot
         kind = kind_of(snap["type"])
+        label = labels.get(kind.value)
+        if label is None:
+            label = labels[kind.value] = kind.label
         row = {
             "id": item.question_id,
             "position": item.position,
             "type": snap["type"],
-            "type_label": kind.label,
+            "type_label": label,
             "handler": kind.js_handler,
             "stem": snap["stem"],
             "image": snap.get("image", ""),
@@ -388,13 +436,67 @@ def _response_list(item: AttemptQuestion) -> list[str]:
 
 def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion | None:
     """The item of `question_id` in `user`'s own attempt, with its attempt and paper, in one query
-    (the autosave's read); None when the attempt is not theirs or has no such question."""
-    rows = (
-        AttemptQuestion.objects.select_related("attempt__paper")
-        .filter(attempt_id=attempt_id, question_id=question_id, attempt__person__user_id=user.pk)
-        .order_by()[:1]  # unique (attempt, question): no ORDER BY to build
-    )
-    return next(iter(rows), None)
+    (the autosave's read); None when the attempt is not theirs or has no such question.
+
+    The SQL is written once per database from the models' _meta (`_ANSWER_ITEM_SQL`) and its rows
+    converted with the fields' own converters: the ORM's compilation of the three-table
+    select_related was most of a save's Python time (BENCHMARKS.md)."""
+    connection = connections[router.db_for_read(AttemptQuestion)]
+    sql, models_fields = _answer_item_sql(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [attempt_id, question_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances = []
+    start = 0
+    for model, names, converters in models_fields:
+        values = list(row[start : start + len(names)])
+        start += len(names)
+        for index, col, chain in converters:
+            for convert in chain:
+                values[index] = convert(values[index], col, connection)
+        instances.append(model.from_db(connection.alias, names, values))
+    item, attempt, paper = instances
+    attempt.paper = paper
+    item.attempt = attempt
+    return item
+
+
+_ANSWER_ITEM_SQL: dict[str, tuple] = {}
+
+
+def _answer_item_sql(connection) -> tuple:
+    """(SQL, [(model, field names, [(index, column, converters)])]) of `answer_item` for this
+    database (only the columns that have converters listed): every
+    concrete field of the item, its attempt and its paper (nothing deferred), the attempt's person
+    joined for the owner check."""
+    cached = _ANSWER_ITEM_SQL.get(connection.alias)
+    if cached is not None:
+        return cached
+    qn = connection.ops.quote_name
+    parts, columns = [], []
+    for alias, model in (("i", AttemptQuestion), ("a", Attempt), ("p", Paper)):
+        fields = list(model._meta.concrete_fields)
+        converters = []
+        for index, f in enumerate(fields):
+            col = f.get_col(alias)
+            chain = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+            if chain:
+                converters.append((index, col, chain))
+        parts.append((model, [f.attname for f in fields], converters))
+        columns += [f"{alias}.{qn(f.column)}" for f in fields]
+    item_meta, attempt_meta = AttemptQuestion._meta, Attempt._meta
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {qn(item_meta.db_table)} i "  # nosec B608
+        f"JOIN {qn(attempt_meta.db_table)} a ON a.{qn('id')} = i.{qn('attempt_id')} "
+        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{qn('paper_id')} "
+        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{qn('person_id')} "
+        f"WHERE i.{qn('attempt_id')} = %s AND i.{qn('question_id')} = %s "
+        f"AND pe.{qn(Person._meta.get_field('user').column)} = %s"
+    )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
+    _ANSWER_ITEM_SQL[connection.alias] = (sql, parts)
+    return sql, parts
 
 
 def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) -> bool:
