@@ -2,7 +2,7 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month") -> TrainingStats         5 (rollups 6)
+    training_statistics(scope, period, *, by="month", places=…) -> TrainingStats  5 (rollups 6)
     three_level_education(scope, period) -> int                                   1 query
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
     compliance_summary(scope, period, *, by=None) -> ComplianceCounts     3 (rollups 3 or 5)
@@ -261,9 +261,10 @@ def training_statistics(
     enterprise; names and streets; by month; distinct people); one fewer for one year by year
     (the annual report: its one row is the totals). With breakdown=False only the totals (人次,
     学时, 参训人数): one query, from the records. `places`: the breakdowns by enterprise and by
-    street wanted (empty lists for the others): without "enterprise", no enterprise names are
-    read (one query fewer), and through the rollups the streets are summed in SQL (their names
-    one query) rather than one row per enterprise."""
+    street wanted (empty lists for the others): places=() reads no enterprise names (one query
+    fewer; through the rollups two: no per-enterprise sums either); places=("street",) through
+    the rollups sums the streets in SQL and reads their names (as many queries, a few rows
+    instead of one per enterprise). The 参训人数 through the rollups is one query too."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
