@@ -100,6 +100,8 @@ class TrainingRecord(models.Model):
         indexes = [
             models.Index(fields=["enterprise", "date"]),
             models.Index(fields=["person", "date"]),
+            # 三级安全教育人次 (statistics.three_level_education): a few kinds of a period.
+            models.Index(fields=["kind", "date"]),
         ]
 
     def __str__(self) -> str:
@@ -743,8 +745,12 @@ class TrainingRollupState(models.Model):
     computed live until the next refresh."""
 
     watermark = models.BigIntegerField(default=0)
+    # When the refresh began: people saved since (Person.updated_at) are evaluated live.
     refreshed_at = models.DateTimeField(null=True, blank=True)
     stale = models.BooleanField(default=True)
+    # The years PersonYearCompliance holds (both included); None when it holds none.
+    compliance_first_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    compliance_last_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("培训统计汇总状态")
@@ -801,12 +807,79 @@ class PersonYearTraining(models.Model):
     year = models.PositiveSmallIntegerField()
     count = models.PositiveIntegerField()
     hours = models.DecimalField(max_digits=12, decimal_places=1)
+    # The person has records of the year at another enterprise too (counted apart in 参训人数).
+    multi = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["person", "year"]),
             models.Index(fields=["year", "enterprise", "person"]),
+            models.Index(
+                fields=["year", "enterprise", "person"],
+                condition=models.Q(multi=True),
+                name="courses_pyt_multi_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.year}: {self.count}"
+
+
+class PersonYearCompliance(models.Model):
+    """学时达标 of one active person for one year as `courses.statistics.requirement_people`
+    judged it at the last refresh: whether a requirement applies and whether it was met, at the
+    person's enterprise of that moment. Summed per enterprise / street for compliance_summary;
+    the people saved or with records written since the refresh are judged live instead."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    required = models.BooleanField()
+    compliant = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "enterprise", "person"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year}: {self.required}/{self.compliant}"
+
+
+class EnterpriseYearCompliance(models.Model):
+    """PersonYearCompliance summed per enterprise (as of the refresh) and year: the people with a
+    requirement, of whom compliant, and with none."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    required = models.PositiveIntegerField()
+    compliant = models.PositiveIntegerField()
+    no_requirement = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "enterprise"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}: {self.compliant}/{self.required}"
+
+
+class EnterpriseYearPeople(models.Model):
+    """参训人数 of one enterprise and year counting only the people with records of that year at
+    no other enterprise (PersonYearTraining.multi false): summed over a scope's enterprises, with
+    the multi people counted distinct, it is the scope's 参训人数."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "enterprise"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}: {self.people}"

@@ -2,11 +2,11 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month") -> TrainingStats         5 (rollups 6)
+    training_statistics(scope, period, *, by="month", places=…) -> TrainingStats  5 (rollups 6)
     three_level_education(scope, period) -> int                                   1 query
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
-    compliance_summary(scope, period, *, by=None) -> ComplianceCounts         3 (rollups 4)
-    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]      3 (rollups 4)
+    compliance_summary(scope, period, *, by=None) -> ComplianceCounts     3 (rollups 3 or 5)
+    compliance_breakdown(scope, period, *, by) -> list[ComplianceCounts]  3 (rollups 3 or 5)
     programme_people(scope, period) -> list[dict]                                 1 query
     programme_figures(scope, period, *, programme) -> ProgrammeFigures            3 queries
     study_hours(scope, period) -> list[EnterpriseHours]                           3 queries
@@ -33,6 +33,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -44,14 +45,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
 from courses import rollups
 from courses.models import (
     ClassRegistration,
     EnterpriseMonthTraining,
+    EnterpriseYearCompliance,
+    EnterpriseYearPeople,
     EnterpriseYearTraining,
+    PersonYearCompliance,
     PersonYearTraining,
     SourceKind,
     StudySession,
@@ -60,7 +64,7 @@ from courses.models import (
     TrainingRequirement,
 )
 from portal.figures import Figure, computes, percentage
-from portal.models import Enterprise, Person, PersonCategory
+from portal.models import Enterprise, Person, PersonCategory, Region
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
 
@@ -183,6 +187,41 @@ def _summed(union: QuerySet, key: str) -> list[tuple]:
         ]
 
 
+class _RolledPeople:
+    """参训人数 off the rollups (`.count()`, one query): the enterprises' people with records at
+    no other enterprise that year, plus the people with records at several (distinct), plus the
+    people of the records since the watermark the rollup does not hold in the scope."""
+
+    def __init__(self, in_scope: Q, year: int, delta: QuerySet[TrainingRecord]):
+        self.parts = [
+            EnterpriseYearPeople.objects.filter(in_scope, year=year).values("people"),
+            PersonYearTraining.objects.filter(in_scope, year=year, multi=True)
+            .values("person_id")
+            .distinct(),
+            delta.exclude(
+                Exists(
+                    PersonYearTraining.objects.filter(
+                        in_scope, year=year, person_id=OuterRef("person_id")
+                    )
+                )
+            )
+            .values("person_id")
+            .distinct(),
+        ]
+
+    def count(self) -> int:
+        (singles, s_params), (multi, m_params), (new, n_params) = (
+            part.order_by().query.sql_with_params() for part in self.parts
+        )
+        query = (
+            f"SELECT (SELECT COALESCE(SUM(a.people), 0) FROM ({singles}) a)"  # nosec B608 # ORM
+            f" + (SELECT COUNT(*) FROM ({multi}) b) + (SELECT COUNT(*) FROM ({new}) c)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, (*s_params, *m_params, *n_params))
+            return int(cursor.fetchone()[0])
+
+
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -208,7 +247,12 @@ def _rows(groups: dict, labels: dict) -> list[dict]:
 
 @computes(PERSON_TIMES, HOURS, PEOPLE, BY_CATEGORY)
 def training_statistics(
-    scope: Scope, period: Period, *, by: str = "month", breakdown: bool = True
+    scope: Scope,
+    period: Period,
+    *,
+    by: str = "month",
+    breakdown: bool = True,
+    places: tuple[str, ...] = ("enterprise", "street"),
 ) -> TrainingStats:
     """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
     A fixed number of queries whatever the data size: the rollup state, then from the records
@@ -216,7 +260,11 @@ def training_statistics(
     distinct people) or, for a whole year with fresh rollups, through them (5: by category; by
     enterprise; names and streets; by month; distinct people); one fewer for one year by year
     (the annual report: its one row is the totals). With breakdown=False only the totals (人次,
-    学时, 参训人数): one query, from the records."""
+    学时, 参训人数): one query, from the records. `places`: the breakdowns by enterprise and by
+    street wanted (empty lists for the others): places=() reads no enterprise names (one query
+    fewer; through the rollups two: no per-enterprise sums either); places=("street",) through
+    the rollups sums the streets in SQL and reads their names (as many queries, a few rows
+    instead of one per enterprise). The 参训人数 through the rollups is one query too."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
@@ -226,6 +274,7 @@ def training_statistics(
     state = rollups.current(period) if scope.kind in _ROLLUP_SCOPES else None
     by_cat: dict[str, tuple[int, Decimal]] = {}
     by_ent: dict[int, tuple[int, Decimal]] = {}
+    by_street: dict[int, tuple[int, Decimal]] | None = None  # summed in SQL (rollups)
     if state is None:
         for row in _grouped(records):
             for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
@@ -244,9 +293,19 @@ def training_statistics(
         rolled = EnterpriseYearTraining.objects.filter(in_scope, year=year).annotate(
             n=F("count"), h=F("hours")
         )
-        for sums, key in ((by_cat, "category"), (by_ent, "enterprise_id")):
-            union = rolled.values_list(key, "n", "h").union(
-                delta.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
+        keys: list[tuple[dict, str]] = [(by_cat, "category")]
+        if "enterprise" in places:
+            keys.append((by_ent, "enterprise_id"))
+        elif "street" in places:
+            by_street = {}
+            keys.append((by_street, "street"))
+        for sums, key in keys:
+            rows, since = rolled, delta
+            if key == "street":
+                rows = rolled.annotate(street=F("enterprise__street_id"))
+                since = delta.annotate(street=F("enterprise__street_id"))
+            union = rows.values_list(key, "n", "h").union(
+                since.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
             )
             sums.update({row[0]: row[1:] for row in _summed(union, key)})
         months = (
@@ -271,31 +330,37 @@ def training_statistics(
                 )
             ]
 
-        people_qs = (
-            PersonYearTraining.objects.filter(in_scope, year=year)
-            .values_list("person_id")
-            .union(delta.values_list("person_id"))
-        )
-    # The scope's enterprises (its records' are among them) rather than a list of thousands of pks.
-    named = (
-        Enterprise.objects.filter(scope_enterprise_q(scope))
-        if scope.kind in _ROLLUP_SCOPES and by_ent
-        else Enterprise.objects.filter(pk__in=set(by_ent))
-    )
-    enterprises = {
-        row["pk"]: row for row in named.values("pk", "name", "street_id", "street__name").order_by()
-    }
+        people_qs = _RolledPeople(in_scope, year, delta)
     sums: dict[str, dict] = {"category": dict(by_cat), "enterprise": dict(by_ent), "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
     count = sum(n for n, _h in by_cat.values())
     hours = sum((h for _n, h in by_cat.values()), Decimal("0"))
-    for pk, (n, h) in by_ent.items():
-        enterprise = enterprises.get(pk, {})
-        street_id = enterprise.get("street_id")
-        before = sums["street"].get(street_id, (0, Decimal("0")))
-        sums["street"][street_id] = (before[0] + n, before[1] + h)
-        names["enterprise"][pk] = enterprise.get("name", "")
-        names["street"][street_id] = enterprise.get("street__name", "")
+    if by_street is not None:
+        sums["street"] = by_street
+        if by_street:
+            names["street"] = dict(
+                Region.objects.filter(pk__in=[pk for pk in by_street if pk is not None])
+                .order_by()
+                .values_list("pk", "name")
+            )
+    elif places:
+        # The scope's enterprises (its records' are among them) rather than thousands of pks.
+        named = (
+            Enterprise.objects.filter(scope_enterprise_q(scope))
+            if scope.kind in _ROLLUP_SCOPES and by_ent
+            else Enterprise.objects.filter(pk__in=set(by_ent))
+        )
+        enterprises = {
+            row["pk"]: row
+            for row in named.values("pk", "name", "street_id", "street__name").order_by()
+        }
+        for pk, (n, h) in by_ent.items():
+            enterprise = enterprises.get(pk, {})
+            street_id = enterprise.get("street_id")
+            before = sums["street"].get(street_id, (0, Decimal("0")))
+            sums["street"][street_id] = (before[0] + n, before[1] + h)
+            names["enterprise"][pk] = enterprise.get("name", "")
+            names["street"][street_id] = enterprise.get("street__name", "")
     labels = {key: str(label) for key, label in PersonCategory.choices}
     # Grouped by day and summed by month (or year) here: SQLite truncates dates with a Python
     # function called once per row, a day has at most 366 groups a year.
@@ -325,8 +390,10 @@ def training_statistics(
         hours=hours,
         people=people,
         by_category=_rows(sums["category"], labels),
-        by_enterprise=_rows(sums["enterprise"], names["enterprise"]),
-        by_street=_rows(sums["street"], names["street"]),
+        by_enterprise=_rows(sums["enterprise"], names["enterprise"])
+        if "enterprise" in places
+        else [],
+        by_street=_rows(sums["street"], names["street"]) if "street" in places else [],
         by_period=by_period,
     )
 
@@ -387,36 +454,12 @@ class _Year(Func):
         )
 
 
-def rollup_recent(year: int, state) -> list[int] | None:
-    """The people with records of `year` written since the rollup's watermark (their hours are
-    computed live); None when the rollup cannot answer (no state, or too many such people).
-    One query when there is a state."""
-    if state is None:
-        return None
-    recent = list(
-        TrainingRecord.objects.filter(
-            pk__gt=state.watermark, date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
-        )
-        .order_by()
-        .values_list("person_id", flat=True)
-        .distinct()[: rollups.MAX_DELTA_PEOPLE + 1]
-    )
-    return recent if len(recent) <= rollups.MAX_DELTA_PEOPLE else None
-
-
-def requirement_people(
-    people: QuerySet[Person], year: int, *, rolled_recent: list[int] | None = None
-) -> QuerySet[Person]:
+def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
     """`people` annotated with `required` (the hours required of them in `year`, None when they
     have no requirement that year), `initial` (the initial-training figure applies: hired that
     year and the table has one), `got` (the hours that count against it) and `review_key`
     (yyyymmdd of the certificate review the hours are due before, for the per-cycle rule; else
     None). The one definition of 学时达标: required is not None and got >= required.
-
-    `rolled_recent` (from `rollup_recent`; for `compliance_summary` only): `got` is left NULL
-    where the yearly hours are to be read off the per-person rollup (`_counts` joins it), and
-    computed live for the people listed (records since the rollup's watermark) and for the
-    per-cycle rule — the same numbers, far fewer rows read.
 
     Two rules, both from the requirement table (by category and the enterprise's training-rule
     risk): a yearly figure (the initial one when hired that year), judged on the hours of `year`;
@@ -452,15 +495,6 @@ def requirement_people(
         .values("h")
     )
     got = Coalesce(Subquery(hours), Value(Decimal(0)), output_field=hours_field)
-    if rolled_recent is not None:
-        # The yearly hours come from the rollup, joined by `_counts`: NULL here, except for the
-        # people with records written since the watermark, computed live.
-        # Cast: with no recent people Django drops the When and the CASE compiles to a bare NULL,
-        # which PostgreSQL types as text in the CTE (COALESCE(text, numeric) fails in _counts).
-        got = Cast(
-            Case(When(pk__in=rolled_recent, then=got), default=Value(None)),
-            output_field=hours_field,
-        )
     if not cycle_whens:
         return people.annotate(
             required=Case(*whens, default=Value(None), output_field=decimal),
@@ -619,12 +653,25 @@ _GROUPS = {
 }
 
 
-def _counts(
-    qs: QuerySet[Person], year: int, by: str | None, *, rolled: bool = False
-) -> list[ComplianceCounts]:
-    """The counts of `requirement_people`'s rows, in total or per group. The rows are computed
-    once in a materialised CTE and counted outside it: counted in place, every FILTER would
-    evaluate the requirement's CASE (and its hours subquery) again for each person."""
+def _group_counts(rows, year: int, by: str) -> list[ComplianceCounts]:
+    """ComplianceCounts per group from (key, label, code, required, compliant, none) rows, rows
+    of the same group (the rollup's and the live ones) summed; in label order (then key), the
+    same whatever the database's collation."""
+    merged: dict[object, ComplianceCounts] = {}
+    for key_, label_, code_, n_required, n_compliant, n_none in rows:
+        key = code_ if _GROUPS[by][2] else key_
+        group = merged.setdefault(key, ComplianceCounts(year, 0, 0, 0, key=key, label=label_ or ""))
+        group.required += int(n_required or 0)
+        group.compliant += int(n_compliant or 0)
+        group.no_requirement += int(n_none or 0)
+    return sorted(merged.values(), key=lambda g: (g.label, g.key is None, str(g.key)))
+
+
+def _counts(qs: QuerySet[Person], year: int, by: str | None) -> list[tuple]:
+    """The counts of `requirement_people`'s rows, in total (one row) or per group, as rows of
+    ([key, label, code,] required, compliant, no_requirement). The rows are computed once in a
+    materialised CTE and counted outside it: counted in place, every FILTER would evaluate the
+    requirement's CASE (and its hours subquery) again for each person. One query."""
     group: list[str] = []
     if by is not None:
         key, label, code = _GROUPS[by]
@@ -633,60 +680,84 @@ def _counts(
     qs = qs.annotate(p_id=F("pk"))
     sql, params = qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
     columns = "".join(f"t.{c}, " for c in group)
-    got, join = "t.got", ""
-    if rolled:  # the yearly hours off the per-person rollup (see requirement_people)
-        got = "COALESCE(t.got, r.h, 0)"
-        join = " LEFT JOIN r ON r.person_id = t.p_id"
-        sql += (
-            "), r AS (SELECT person_id, SUM(hours) AS h "  # nosec B608 # fixed names
-            f"FROM {PersonYearTraining._meta.db_table} WHERE year = %s GROUP BY person_id"
-        )
-        params = (*params, year)
     query = (
         f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
         "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN t.required IS NOT NULL AND {got} >= t.required THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t{join}"
+        "SUM(CASE WHEN t.required IS NOT NULL AND t.got >= t.required THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t"
     )
     if group:
-        query += " GROUP BY t.g_key, t.g_label, t.g_code ORDER BY t.g_label, t.g_key"
+        query += " GROUP BY t.g_key, t.g_label, t.g_code"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
-    if by is None:
-        required, compliant, none = (int(v or 0) for v in rows[0])
-        return [ComplianceCounts(year, required, compliant, none)]
-    return [
-        ComplianceCounts(
-            year,
-            int(n_required or 0),
-            int(n_compliant or 0),
-            int(n_none or 0),
-            key=code_ if _GROUPS[by][2] else key_,
-            label=label_ or "",
+        return cursor.fetchall()
+
+
+def _less(q: Q) -> Case:
+    return Case(When(q, then=Value(-1)), default=Value(0))
+
+
+def _rolled_counts(scope: Scope, year: int, by: str | None, changed: list[int]) -> list[tuple]:
+    """The same counts off the 学时达标 rollup (courses.rollups): the per-enterprise sums less the
+    rows of the people changed since the refresh (the caller judges them live), added up in SQL
+    over a UNION ALL. One query."""
+    in_scope = _rollup_q(scope)
+    group = {}
+    if by is not None:
+        key, label, code = _GROUPS[by]
+        group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
+    sums = (
+        EnterpriseYearCompliance.objects.filter(in_scope, year=year)
+        .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
+        .values_list(*group, "n_r", "n_c", "n_x")
+    )
+    if changed:
+        sums = sums.union(
+            PersonYearCompliance.objects.filter(in_scope, year=year, person_id__in=changed)
+            .annotate(
+                **group,
+                n_r=_less(Q(required=True)),
+                n_c=_less(Q(required=True, compliant=True)),
+                n_x=_less(Q(required=False)),
+            )
+            .values_list(*group, "n_r", "n_c", "n_x"),
+            all=True,
         )
-        for key_, label_, code_, n_required, n_compliant, n_none in rows
-    ]
-
-
-def _compliance_people(scope: Scope, year: int) -> tuple[QuerySet[Person], bool]:
-    state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
-    recent = rollup_recent(year, state)
-    people = scope_people(scope).filter(is_active=True)
-    return requirement_people(people, year, rolled_recent=recent), recent is not None
+    sql, params = sums.order_by().query.sql_with_params()
+    columns = "".join(f"u.{c}, " for c in group)
+    query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
+    if group:
+        query += " GROUP BY u.g_key, u.g_label, u.g_code"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        # A group whose people all changed sums to nothing: the live rows have them.
+        return [row for row in cursor.fetchall() if any(row[-3:])]
 
 
 @computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)
 def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -> ComplianceCounts:
     """学时达标 of the scope's active people for the year the period ends in; with by="street" or
-    "enterprise", also per street / enterprise in `groups` (the totals are their sums). Four
-    queries: the rollup state, the people with records since its watermark, the requirement
-    table, the people (three when the rollups cannot answer)."""
+    "enterprise", also per street / enterprise in `groups` (the totals are their sums).
+
+    From the 学时达标 rollup when it holds the year (courses.rollups): its rows summed for the
+    people unchanged since the refresh, the others (`changed_people`) judged live — 3 queries
+    (the rollup state, the changed people, the sums), 5 when someone changed (the requirement
+    table, the changed people judged). From the records and people otherwise: 3 queries (the
+    state, the requirement table, the people), 2 for a scope the rollups do not cover."""
     year = period.end.year
-    people, rolled = _compliance_people(scope, year)
+    state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
+    changed = rollups.changed_people(state) if rollups.compliance_years(state, year) else None
+    people = scope_people(scope).filter(is_active=True)
+    if changed is None:
+        rows = _counts(requirement_people(people, year), year, by)
+    else:
+        rows = _rolled_counts(scope, year, by, changed)
+        if changed:
+            rows += _counts(requirement_people(people.filter(pk__in=changed), year), year, by)
     if by is None:
-        return _counts(people, year, None, rolled=rolled)[0]
-    groups = _counts(people, year, by, rolled=rolled)
+        required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
+        return ComplianceCounts(year, required, compliant, none)
+    groups = _group_counts(rows, year, by)
     return ComplianceCounts(
         year,
         sum(g.required for g in groups),

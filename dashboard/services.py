@@ -172,11 +172,13 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged),
     drill-down children 1 or 2 (the streets; or the enterprises and drills per enterprise)."""
     scope = target.scope
+    children = _children_kind(target)
     board = Dashboard(
         target=target,
         period=period,
-        training=training_statistics(scope, period),
-        compliance=compliance_summary(scope, period, by=_children_kind(target)),
+        # the training breakdown by place only for the drill-down children shown
+        training=training_statistics(scope, period, places=(children,) if children else ()),
+        compliance=compliance_summary(scope, period, by=children),
         exams=exam_figures(scope, period),
         drills=drill_statistics(scope, period),
         actions=corrective_actions(scope, period, today=today),
@@ -317,7 +319,7 @@ def annual_report(*, target: Target, year: int) -> dict:
     changes). A fixed number of queries whatever the data size (2 × the functions' own)."""
     scope = target.scope
     this, last = Period.of_year(year), Period.of_year(year - 1)
-    t_now, t_before = (training_statistics(scope, p, by="year") for p in (this, last))
+    t_now, t_before = (training_statistics(scope, p, by="year", places=()) for p in (this, last))
     c_now, c_before = (compliance_summary(scope, p) for p in (this, last))
     d_now, d_before = (drill_statistics(scope, p) for p in (this, last))
     l_now, l_before = (linked_drills(scope, p) for p in (this, last))

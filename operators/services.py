@@ -13,6 +13,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from operators.models import (
@@ -155,7 +156,8 @@ def sync_person(certificate: OperatorCertificate) -> None:
         "operation_review_years": 6 if interval >= 6 else 3,
     }
     if any(getattr(person, k) != v for k, v in fields.items()):
-        Person.objects.filter(pk=person.pk).update(**fields)
+        # updated_at: the training rollups judge 学时达标 live for people saved since their refresh.
+        Person.objects.filter(pk=person.pk).update(**fields, updated_at=timezone.now())
 
 
 # ---- reviews and renewals

@@ -440,7 +440,8 @@ class Person(models.Model):
         verbose_name = _("从业人员")
         verbose_name_plural = _("从业人员")
         ordering = ["enterprise__name", "name"]
-        indexes = [models.Index(fields=["mobile"])]
+        # updated_at: the people saved since the training rollups' refresh (courses.rollups).
+        indexes = [models.Index(fields=["mobile"]), models.Index(fields=["updated_at"])]
 
     def __str__(self) -> str:
         return self.name

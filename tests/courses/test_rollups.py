@@ -11,9 +11,14 @@ from decimal import Decimal
 import pytest
 
 from courses import rollups
-from courses.models import TrainingRecord, TrainingRequirement, TrainingRollupState
+from courses.models import (
+    PersonYearTraining,
+    TrainingRecord,
+    TrainingRequirement,
+    TrainingRollupState,
+)
 from courses.statistics import compliance_summary, training_statistics
-from portal.models import PersonCategory
+from portal.models import HighRiskIndustry, PersonCategory
 from portal.periods import Period
 from portal.registry import schedules
 from portal.scoping import Scope
@@ -67,7 +72,12 @@ def _scopes(district, street, enterprise):
 def _snapshot(scope: Scope, year: int) -> dict:
     period = Period.of_year(year)
     t = training_statistics(scope, period)
+    streets = training_statistics(scope, period, places=("street",))  # summed in SQL
+    assert streets.by_enterprise == []
+    assert training_statistics(scope, period, places=()).by_street == []
     c = compliance_summary(scope, period, by="enterprise")
+    s = compliance_summary(scope, period, by="street")
+    total = compliance_summary(scope, period)
     return {
         "count": t.count,
         "hours": t.hours,
@@ -75,9 +85,17 @@ def _snapshot(scope: Scope, year: int) -> dict:
         "by_category": [(r["key"], r["count"], r["hours"]) for r in t.by_category],
         "by_enterprise": sorted((r["key"], r["count"], r["hours"]) for r in t.by_enterprise),
         "by_street": sorted((r["key"], r["count"], r["hours"]) for r in t.by_street),
+        "by_street_alone": [
+            (r["key"], r["label"], r["count"], r["hours"]) for r in streets.by_street
+        ],
+        "by_street_labels": [(r["key"], r["label"]) for r in t.by_street],
         "by_period": [(r["key"], r["count"], r["hours"]) for r in t.by_period],
         "compliance": (c.required, c.compliant, c.no_requirement),
         "compliance_groups": [(g.key, g.required, g.compliant, g.no_requirement) for g in c.groups],
+        "compliance_streets": [
+            (g.key, g.label, g.required, g.compliant, g.no_requirement) for g in s.groups
+        ],
+        "compliance_total": (total.required, total.compliant, total.no_requirement),
     }
 
 
@@ -94,7 +112,11 @@ def _live(scope: Scope, year: int) -> dict:
 
 def _assert_same(scopes, *, rolled: bool) -> None:
     for year in YEARS:
-        assert (rollups.current(Period.of_year(year)) is not None) is rolled
+        state = rollups.current(Period.of_year(year))
+        assert (state is not None) is rolled
+        if rolled:  # 学时达标 through its rollup, the changed people judged live
+            assert rollups.compliance_years(state, year)
+            assert rollups.changed_people(state) is not None
         for scope in scopes:
             assert _snapshot(scope, year) == _live(scope, year), (scope, year)
 
@@ -108,7 +130,7 @@ def _check(scopes) -> None:
 
 
 def test_the_rollups_give_the_figures_of_the_records_after_every_kind_of_change(
-    people, district, street, enterprise, other_enterprise
+    people, district, street, other_street, enterprise, other_enterprise
 ):
     scopes = _scopes(district, street, enterprise)
     rollups.refresh()
@@ -144,6 +166,10 @@ def test_the_rollups_give_the_figures_of_the_records_after_every_kind_of_change(
     principal.enterprise = other_enterprise
     principal.save()
     _check(scopes)
+    # … and trained there too: records of one year at two enterprises (参训人数 counts them once).
+    add_record(principal, date(2026, 10, 10), "2")
+    _check(scopes)
+    assert PersonYearTraining.objects.filter(person=principal, year=2026, multi=True).count() == 2
 
     # A person changing category (now without a requirement, then back with one).
     manager.category = PersonCategory.OTHER
@@ -156,6 +182,78 @@ def test_the_rollups_give_the_figures_of_the_records_after_every_kind_of_change(
 
     # A new record for a person whose hours the rollup already holds, after the refresh.
     add_record(other, date(2026, 9, 9), "8")
+    _check(scopes)
+
+    # A person hired this year (no records: short of the initial figure) and one leaving.
+    PersonFactory(
+        enterprise=enterprise, category=PersonCategory.PRINCIPAL, hired_on=date(2026, 3, 1)
+    )
+    gone = people["people"][3]
+    gone.is_active = False
+    gone.save()
+    _check(scopes)
+
+    # A person with no records deleted (no record signal): stale until the refresh.
+    PersonFactory(enterprise=enterprise, category=PersonCategory.SAFETY_MANAGER).delete()
+    assert TrainingRollupState.objects.get(pk=1).stale
+    _check(scopes)
+
+    # An enterprise moving to another street: the rollups are per enterprise, still fresh.
+    third = people["enterprises"][2]
+    third.street = other_street
+    third.save()
+    assert not TrainingRollupState.objects.get(pk=1).stale
+    _check(scopes)
+
+    # An enterprise leaving the training rule's high-risk list: every requirement may change.
+    third = type(third).objects.get(pk=third.pk)
+    was = third.is_training_high_risk
+    third.training_high_risk_override = not was
+    third.save()
+    assert third.is_training_high_risk is not was
+    assert TrainingRollupState.objects.get(pk=1).stale
+    _check(scopes)
+
+    # The high-risk industry table edited (the enterprises' flags updated in bulk).
+    HighRiskIndustry.objects.update_or_create(
+        industry=third.industry, defaults={"training_high_risk": True}
+    )
+    assert TrainingRollupState.objects.get(pk=1).stale
+    _check(scopes)
+
+    # The requirement table edited.
+    TrainingRequirement.objects.filter(category=PersonCategory.PRINCIPAL).update(
+        annual_hours=Decimal("40")
+    )
+    TrainingRequirement.objects.filter(category=PersonCategory.PRINCIPAL).first().save()
+    assert TrainingRollupState.objects.get(pk=1).stale
+    _check(scopes)
+
+
+def test_the_certificate_cycle_rule_through_the_rollups(people, district, street, enterprise):
+    """特种作业: 8 h before each review of the certificate, over the cycle's years. The person's
+    certificate dates (saved on the person) and a record of an earlier year written after the
+    refresh both change the year's 学时达标."""
+    scopes = _scopes(district, street, enterprise)
+    TrainingRequirement.objects.create(
+        category=PersonCategory.SPECIAL_OPERATOR,
+        high_risk=False,
+        annual_hours=None,
+        review_cycle_hours=Decimal("8"),
+    )
+    operator = PersonFactory(enterprise=enterprise, category=PersonCategory.SPECIAL_OPERATOR)
+    add_record(operator, date(2025, 4, 1), "5")
+    rollups.refresh()
+    _assert_same(scopes, rolled=True)
+
+    operator.operation_certificate_issued_on = date(2023, 5, 1)  # reviewed 2026-05-01
+    operator.save()
+    _check(scopes)
+    assert compliance_summary(Scope.of_enterprise(enterprise.pk), Period.of_year(2026)).short
+
+    add_record(operator, date(2024, 6, 1), "3")  # in the cycle, written after the refresh
+    snapshot = _snapshot(Scope.of_enterprise(enterprise.pk), 2026)
+    assert snapshot == _live(Scope.of_enterprise(enterprise.pk), 2026)
     _check(scopes)
 
 
