@@ -154,8 +154,13 @@ def sync_person(certificate: OperatorCertificate) -> None:
         "operation_certificate_issued_on": certificate.first_issued_on,
         "operation_review_years": 6 if interval >= 6 else 3,
     }
-    if any(getattr(person, k) != v for k, v in fields.items()):
-        Person.objects.filter(pk=person.pk).update(**fields)
+    changed = {k: v for k, v in fields.items() if getattr(person, k) != v}
+    if changed:
+        # save(), not a queryset update: an import batch records the person's previous values
+        # (portal.importing), so undoing the import puts them back.
+        for k, v in changed.items():
+            setattr(person, k, v)
+        person.save(update_fields=list(changed))
 
 
 # ---- reviews and renewals
