@@ -47,6 +47,7 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("drills/", include("drills.urls")),
     path("competitions/", include("competitions.urls")),
+    path("operators/", include("operators.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
     path("dashboard/", include("dashboard.urls")),
     path("", include("cms.urls")),
