@@ -327,6 +327,7 @@ def annual_report(*, target: Target, year: int) -> dict:
     p_now, p_before = (programme_people(scope, p) for p in (this, last))
     e_now, e_before = (exam_figures(scope, p) for p in (this, last))
     k_now, k_before = (competition_figures(scope, p) for p in (this, last))
+    u_now, u_before = (unlicensed_figures(scope, p) for p in (this, last))
     m_now = merged_figures(scope, this, training=t_now, drills=d_now)
     m_before = merged_figures(scope, last, training=t_before, drills=d_before)
 
@@ -410,6 +411,11 @@ def annual_report(*, target: Target, year: int) -> dict:
             "taken": _change(e_now["taken"], e_before["taken"]),
             "passed": _change(e_now["passed"], e_before["passed"]),
             "pass_rate": _rate(e_now["rate"], e_before["rate"]),
+        },
+        "operators": {
+            "unlicensed": _change(u_now["count"], u_before["count"]),
+            "on": u_now["on"].isoformat(),
+            "previous_on": u_before["on"].isoformat(),
         },
         "reported": _merged(m_now, m_before),
         "competitions": {
@@ -574,6 +580,12 @@ def report_sections(report: dict) -> list[Section]:
             (_g("验证关闭整改措施"), *_triple(ac["closed"]), "int"),
         ]
     sections.append(actions)
+
+    licensed = Section(_g("持证上岗"))
+    licensed.rows.append(
+        (_g("无证上岗人数（年末）"), *_triple(report["operators"]["unlicensed"]), "int")
+    )
+    sections.append(licensed)
 
     ex = report["exams"]
     exams = Section(_g("考试"))

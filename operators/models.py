@@ -186,7 +186,7 @@ class OperatorCertificate(models.Model):
         storage=private_storage,
         upload_to="operator-certificates/%Y/",
         blank=True,
-        help_text=_("图片或 PDF，仅本企业安全管理员和监管人员可查看。"),
+        help_text=_("图片或 PDF，仅持证人本人、本企业安全管理员和监管人员可查看。"),
     )
     is_current = models.BooleanField(
         _("在用"), default=True, help_text=_("注销或被新证替代的证书不再计入持证。")

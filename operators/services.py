@@ -13,7 +13,6 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from operators.models import (
@@ -155,9 +154,14 @@ def sync_person(certificate: OperatorCertificate) -> None:
         "operation_certificate_issued_on": certificate.first_issued_on,
         "operation_review_years": 6 if interval >= 6 else 3,
     }
-    if any(getattr(person, k) != v for k, v in fields.items()):
-        # updated_at: the training rollups judge 学时达标 live for people saved since their refresh.
-        Person.objects.filter(pk=person.pk).update(**fields, updated_at=timezone.now())
+    changed = {k: v for k, v in fields.items() if getattr(person, k) != v}
+    if changed:
+        # save(), not a queryset update: an import batch records the person's previous values
+        # (portal.importing), so undoing the import puts them back. updated_at (auto_now): the
+        # training rollups judge 学时达标 live for people saved since their refresh.
+        for k, v in changed.items():
+            setattr(person, k, v)
+        person.save(update_fields=[*changed, "updated_at"])
 
 
 # ---- reviews and renewals

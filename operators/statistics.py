@@ -27,6 +27,7 @@ UNLICENSED = Figure(
         "/courses/compliance/",
         "/admin/operators/unlicensed/",
         "我的工作台（待办）",
+        _("年度报告 PDF / xlsx / JSON"),
     ),
     pick=lambda r: r["count"],
 )

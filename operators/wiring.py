@@ -83,6 +83,17 @@ def install() -> None:
             order=5,
         )
     )
+    from operators import views
+
+    registry.register_me_section(
+        registry.MeSection(
+            key="operators-mine",
+            title=_("我的操作证"),
+            template="operators/me_section.html",
+            get_context=views.me_section_context,
+            order=41,
+        )
+    )
     registry.register_schedule(
         registry.ScheduleSpec(
             name="operators.reminders", func="operators.tasks.send_reminders", minutes=60

@@ -48,6 +48,7 @@ urlpatterns = [
     path("drills/", include("drills.urls")),
     path("induction/", include("induction.urls")),
     path("competitions/", include("competitions.urls")),
+    path("operators/", include("operators.urls")),
     path("", include("certificates.urls")),  # certificates/... and the public verify/<code>/
     path("dashboard/", include("dashboard.urls")),
     path("dossiers/", include("dossiers.urls")),

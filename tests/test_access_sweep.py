@@ -9,6 +9,7 @@ in ROUTES below (or, if it is public by design, a line in PUBLIC with the reason
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -90,6 +91,16 @@ def _certificate(world):
     from tests.certificates.factories import issue_manual_certificate
 
     return issue_manual_certificate(world["worker"].person, details={})
+
+
+def _operator_certificate(world):
+    from django.core.files.base import ContentFile
+
+    from tests.operators.factories import certificate
+
+    cert = certificate(world["worker"].person, issued=date(2024, 1, 1), number="SWEEP-1")
+    cert.scan.save("scan.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return [cert.pk]
 
 
 def _notice(world):
@@ -275,6 +286,7 @@ ROUTES: dict[str, Callable] = {
     "drills:action-update": _drill_child("action"),
     "drills:attachment": _drill_child("attachment"),
     "certificates:download": lambda w: [_certificate(w).serial],
+    "operators:scan": _operator_certificate,
     "api:certificate_pdf": lambda w: [_certificate(w).serial],
     "courses:heartbeat": lambda w: [_course_lesson(w).pk],
     "courses:video-ended": lambda w: [_course_lesson(w).pk],

@@ -1,5 +1,6 @@
 """Issue 17's journey: a manager sees who works without a required certificate (无证上岗), imports
-the certificates from an .xlsx (preview, the one button) and sees 无证上岗 cleared."""
+the certificates from an .xlsx (preview, the one button) and sees 无证上岗 cleared; the holder then
+finds the certificate on their 工作台 on a phone (375 px) and opens 我的操作证."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from operators.services import IMPORT_COLUMNS
 from portal.roles import sync_role_groups
 from portal.xlsx import XLSX_CONTENT_TYPE, build_workbook
 from tests.browser_support import sign_in
-from tests.factories import PersonFactory
+from tests.factories import make_worker
 from tests.operators.factories import equipment_kind, position
 
 
 def test_a_manager_imports_certificates_and_sees_unlicensed_cleared(
-    desktop, manager, enterprise, screenshot
+    desktop, phone, manager, enterprise, screenshot
 ):
     sync_role_groups()
     page = desktop
-    driver = PersonFactory(enterprise=enterprise, name="王叉车", position="叉车司机")
+    driver = make_worker(enterprise, name="王叉车", position="叉车司机").person
     position(enterprise, "叉车司机", equipment_kind("N1"))
     sign_in(page, manager.username)
 
@@ -65,3 +66,16 @@ def test_a_manager_imports_certificates_and_sees_unlicensed_cleared(
     page.goto(reverse("portal:me"))
     expect(page.locator("main")).to_contain_text("无证上岗人数")
     screenshot(page, "02-cleared")
+
+    # The holder, on a phone: the 工作台 block, then 我的操作证 with its status and dates.
+    sign_in(phone, driver.user.username)
+    block = phone.locator("#me-operators-mine")
+    expect(block).to_contain_text("叉车司机")
+    expect(block).to_contain_text("TS-2025-0001")
+    block.get_by_role("link", name="查看详情和扫描件").click()
+    phone.wait_for_url(f"**{reverse('operators:mine')}")
+    expect(phone.locator("main")).to_contain_text("宁波市市场监督管理局")
+    expect(phone.locator("main")).to_contain_text("有效期至")
+    expect(phone.locator("main .badge")).to_have_text("有效")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "03-holder-phone")

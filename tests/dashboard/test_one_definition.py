@@ -110,6 +110,11 @@ def data(enterprise, other_enterprise, known_data):
     CorrectiveAction.objects.create(
         finding=finding, description="清理", owner_name="安全科", due_on=date(2026, 7, 1)
     )
+    # 无证上岗: a 叉车司机 of enterprise A without the N1 certificate the position needs
+    from tests.operators.factories import equipment_kind, position
+
+    position(enterprise, "叉车司机", equipment_kind("N1"))
+    PersonFactory(enterprise=enterprise, position="叉车司机")
     # an accepted return of enterprise A for 2026 (合计 = recorded + reported) and a pending one
     from returns.models import Filing
     from tests.returns.factories import make_form
@@ -247,13 +252,14 @@ def read_report_json(response) -> dict:
         "returns.merged_totals": {
             k: Decimal(str(v["total"]["value"])) for k, v in r["reported"]["lines"].items()
         },
+        "operators.unlicensed": r["operators"]["unlicensed"]["value"],
     }
 
 
 def read_report_xlsx(response) -> dict:
     book = load_workbook(io.BytesIO(response.content))
     rows = {}
-    for name in ("安全培训", "应急演练", "考试"):
+    for name in ("安全培训", "应急演练", "考试", "持证上岗"):
         sheet = book[name]  # an empty section is one line: its rows have one cell
         rows.update(
             {
@@ -271,6 +277,7 @@ def read_report_xlsx(response) -> dict:
         if rows["学时达标率（%）"] == "—"
         else Decimal(str(rows["学时达标率（%）"])),
         "compliance.no_requirement": rows["无学时要求人数"],
+        "operators.unlicensed": rows["无证上岗人数（年末）"],
     }
     if "演练场次" in rows:
         out["drills.count"] = rows["演练场次"]
@@ -295,6 +302,9 @@ def read_report_pdf(response) -> dict:
         out["compliance.compliant"] = number(m[2])
         out["compliance.rate"] = number(m[3])
         out["compliance.no_requirement"] = number(m[4])
+    m = re.search(r"持证上岗：年末无证上岗([\d,]+)人", text)
+    if m:
+        out["operators.unlicensed"] = number(m[1])
     m = re.search(r"全年实施演练([\d,]+)场（([\d,]+)家企业开展）、参演([\d,]+)人次", text)
     if m:
         out["drills.count"] = number(m[1])
@@ -408,6 +418,8 @@ def test_every_surface_shows_the_figure_its_one_function_computed(
         assert len(keys["compliance.rate"]) >= 5, (who, y, keys["compliance.rate"])
         assert len(keys["training.person_times"]) >= 4, (who, y)
         assert len(keys["drills.count"]) >= 3, (who, y)
+        report = {"annual report JSON", "annual report xlsx", "annual report PDF"}
+        assert report <= keys["operators.unlicensed"], (who, y, keys["operators.unlicensed"])
 
 
 def _same(a, b) -> bool:

@@ -123,9 +123,12 @@ def test_the_json_keys_are_stable(known_data):
         "exams",
         "competitions",
         "corrective_actions",
+        "operators",
         "reported",
     }
     assert report["schema"] == "annual_report/3"
+    assert set(report["operators"]) == {"unlicensed", "on", "previous_on"}
+    assert report["operators"]["previous_on"] == "2025-12-31"  # the previous year's last day
     assert set(report["training"]) == {
         "person_times",
         "hours",
@@ -188,6 +191,7 @@ def test_the_xlsx_lists_each_figure_with_both_years_and_the_change(known_data):
         "培训项目（双百双千等）",
         "应急演练",
         "演练整改",
+        "持证上岗",
         "考试",
         "含企业填报",
         "技能竞赛",
@@ -445,7 +449,7 @@ def test_the_pdf_says_in_one_line_that_a_section_has_nothing_to_report(district)
         "本年度暂无竞赛记录。",
     ):
         assert line in re.sub(r"\s+", "", text), line
-    # no page holds only the closing footnote
+    # no page holds only the closing footnote: the appendix's last row (技能竞赛) goes with it
     pages = PdfReader(io.BytesIO(services.report_pdf(_district_report()))).pages
     last = re.sub(r"\s+", "", pages[-1].extract_text())
-    assert "附表" in last or "演练整改" in last or len(last) > 200
+    assert last.index("技能竞赛本年度暂无竞赛记录") < last.index("同比=(本年−上年)÷上年")

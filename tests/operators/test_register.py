@@ -347,3 +347,33 @@ def test_the_scan_is_private_and_served_to_the_enterprise_only(
     response = client.get(reverse("operators_admin:scan", args=[cert.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_undoing_an_import_leaves_the_person_as_before(client, enterprise, manager):
+    """The import's certificate rewrites the holder's 特种作业操作证 fields (sync_person); the undo
+    puts every one of them back, and the person row is exactly as before."""
+    from portal import importing
+    from portal.models import ImportBatch, Person
+    from tests.operators.factories import operation_kind
+
+    kind = operation_kind("低压电工作业")
+    person = PersonFactory(
+        enterprise=enterprise,
+        special_operation=kind.special_operation,
+        operation_certificate_no="OLD-1",
+        operation_certificate_issued_on=date(2019, 3, 1),
+        operation_review_years=6,
+    )
+    before = importing._values(Person.objects.get(pk=person.pk))
+    row = _row(person, 证书类别="特种作业", 作业类别="电工作业", 作业项目="低压电工作业")
+    preview = _post(client, manager, enterprise, _file(row))
+    client.post(reverse("operators_admin:import"), {"batch": preview.context["report"].batch.pk})
+    person.refresh_from_db()
+    assert person.operation_certificate_no == f"TS-{person.pk}"
+    assert person.operation_certificate_issued_on == date(2024, 5, 10)
+    assert person.operation_review_years == 3
+
+    batch = ImportBatch.objects.get(kind="operators.certificates", status="done")
+    importing.undo_batch(batch=batch, user=manager)
+    assert OperatorCertificate.objects.count() == 0
+    assert importing._values(Person.objects.get(pk=person.pk)) == before
