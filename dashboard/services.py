@@ -328,6 +328,7 @@ def annual_report(*, target: Target, year: int) -> dict:
     e_now, e_before = (exam_figures(scope, p) for p in (this, last))
     k_now, k_before = (competition_figures(scope, p) for p in (this, last))
     u_now, u_before = (unlicensed_figures(scope, p) for p in (this, last))
+    i_now, i_before = (incomplete_figures(scope, p) for p in (this, last))
     m_now = merged_figures(scope, this, training=t_now, drills=d_now)
     m_before = merged_figures(scope, last, training=t_before, drills=d_before)
 
@@ -416,6 +417,11 @@ def annual_report(*, target: Target, year: int) -> dict:
             "unlicensed": _change(u_now["count"], u_before["count"]),
             "on": u_now["on"].isoformat(),
             "previous_on": u_before["on"].isoformat(),
+        },
+        "induction": {
+            "incomplete": _change(i_now["count"], i_before["count"]),
+            "on": i_now["on"].isoformat(),
+            "previous_on": i_before["on"].isoformat(),
         },
         "reported": _merged(m_now, m_before),
         "competitions": {
@@ -586,6 +592,12 @@ def report_sections(report: dict) -> list[Section]:
         (_g("无证上岗人数（年末）"), *_triple(report["operators"]["unlicensed"]), "int")
     )
     sections.append(licensed)
+
+    inducted = Section(_g("三级安全教育"))
+    inducted.rows.append(
+        (_g("未完成三级教育上岗人数（年末）"), *_triple(report["induction"]["incomplete"]), "int")
+    )
+    sections.append(inducted)
 
     ex = report["exams"]
     exams = Section(_g("考试"))

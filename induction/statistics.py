@@ -101,7 +101,12 @@ INCOMPLETE = Figure(
     ),
     source=_("三级安全教育登记（级别、日期、学时、签字）、人员（在职、入职日期）、培训学时要求"),
     audience=_("监管人员（本辖区）、企业安全管理员（本企业）"),
-    surfaces=("/dashboard/", "/admin/induction/", "我的工作台（待办）"),
+    surfaces=(
+        "/dashboard/",
+        "/admin/induction/",
+        "我的工作台（待办）",
+        _("年度报告 PDF / xlsx / JSON"),
+    ),
     pick=lambda r: r["count"],
 )
 

@@ -253,13 +253,14 @@ def read_report_json(response) -> dict:
             k: Decimal(str(v["total"]["value"])) for k, v in r["reported"]["lines"].items()
         },
         "operators.unlicensed": r["operators"]["unlicensed"]["value"],
+        "induction.incomplete": r["induction"]["incomplete"]["value"],
     }
 
 
 def read_report_xlsx(response) -> dict:
     book = load_workbook(io.BytesIO(response.content))
     rows = {}
-    for name in ("安全培训", "应急演练", "考试", "持证上岗"):
+    for name in ("安全培训", "应急演练", "考试", "持证上岗", "三级安全教育"):
         sheet = book[name]  # an empty section is one line: its rows have one cell
         rows.update(
             {
@@ -278,6 +279,7 @@ def read_report_xlsx(response) -> dict:
         else Decimal(str(rows["学时达标率（%）"])),
         "compliance.no_requirement": rows["无学时要求人数"],
         "operators.unlicensed": rows["无证上岗人数（年末）"],
+        "induction.incomplete": rows["未完成三级教育上岗人数（年末）"],
     }
     if "演练场次" in rows:
         out["drills.count"] = rows["演练场次"]
@@ -305,6 +307,9 @@ def read_report_pdf(response) -> dict:
     m = re.search(r"持证上岗：年末无证上岗([\d,]+)人", text)
     if m:
         out["operators.unlicensed"] = number(m[1])
+    m = re.search(r"三级安全教育：年末未完成三级教育上岗([\d,]+)人", text)
+    if m:
+        out["induction.incomplete"] = number(m[1])
     m = re.search(r"全年实施演练([\d,]+)场（([\d,]+)家企业开展）、参演([\d,]+)人次", text)
     if m:
         out["drills.count"] = number(m[1])
@@ -420,6 +425,7 @@ def test_every_surface_shows_the_figure_its_one_function_computed(
         assert len(keys["drills.count"]) >= 3, (who, y)
         report = {"annual report JSON", "annual report xlsx", "annual report PDF"}
         assert report <= keys["operators.unlicensed"], (who, y, keys["operators.unlicensed"])
+        assert report <= keys["induction.incomplete"], (who, y, keys["induction.incomplete"])
 
 
 def _same(a, b) -> bool:

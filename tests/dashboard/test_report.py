@@ -124,11 +124,14 @@ def test_the_json_keys_are_stable(known_data):
         "competitions",
         "corrective_actions",
         "operators",
+        "induction",
         "reported",
     }
     assert report["schema"] == "annual_report/3"
     assert set(report["operators"]) == {"unlicensed", "on", "previous_on"}
     assert report["operators"]["previous_on"] == "2025-12-31"  # the previous year's last day
+    assert set(report["induction"]) == {"incomplete", "on", "previous_on"}
+    assert report["induction"]["previous_on"] == "2025-12-31"
     assert set(report["training"]) == {
         "person_times",
         "hours",
@@ -192,6 +195,7 @@ def test_the_xlsx_lists_each_figure_with_both_years_and_the_change(known_data):
         "应急演练",
         "演练整改",
         "持证上岗",
+        "三级安全教育",
         "考试",
         "含企业填报",
         "技能竞赛",
