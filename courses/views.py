@@ -52,7 +52,7 @@ from courses.statistics import (
 )
 from operators.statistics import unlicensed_figures
 from portal import importing as batches
-from portal import xlsx
+from portal import registry, xlsx
 from portal.auth import client_ip
 from portal.import_views import confirm_from_request
 from portal.models import Region
@@ -477,13 +477,19 @@ def compliance(request: HttpRequest) -> HttpResponse:
     drill = "&".join(c["query"] for c in crumbs[-1:])
     unlicensed = unlicensed_figures(level_scope, period)
     missing = {u.person.pk: u.missing_text for u in unlicensed["rows"]}
+    flags = []
+    for flag in sorted(registry.compliance_flags.values(), key=lambda f: f.order):
+        found = flag.get(level_scope, period)
+        flags.append({"flag": flag, **found})
     for row in rows:
         row.unlicensed = missing.get(row.person.pk, "")
+        row.flags = [f["people"][row.person.pk] for f in flags if row.person.pk in f["people"]]
     return render(
         request,
         "courses/compliance.html",
         {
             "unlicensed": unlicensed,
+            "flags": flags,
             "rows": rows,
             "groups": groups,
             "level": level,

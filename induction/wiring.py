@@ -50,6 +50,20 @@ def todo_context(request) -> dict | None:
     }
 
 
+def compliance_flag(scope, period) -> dict:
+    """The 学时达标 page's 三级教育 flag: the figure's count and each flagged person's reason."""
+    from django.urls import reverse
+
+    from induction.statistics import incomplete_figures
+
+    figures = incomplete_figures(scope, period)
+    return {
+        "count": figures["count"],
+        "people": {row.person.pk: row.reason_text for row in figures["rows"]},
+        "url": reverse("induction_admin:index") + "#induction-flagged",
+    }
+
+
 def file_section_context(person, on) -> dict | None:
     """The person's 三级安全教育 cards for their training file (None without any)."""
     from induction.models import Induction
@@ -96,6 +110,14 @@ def install() -> None:
         )
     )
     registry.register_seeder(registry.Seeder("induction", demo.seed, order=47))
+    registry.register_compliance_flag(
+        registry.ComplianceFlag(
+            key="induction",
+            label=_("未完成三级教育上岗"),
+            hint=_("已到上岗日期而三级安全教育未完成，或入职一年内未登记三级教育的在职人员"),
+            get=compliance_flag,
+        )
+    )
     registry.register_person_file_section(
         registry.PersonFileSection(
             key="induction",

@@ -30,6 +30,9 @@
   get_context(person, on) -> dict, or None when it has nothing for this person (left out).
 - `person_file_columns`: columns of the enterprise file's summary sheet (一企一档, one row a
   person): values(people, on) -> {person id: cell value}, one call for all the rows.
+- `compliance_flags`: further flags of the 学时达标 page (courses), beside 无证上岗, from apps
+  above courses (三级安全教育): get(scope, period) -> {"count", "people": {person id: reason},
+  "url" (or "")}; the page shows the count and each flagged person's reason.
 - `import_runners`: per import kind, the importer a confirmed preview runs and the check that the
   user may still import there; the page and the task cluster (big files) both use it.
 
@@ -155,7 +158,17 @@ class PersonFileColumn:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ComplianceFlag:
+    key: str
+    label: str  # "未完成三级教育上岗" — shown as "<label> N 人"
+    hint: str  # what the flag means, one line
+    get: Callable[[Any, Any], dict]  # (scope, period) -> {"count", "people", "url"}
+    order: int = 100
+
+
 me_sections: dict[str, MeSection] = {}
+compliance_flags: dict[str, ComplianceFlag] = {}
 person_file_sections: dict[str, PersonFileSection] = {}
 person_file_columns: dict[str, PersonFileColumn] = {}
 spreadsheet_exports: dict[str, SpreadsheetExport] = {}
@@ -181,6 +194,10 @@ def register_person_file_section(section: PersonFileSection) -> None:
 
 def register_person_file_column(column: PersonFileColumn) -> None:
     person_file_columns[column.key] = column
+
+
+def register_compliance_flag(flag: ComplianceFlag) -> None:
+    compliance_flags[flag.key] = flag
 
 
 def register_home_section(section: HomeSection) -> None:

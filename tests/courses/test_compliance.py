@@ -191,8 +191,9 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
         # user, groups (scope), the summary (rollup state, requirement table, one aggregate), the rows
         # (requirement table, people with enterprise and hours annotated), user + group
         # permissions (the tab bar), the user's person (header), site, site settings (footer),
-        # the nav's unread notice count, 无证上岗 (positions, people who may need a certificate)
+        # the nav's unread notice count, 无证上岗 (positions, people who may need a certificate),
+        # the 三级教育 flag (inductions, the rule table, recent hires without one: none flagged)
         # — plus the session read with database sessions
         return len(queries.page(client, "/courses/compliance/"))
 
-    assert run(2) == run(8) == 15
+    assert run(2) == run(8) == 18
