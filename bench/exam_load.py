@@ -70,12 +70,13 @@ def request(port: int, method: str, path: str, token: str | None = None, body: d
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(server_pid: int, database: str | None) -> float:
+def cpu_seconds(server_pid: int, database: str | None) -> tuple[float, float]:
     """CPU time (user + system) used so far by the server: gunicorn's processes and, on
     PostgreSQL, the backends connected to the bench database (persistent connections, so they
     live through a scenario). On a shared machine throughput follows the other loads; the CPU a
     request costs does not, and on a quiet machine a closed loop's throughput is its inverse."""
     pids = [server_pid, *loadkit.descendants(server_pid)]
+    db_pids = []
     if database:
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -84,20 +85,24 @@ def cpu_seconds(server_pid: int, database: str | None) -> float:
                 except OSError:
                     continue
                 if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
-                    pids.append(int(entry.name))
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _TICK
+                    db_pids.append(int(entry.name))
+
+    def ticks(pid_list):
+        total = 0
+        for pid in pid_list:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / _TICK
+
+    return ticks(pids), ticks(db_pids)
 
 
 def run(name: str, jobs: list, threads: int, max_seconds: float, cpu=None) -> dict:
     latencies, statuses, results = [], {}, {}
-    cpu_before = cpu() if cpu else 0.0
+    app_before, db_before = cpu() if cpu else (0.0, 0.0)
     deadline = time.perf_counter() + max_seconds
     lock = threading.Lock()
 
@@ -115,7 +120,8 @@ def run(name: str, jobs: list, threads: int, max_seconds: float, cpu=None) -> di
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, enumerate(jobs)))
     wall = time.perf_counter() - started
-    cpu_used = cpu() - cpu_before if cpu else 0.0
+    app_after, db_after = cpu() if cpu else (0.0, 0.0)
+    app_used, db_used = app_after - app_before, db_after - db_before
     latencies.sort()
 
     def pct(p):
@@ -129,14 +135,15 @@ def run(name: str, jobs: list, threads: int, max_seconds: float, cpu=None) -> di
         "p50": statistics.median(latencies) * 1000,
         "p95": pct(0.95),
         "p99": pct(0.99),
-        "cpu_ms": cpu_used * 1000 / max(1, len(latencies)),
+        "cpu_ms": (app_used + db_used) * 1000 / max(1, len(latencies)),
+        "db_cpu_ms": db_used * 1000 / max(1, len(latencies)),
         "statuses": statuses,
         "results": results,
     }
     print(
         f"{name:12} {row['requests']:5d} req in {wall:6.2f} s  {row['rps']:7.1f} req/s  "
         f"p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  p99 {row['p99']:6.1f} ms  "
-        f"server CPU {row['cpu_ms']:5.2f} ms/req  {statuses}"
+        f"server CPU {row['cpu_ms']:5.2f} ms/req (database {row['db_cpu_ms']:5.2f})  {statuses}"
     )
     return row
 
@@ -194,7 +201,8 @@ def main() -> None:
         def cpu():
             return cpu_seconds(server.pid, database)
 
-        run("warm-up", [lambda: request(args.port, "GET", "/bench-bare/")] * 50, args.threads, 30)
+        # every gunicorn worker and thread past its first requests (lazy imports, connections)
+        run("warm-up", [lambda: request(args.port, "GET", "/bench-bare/")] * 500, args.threads, 30)
         bare = run(
             "bare",
             [lambda: request(args.port, "GET", "/bench-bare/")] * (2 * args.people),
