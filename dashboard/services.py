@@ -41,6 +41,7 @@ from drills.statistics import (
     DrillStatistics,
     corrective_actions,
     drill_statistics,
+    drill_statistics_of,
     linked_drills,
 )
 from exams.statistics import exam_figures
@@ -180,7 +181,8 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
         training=training_statistics(scope, period, places=(children,) if children else ()),
         compliance=compliance_summary(scope, period, by=children),
         exams=exam_figures(scope, period),
-        drills=drill_statistics(scope, period),
+        # per organising enterprise only for a street's drill-down to its enterprises
+        drills=drill_statistics(scope, period, by_enterprise=children == "enterprise"),
         actions=corrective_actions(scope, period, today=today),
         expiring=expiring_certificates(scope, today=today, days=EXPIRING_DAYS, rows=EXPIRING_LIST),
         unlicensed=unlicensed_figures(scope, period),
@@ -321,7 +323,7 @@ def annual_report(*, target: Target, year: int) -> dict:
     this, last = Period.of_year(year), Period.of_year(year - 1)
     t_now, t_before = (training_statistics(scope, p, by="year", places=()) for p in (this, last))
     c_now, c_before = (compliance_summary(scope, p) for p in (this, last))
-    d_now, d_before = (drill_statistics(scope, p) for p in (this, last))
+    d_now, d_before = drill_statistics_of(scope, [this, last])
     l_now, l_before = (linked_drills(scope, p) for p in (this, last))
     a_now, a_before = (corrective_actions(scope, p, today=p.end) for p in (this, last))
     p_now, p_before = (programme_people(scope, p) for p in (this, last))

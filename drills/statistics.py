@@ -3,7 +3,8 @@ corrective actions. Every function takes a `Scope` and a `Period`, never a user.
 
     drills_in(scope) -> QuerySet[Drill]                        the drills a scope may see
     person_times() -> expression                               参演人次 of one drill (see below)
-    drill_statistics(scope, period) -> DrillStatistics         2 queries
+    drill_statistics(scope, period) -> DrillStatistics         1 query
+    drill_statistics_of(scope, periods) -> list[DrillStatistics] 1 query (several periods)
     linked_drills(scope, period) -> dict[level label, int]     1 query
     corrective_actions(scope, period, *, today) -> dict        1 query
 
@@ -14,17 +15,19 @@ controller) plus the drill's headcount of people on no roster; no-shows never co
 
 from __future__ import annotations
 
+import decimal
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from drills.access import scope_drill_q
-from drills.models import CorrectiveAction, Drill, person_times_expression
+from drills.models import CorrectiveAction, Drill, Participation, person_times_expression
 from portal.figures import Figure, computes
 from portal.periods import Period
 from portal.scoping import Scope
@@ -112,56 +115,127 @@ ENTERPRISES = Figure(
 )
 
 
-def _local_month(period: Period) -> Case:
-    """ "2026-06": the month of planned_start in the site's time zone, as comparisons with the
-    months' first instants (Django's TruncMonth with a time zone is a Python function per row on
-    SQLite)."""
+def _buckets(periods: list[Period]) -> tuple[Case, list[tuple[int, str]]]:
+    """A CASE giving planned_start's bucket: the index into the returned list of (period index,
+    "2026-06") — the month in the site's time zone, as comparisons with the months' first instants
+    (Django's TruncMonth with a time zone is a Python function per row on SQLite); -1 between the
+    periods. Integers, so that grouping on them sorts no text."""
     tz = timezone.get_current_timezone()
-    whens, first = [], date(period.start.year, period.start.month, 1)
-    while first <= period.end:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        whens.append(
-            When(
-                planned_start__lt=datetime.combine(following, datetime.min.time(), tzinfo=tz),
-                then=Value(f"{first:%Y-%m}"),
-            )
-        )
-        first = following
-    return Case(*whens, default=Value(""), output_field=CharField())
+
+    def instant(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), tzinfo=tz)
+
+    whens, buckets = [], []
+    for index, period in sorted(enumerate(periods), key=lambda item: item[1].start):
+        whens.append(When(planned_start__lt=instant(period.start), then=Value(-1)))
+        first = date(period.start.year, period.start.month, 1)
+        while first <= period.end:
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            upper = min(following, period.end + timedelta(days=1))
+            whens.append(When(planned_start__lt=instant(upper), then=Value(len(buckets))))
+            buckets.append((index, f"{first:%Y-%m}"))
+            first = following
+    return Case(*whens, default=Value(-1), output_field=IntegerField()), buckets
 
 
-def _add(bucket: Bucket, row: dict) -> None:
-    bucket.drills += row["n"]
-    bucket.person_times += row["pt"] or 0
-    bucket.money += row["money"] or Decimal(0)
+_MONEY_PLACES = Decimal(1).scaleb(-Drill._meta.get_field("spent").decimal_places)
+
+
+def _add(bucket: Bucket, n: int, pt, money) -> None:
+    bucket.drills += n
+    bucket.person_times += pt or 0
+    if isinstance(money, float):  # SQLite's SUM of a decimal column: as Django converts it
+        money = decimal.Context(prec=15).create_decimal_from_float(money).quantize(_MONEY_PLACES)
+    bucket.money += money or Decimal(0)
 
 
 @computes(DRILLS, PERSON_TIMES, MONEY, ENTERPRISES)
-def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
+def drill_statistics(
+    scope: Scope, period: Period, *, by_enterprise: bool = True
+) -> DrillStatistics:
     """Counts, 参演人次 and money actually spent (元), in total and by form, level, accident type,
     street (the organiser's street; region-organised drills under the region's name) and month
-    ("2026-06"); keys of the by_* dicts are the choice labels. Two grouped queries whatever the
-    data size (the breakdowns; per organising enterprise)."""
-    lo, hi = period.bounds
+    ("2026-06"); keys of the by_* dicts are the choice labels; `by_enterprise` (the organising
+    enterprise's drills) only when asked. One query whatever the data size."""
+    return drill_statistics_of(scope, [period], by_enterprise=by_enterprise)[0]
+
+
+def drill_statistics_of(
+    scope: Scope, periods: list[Period], *, by_enterprise: bool = False
+) -> list[DrillStatistics]:
+    """`drill_statistics` of several periods (the annual report's two years) in one query: the
+    held drills of the scope and periods with their 参演人次 (`person_times()`'s definition: the
+    attended participations, counted per drill in one grouped pass instead of one correlated
+    count per drill, plus the headcount), grouped by every breakdown's key and bucket (period,
+    month) on integers; the organising enterprises counted distinct per period; per organising
+    enterprise only when asked."""
+    lo = min(p.bounds[0] for p in periods)
+    hi = max(p.bounds[1] for p in periods)
+    bucket, buckets = _buckets(periods)
     held = (
         drills_in(scope)
         .held()
         .filter(planned_start__gte=lo, planned_start__lt=hi)
-        .annotate(pt=person_times())
         .order_by()
+        .annotate(bucket=bucket)
+        .values(
+            "id",
+            "form",
+            "level",
+            "accident_type",
+            "enterprise_id",
+            "headcount",
+            "spent",
+            "bucket",
+            s_id=F("enterprise__street_id"),
+            s_name=F("enterprise__street__name"),
+            o_id=F("organiser_region_id"),
+            o_name=F("organiser_region__name"),
+        )
     )
-    sums = {"n": Count("pk"), "pt": Sum("pt"), "money": Sum("spent")}
-    # Grouped in SQL, not one row per drill: by the keys of every breakdown but the organiser
-    # (month in the site's time zone), and by organising enterprise apart.
-    rows = held.values(
-        "form",
-        "level",
-        "accident_type",
-        "enterprise__street__name",
-        "organiser_region__name",
-        month=_local_month(period),
-    ).annotate(**sums)
-    per_enterprise = held.filter(enterprise__isnull=False).values("enterprise_id").annotate(**sums)
+    # the period of a bucket: buckets are consecutive per period
+    firsts = [i for i, (index, _m) in enumerate(buckets) if i == 0 or buckets[i - 1][0] != index]
+    period_case = " ".join(f"WHEN h.bucket >= {i} THEN {buckets[i][0]}" for i in reversed(firsts))
+    attended = (
+        Participation.objects.attended()
+        .filter(
+            drill__in=drills_in(scope)
+            .held()
+            .filter(planned_start__gte=lo, planned_start__lt=hi)
+            .values("pk")
+        )
+        .order_by()
+        .values("drill_id")
+        .annotate(n=Count("pk"))
+    )
+    held_sql, held_params = held.query.sql_with_params()
+    att_sql, att_params = attended.query.sql_with_params()
+    # the grouping keys as binary text on PostgreSQL (a collation-aware sort costs more than the
+    # rest of the query); SQLite compares bytes already
+    c = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    keys = f"d.form{c}, d.level{c}, d.accident_type{c}"
+    arms = [
+        f"SELECT 0, {keys}, d.s_id, MAX(d.s_name), d.o_id, MAX(d.o_name), d.bucket, "  # nosec B608
+        "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d "
+        f"GROUP BY {keys}, d.s_id, d.o_id, d.bucket",
+        "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.period, "
+        "COUNT(DISTINCT d.enterprise_id), NULL, NULL FROM d GROUP BY d.period",
+    ]
+    if by_enterprise:
+        arms.append(
+            "SELECT 2, NULL, NULL, NULL, d.enterprise_id, NULL, NULL, NULL, d.period, "
+            "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d WHERE d.enterprise_id IS NOT NULL "
+            "GROUP BY d.enterprise_id, d.period"
+        )
+    sql = (
+        f"WITH d AS (SELECT h.*, h.headcount + COALESCE(a.n, 0) AS pt, "  # nosec B608
+        f"CASE {period_case} ELSE -1 END AS period "
+        f"FROM ({held_sql}) h LEFT JOIN ({att_sql}) a ON a.drill_id = h.id "
+        "WHERE h.bucket >= 0) " + " UNION ALL ".join(arms)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*held_params, *att_params])
+        rows = cursor.fetchall()
     # Labels translated once, not once per group (a lazy label costs a gettext each time).
     labels = {
         name: {key: str(label) for key, label in choices}
@@ -171,35 +245,57 @@ def drill_statistics(scope: Scope, period: Period) -> DrillStatistics:
             ("accident_type", Drill._meta.get_field("accident_type").choices),
         )
     }
-    total = Bucket()
-    groups: dict[str, dict[str, Bucket]] = {
-        k: defaultdict(Bucket) for k in ("form", "level", "accident_type", "street", "month")
-    }
-    for row in rows:
+    out = []
+    for period in periods:
+        out.append(
+            {
+                "period": period,
+                "total": Bucket(),
+                "groups": {
+                    k: defaultdict(Bucket)
+                    for k in ("form", "level", "accident_type", "street", "month")
+                },
+                "enterprises": 0,
+                "by_enterprise": defaultdict(Bucket),
+            }
+        )
+    for kind, form, level, accident, s_id, s_name, _o_id, o_name, b, n, pt, money in rows:
+        if kind == 1:
+            if b >= 0:
+                out[b]["enterprises"] = n
+            continue
+        if kind == 2:
+            if b >= 0:
+                _add(out[b]["by_enterprise"][s_id], n, pt, money)
+            continue
+        index, month = buckets[b]
+        entry = out[index]
+        groups = entry["groups"]
         keys = {
-            "form": labels["form"][row["form"]],
-            "level": labels["level"][row["level"]],
-            "accident_type": labels["accident_type"][row["accident_type"]],
-            "street": row["enterprise__street__name"] or row["organiser_region__name"] or "",
-            "month": row["month"],
+            "form": labels["form"][form],
+            "level": labels["level"][level],
+            "accident_type": labels["accident_type"][accident],
+            "street": s_name or o_name or "",
+            "month": month,
         }
-        for bucket in [total] + [groups[k][v] for k, v in keys.items()]:
-            _add(bucket, row)
-    by_enterprise: dict[int, Bucket] = defaultdict(Bucket)
-    for row in per_enterprise:
-        _add(by_enterprise[row["enterprise_id"]], row)
-    return DrillStatistics(
-        start=period.start,
-        end=period.end,
-        total=total,
-        by_form=dict(groups["form"]),
-        by_level=dict(groups["level"]),
-        by_accident_type=dict(groups["accident_type"]),
-        by_street=dict(groups["street"]),
-        by_month=dict(sorted(groups["month"].items())),
-        enterprises=len(by_enterprise),
-        by_enterprise=dict(by_enterprise),
-    )
+        _add(entry["total"], n, pt, money)
+        for k, v in keys.items():
+            _add(groups[k][v], n, pt, money)
+    return [
+        DrillStatistics(
+            start=e["period"].start,
+            end=e["period"].end,
+            total=e["total"],
+            by_form=dict(e["groups"]["form"]),
+            by_level=dict(e["groups"]["level"]),
+            by_accident_type=dict(e["groups"]["accident_type"]),
+            by_street=dict(e["groups"]["street"]),
+            by_month=dict(sorted(e["groups"]["month"].items())),
+            enterprises=e["enterprises"],
+            by_enterprise=dict(e["by_enterprise"]),
+        )
+        for e in out
+    ]
 
 
 LINKED = Figure(
