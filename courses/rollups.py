@@ -7,6 +7,7 @@ and the annual report need not read every training record or judge every person 
     current(period) -> TrainingRollupState | None   the state when the rollups may answer `period`
     changed_people(state) -> list[int] | None   the people 学时达标 judges live (changed since)
     compliance_years(state, year) -> bool       whether 学时达标 of `year` is rolled up
+    snapshot()                                  context: the state and changed people read once
     mark_stale(pk) / mark_all_stale()           something the rollups hold changed
 
 The rollups are never the definition of a figure: `courses.statistics` computes every figure from
@@ -36,6 +37,9 @@ one computed from the records after each kind of change.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Min
@@ -194,6 +198,17 @@ def changed_people(state: TrainingRollupState) -> list[int] | None:
     None when there are more than MAX_DELTA_PEOPLE of them (compute live). One query."""
     if state.refreshed_at is None:
         return None
+    memo = _snapshot.get()
+    key = ("changed", state.watermark, state.refreshed_at)
+    if memo is not None and key in memo:
+        return memo[key]
+    changed = _changed_people(state)
+    if memo is not None:
+        memo[key] = changed
+    return changed
+
+
+def _changed_people(state: TrainingRollupState) -> list[int] | None:
     records = (
         TrainingRecord.objects.filter(pk__gt=state.watermark).order_by().values_list("person_id")
     )
@@ -220,7 +235,29 @@ def current(period: Period) -> TrainingRollupState | None:
     ) == (1, 1, 12, 31) and period.start.year == period.end.year
     if not whole_year:
         return None
-    return TrainingRollupState.objects.filter(pk=1, stale=False).first()
+    memo = _snapshot.get()
+    if memo is not None and "state" in memo:
+        return memo["state"]
+    state = TrainingRollupState.objects.filter(pk=1, stale=False).first()
+    if memo is not None:
+        memo["state"] = state
+    return state
+
+
+_snapshot: ContextVar[dict | None] = ContextVar("courses_rollups_snapshot", default=None)
+
+
+@contextmanager
+def snapshot():
+    """Within it, the rollup state and the people changed since the refresh are read once (the
+    first `current` / `changed_people`) and reused: a dashboard or an annual report asks for
+    them once per figure and year; every figure of the page then reads the same snapshot."""
+    token = _snapshot.set({}) if _snapshot.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _snapshot.reset(token)
 
 
 def mark_stale(pk: int | None) -> None:

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _g
 
 from certificates.statistics import expiring_certificates
 from competitions.statistics import competition_figures
+from courses import rollups
 from courses.statistics import (
     ComplianceCounts,
     TrainingStats,
@@ -40,9 +42,10 @@ from drills.models import Drill
 from drills.statistics import (
     DrillStatistics,
     corrective_actions,
+    corrective_actions_of,
     drill_statistics,
     drill_statistics_of,
-    linked_drills,
+    linked_drills_of,
 )
 from exams.statistics import exam_figures
 from induction.statistics import incomplete_figures
@@ -166,6 +169,19 @@ class Dashboard:
     merged: Merged | None = None
 
 
+def _one_snapshot(function):
+    """Every figure of the call reads one snapshot of the training rollups (their state and the
+    people changed since the refresh, read once instead of once per figure and year)."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        with rollups.snapshot():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_snapshot
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
@@ -315,6 +331,7 @@ def _rate(now: Decimal | None, before: Decimal | None) -> dict:
     }
 
 
+@_one_snapshot
 def annual_report(*, target: Target, year: int) -> dict:
     """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
     Every figure is its statistics function's, called for the year and the year before (the
@@ -324,8 +341,8 @@ def annual_report(*, target: Target, year: int) -> dict:
     t_now, t_before = (training_statistics(scope, p, by="year", places=()) for p in (this, last))
     c_now, c_before = (compliance_summary(scope, p) for p in (this, last))
     d_now, d_before = drill_statistics_of(scope, [this, last])
-    l_now, l_before = (linked_drills(scope, p) for p in (this, last))
-    a_now, a_before = (corrective_actions(scope, p, today=p.end) for p in (this, last))
+    l_now, l_before = linked_drills_of(scope, [this, last])
+    a_now, a_before = corrective_actions_of(scope, [(this, this.end), (last, last.end)])
     p_now, p_before = (programme_people(scope, p) for p in (this, last))
     e_now, e_before = (exam_figures(scope, p) for p in (this, last))
     k_now, k_before = (competition_figures(scope, p) for p in (this, last))

@@ -6,7 +6,9 @@ corrective actions. Every function takes a `Scope` and a `Period`, never a user.
     drill_statistics(scope, period) -> DrillStatistics         1 query
     drill_statistics_of(scope, periods) -> list[DrillStatistics] 1 query (several periods)
     linked_drills(scope, period) -> dict[level label, int]     1 query
+    linked_drills_of(scope, periods) -> list[dict]             1 query (several periods)
     corrective_actions(scope, period, *, today) -> dict        1 query
+    corrective_actions_of(scope, [(period, today)]) -> list    1 query (several periods)
 
 Held drills (实施 and later) that started in the period count. 参演人次 is defined in exactly one
 place, `person_times()`: the participations that attended (checked in, or marked present by the
@@ -235,7 +237,11 @@ def drill_statistics_of(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*held_params, *att_params])
-        rows = cursor.fetchall()
+        # in key order (the breakdowns' dicts keep it), whatever the database's collation
+        rows = sorted(
+            cursor.fetchall(),
+            key=lambda r: (r[0], r[1] or "", r[2] or "", r[3] or "", r[5] or r[7] or "", r[8]),
+        )
     # Labels translated once, not once per group (a lazy label costs a gettext each time).
     labels = {
         name: {key: str(label) for key, label in choices}
@@ -314,17 +320,31 @@ LINKED = Figure(
 def linked_drills(scope: Scope, period: Period) -> dict[str, int]:
     """Held linked drills (多级联动) of the period by level value ("district" …); every level
     present, 0 when none. One query."""
-    lo, hi = period.bounds
-    counts = dict(
+    return linked_drills_of(scope, [period])[0]
+
+
+def linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]]:
+    """`linked_drills` of several periods (the annual report's two years) in one query."""
+    in_period = Q()
+    which = []
+    for index, period in enumerate(periods):
+        lo, hi = period.bounds
+        in_period |= Q(planned_start__gte=lo, planned_start__lt=hi)
+        which.append(When(planned_start__gte=lo, planned_start__lt=hi, then=Value(index)))
+    rows = (
         drills_in(scope)
         .held()
-        .filter(is_linked=True, planned_start__gte=lo, planned_start__lt=hi)
-        .values_list("level")
+        .filter(in_period, is_linked=True)
+        .annotate(p=Case(*which, default=Value(-1), output_field=IntegerField()))
+        .values_list("level", "p")
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("level", "n")
     )
-    return {level: counts.get(level, 0) for level in Drill.Level.values}
+    counts = [dict.fromkeys(Drill.Level.values, 0) for _ in periods]
+    for level, index, n in rows:
+        if index >= 0 and level in counts[index]:
+            counts[index][level] += n
+    return counts
 
 
 ACTIONS_OPEN = Figure(
@@ -375,16 +395,33 @@ ACTIONS_CLOSED = Figure(
 def corrective_actions(scope: Scope, period: Period, *, today) -> dict[str, int]:
     """Corrective actions of the scope's drills: open and overdue as of `today`; opened (their
     drill started in the period) and closed (verified in the period). One query."""
-    lo, hi = period.bounds
+    return corrective_actions_of(scope, [(period, today)])[0]
+
+
+def corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> list[dict[str, int]]:
+    """`corrective_actions` of several (period, today) pairs (the annual report's two years,
+    each as of its last day) in one aggregate query."""
     verified = CorrectiveAction.Status.VERIFIED
-    return CorrectiveAction.objects.filter(
-        finding__drill__in=drills_in(scope).values("pk")
-    ).aggregate(
-        open=Count("pk", filter=~Q(status=verified)),
-        overdue=Count("pk", filter=~Q(status=verified) & Q(due_on__lt=today)),
-        opened=Count(
+    sums = {"open": Count("pk", filter=~Q(status=verified))}
+    for index, (period, today) in enumerate(asked):
+        lo, hi = period.bounds
+        sums[f"overdue_{index}"] = Count("pk", filter=~Q(status=verified) & Q(due_on__lt=today))
+        sums[f"opened_{index}"] = Count(
             "pk",
             filter=Q(finding__drill__planned_start__gte=lo, finding__drill__planned_start__lt=hi),
-        ),
-        closed=Count("pk", filter=Q(status=verified, verified_at__gte=lo, verified_at__lt=hi)),
-    )
+        )
+        sums[f"closed_{index}"] = Count(
+            "pk", filter=Q(status=verified, verified_at__gte=lo, verified_at__lt=hi)
+        )
+    row = CorrectiveAction.objects.filter(
+        finding__drill__in=drills_in(scope).values("pk")
+    ).aggregate(**sums)
+    return [
+        {
+            "open": row["open"],
+            "overdue": row[f"overdue_{index}"],
+            "opened": row[f"opened_{index}"],
+            "closed": row[f"closed_{index}"],
+        }
+        for index in range(len(asked))
+    ]

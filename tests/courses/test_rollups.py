@@ -270,3 +270,29 @@ def test_the_refresh_runs_on_a_schedule():
     from courses.tasks import refresh_training_rollups
 
     assert refresh_training_rollups() == 0  # no records yet
+
+
+def test_a_snapshot_reads_the_state_and_the_changed_people_once_and_only_within_it(
+    people, district, street, enterprise, django_assert_num_queries
+):
+    """courses.rollups.snapshot (a dashboard, an annual report): the rollup state and the people
+    changed since the refresh are read once for every figure and year of the call; after it, a
+    change is seen at once, and the figures read through a snapshot equal the records'."""
+    rollups.refresh()
+    person = people["people"][0]
+    with rollups.snapshot():
+        with django_assert_num_queries(2):  # the state, the changed people
+            state = rollups.current(Period.of_year(2026))
+            assert rollups.current(Period.of_year(2025)) is state
+            assert rollups.changed_people(state) == []
+            assert rollups.changed_people(rollups.current(Period.of_year(2026))) == []
+        with rollups.snapshot():  # nested: the same snapshot
+            with django_assert_num_queries(0):
+                assert rollups.current(Period.of_year(2026)) is state
+    add_record(person, date(2026, 3, 1), "1")
+    with django_assert_num_queries(2):
+        assert person.pk in rollups.changed_people(rollups.current(Period.of_year(2026)))
+    for scope in _scopes(district, street, enterprise):
+        with rollups.snapshot():
+            through = _snapshot(scope, 2026)
+        assert through == _live(scope, 2026), scope

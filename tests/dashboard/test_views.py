@@ -190,21 +190,22 @@ def _maybe_refresh(rolled_up: bool, street, other_street) -> None:
 def test_the_dashboard_figures_take_the_same_number_of_queries_at_two_data_sizes(
     supervisor, street, other_street, django_assert_num_queries, rolled_up
 ):
-    # Queries (22 from the records, 25 through the rollups): training 5 (the rollup state;
-    # grouped by category and enterprise, their names and streets, by day, distinct people;
-    # through the rollups 6: by category, by enterprise, their names, by month, distinct
-    # people — each over a UNION of the rollup rows and the records since);
-    # compliance 3 (the rollup state, the requirement table, one aggregate over the people by
-    # street); through the rollups 5 (the rollup state, the people changed since the refresh,
-    # the per-enterprise sums less the changed people's rows, the requirement table, the changed
-    # people judged live; 3 when nobody changed);
-    # exams 1 (aggregate); drills 2 (grouped breakdowns, per organising enterprise); corrective
-    # actions 1; expiring certificates 2 (count, first rows); merged with the returns 2
-    # (三级教育 count, the accepted and pending filings); 无证上岗 2 (the positions of the scope's
-    # enterprises, the people who may need a certificate: none here); 未完成三级教育上岗 3 (the
-    # inductions, the rule table, the recent hires without one: none flagged here); drill-down 1
-    # (the streets).
-    expected = 25 if rolled_up else 22
+    # Queries (20 from the records, 23 through the rollups; were 22 / 25): the rollup state
+    # once for the whole dashboard (courses.rollups.snapshot: training and compliance read the
+    # same one); training 4 (grouped by category and enterprise, their names and streets, by
+    # day, distinct people; through the rollups 5: by category, by enterprise, their names, by
+    # month, distinct people — each over a UNION of the rollup rows and the records since);
+    # compliance 2 (the requirement table, one aggregate over the people by street); through
+    # the rollups 4 (the people changed since the refresh, the per-enterprise sums less the
+    # changed people's rows, the requirement table, the changed people judged live; 2 when
+    # nobody changed);
+    # exams 1 (aggregate); drills 1 (grouped breakdowns with the organising enterprises, in one
+    # statement; was 2); corrective actions 1; expiring certificates 2 (count, first rows);
+    # merged with the returns 2 (三级教育 count, the accepted and pending filings); 无证上岗 2
+    # (the positions of the scope's enterprises, the people who may need a certificate: none
+    # here); 未完成三级教育上岗 3 (the inductions, the rule table, the recent hires without one:
+    # none flagged here); drill-down 1 (the streets).
+    expected = 23 if rolled_up else 20
     period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
     target = services.default_target(supervisor)
     scope_for(supervisor)
@@ -226,7 +227,7 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
 ):
     # As the district: the drill-down reads the enterprises (their drills come with the
     # drill statistics, their 学时达标率 with the compliance aggregate by enterprise).
-    expected = 25 if rolled_up else 22
+    expected = 23 if rolled_up else 20
     period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
     target = services.region_target(supervisor, street.code)
     scope_for(supervisor)
@@ -244,18 +245,21 @@ def test_the_street_dashboard_takes_the_same_number_of_queries_at_two_data_sizes
 def test_the_annual_report_takes_the_same_number_of_queries_at_two_data_sizes(
     street, other_street, django_assert_num_queries, rolled_up
 ):
-    # Queries (58 from the records, 62 through the rollups) with the target resolved: each
-    # statistics function once per year (this and last): training 3 (by year with no breakdown
-    # by place: no by-month query, no enterprise names; the rollup state, grouped by category
-    # and enterprise — through the rollups by category alone —, distinct people), compliance 3
-    # (5 through the rollups: see the dashboard's),
-    # drills 2, linked drills 1, corrective actions 1, programmes 1, exams 1, competitions 10
-    # (count; teams and members; teams per competition; the ranked ones and their standings 6;
-    # the running ones), merged with the returns 2 (三级教育 count, the filings), 无证上岗 2 (the
-    # positions' kinds, the candidates: nobody here needs a certificate; 6 at most otherwise,
-    # whatever the number of people), 未完成三级教育上岗 3 (the inductions, the rule table, the
-    # recent hires without one: nobody flagged here) — 29 × 2 (+4).
-    expected = 62 if rolled_up else 58
+    # Queries (50 from the records, 53 through the rollups; were 58 / 62) with the target
+    # resolved: the rollup state once (and through the rollups the people changed since the
+    # refresh once: courses.rollups.snapshot); both years in one query for drills 1 (was 2 × 2),
+    # linked drills 1 and corrective actions 1 (were 2 each); each other statistics function
+    # once per year (this and last): training 2 (by year with no breakdown by place: no
+    # by-month query, no enterprise names; grouped by category and enterprise — through the
+    # rollups by category alone —, distinct people), compliance 2 (the requirement table, the
+    # aggregate; through the rollups the sums, 2 more with the changed people judged live — see
+    # the dashboard's), programmes 1, exams 1, competitions 10 (count; teams and members; teams
+    # per competition; the ranked ones and their standings 6; the running ones), merged with
+    # the returns 2 (三级教育 count, the filings), 无证上岗 2 (the positions' kinds, the
+    # candidates: nobody here needs a certificate; 6 at most otherwise, whatever the number of
+    # people), 未完成三级教育上岗 3 (the inductions, the rule table, the recent hires without
+    # one: nobody flagged here) — 1 + 3 + 23 × 2 (+3).
+    expected = 53 if rolled_up else 50
     target = services.region_target_for_command(None)
     _grow(street, other_street, 2)
     _maybe_refresh(rolled_up, street, other_street)
