@@ -17,7 +17,11 @@ from courses.models import (
     TrainingRequirement,
     TrainingRollupState,
 )
-from courses.statistics import compliance_summary, training_statistics
+from courses.statistics import (
+    compliance_summary,
+    training_statistics,
+    training_year_statistics,
+)
 from portal.models import HighRiskIndustry, PersonCategory
 from portal.periods import Period
 from portal.registry import schedules
@@ -75,6 +79,12 @@ def _snapshot(scope: Scope, year: int) -> dict:
     streets = training_statistics(scope, period, places=("street",))  # summed in SQL
     assert streets.by_enterprise == []
     assert training_statistics(scope, period, places=()).by_street == []
+    # the annual report's two years in one call: each year as training_statistics by year
+    both = training_year_statistics(scope, [year, year - 1])
+    assert both == [
+        training_statistics(scope, Period.of_year(y), by="year", places=())
+        for y in (year, year - 1)
+    ]
     c = compliance_summary(scope, period, by="enterprise")
     s = compliance_summary(scope, period, by="street")
     total = compliance_summary(scope, period)
@@ -96,6 +106,7 @@ def _snapshot(scope: Scope, year: int) -> dict:
             (g.key, g.label, g.required, g.compliant, g.no_requirement) for g in s.groups
         ],
         "compliance_total": (total.required, total.compliant, total.no_requirement),
+        "years": [(y.count, y.hours, y.people, y.by_category, y.by_period) for y in both],
     }
 
 
