@@ -64,7 +64,7 @@ from courses.models import (
     TrainingRecord,
     TrainingRequirement,
 )
-from portal.figures import Figure, computes, percentage
+from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory, Region
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
@@ -476,6 +476,12 @@ def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingSta
                 if count
                 else [],
             )
+        )
+        record(
+            training_statistics,
+            (scope, Period.of_year(year)),
+            {"by": "year", "places": ()},
+            out[-1],
         )
     return out
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drills.access import scope_drill_q
 from drills.models import CorrectiveAction, Drill, Participation, person_times_expression
-from portal.figures import Figure, computes
+from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
 
@@ -159,11 +159,21 @@ def drill_statistics(
     street (the organiser's street; region-organised drills under the region's name) and month
     ("2026-06"); keys of the by_* dicts are the choice labels; `by_enterprise` (the organising
     enterprise's drills) only when asked. One query whatever the data size."""
-    return drill_statistics_of(scope, [period], by_enterprise=by_enterprise)[0]
+    return _drill_statistics_of(scope, [period], by_enterprise=by_enterprise)[0]
 
 
 def drill_statistics_of(
     scope: Scope, periods: list[Period], *, by_enterprise: bool = False
+) -> list[DrillStatistics]:
+    """`drill_statistics` of several periods (the annual report's two years) in one query."""
+    out = _drill_statistics_of(scope, periods, by_enterprise=by_enterprise)
+    for period, stats in zip(periods, out, strict=True):
+        record(drill_statistics, (scope, period), {"by_enterprise": by_enterprise}, stats)
+    return out
+
+
+def _drill_statistics_of(
+    scope: Scope, periods: list[Period], *, by_enterprise: bool
 ) -> list[DrillStatistics]:
     """`drill_statistics` of several periods (the annual report's two years) in one query: the
     held drills of the scope and periods with their 参演人次 (`person_times()`'s definition: the
@@ -320,11 +330,18 @@ LINKED = Figure(
 def linked_drills(scope: Scope, period: Period) -> dict[str, int]:
     """Held linked drills (多级联动) of the period by level value ("district" …); every level
     present, 0 when none. One query."""
-    return linked_drills_of(scope, [period])[0]
+    return _linked_drills_of(scope, [period])[0]
 
 
 def linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]]:
     """`linked_drills` of several periods (the annual report's two years) in one query."""
+    out = _linked_drills_of(scope, periods)
+    for period, counts in zip(periods, out, strict=True):
+        record(linked_drills, (scope, period), {}, counts)
+    return out
+
+
+def _linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]]:
     in_period = Q()
     which = []
     for index, period in enumerate(periods):
@@ -395,12 +412,19 @@ ACTIONS_CLOSED = Figure(
 def corrective_actions(scope: Scope, period: Period, *, today) -> dict[str, int]:
     """Corrective actions of the scope's drills: open and overdue as of `today`; opened (their
     drill started in the period) and closed (verified in the period). One query."""
-    return corrective_actions_of(scope, [(period, today)])[0]
+    return _corrective_actions_of(scope, [(period, today)])[0]
 
 
 def corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> list[dict[str, int]]:
     """`corrective_actions` of several (period, today) pairs (the annual report's two years,
     each as of its last day) in one aggregate query."""
+    out = _corrective_actions_of(scope, asked)
+    for (period, today), counts in zip(asked, out, strict=True):
+        record(corrective_actions, (scope, period), {"today": today}, counts)
+    return out
+
+
+def _corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> list[dict[str, int]]:
     verified = CorrectiveAction.Status.VERIFIED
     sums = {"open": Count("pk", filter=~Q(status=verified))}
     for index, (period, today) in enumerate(asked):

@@ -81,6 +81,14 @@ def _recordings() -> list[Recording]:
     return stack
 
 
+def record(function: Callable, args: tuple, kwargs: dict, result: Any) -> None:
+    """Record `result` as a call of the catalogued `function`: a function computing the same
+    figures for several periods at once (the annual report's two years, through the same code
+    as `function`) records each period's result as that one function's."""
+    for rec in _recordings():
+        rec.calls.append(Call(function.figure_function, args, kwargs, result))
+
+
 @contextmanager
 def recording() -> Iterator[Recording]:
     """Record every call of a catalogued function made inside the block (tests)."""
