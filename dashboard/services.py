@@ -185,10 +185,11 @@ def _one_snapshot(function):
 @_one_snapshot
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
-    docs/figures.md). A fixed number of queries whatever the data size: training 3, compliance 2,
-    exams 1, drills 1, corrective actions 1, expiring certificates 2, merged with the returns 2,
-    无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged),
-    drill-down children 1 or 2 (the streets; or the enterprises and drills per enterprise)."""
+    docs/figures.md). A fixed number of queries whatever the data size (tests/dashboard/
+    test_views.py): the rollup state once for all figures, training 4–5, compliance 2–4, exams 1,
+    drills 1 (per organising enterprise in the same query for a street's drill-down), corrective
+    actions 1, expiring certificates 2, merged with the returns 2, 无证上岗 2 (6 when someone
+    needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged), drill-down children 1."""
     scope = target.scope
     children = _children_kind(target)
     board = Dashboard(
@@ -335,8 +336,11 @@ def _rate(now: Decimal | None, before: Decimal | None) -> dict:
 @_one_snapshot
 def annual_report(*, target: Target, year: int) -> dict:
     """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
-    Every figure is its statistics function's, called for the year and the year before (the
-    changes). A fixed number of queries whatever the data size (2 × the functions' own)."""
+    Every figure is its statistics function's, for the year and the year before (the changes):
+    the drills, linked drills, corrective actions and (through the rollups) training figures of
+    both years in one call each (`*_of`, `training_year_statistics`: the same code, one query
+    for both years), the others called once per year; every call reads one snapshot of the
+    training rollups. A fixed number of queries whatever the data size."""
     scope = target.scope
     this, last = Period.of_year(year), Period.of_year(year - 1)
     t_now, t_before = training_year_statistics(scope, [year, year - 1])
