@@ -519,16 +519,44 @@ def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) 
             if changed:
                 event.save(using=connection.alias)
         return bool(changed)
-    item_meta, event_meta = AttemptQuestion._meta, AttemptEvent._meta
+    sql, fields = _update_and_log_sql(connection, tuple(updates))
+    item_meta = AttemptQuestion._meta
+    params = [event.attempt_id, str(open_attempt)]
+    params += [item_meta.get_field(n).get_db_prep_save(v, connection) for n, v in updates.items()]
+    params += [item_pk, seq]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    # prepared (portal.db.postgresql): PostgreSQL neither parses nor plans it again on this
+    # connection; another engine (psycopg 2, a plain backend) runs it as it is
+    prepared = getattr(connection, "prepared_cursor", connection.cursor)
+    with prepared() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+_UPDATE_AND_LOG_SQL: dict[tuple, tuple] = {}
+_EVENT_COLUMNS = ("attempt_id", "kind", "at", "ip", "user_agent", "detail")
+
+
+def _update_and_log_sql(connection, names: tuple[str, ...]) -> tuple[str, list]:
+    """`_update_and_log`'s statement on PostgreSQL for the updated fields `names`, written once per
+    database and set of fields, and the event's fields in the order of its parameters. The
+    event's values are cast to their columns' types but for texts (a cast to varchar(n) would
+    cut a long text where the INSERT refuses it): bound server-side, a parameter in a SELECT
+    list has no type of its own."""
+    key = (connection.alias, names)
+    cached = _UPDATE_AND_LOG_SQL.get(key)
+    if cached is not None:
+        return cached
+    item_meta, event_meta, attempt_meta = AttemptQuestion._meta, AttemptEvent._meta, Attempt._meta
     qn = connection.ops.quote_name
-    sets, params = [], []
-    for name, value in updates.items():
-        field = item_meta.get_field(name)
-        sets.append(f"{qn(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    columns = ["attempt_id", "kind", "at", "ip", "user_agent", "detail"]
-    fields = [event_meta.get_field(name) for name in columns]
-    attempt_meta = Attempt._meta
+    sets = [f"{qn(item_meta.get_field(name).column)} = %s" for name in names]
+    fields = [event_meta.get_field(name) for name in _EVENT_COLUMNS]
+    values = [
+        "%s"
+        if f.get_internal_type() in ("CharField", "TextField")
+        else f"CAST(%s AS {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)})"
+        for f in fields
+    ]
     sql = (
         f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "  # nosec B608
         f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
@@ -536,13 +564,10 @@ def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) 
         f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
         f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) "
         f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"SELECT {', '.join(['%s'] * len(fields))} FROM changed RETURNING {qn('id')}"
+        f"SELECT {', '.join(values)} FROM changed RETURNING {qn('id')}"
     )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
-    params = [event.attempt_id, str(open_attempt), *params, item_pk, seq]
-    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+    _UPDATE_AND_LOG_SQL[key] = (sql, fields)
+    return sql, fields
 
 
 def set_flag(*, attempt: Attempt, question_id: int, flagged: bool, now: datetime) -> None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
+from django.db import connections, router
 from django.db.models.signals import post_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from portal.auth import client_ip, login_locked
-from portal.models import ApiToken
+from portal.db import rows
+from portal.models import ApiToken, User
 
 TOKEN_LIFETIME = timedelta(days=7)
 PASSWORD_CHANGE_REQUIRED = "password_change_required"  # nosec B105 # an error code
@@ -77,6 +79,43 @@ def _forget_token(sender, instance, **kwargs) -> None:
 post_delete.connect(_forget_token, sender=ApiToken, dispatch_uid="portal-api-token-cache")
 
 
+_TOKEN_SQL: dict[str, tuple] = {}
+
+
+def _active_token(key_hash: str, now) -> ApiToken | None:
+    """The unexpired token of `key_hash` with its active user, in one query: the same rows as
+    `ApiToken.objects.active(now=now).select_related("user").filter(key_hash=…,
+    user__is_active=True)`, with SQL written once per database (portal.db.rows). A cache miss is
+    the common case with the local-memory cache of a node without Redis (one per gunicorn process,
+    entries of API_TOKEN_CACHE_SECONDS), where the ORM's compilation of that query was most of a
+    token check (BENCHMARKS.md, issue 21 third pass)."""
+    connection = connections[router.db_for_read(ApiToken)]
+    cached = _TOKEN_SQL.get(connection.alias)
+    if cached is None:
+        qn = connection.ops.quote_name
+        selected, parts = rows.columns(connection, [("t", ApiToken), ("u", User)])
+        token_meta, user_meta = ApiToken._meta, User._meta
+        sql = (
+            f"SELECT {', '.join(selected)} FROM {qn(token_meta.db_table)} t "  # nosec B608
+            f"JOIN {qn(user_meta.db_table)} u ON u.{qn(user_meta.pk.column)} = "
+            f"t.{qn(token_meta.get_field('user').column)} "
+            f"WHERE t.{qn(token_meta.get_field('key_hash').column)} = %s "
+            f"AND t.{qn(token_meta.get_field('expires_at').column)} > %s "
+            f"AND u.{qn(user_meta.get_field('is_active').column)}"
+        )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
+        cached = _TOKEN_SQL[connection.alias] = (sql, parts)
+    sql, parts = cached
+    # prepared where the engine can (portal.db.postgresql): parsed and planned once per connection
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+        cursor.execute(sql, [key_hash, connection.ops.adapt_datetimefield_value(now)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, user = rows.instances(connection, row, parts)
+    token.user = user
+    return token
+
+
 class BearerAuth(HttpBearer):
     """The token's row (with its user) is cached for API_TOKEN_CACHE_SECONDS (0: never), so a
     request of the exam traffic costs no query for it; expiry is checked on every request."""
@@ -87,12 +126,7 @@ class BearerAuth(HttpBearer):
         seconds = getattr(settings, "API_TOKEN_CACHE_SECONDS", 30)
         row = cache.get(_token_cache_key(key_hash)) if seconds else None
         if row is None or row.expires_at <= now:
-            row = (
-                ApiToken.objects.active(now=now)
-                .select_related("user")
-                .filter(key_hash=key_hash, user__is_active=True)
-                .first()
-            )
+            row = _active_token(key_hash, now)
             if row is None:
                 return None
             if seconds:

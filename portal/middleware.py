@@ -168,15 +168,16 @@ class BadParameterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        message = _("请求中含有不允许的字符。")
         if request.path.startswith("/api/"):
             if "\x00" in request.path:
+                message = _("请求中含有不允许的字符。")
                 error = {"type": "invalid_text", "loc": ["path"], "msg": str(message)}
                 return JsonResponse(
                     {"code": "invalid_request", "message": str(message), "errors": [error]},
                     status=422,
                 )
         elif self.has_nul(request):
+            message = _("请求中含有不允许的字符。")
             return self.process_exception(request, ParameterError(str(message)))
         return self.get_response(request)
 

@@ -159,10 +159,11 @@ else:
     # runs in a fraction of that (bench/dashboard.py, BENCHMARKS.md).
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = (_pg_options.get("options", "") + " -c jit=off").strip()
-# The same engines with django-prometheus' query counters (portal.metrics).
+# The same engines with django-prometheus' query counters (portal.metrics); on PostgreSQL with a
+# health check that sends no query while the connection's socket is quiet (portal/db/postgresql).
 _METERED_ENGINES = {
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "portal.db.postgresql",
 }
 DATABASES["default"]["ENGINE"] = _METERED_ENGINES.get(
     DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
