@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from portal import registry
 from portal.figures import Figure, computes
 
 ONE_PLACE = Decimal("0.1")
@@ -298,13 +299,17 @@ def quiz_state(page, now=None) -> str:
 
 
 def _campaign_pages(paper) -> list:
-    """Every campaign page (live or not) using the paper as its quiz (one query)."""
+    """Every campaign page (live or not) using the paper as its quiz (one query; one for both the
+    start check and the deadline cap of a start: portal.registry.start_memo)."""
     from cms.models import CampaignPage
 
-    return list(
-        CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
-            "live", "start_date", "end_date", "quiz_paper_id"
-        )
+    return registry.start_memo(
+        ("cms.campaign_pages", paper.pk),
+        lambda: list(
+            CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
+                "live", "start_date", "end_date", "quiz_paper_id"
+            )
+        ),
     )
 
 
