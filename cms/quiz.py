@@ -25,7 +25,7 @@ unpublished) takes no new attempts at all. `deadline_cap` ends an attempt when t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from portal import registry
 from portal.figures import Figure, computes
 
 ONE_PLACE = Decimal("0.1")
@@ -297,15 +298,64 @@ def quiz_state(page, now=None) -> str:
     return "open"
 
 
-def _campaign_pages(paper) -> list:
-    """Every campaign page (live or not) using the paper as its quiz (one query)."""
+@dataclass(frozen=True)
+class _QuizDates:
+    """What the start check and the deadline cap read of a campaign page using the paper."""
+
+    live: bool
+    start_date: date
+    end_date: date
+
+
+_CAMPAIGN_PAGES_SQL: dict[str, tuple] = {}
+
+
+def _campaign_pages(paper) -> list[_QuizDates]:
+    """Every campaign page (live or not) using the paper as its quiz: one query, once for both
+    the start check and the deadline cap of a start (portal.registry.start_memo), with SQL written
+    once per database (the ORM's compilation of this read was ≈ 5 % of a start)."""
+    return registry.start_memo(("cms.campaign_pages", paper.pk), lambda: _read_pages(paper.pk))
+
+
+def _read_pages(paper_id: int) -> list[_QuizDates]:
+    from django.db import connections, router
+    from wagtail.models import Page
+
     from cms.models import CampaignPage
 
-    return list(
-        CampaignPage.objects.filter(quiz_paper_id=paper.pk).only(
-            "live", "start_date", "end_date", "quiz_paper_id"
-        )
-    )
+    connection = connections[router.db_for_read(CampaignPage)]
+    compiled = _CAMPAIGN_PAGES_SQL.get(connection.alias)
+    if compiled is None:
+        qn = connection.ops.quote_name
+        meta = CampaignPage._meta
+        fields = [Page._meta.get_field("live"), meta.get_field("start_date")]
+        fields.append(meta.get_field("end_date"))
+        converters = []
+        for f, alias in zip(fields, ("p", "c", "c"), strict=True):
+            col = f.get_col(alias)
+            converters.append(
+                (col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)])
+            )
+        link = meta.get_ancestor_link(Page).column
+        sql = (
+            f"SELECT p.{qn('live')}, c.{qn('start_date')}, c.{qn('end_date')} "  # nosec B608
+            f"FROM {qn(meta.db_table)} c JOIN {qn(Page._meta.db_table)} p "
+            f"ON p.{qn('id')} = c.{qn(link)} "
+            f"WHERE c.{qn(meta.get_field('quiz_paper').column)} = %s"
+        )  # names from the models' _meta, the paper's id as a parameter
+        compiled = _CAMPAIGN_PAGES_SQL[connection.alias] = (sql, converters)
+    sql, converters = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [paper_id])
+        rows = cursor.fetchall()
+    pages = []
+    for row in rows:
+        values = list(row)
+        for index, (col, chain) in enumerate(converters):
+            for convert in chain:
+                values[index] = convert(values[index], col, connection)
+        pages.append(_QuizDates(*values))
+    return pages
 
 
 def _open_windows(paper, pages, now) -> list[tuple[datetime, datetime]]:

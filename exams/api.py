@@ -27,6 +27,7 @@ from exams import access, engine, practice
 from exams.engine import Client
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
+from exams.reads import Select
 from portal.api import ApiError, ErrorOut
 from portal.models import Person
 from portal.params import Id, Seq
@@ -36,12 +37,27 @@ attempts_router = Router(tags=["exams"])
 practice_router = Router(tags=["exams"])
 
 
+# the start's reads, SQL written once (exams.reads): the person with their enterprise and street,
+# the paper with its owner (no prefetch of the audience: is_eligible reads it only for a paper
+# not open to all)
+_PERSON = Select(
+    Person,
+    related=["enterprise", "enterprise__street"],
+    where=lambda qn: f"t0.{qn('user_id')} = %s",
+    order_by=["id"],
+    limit=1,
+)
+_PAPER = Select(
+    Paper,
+    related=["region", "enterprise", "enterprise__street"],
+    where=lambda qn: f"t0.{qn('id')} = %s",
+)
+
+
 def _person(request):
     """The requesting login's person, with the enterprise and street eligibility reads (one
     query)."""
-    person = (
-        Person.objects.select_related("enterprise__street").filter(user_id=request.user.pk).first()
-    )
+    person = _PERSON.first([request.user.pk])
     if person is None:
         raise ApiError(404, "no_person", _("您的账号尚未关联从业人员档案。"))
     return person
@@ -211,8 +227,7 @@ def _attempt_payload(attempt: Attempt) -> dict:
 )
 def start_attempt(request, paper_id: Id):
     person = _person(request)
-    # no prefetch of the audience: is_eligible reads it only for a paper not open to all
-    paper = Paper.objects.select_related("region", "enterprise__street").filter(pk=paper_id).first()
+    paper = _PAPER.first([paper_id])
     if paper is None:
         raise ApiError(404, "not_found", _("未找到该考试。"))
     try:

@@ -8,6 +8,9 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save, pre_delete
+        from wagtail.images import get_image_model
+
         from exams import (
             demo,
             statistics,  # noqa: F401 (its figures join the figure catalogue)
@@ -15,8 +18,18 @@ class ExamsConfig(AppConfig):
             workbench,
         )
         from exams.api import attempts_router, exams_router, practice_router
+        from exams.models import image_changed
         from portal import registry, roles
         from portal.api import api
+
+        # a question's snapshot holds its image's rendition URL: a new file or a deleted image
+        # (SET_NULL, no save of the question) changes what the next start must show
+        for signal in (post_save, pre_delete):
+            signal.connect(
+                image_changed,
+                sender=get_image_model(),
+                dispatch_uid=f"exams-image-pool-{signal is post_save}",
+            )
 
         api.add_router("/exams/", exams_router)
         api.add_router("/attempts/", attempts_router)

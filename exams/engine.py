@@ -6,6 +6,7 @@ attempts and the review. The HTML views and the API call these; engine errors ar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -13,16 +14,26 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Value
+from django.db.models import F, Prefetch, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from exams.access import is_eligible
 from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level
 from exams.errors import ExamError, ExamErrorCode
-from exams.models import Attempt, AttemptEvent, AttemptQuestion, Paper, Question, WrongAnswer
+from exams.models import (
+    Attempt,
+    AttemptEvent,
+    AttemptQuestion,
+    DrawRule,
+    Paper,
+    Question,
+    WrongAnswer,
+)
 from exams.question_types import InvalidResponse, kind_of
+from exams.reads import Select
 from portal import registry
 from portal.models import Person
 
@@ -70,34 +81,120 @@ def save_grace() -> timedelta:
     return timedelta(seconds=getattr(settings, "EXAM_SAVE_GRACE_SECONDS", 30))
 
 
-def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]:
-    """The questions of an attempt with their points, reproducible from the seed."""
+# ---------------------------------------------------------------- the draw
+
+# What a draw-rule paper draws from, per set of rules: each rule's candidates and every
+# candidate's snapshot. Cached under a key made of the rules' filters and their banks'
+# `pool_stamp` (read with the rules at every start; exams.models.bump_pool_stamps gives a
+# bank a new one on every change to one of its questions, their images included), so an edit is
+# seen by the next start on every node: a process-local memo in front of the shared cache.
+# POOL_FORMAT changes with what a pool holds (Question.snapshot()'s shape).
+POOL_FORMAT = 1
+POOL_CACHE_SECONDS = 24 * 3600
+_POOL_MEMO: dict[str, DrawPool] = {}
+_POOL_MEMO_SIZE = 64
+
+
+@dataclass(frozen=True)
+class DrawPool:
+    candidates: tuple[tuple[int, ...], ...]  # per rule, in the rules' order, sorted ids
+    snapshots: dict[int, dict]  # every candidate's Question.snapshot()
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn question as the attempt stores it: its id and snapshot (shared with the cached
+    pool: read it, never change it)."""
+
+    pk: int
+    snap: dict
+
+    @property
+    def type(self) -> str:
+        return self.snap["type"]
+
+    @property
+    def options(self) -> list:
+        return self.snap["options"]
+
+    def snapshot(self) -> dict:
+        return self.snap
+
+
+_RULES = Select(
+    DrawRule,
+    related=["bank"],
+    where=lambda qn: f"t0.{qn('paper_id')} = %s",
+    order_by=["sort_order", "id"],
+)
+
+
+def _rules(paper: Paper) -> list[DrawRule]:
+    """The paper's draw rules with their banks (their pool stamps), in order (one query); the
+    rules held in memory by the paper (modelcluster: not yet saved with it) when it has any."""
+    if "draw_rules" in getattr(paper, "_cluster_related_objects", {}):
+        return list(paper.draw_rules.select_related("bank"))
+    return _RULES.all([paper.pk])
+
+
+def _pool_key(rules: list[DrawRule]) -> str:
+    filters = [
+        (r.bank_id, r.bank.pool_stamp, r.type, r.difficulty_min, r.difficulty_max)
+        + (r.knowledge_point,)
+        for r in rules
+    ]
+    digest = hashlib.sha256(repr((POOL_FORMAT, filters)).encode()).hexdigest()[:32]
+    return f"exams:drawpool:{digest}"
+
+
+def _build_pool(rules: list[DrawRule]) -> DrawPool:
+    """Every rule's candidates in one query (UNION ALL, each row tagged with its rule's index),
+    then the candidates with their images and renditions (three queries)."""
+    from wagtail.images import get_image_model
+
+    candidates: list[set[int]] = [set() for _rule in rules]
+    parts = [
+        rule.candidates()
+        .order_by()
+        .annotate(draw_rule_index=Value(index))
+        .values_list("draw_rule_index", "pk")
+        for index, rule in enumerate(rules)
+    ]
+    for index, pk in parts[0].union(*parts[1:], all=True):
+        candidates[index].add(pk)
+    ids = set().union(*candidates)
+    images = get_image_model().objects.prefetch_renditions("max-800x600")
+    questions = Question.objects.filter(pk__in=ids).prefetch_related(
+        Prefetch("image", queryset=images)
+    )
+    return DrawPool(
+        candidates=tuple(tuple(sorted(found)) for found in candidates),
+        snapshots={q.pk: q.snapshot() for q in questions} if ids else {},
+    )
+
+
+def _pool(rules: list[DrawRule]) -> DrawPool:
+    key = _pool_key(rules)
+    pool = _POOL_MEMO.get(key)
+    if pool is None:
+        pool = cache.get(key)
+        if pool is None:
+            pool = _build_pool(rules)
+            cache.set(key, pool, POOL_CACHE_SECONDS)
+        if len(_POOL_MEMO) >= _POOL_MEMO_SIZE:
+            _POOL_MEMO.clear()
+        _POOL_MEMO[key] = pool
+    return pool
+
+
+def _pick(rules: list[DrawRule], pool: DrawPool, seed: int) -> list[tuple[int, Decimal]]:
+    """The drawn ids with their points, reproducible from the seed: each rule samples its
+    candidates not taken by an earlier rule."""
     rng = random.Random(seed)  # nosec B311 # replays an attempt from its seed (drawn by SystemRandom)
-    if paper.selection == Paper.Selection.FIXED:
-        rows = [
-            (pq.question, pq.points)
-            for pq in paper.paper_questions.select_related("question__image")
-        ]
-        if not rows:
-            raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
-        return rows
     chosen: list[tuple[int, Decimal]] = []
     taken: set[int] = set()
-    rules = list(paper.draw_rules.select_related("bank"))
-    # every rule's candidates in one query (UNION ALL), each row tagged with its rule's index
-    candidates: list[set[int]] = [set() for _rule in rules]
-    if rules:
-        parts = [
-            rule.candidates()
-            .order_by()
-            .annotate(draw_rule_index=Value(index))
-            .values_list("draw_rule_index", "pk")
-            for index, rule in enumerate(rules)
-        ]
-        for index, pk in parts[0].union(*parts[1:], all=True):
-            candidates[index].add(pk)
-    for rule, found in zip(rules, candidates, strict=True):
-        ids = sorted(found - taken)
+    for rule, found in zip(rules, pool.candidates, strict=True):
+        ids = [pk for pk in found if pk not in taken]
         if len(ids) < rule.count:
             raise ExamError(
                 ExamErrorCode.NOT_ENOUGH_QUESTIONS,
@@ -114,12 +211,42 @@ def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]
         chosen.extend((pk, rule.points) for pk in picked)
     if not chosen:
         raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
-    questions = Question.objects.select_related("image").in_bulk([pk for pk, _p in chosen])
-    return [(questions[pk], points) for pk, points in chosen]
+    return chosen
 
 
-def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question, Decimal]]):
-    """Order of questions and of each question's options for this seed."""
+def _fixed(paper: Paper) -> list[tuple[Question, Decimal]]:
+    rows = [
+        (pq.question, pq.points) for pq in paper.paper_questions.select_related("question__image")
+    ]
+    if not rows:
+        raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
+    return rows
+
+
+def draw(*, paper: Paper, seed: int) -> list[tuple[Drawn, Decimal]]:
+    """The questions of an attempt (id and snapshot) with their points, reproducible from the
+    seed. A draw-rule paper: the rules (one query) and their pool, cached (`_pool`)."""
+    if paper.selection == Paper.Selection.FIXED:
+        return [(Drawn(q.pk, q.snapshot()), points) for q, points in _fixed(paper)]
+    rules = _rules(paper)
+    if not rules:
+        raise ExamError(ExamErrorCode.PAPER_EMPTY, _("试卷还没有试题。"))
+    pool = _pool(rules)
+    return [(Drawn(pk, pool.snapshots[pk]), points) for pk, points in _pick(rules, pool, seed)]
+
+
+def draw_questions(*, paper: Paper, seed: int) -> list[tuple[Question, Decimal]]:
+    """`draw`'s questions as Question objects (as they are now in the database)."""
+    if paper.selection == Paper.Selection.FIXED:
+        return _fixed(paper)
+    drawn = draw(paper=paper, seed=seed)
+    questions = Question.objects.select_related("image").in_bulk([d.pk for d, _p in drawn])
+    return [(questions[d.pk], points) for d, points in drawn]
+
+
+def arrange(*, paper: Paper, seed: int, questions: list[tuple[Question | Drawn, Decimal]]):
+    """Order of questions and of each question's options for this seed (of `draw`'s Drawn or
+    of Question objects alike)."""
     rng = random.Random(seed * 7919 + 1)  # nosec B311 # as above: reproducible from the seed
     order = list(range(len(questions)))
     if paper.shuffle_questions:
@@ -145,52 +272,52 @@ def _log(attempt_id: int, kind: str, client: Client | None, detail: str = "", at
     )
 
 
+_MY_ATTEMPTS = Select(
+    Attempt,
+    where=lambda qn: f"t0.{qn('paper_id')} = %s AND t0.{qn('person_id')} = %s",
+    order_by=["id"],
+)
+
+
 def start_or_resume(
     *, paper: Paper, person: Person, now: datetime, client: Client | None = None
 ) -> tuple[Attempt, bool]:
     """Returns (attempt, created). Resumes the in-progress attempt if there is one (from any device)."""
     if not is_eligible(paper=paper, person=person):
         raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该考试。"))
-    mine = list(Attempt.objects.filter(paper=paper, person=person).order_by("pk"))
+    mine = _MY_ATTEMPTS.all([paper.pk, person.pk])
     current = next((a for a in mine if a.state == Attempt.State.IN_PROGRESS), None)
     if current is not None:
         if current.deadline is None or now <= current.deadline + save_grace():
             _log(current.pk, AttemptEvent.Kind.RESUME, client, at=now)
             return current, False
         finish_attempt(attempt=current, now=now, reason=Attempt.FinishReason.TIMEOUT)
-    refusal = start_refusal(paper, now)
-    if refusal:
-        raise ExamError(ExamErrorCode.NOT_OPEN, refusal)
-    finished = len(mine)  # every earlier attempt, the one just timed out too
-    if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
-        raise ExamError(ExamErrorCode.NO_ATTEMPTS_LEFT, _("您的考试次数已用完。"))
-    seed = random.SystemRandom().randrange(1, 2**31)
-    arranged = arrange(paper=paper, seed=seed, questions=draw_questions(paper=paper, seed=seed))
-    deadline = None if paper.is_practice else _capped_deadline(paper, now)
+    with registry.one_start():  # the campaign pages, read once for the check and the cap
+        refusal = start_refusal(paper, now)
+        if refusal:
+            raise ExamError(ExamErrorCode.NOT_OPEN, refusal)
+        finished = len(mine)  # every earlier attempt, the one just timed out too
+        if not paper.is_practice and paper.attempts_allowed and finished >= paper.attempts_allowed:
+            raise ExamError(ExamErrorCode.NO_ATTEMPTS_LEFT, _("您的考试次数已用完。"))
+        seed = random.SystemRandom().randrange(1, 2**31)
+        arranged = arrange(paper=paper, seed=seed, questions=draw(paper=paper, seed=seed))
+        deadline = None if paper.is_practice else _capped_deadline(paper, now)
+    attempt = Attempt(
+        paper=paper,
+        person=person,
+        number=finished + 1,
+        seed=seed,
+        started_at=now,
+        deadline=deadline,
+        total=sum((p for _q, p, _l in arranged), Decimal(0)),
+    )
+    items = [
+        NewItem(q.pk, i, points, q.snapshot(), letters)
+        for i, (q, points, letters) in enumerate(arranged, start=1)
+    ]
+    event = AttemptEvent(kind=AttemptEvent.Kind.START, at=now, **_client_fields(client))
     try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                paper=paper,
-                person=person,
-                number=finished + 1,
-                seed=seed,
-                started_at=now,
-                deadline=deadline,
-                total=sum((p for _q, p, _l in arranged), Decimal(0)),
-            )
-            items = [
-                AttemptQuestion(
-                    attempt=attempt,
-                    question_id=q.pk,
-                    position=i,
-                    points=points,
-                    snapshot=q.snapshot(),
-                    option_order=letters,
-                )
-                for i, (q, points, letters) in enumerate(arranged, start=1)
-            ]
-            _insert_items(items)
-            _log(attempt.pk, AttemptEvent.Kind.START, client, at=now)
+        _insert_attempt(attempt, items, event)
     except IntegrityError:
         # A second tab or device started at the same moment: theirs is the attempt.
         current = Attempt.objects.filter(paper=paper, person=person).in_progress().first()
@@ -202,46 +329,119 @@ def start_or_resume(
     return attempt, True
 
 
-def _insert_items(items: list[AttemptQuestion]) -> None:
-    """Writes a new attempt's items in one INSERT. On PostgreSQL the rows travel as one JSON
-    parameter read by `jsonb_to_recordset`: Django 5.2's bulk_create sends one array per column
-    (`UNNEST`) whose elements psycopg quotes in Python (a regular expression per quote), and a
-    multi-row VALUES has 600 parameters for psycopg to split and escape one by one; one JSON text
-    (the C encoder) costs a fraction of either (BENCHMARKS.md). No primary keys are read back
-    (nothing uses them)."""
-    connection = connections[router.db_for_write(AttemptQuestion)]
-    if connection.vendor != "postgresql" or not items:
-        AttemptQuestion.objects.bulk_create(items)
+@dataclass(slots=True)
+class NewItem:
+    """An item as a start writes it and answers with it: every field of AttemptQuestion, with
+    its defaults (a plain object: building 50 model instances was ≈ 10 % of a start)."""
+
+    question_id: int
+    position: int
+    points: Decimal
+    snapshot: dict
+    option_order: list[str]
+    attempt_id: int | None = None
+    response: str = ""
+    seq: int = 0
+    saved_at: datetime | None = None
+    flagged: bool = False
+    is_correct: bool | None = None
+    score: Decimal | None = None
+
+
+def _client_fields(client: Client | None) -> dict:
+    client = client or Client()
+    return {"ip": client.ip, "user_agent": client.user_agent}
+
+
+def _insert_attempt(attempt: Attempt, items: list[NewItem], event: AttemptEvent) -> None:
+    """Writes a new attempt, its items and its start event: on PostgreSQL in one statement (the
+    attempt's INSERT … RETURNING feeding the items' and the event's INSERTs in CTEs: one round
+    trip, all or nothing, inside a savepoint only when a transaction is already open);
+    elsewhere three INSERTs in a transaction. Sets the attempt's pk and the items'
+    attempt_id."""
+    connection = connections[router.db_for_write(Attempt)]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            attempt.save(force_insert=True, using=connection.alias)
+            for item in items:
+                item.attempt_id = attempt.pk
+            fields = [f.attname for f in AttemptQuestion._meta.concrete_fields if not f.primary_key]
+            AttemptQuestion.objects.bulk_create(
+                AttemptQuestion(**{name: getattr(item, name) for name in fields}) for item in items
+            )
+            event.attempt = attempt
+            event.save(force_insert=True, using=connection.alias)
         return
-    sql, fields = _insert_items_sql(connection)
-    rows = [{f.column: getattr(item, f.attname) for f in fields} for item in items]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(rows, default=_json_scalar, ensure_ascii=False)])
+    sql, attempt_fields, item_fields, event_fields = _insert_attempt_sql(connection)
+    rows = [{f.column: getattr(item, f.attname) for f in item_fields} for item in items]
+    params = [f.get_db_prep_save(getattr(attempt, f.attname), connection) for f in attempt_fields]
+    params.append(json.dumps(rows, default=_json_scalar, ensure_ascii=False))
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
+    if connection.in_atomic_block:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pk = cursor.fetchone()[0]
+    else:  # one statement: atomic on its own, no BEGIN/COMMIT round trips
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pk = cursor.fetchone()[0]
+    attempt.pk = pk
+    attempt._state.adding = False
+    attempt._state.db = connection.alias
+    for item in items:
+        item.attempt_id = pk
+    event.attempt_id = pk
+
+
+_INSERT_ATTEMPT_SQL: dict[str, tuple] = {}
+
+
+def _insert_attempt_sql(connection) -> tuple:
+    cached = _INSERT_ATTEMPT_SQL.get(connection.alias)
+    if cached is not None:
+        return cached
+    qn = connection.ops.quote_name
+
+    def fields_of(model, *skip):
+        return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
+
+    attempt_fields = fields_of(Attempt)
+    item_fields = fields_of(AttemptQuestion, "attempt")
+    event_fields = fields_of(AttemptEvent, "attempt")
+    item_columns = ", ".join(qn(f.column) for f in item_fields)
+    record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in item_fields)
+    attempt_id = qn(AttemptQuestion._meta.get_field("attempt").column)
+    sql = (
+        f"WITH a AS (INSERT INTO {qn(Attempt._meta.db_table)} "  # nosec B608
+        f"({', '.join(qn(f.column) for f in attempt_fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(attempt_fields))}) RETURNING {qn('id')}), "
+        f"i AS (INSERT INTO {qn(AttemptQuestion._meta.db_table)} ({attempt_id}, {item_columns}) "
+        f"SELECT a.{qn('id')}, {item_columns} FROM a, "
+        f"jsonb_to_recordset(%s::jsonb) AS r({record})) "
+        f"INSERT INTO {qn(AttemptEvent._meta.db_table)} "
+        f"({qn(AttemptEvent._meta.get_field('attempt').column)}, "
+        f"{', '.join(qn(f.column) for f in event_fields)}) "
+        f"SELECT a.{qn('id')}, {', '.join(['%s'] * len(event_fields))} FROM a "
+        f"RETURNING {qn(AttemptEvent._meta.get_field('attempt').column)}"
+    )  # names and types from the models' _meta, values as parameters
+    cached = _INSERT_ATTEMPT_SQL[connection.alias] = (
+        sql,
+        attempt_fields,
+        item_fields,
+        event_fields,
+    )
+    return cached
 
 
 def _json_scalar(value):
-    """Decimals (points, score) and datetimes as the text PostgreSQL reads them from."""
+    """Decimals (points, score) and datetimes as the text PostgreSQL reads them from (the items
+    travel as one JSON parameter read by `jsonb_to_recordset`: Django 5.2's bulk_create sends
+    one array per column whose elements psycopg quotes in Python, and a multi-row VALUES has 600
+    parameters for psycopg to split and escape one by one; one JSON text, the C encoder, costs a
+    fraction of either; BENCHMARKS.md)."""
     if isinstance(value, Decimal | datetime):
         return str(value)
     raise TypeError(f"{type(value).__name__} in an attempt item")
-
-
-_INSERT_ITEMS_SQL: dict[str, tuple] = {}
-
-
-def _insert_items_sql(connection) -> tuple:
-    cached = _INSERT_ITEMS_SQL.get(connection.alias)
-    if cached is None:
-        fields = [f for f in AttemptQuestion._meta.concrete_fields if not f.primary_key]
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in fields)
-        record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
-        sql = (
-            f"INSERT INTO {qn(AttemptQuestion._meta.db_table)} ({columns}) "  # nosec B608
-            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"
-        )  # names and types from the model's _meta, the rows as one parameter
-        cached = _INSERT_ITEMS_SQL[connection.alias] = (sql, fields)
-    return cached
 
 
 def public_items(attempt: Attempt, items: list[AttemptQuestion], *, now: datetime) -> list[dict]:

@@ -23,6 +23,10 @@ from portal.ownership import OwnedModel
 OwnedMixin = OwnedModel
 
 
+def new_pool_stamp() -> int:
+    return secrets.randbits(62)
+
+
 class QuestionBank(OwnedMixin):
     name = models.CharField(_("题库名称"), max_length=100, unique=True)
     description = models.TextField(_("说明"), blank=True)
@@ -32,6 +36,11 @@ class QuestionBank(OwnedMixin):
         help_text=_("勾选后，本题库的试题只用于考试，从不出现在练习（包括错题练习）中。"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # a new random value on every change to one of its questions (bump_pool_stamps): part of
+    # the key of the draw pools cached by exams.engine, read with the paper's draw rules at every
+    # start. Random, not a counter, so that a database reset or restored from a backup never
+    # finds a pool another database cached under the same bank id and number.
+    pool_stamp = models.BigIntegerField(_("抽题版本"), default=new_pool_stamp, editable=False)
 
     class Meta:
         verbose_name = _("题库")
@@ -66,9 +75,59 @@ def knowledge_point_q(point: str, field: str = "knowledge_points") -> Q:
     return Q(**{f"{field}__contains": point}) & Q(**{f"{field}__regex": pattern})
 
 
+def bump_pool_stamps(bank_ids) -> None:
+    """A new draw-pool stamp for these banks: every start reads it with the paper's rules, so
+    the next start of every paper drawing from them builds its pool again (exams.engine)."""
+    bank_ids = sorted({pk for pk in bank_ids if pk is not None})
+    if bank_ids:
+        QuestionBank.objects.filter(pk__in=bank_ids).update(pool_stamp=new_pool_stamp())
+
+
+def image_changed(sender, instance, **kwargs) -> None:
+    """An image saved (a new file: new renditions) or about to be deleted: the banks of the
+    questions showing it get a new draw-pool version."""
+    if instance.pk is not None:
+        bump_pool_stamps(
+            Question.objects.filter(image_id=instance.pk).values_list("bank_id", flat=True)
+        )
+
+
 class QuestionQuerySet(models.QuerySet):
+    """Every bulk write of questions gives their banks a new draw-pool version (as save() and
+    delete() do): a cached pool never outlives a change of what it holds."""
+
     def active(self) -> QuestionQuerySet:
         return self.filter(status=Question.Status.ACTIVE)
+
+    def _banks(self) -> list[int]:
+        return list(self.order_by().values_list("bank_id", flat=True).distinct())
+
+    def update(self, **kwargs) -> int:
+        banks = self._banks()
+        if "bank" in kwargs or "bank_id" in kwargs:
+            target = kwargs.get("bank_id", kwargs.get("bank"))
+            banks.append(getattr(target, "pk", target))
+        changed = super().update(**kwargs)
+        bump_pool_stamps(banks)
+        return changed
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        bump_pool_stamps(q.bank_id for q in created)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        banks = self.filter(pk__in=[q.pk for q in objs])._banks()
+        changed = super().bulk_update(objs, *args, **kwargs)
+        bump_pool_stamps([*banks, *(q.bank_id for q in objs)])
+        return changed
+
+    def delete(self):
+        banks = self._banks()
+        deleted = super().delete()
+        bump_pool_stamps(banks)
+        return deleted
 
 
 class Question(models.Model):
@@ -153,11 +212,21 @@ class Question(models.Model):
             # a choice answer is a set of letters, kept in order (ABCD, never DCAB) whatever
             # wrote it: the admin and the import already sort it, code that skips clean() too
             self.answer = "".join(sorted(set(letters)))
+        banks = [self.bank_id]
         if self.pk:
-            self.version = (
-                type(self).objects.filter(pk=self.pk).values_list("version", flat=True).first() or 0
-            ) + 1
+            version, bank_id = type(self).objects.filter(pk=self.pk).values_list(
+                "version", "bank_id"
+            ).first() or (0, None)
+            self.version = version + 1
+            banks.append(bank_id)  # a question moved to another bank leaves the old one's pool
         super().save(*args, **kwargs)
+        bump_pool_stamps(banks)
+
+    def delete(self, *args, **kwargs):
+        bank_id = self.bank_id
+        deleted = super().delete(*args, **kwargs)
+        bump_pool_stamps([bank_id])
+        return deleted
 
     def snapshot(self) -> dict:
         return {

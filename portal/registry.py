@@ -15,7 +15,8 @@
 - `start_checks`: may close a paper for new attempts beyond its own opening times (the cms: a
   campaign quiz follows its campaign's dates): fn(paper, now) -> a message when closed, else None.
 - `deadline_caps`: may end a new attempt earlier than now + duration (the cms: a quiz attempt ends
-  with the campaign): fn(paper, now) -> the latest deadline, or None.
+  with the campaign): fn(paper, now) -> the latest deadline, or None. Within one start (the
+  engine's `one_start()`), what both read goes through `start_memo` and is read once.
 - `cohort_resolvers`: who belongs to a cohort an exam paper is assigned to, by the cohort's model
   ("courses.TrainingClass"): fn(object_id, person) -> bool. The exams app asks, courses answers.
 - `choosers`: the admin chooser viewset for a model label ("drills.Drill"), used by the content
@@ -41,7 +42,9 @@ Every registration is keyed, so registering again (a second ready()) replaces, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +225,30 @@ def register_start_check(key: str, check: Callable[[Any, Any], str | None]) -> N
 
 def register_deadline_cap(key: str, cap: Callable[[Any, Any], Any]) -> None:
     deadline_caps[key] = cap
+
+
+_start_memo: ContextVar[dict | None] = ContextVar("start_memo", default=None)
+
+
+@contextmanager
+def one_start() -> Iterator[None]:
+    """Around one start's start checks and deadline caps (exams.engine.start_or_resume): what they
+    read through `start_memo` is read once for both, and never outlives the start."""
+    token = _start_memo.set({})
+    try:
+        yield
+    finally:
+        _start_memo.reset(token)
+
+
+def start_memo(key: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()`, once per `key` inside `one_start()`; outside one, every time."""
+    memo = _start_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def register_chooser(model_label: str, viewset: Any) -> None:

@@ -1,7 +1,9 @@
 """Query budgets of the exam traffic (bench/exam_load.py measures its throughput): an API save is
 the item with its attempt and paper plus one statement writing the answer and its event on
 PostgreSQL (an UPDATE and an INSERT in a transaction elsewhere), the token's row coming from the
-cache; a start draws with one query for all the draw rules. Both with a token and with the
+cache; a start reads the draw rules with their banks' pool stamps and draws from the cached pool
+(one query for all the rules' candidates when it builds it), writing the attempt, its items and
+its start event in one statement on PostgreSQL. Both with a token and with the
 exam page's session."""
 
 from __future__ import annotations
@@ -34,11 +36,15 @@ def budget(django_assert_num_queries, django_assert_max_num_queries):
     return django_assert_num_queries if POSTGRES else django_assert_max_num_queries
 
 
-# person (+ enterprise, street); paper; my attempts; the campaign quiz's start check and deadline
-# cap (cms, one each); rules; every rule's candidates (UNION ALL); the drawn questions;
-# SAVEPOINT, attempt, items (one INSERT), event, RELEASE; the answer is built from the items
-# just written (no read-back)
-START_QUERIES = 13
+# person (+ enterprise, street); paper; my attempts; the campaign quiz's pages (cms, read once for
+# its start check and deadline cap); the rules with their banks' pool stamps; SAVEPOINT, the
+# attempt + items + start event in one statement, RELEASE (the savepoint only because the test
+# runs in a transaction); the draw pool from the cache; the answer built from the items just
+# written (no read-back). Elsewhere: at most that plus the items' and the event's INSERTs.
+START_QUERIES = 8 if POSTGRES else 10
+# a start that builds the draw pool (the first after an edit of the bank's questions): + every
+# rule's candidates (UNION ALL) and the candidates (+ their images' renditions when they have any)
+POOL_QUERIES = 2
 # the exam page's session: its user, and the session itself unless it is cached (Redis)
 SESSION_QUERIES = 1 if settings.REDIS_URL else 2
 
@@ -107,10 +113,30 @@ def test_the_exam_pages_save_through_the_api_with_its_session(client, worker, dr
 
 def test_a_start_draws_with_one_query_for_all_rules(client, drawn_paper, token, budget):
     client.get("/api/v1/exams/", **token)  # the token's row is cached
+    with budget(START_QUERIES + POOL_QUERIES):
+        started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token)
+    assert started.status_code == 201
+    assert len(started.json()["questions"]) == 20
+
+
+def test_a_start_with_the_pool_cached(client, drawn_paper, token, other_worker, budget):
+    other = client.post(
+        "/api/v1/auth/token",
+        {"username": other_worker.username, "password": "secret-pass-1"},
+        content_type="application/json",
+    ).json()["token"]
+    first = client.post(
+        f"/api/v1/exams/{drawn_paper.pk}/attempts", HTTP_AUTHORIZATION=f"Bearer {other}"
+    )
+    assert first.status_code == 201  # built the pool
+    client.get("/api/v1/exams/", **token)
     with budget(START_QUERIES):
         started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token)
     assert started.status_code == 201
     assert len(started.json()["questions"]) == 20
+    assert AttemptEvent.objects.filter(
+        attempt_id=started.json()["id"], kind=AttemptEvent.Kind.START
+    ).exists()
 
 
 def test_a_start_answers_with_what_a_read_of_the_attempt_shows(client, drawn_paper, token):
