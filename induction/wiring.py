@@ -99,6 +99,11 @@ def install() -> None:
         )
     )
     registry.register_seeder(registry.Seeder("induction", demo.seed, order=47))
+    registry.register_schedule(
+        registry.ScheduleSpec(
+            name="induction.purge_cards", func="induction.tasks.purge_cards", minutes=60
+        )
+    )
     registry.register_compliance_flag(
         registry.ComplianceFlag(
             key="induction",
