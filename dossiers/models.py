@@ -76,6 +76,8 @@ class Dossier(models.Model):
     size = models.PositiveBigIntegerField(_("大小"), default=0)
     people = models.PositiveIntegerField(_("人数"), default=0)
     message = models.CharField(_("说明"), max_length=255, blank=True)
+    # times the job was queued again after its task was lost (dossiers.services.requeue_stalled)
+    requeues = models.PositiveSmallIntegerField(_("重新排队次数"), default=0, editable=False)
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     expires_at = models.DateTimeField(_("保留至"), null=True, blank=True, db_index=True)

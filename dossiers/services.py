@@ -1,7 +1,9 @@
 """一人一档 / 一企一档: a person's training file as one PDF of the sections the apps registered
 (portal.registry.person_file_sections), an enterprise's as a .zip of its people's PDFs and a
-summary sheet (base columns + portal.registry.person_file_columns). Built by the task cluster
-(dossiers.tasks) into the private storage; served to the requester while they may still see it."""
+summary sheet (base columns + portal.registry.person_file_columns). Built by the render cluster
+(dossiers.tasks on settings.Q_RENDER_CLUSTER, the niced cluster the certificate PDFs use, so
+rendering never takes the CPUs from requests) into the private storage; served to the requester
+while they may still see it."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from portal import progress, registry, xlsx
-from portal.models import Enterprise, Person, User
+from portal.models import Enterprise, Person, Progress, User
 from portal.scoping import visible_enterprises, visible_people
 
 logger = logging.getLogger(__name__)
@@ -185,10 +187,14 @@ def write_enterprise_zip(enterprise: Enterprise, on: date, out, *, progress_id=N
 # ---- requests and the job
 
 
+BUILD_TASK = "dossiers.tasks.build_dossier"
+
+
 class AlreadyPending(Exception):
-    def __init__(self, dossier: Dossier) -> None:
+    def __init__(self, dossier: Dossier, *, requeued: bool = False) -> None:
         super().__init__(dossier.pk)
         self.dossier = dossier
+        self.requeued = requeued
 
 
 def download_url(dossier: Dossier) -> str:
@@ -204,7 +210,13 @@ def request_file(
     subject = Dossier.subject_of(person=person, enterprise=enterprise)
     pending = Dossier.objects.pending().filter(requested_by=user, subject=subject).first()
     if pending is not None:
-        raise AlreadyPending(pending)
+        now = timezone.now()
+        if not is_stalled(pending, now=now):
+            raise AlreadyPending(pending)
+        # its task was lost (a killed worker, a lost queue): the same request queued again, or,
+        # once it has been requeued MAX_REQUEUES times, given up and a new request made below
+        if requeue(pending, now=now):
+            raise AlreadyPending(pending, requeued=True)
     if person is not None:
         kind, title = Dossier.Kind.PERSON, _("一人一档：%s") % person.name
         enterprise = person.enterprise
@@ -225,10 +237,11 @@ def request_file(
                 kind=f"dossiers.{kind}",
                 title=title,
                 total=1,
-                task="dossiers.tasks.build_dossier",
+                task=BUILD_TASK,
                 args=(dossier.pk,),
                 key=f"dossiers.dossier:{dossier.pk}",
                 message=_("已排队，等待生成。"),
+                cluster=settings.Q_RENDER_CLUSTER,
             )
             dossier.progress_id = record.pk
             dossier.save(update_fields=["progress_id"])
@@ -277,7 +290,12 @@ def build(dossier_id: int, *, progress_id=None) -> str:
         )
         progress.fail(progress_id, message=_("您已无权查看该档案，未生成。"))
         return "refused"
-    Dossier.objects.filter(pk=dossier.pk).update(status=Dossier.Status.RUNNING)
+    try:
+        with transaction.atomic():
+            Dossier.objects.filter(pk=dossier.pk).update(status=Dossier.Status.RUNNING)
+    except IntegrityError:  # a late rerun of a given-up request: a newer one is pending
+        progress.fail(progress_id, message=_("已有新的生成申请，本次未生成。"))
+        return "superseded"
     try:
         name, display, content, people = _content(dossier, progress_id=progress_id)
     except Exception:
@@ -350,7 +368,103 @@ def purge_expired(*, now: datetime) -> int:
 
 
 def recent_for(user: User, *, subject: str) -> list[Dossier]:
-    """The user's recent files of a subject (the page lists them with their links)."""
-    return list(
+    """The user's recent files of a subject (the page lists them with their links); a pending one
+    whose task seems lost is marked `stalled` (the page offers to queue it again)."""
+    files = list(
         Dossier.objects.filter(requested_by=user, subject=subject).order_by("-created_at")[:10]
     )
+    pending = [f for f in files if f.is_pending]
+    seen = _last_seen(pending)
+    cutoff = timezone.now() - stalled_age()
+    for f in files:
+        f.stalled = f.is_pending and seen.get(f.pk, f.created_at) < cutoff
+    return files
+
+
+# ---- lost tasks
+
+# A request whose task was lost is queued again at most this many times; then it is given up
+# (failed), and the requester's next click makes a new request.
+MAX_REQUEUES = 3
+
+
+def stalled_age() -> timedelta:
+    """How long a pending request may go without a sign of life (its progress record's last
+    update; the build moves it at the start and after every person) before its task counts as
+    lost: the task timeout plus the broker's retry delay and a margin, as for certificate renders
+    (certificates.services.stalled_render_age)."""
+    return timedelta(seconds=settings.Q_TIMEOUT + 120)
+
+
+def _last_seen(dossiers: list[Dossier]) -> dict[int, datetime]:
+    """{dossier pk: its last sign of life} (the later of the request and its progress record's
+    last update). One query."""
+    by_progress = {d.progress_id: d for d in dossiers if d.progress_id}
+    seen = {d.pk: d.created_at for d in dossiers}
+    for progress_id, updated_at in Progress.objects.filter(pk__in=by_progress).values_list(
+        "pk", "updated_at"
+    ):
+        dossier = by_progress[progress_id]
+        seen[dossier.pk] = max(seen[dossier.pk], updated_at)
+    return seen
+
+
+def is_stalled(dossier: Dossier, *, now: datetime) -> bool:
+    return dossier.is_pending and _last_seen([dossier])[dossier.pk] < now - stalled_age()
+
+
+def requeue(dossier: Dossier, *, now: datetime) -> bool:
+    """Queues the build of a pending request again (on the render cluster, with its progress
+    record), once per call whoever else tries at the same moment. After MAX_REQUEUES the request
+    is given up instead (failed, with its progress record) and False returned. The build is
+    idempotent, so a task that was merely slow costs one no-op run."""
+    if dossier.requeues >= MAX_REQUEUES:
+        gave_up = Dossier.objects.filter(pk=dossier.pk, status__in=Dossier.PENDING).update(
+            status=Dossier.Status.FAILED, finished_at=now, message=_("多次未能完成")
+        )
+        if gave_up:
+            logger.warning("dossier %s given up after %d requeues", dossier.pk, dossier.requeues)
+            progress.fail(dossier.progress_id, message=_("多次未能完成，请重新生成。"))
+        return False
+    claimed = Dossier.objects.filter(
+        pk=dossier.pk, status__in=Dossier.PENDING, requeues=dossier.requeues
+    ).update(status=Dossier.Status.QUEUED, requeues=F("requeues") + 1)
+    if not claimed:  # finished meanwhile, or another requeue got there first
+        return False
+    message = _("上次生成未能完成，已重新排队。")
+    record = (
+        Progress.objects.filter(pk=dossier.progress_id).first() if dossier.progress_id else None
+    )
+    if record is None:  # the progress record is gone: a new one for the requester
+        record = progress.start(
+            owner=dossier.requested_by,
+            kind=f"dossiers.{dossier.kind}",
+            title=str(dossier),
+            total=1,
+            key=f"dossiers.dossier:{dossier.pk}",
+            message=message,
+        )
+        Dossier.objects.filter(pk=dossier.pk).update(progress_id=record.pk)
+    else:
+        Progress.objects.filter(pk=record.pk).update(
+            status=Progress.Status.QUEUED, finished_at=None, message=message, updated_at=now
+        )
+    progress.enqueue(record, BUILD_TASK, dossier.pk, cluster=settings.Q_RENDER_CLUSTER)
+    dossier.refresh_from_db()
+    logger.warning("dossier %s queued again (its task was lost)", dossier.pk)
+    return True
+
+
+def requeue_stalled(*, now: datetime, limit: int = 100) -> int:
+    """Scheduled (dossiers.tasks.requeue_stalled): queues again the pending requests with no sign
+    of life for stalled_age(), the Redis broker having lost their task with a killed worker (the
+    ORM broker redelivers it, then this finds it alive or done). Returns how many were queued."""
+    cutoff = now - stalled_age()
+    candidates = list(
+        Dossier.objects.pending()
+        .filter(created_at__lt=cutoff)
+        .select_related("requested_by", "person", "enterprise")
+        .order_by("created_at")[:limit]
+    )
+    seen = _last_seen(candidates)
+    return sum(1 for d in candidates if seen[d.pk] < cutoff and requeue(d, now=now))

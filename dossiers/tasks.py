@@ -16,3 +16,11 @@ def purge_expired() -> int:
     from dossiers.services import purge_expired as purge
 
     return purge(now=timezone.now())
+
+
+def requeue_stalled() -> int:
+    """Scheduled every 10 minutes: requests whose task was lost (a killed worker, a lost Redis
+    queue) are queued again (dossiers.services.requeue_stalled)."""
+    from dossiers.services import requeue_stalled as requeue
+
+    return requeue(now=timezone.now())

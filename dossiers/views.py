@@ -44,7 +44,10 @@ def _queue(request: HttpRequest, **subject) -> HttpResponse:
         dossier = services.request_file(user=request.user, **subject)
     except services.AlreadyPending as exc:
         dossier = exc.dossier
-        messages.info(request, _("该档案正在生成，请等待完成。"))
+        if exc.requeued:
+            messages.info(request, _("上次生成未能完成，已重新排队。"))
+        else:
+            messages.info(request, _("该档案正在生成，请等待完成。"))
     if dossier.progress_id:
         record = progress.visible_to(request.user).filter(pk=dossier.progress_id).first()
         if record is not None:

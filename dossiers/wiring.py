@@ -64,3 +64,8 @@ def install() -> None:
             name="dossiers.purge", func="dossiers.tasks.purge_expired", minutes=60
         )
     )
+    registry.register_schedule(
+        registry.ScheduleSpec(
+            name="dossiers.requeue_stalled", func="dossiers.tasks.requeue_stalled", minutes=10
+        )
+    )

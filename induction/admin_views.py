@@ -5,31 +5,36 @@ the printable 三级安全教育登记卡 PDF."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from induction import pdf, services
+from induction import cards, services
 from induction.forms import InductionForm, LevelForm
 from induction.models import Induction, Level, Status
 from induction.statistics import incomplete_figures
+from portal import progress
+from portal.models import Progress
 from portal.params import ID_MAX, int_param
 from portal.periods import Period
 from portal.scoping import (
     Scope,
     administers_enterprise,
-    enterprise_q,
     scope_for,
     visible_enterprises,
     visible_people,
 )
+from portal.storage import private_storage
 
 PAGE_SIZE = 50
 
@@ -39,8 +44,7 @@ def _require(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied
 
 
-def visible_inductions(user):
-    return Induction.objects.filter(enterprise_q(user, "person__enterprise"))
+visible_inductions = cards.visible_inductions
 
 
 def _induction_for_user(request, pk: int, *, change: bool = False) -> Induction:
@@ -199,15 +203,39 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
 def card(request: HttpRequest, pk: int) -> HttpResponse:
-    """The printable 三级安全教育登记卡 (one page, A4)."""
+    """Queues the printable 三级安全教育登记卡 (one page, A4) on the render cluster and sends the
+    user to its progress page, which offers the download when it is ready."""
     _require(request, "induction.view_induction")
     induction = _induction_for_user(request, pk)
-    content = pdf.render_card(induction)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = _("三级安全教育登记卡_%(name)s.pdf") % {"name": induction.person.name}
-    from urllib.parse import quote
+    record = cards.request_card(user=request.user, induction=induction)
+    return redirect(progress.page_url(record))
 
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+
+def card_file(request: HttpRequest, pk: int, progress_id) -> HttpResponse:
+    """The rendered card: to the user who asked for it, while they may still see the induction
+    (404 otherwise); 410 once it has been purged."""
+    _require(request, "induction.view_induction")
+    induction = _induction_for_user(request, pk)
+    record = get_object_or_404(
+        Progress.objects.filter(owner=request.user),
+        pk=progress_id,
+        key=cards.key(induction.pk),
+        status=Progress.Status.DONE,
+    )
+    name = cards.stored_name(induction.pk, record.pk)
+    if not private_storage().exists(name):
+        response = TemplateResponse(
+            request, "induction/admin/card_gone.html", {"induction": induction}, status=410
+        )
+        add_never_cache_headers(response)
+        return response
+    filename = _("三级安全教育登记卡_%(name)s.pdf") % {"name": induction.person.name}
+    response = FileResponse(
+        private_storage().open(name, "rb"), filename=filename, content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    add_never_cache_headers(response)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,7 @@
 """The 三级安全教育登记卡 PDF (WeasyPrint through certificates.pdf: the CJK font named, subset
-with HarfBuzz, only data: URIs fetched). One card renders in a fraction of a second once the
-process has warmed up, so it is rendered in the request."""
+with HarfBuzz, only data: URIs fetched). About 0.4 s of CPU a card (bench/induction_card.py), as
+much as a bare WeasyPrint render: queued on the render cluster (induction.cards), never rendered in
+a request."""
 
 from __future__ import annotations
 

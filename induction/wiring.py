@@ -25,29 +25,18 @@ def todo_context(request) -> dict | None:
     """The 三级教育 to-do of a manager (their people working without a complete one) or a
     supervisor (their region's; the list by enterprise behind the link). None for anyone else."""
     from django.urls import reverse
-    from django.utils import timezone
 
     from induction.statistics import incomplete_figures
-    from portal.periods import Period
-    from portal.roles import is_manager, is_supervisor
-    from portal.scoping import scope_for
+    from portal.registry import figure_todo
 
-    user = request.user
-    if not (is_manager(user) or is_supervisor(user)):
-        return None
-    today = timezone.localdate()
-    figures = incomplete_figures(scope_for(user), Period.between(today, today))
-    return {
-        "items": [
-            {
-                "label": _("未完成三级安全教育上岗人数"),
-                "count": figures["count"],
-                "url": reverse("induction_admin:index") + "#induction-flagged",
-                "tone": "bad",
-            }
-        ],
-        "links": [{"label": _("三级安全教育登记"), "url": reverse("induction_admin:index")}],
-    }
+    index = reverse("induction_admin:index")
+    return figure_todo(
+        request,
+        figure=incomplete_figures,
+        label=_("未完成三级安全教育上岗人数"),
+        url=index + "#induction-flagged",
+        links=[(_("三级安全教育登记"), index)],
+    )
 
 
 def compliance_flag(scope, period) -> dict:
@@ -110,6 +99,11 @@ def install() -> None:
         )
     )
     registry.register_seeder(registry.Seeder("induction", demo.seed, order=47))
+    registry.register_schedule(
+        registry.ScheduleSpec(
+            name="induction.purge_cards", func="induction.tasks.purge_cards", minutes=60
+        )
+    )
     registry.register_compliance_flag(
         registry.ComplianceFlag(
             key="induction",

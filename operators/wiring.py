@@ -10,32 +10,20 @@ def todo_context(request) -> dict | None:
     """The 持证 to-do of a manager (their enterprise's 无证上岗 people) or a supervisor (their
     region's, the list by enterprise behind the link). None for anyone else."""
     from django.urls import reverse
-    from django.utils import timezone
 
     from operators.statistics import unlicensed_figures
-    from portal.periods import Period
-    from portal.roles import is_manager, is_supervisor
-    from portal.scoping import scope_for
+    from portal.registry import figure_todo
 
-    user = request.user
-    if not (is_manager(user) or is_supervisor(user)):
-        return None
-    today = timezone.localdate()
-    figures = unlicensed_figures(scope_for(user), Period.between(today, today))
-    return {
-        "items": [
-            {
-                "label": _("无证上岗人数"),
-                "count": figures["count"],
-                "url": reverse("operators_admin:unlicensed"),
-                "tone": "bad",
-            }
+    return figure_todo(
+        request,
+        figure=unlicensed_figures,
+        label=_("无证上岗人数"),
+        url=reverse("operators_admin:unlicensed"),
+        links=[
+            (_("持证记录"), reverse("operators_certificates:index")),
+            (_("导入持证记录"), reverse("operators_admin:import")),
         ],
-        "links": [
-            {"label": _("持证记录"), "url": reverse("operators_certificates:index")},
-            {"label": _("导入持证记录"), "url": reverse("operators_admin:import")},
-        ],
-    }
+    )
 
 
 def _special_operation_saved(sender, instance, **kwargs) -> None:

@@ -66,9 +66,11 @@ def start(
     key: str = "",
     result_url: str = "",
     message: str = "",
+    cluster: str = "",
 ) -> Progress:
     """Records a job of `owner` and, when `task` is given, queues it once the surrounding
-    transaction commits (called as ``task(*args, progress_id="<uuid>")``)."""
+    transaction commits (called as ``task(*args, progress_id="<uuid>")``) on the main cluster, or
+    on `cluster` (e.g. settings.Q_RENDER_CLUSTER for PDF work) when one is named."""
     record = Progress.objects.create(
         owner=owner,
         kind=kind,
@@ -79,16 +81,19 @@ def start(
         message=str(message),
     )
     if task:
-        enqueue(record, task, *args)
+        enqueue(record, task, *args, cluster=cluster)
     return record
 
 
-def enqueue(record: Progress, task: str, *args: Any) -> None:
-    """Queues `task` for `record` after the commit and keeps the task id on the record."""
+def enqueue(record: Progress, task: str, *args: Any, cluster: str = "") -> None:
+    """Queues `task` for `record` after the commit (on `cluster` when one is named) and keeps the
+    task id on the record."""
     from django_q.tasks import async_task
 
+    options = {"cluster": cluster} if cluster else {}
+
     def _queue() -> None:
-        task_id = async_task(task, *args, progress_id=str(record.pk))
+        task_id = async_task(task, *args, progress_id=str(record.pk), **options)
         Progress.objects.filter(pk=record.pk).update(task_id=str(task_id or "")[:64])
 
     transaction.on_commit(_queue)

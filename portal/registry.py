@@ -36,13 +36,15 @@
   "url" (or "")}; the page shows the count and each flagged person's reason.
 - `import_runners`: per import kind, the importer a confirmed preview runs and the check that the
   user may still import there; the page and the task cluster (big files) both use it.
+- `figure_todo(request, figure=…, label=…, url=…, links=…)`: the context of a 工作台 to-do block
+  of one flag figure for a manager (their enterprise) or a supervisor (their region).
 
 Every registration is keyed, so registering again (a second ready()) replaces, never duplicates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -56,6 +58,36 @@ class MeSection:
     template: str
     get_context: Callable[[Any], dict | None]
     order: int = 100
+
+
+def figure_todo(
+    request,
+    *,
+    figure: Callable[[Any, Any], dict],
+    label: str,
+    url: str,
+    links: Iterable[tuple[str, str]] = (),
+    tone: str = "bad",
+) -> dict | None:
+    """The context of a 工作台 to-do block (a MeSection with includes/todo_section.html) of one
+    flag figure: for a manager their enterprise's count, for a supervisor their region's (the list
+    by enterprise behind `url`), as of today; None for anyone else. `figure(scope, period)` is the
+    catalogued figure's function (its dict has "count"); `links` are (label, url) pairs."""
+    from django.utils import timezone
+
+    from portal.periods import Period
+    from portal.roles import is_manager, is_supervisor
+    from portal.scoping import scope_for
+
+    user = request.user
+    if not (is_manager(user) or is_supervisor(user)):
+        return None
+    today = timezone.localdate()
+    figures = figure(scope_for(user), Period.between(today, today))
+    return {
+        "items": [{"label": label, "count": figures["count"], "url": url, "tone": tone}],
+        "links": [{"label": text, "url": href} for text, href in links],
+    }
 
 
 @dataclass(frozen=True)

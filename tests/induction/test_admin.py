@@ -193,8 +193,8 @@ def test_others_cannot_open_or_change_an_induction(client, worker, other_manager
     elsewhere = make_supervisor(StreetFactory(name="三号街道", code="330100003", parent=district))
     for user in (other_manager, elsewhere):
         client.force_login(user)
-        for name in ("induction_admin:edit", "induction_admin:card"):
-            assert client.get(reverse(name, args=[ind.pk])).status_code == 404
+        assert client.get(reverse("induction_admin:edit", args=[ind.pk])).status_code == 404
+        assert client.post(reverse("induction_admin:card", args=[ind.pk])).status_code == 404
         response = client.post(reverse("induction_admin:edit", args=[ind.pk]), _edit_data(ind))
         assert response.status_code == 404
     for user in (worker, leader):
@@ -229,6 +229,30 @@ def test_the_list_takes_the_same_number_of_queries_at_two_sizes(
     assert response.content.decode().count('data-status="overdue"') == 10
 
 
+def _card(client, ind, capture, monkeypatch):
+    """Asks for the card (queued), runs the queued render as the render cluster would, and
+    fetches the file the progress page links to."""
+    from induction import tasks
+    from portal.models import Progress
+
+    calls = []
+    monkeypatch.setattr(
+        "django_q.tasks.async_task", lambda func, *args, **opts: calls.append((func, args, opts))
+    )
+    with capture(execute=True):
+        response = client.post(reverse("induction_admin:card", args=[ind.pk]))
+    assert response.status_code == 302
+    record = Progress.objects.get(key=f"induction.card:{ind.pk}")
+    assert response["Location"] == reverse("portal:progress", args=[record.pk])
+    [(func, args, opts)] = calls
+    assert func == "induction.tasks.render_card"
+    assert opts["cluster"] == "render"
+    assert tasks.render_card(*args, progress_id=opts["progress_id"]) == "done"
+    record.refresh_from_db()
+    assert record.status == Progress.Status.DONE
+    return client.get(record.result_url)
+
+
 def _pdftotext(content: bytes) -> str:
     out = subprocess.run(  # nosec B603 B607
         ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
@@ -237,7 +261,9 @@ def _pdftotext(content: bytes) -> str:
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-def test_the_card_pdf_shows_the_person_levels_hours_and_signatures(client, manager, worker, leader):
+def test_the_card_pdf_shows_the_person_levels_hours_and_signatures(
+    client, manager, worker, leader, django_capture_on_commit_callbacks, monkeypatch
+):
     leader.first_name = "赵班长"
     leader.save()
     ind = induction(
@@ -245,10 +271,10 @@ def test_the_card_pdf_shows_the_person_levels_hours_and_signatures(client, manag
     )
     sign_all(ind, trainee=worker, instructor=leader, levels=(1, 2))
     client.force_login(manager)
-    response = client.get(reverse("induction_admin:card", args=[ind.pk]))
+    response = _card(client, ind, django_capture_on_commit_callbacks, monkeypatch)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    text = _pdftotext(response.content)
+    text = _pdftotext(b"".join(response.streaming_content))
     for expected in (
         "三级安全教育登记卡",
         worker.person.name,
