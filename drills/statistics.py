@@ -145,7 +145,7 @@ _MONEY_PLACES = Decimal(1).scaleb(-Drill._meta.get_field("spent").decimal_places
 
 def _add(bucket: Bucket, n: int, pt, money) -> None:
     bucket.drills += n
-    bucket.person_times += pt or 0
+    bucket.person_times += int(pt or 0)  # PostgreSQL's SUM of integers is numeric
     if isinstance(money, float):  # SQLite's SUM of a decimal column: as Django converts it
         money = decimal.Context(prec=15).create_decimal_from_float(money).quantize(_MONEY_PLACES)
     bucket.money += money or Decimal(0)
