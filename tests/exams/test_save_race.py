@@ -26,7 +26,7 @@ def test_saves_racing_a_submit_are_graded_or_refused(paper, person):
     attempt, _ = engine.start_or_resume(
         paper=paper, person=person, now=timezone.now() - timedelta(minutes=1)
     )
-    items = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("order"))
+    items = list(AttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
     acknowledged: dict[int, tuple[int, list[str]]] = {}
     refused, errors = [], []
     lock = threading.Lock()
