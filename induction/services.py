@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import TrainingKind, TrainingRequirement
+from courses.models import SourceKind, TrainingKind, TrainingRequirement
 from courses.records import record_training
 from induction.models import Induction, InductionLevel, Level, Reason
 from portal.models import Enterprise, Person, PersonCategory
@@ -190,4 +190,5 @@ def write_record(level: InductionLevel):
         kind=RECORD_KIND[Level(level.level)],
         source=level,
         title=record_title(level),
+        source_kind=SourceKind.INDUCTION,
     )
