@@ -227,6 +227,30 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page and the delete: the enterprise's manager and the supervisors above
+    only; refused (with the reason, nothing deleted) once a level is signed by both."""
+    _require(request, "induction.delete_induction")
+    induction = _induction_for_user(request, pk, change=True)
+    refusal = services.delete_refusal(induction)
+    if request.method == "POST" and not refusal:
+        name = str(induction)
+        try:
+            services.delete_induction(induction)
+        except services.DeleteRefused as exc:
+            refusal = exc.message
+        else:
+            messages.success(request, _("已删除%(induction)s。") % {"induction": name})
+            return redirect("induction_admin:index")
+    return TemplateResponse(
+        request,
+        "induction/admin/delete.html",
+        {"induction": induction, "refusal": refusal},
+        status=400 if request.method == "POST" and refusal else 200,
+    )
+
+
 @require_POST
 def card(request: HttpRequest, pk: int) -> HttpResponse:
     """Queues the printable 三级安全教育登记卡 (one page, A4) on the render cluster and sends the

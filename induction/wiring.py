@@ -140,4 +140,4 @@ def install() -> None:
         for action in ("add", "change", "view")
     ]
     for role in (MANAGER, SUPERVISOR):
-        registry.grant(role, *perms)
+        registry.grant(role, *perms, "induction.delete_induction")
