@@ -43,6 +43,7 @@ class SourceKind(models.TextChoices):
     CLASS = "class", _("培训班")
     DRILL = "drill", _("应急演练")
     EXTERNAL = "external", _("外部导入")
+    INDUCTION = "induction", _("三级安全教育")
 
 
 class TrainingRecordQuerySet(models.QuerySet):

@@ -35,6 +35,7 @@ from portal.scoping import (
     visible_people,
 )
 from portal.storage import private_storage
+from portal.xlsx import build_workbook, xlsx_response
 
 PAGE_SIZE = 50
 
@@ -74,6 +75,8 @@ def index(request: HttpRequest) -> HttpResponse:
         inductions = inductions.filter(person__enterprise=enterprise)
     today = timezone.localdate()
     figures = incomplete_figures(scope, Period.between(today, today))
+    if request.GET.get("format") == "xlsx":
+        return flagged_workbook(figures, today)
     page = Paginator(
         inductions.select_related("person__enterprise").prefetch_related("levels"), PAGE_SIZE
     ).get_page(int_param(request.GET, "p", 1, min=1, max=ID_MAX))
@@ -102,6 +105,27 @@ def index(request: HttpRequest) -> HttpResponse:
             "Status": Status,
         },
     )
+
+
+def flagged_workbook(figures: dict, today) -> HttpResponse:
+    """未完成三级教育上岗 as .xlsx: the people the page lists (the user's scope, or one enterprise
+    of a supervisor's), every cell through portal.xlsx.safe_cell (build_workbook)."""
+    content = build_workbook(
+        [_("企业"), _("姓名"), _("身份证号"), _("岗位"), _("入职日期"), _("情况")],
+        [
+            [
+                r.person.enterprise.name,
+                r.person.name,
+                r.person.masked_id_number,
+                r.person.position,
+                r.person.hired_on,
+                r.reason_text,
+            ]
+            for r in figures["rows"]
+        ],
+        title=_("未完成三级教育上岗"),
+    )
+    return xlsx_response(content, _("未完成三级教育上岗_%(d)s.xlsx") % {"d": f"{today:%Y%m%d}"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,6 +224,30 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "status": assessment.status(induction.starts_on, timezone.localdate()),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation page and the delete: the enterprise's manager and the supervisors above
+    only; refused (with the reason, nothing deleted) once a level is signed by both."""
+    _require(request, "induction.delete_induction")
+    induction = _induction_for_user(request, pk, change=True)
+    refusal = services.delete_refusal(induction)
+    if request.method == "POST" and not refusal:
+        name = str(induction)
+        try:
+            services.delete_induction(induction)
+        except services.DeleteRefused as exc:
+            refusal = exc.message
+        else:
+            messages.success(request, _("已删除%(induction)s。") % {"induction": name})
+            return redirect("induction_admin:index")
+    return TemplateResponse(
+        request,
+        "induction/admin/delete.html",
+        {"induction": induction, "refusal": refusal},
+        status=400 if request.method == "POST" and refusal else 200,
     )
 
 

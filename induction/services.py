@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import TrainingKind, TrainingRequirement
+from courses.models import SourceKind, TrainingKind, TrainingRequirement
 from courses.records import record_training
 from induction.models import Induction, InductionLevel, Level, Reason
 from portal.models import Enterprise, Person, PersonCategory
@@ -190,4 +190,41 @@ def write_record(level: InductionLevel):
         kind=RECORD_KIND[Level(level.level)],
         source=level,
         title=record_title(level),
+        source_kind=SourceKind.INDUCTION,
     )
+
+
+# ---------------------------------------------------------------------------- deleting
+
+
+class DeleteRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def delete_refusal(induction: Induction) -> str:
+    """Why `induction` may not be deleted ("" when it may): once a level is signed by both sides
+    its training record counts in the person's hours and the annual report, and the signatures are
+    the evidence an inspector asks for, so such an induction is kept (a wrong one is corrected by
+    registering a new one; the latest counts)."""
+    signed = [lv for lv in induction.levels.all() if lv.is_signed]
+    if not signed:
+        return ""
+    return _(
+        "该三级安全教育的%(levels)s已由学员和授课人签字，并已计入培训记录，不能删除。"
+        "如登记有误，请重新登记一次三级安全教育（以最近一次为准）。"
+    ) % {"levels": "、".join(str(lv.get_level_display()) for lv in signed)}
+
+
+@transaction.atomic
+def delete_induction(induction: Induction) -> None:
+    """Deletes an induction none of whose levels is signed by both (its levels and half
+    signatures go with it; no training record exists for it). Raises DeleteRefused otherwise."""
+    locked = Induction.objects.select_for_update().filter(pk=induction.pk).first()
+    if locked is None:
+        return
+    refusal = delete_refusal(locked)
+    if refusal:
+        raise DeleteRefused(refusal)
+    locked.delete()

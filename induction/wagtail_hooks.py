@@ -28,6 +28,7 @@ def register_induction_admin_urls():
         path("", admin_views.index, name="index"),
         path("add/", admin_views.add, name="add"),
         path("<int:pk>/", admin_views.edit, name="edit"),
+        path("<int:pk>/delete/", admin_views.delete, name="delete"),
         path("<int:pk>/card/", admin_views.card, name="card"),
         path("<int:pk>/card/<uuid:progress_id>.pdf", admin_views.card_file, name="card_file"),
     ]

@@ -99,6 +99,14 @@ def install() -> None:
         )
     )
     registry.register_seeder(registry.Seeder("induction", demo.seed, order=47))
+    registry.register_spreadsheet_export(
+        registry.SpreadsheetExport(
+            key="induction.incomplete",
+            view="induction.admin_views.flagged_workbook",
+            url_name="induction_admin:index",
+            query="format=xlsx",
+        )
+    )
     registry.register_schedule(
         registry.ScheduleSpec(
             name="induction.purge_cards", func="induction.tasks.purge_cards", minutes=60
@@ -132,4 +140,4 @@ def install() -> None:
         for action in ("add", "change", "view")
     ]
     for role in (MANAGER, SUPERVISOR):
-        registry.grant(role, *perms)
+        registry.grant(role, *perms, "induction.delete_induction")

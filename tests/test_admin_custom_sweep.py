@@ -177,6 +177,7 @@ ROUTES: dict[str, Callable] = {
     "operators_admin:scan": _operator_certificate,
     "induction_admin:edit": _induction,
     "induction_admin:card": _induction,
+    "induction_admin:delete": _induction,
     # the requester's card: another's progress id (a uuid) is refused like an unknown one
     "induction_admin:card_file": lambda w: [*_induction(w), "8d3c6f0e-4b7a-4a51-9a0e-2f1d0c9b7e21"],
     "drill_chooser:chosen": lambda w: [0],  # swept in tests/test_admin_sweep.py (choosers)

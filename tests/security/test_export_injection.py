@@ -451,6 +451,15 @@ def _operators_template(world):
     return _get(world, reverse("operators_admin:template")), False
 
 
+def _induction_incomplete(world):
+    from django.utils import timezone
+
+    world["person"].position = HOSTILE["at"]
+    world["person"].hired_on = timezone.localdate() - timedelta(days=10)  # no 三级教育 yet
+    world["person"].save()
+    return _get(world, reverse("induction_admin:index"), format="xlsx"), True
+
+
 PROJECT_EXPORTS = {
     "returns.tracker": _returns_tracker,
     "portal.roster": _roster,
@@ -469,6 +478,7 @@ PROJECT_EXPORTS = {
     "operators.certificates": _operators_export,
     "operators.unlicensed": _operators_unlicensed,
     "operators.template": _operators_template,
+    "induction.incomplete": _induction_incomplete,
 }
 
 
