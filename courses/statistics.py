@@ -46,7 +46,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils.translation import gettext_lazy as _
 
 from courses import rollups
@@ -585,10 +585,12 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
     got = Coalesce(Subquery(hours), Value(Decimal(0)), output_field=hours_field)
     if not cycle_whens:
         return people.annotate(
-            required=Case(*whens, default=Value(None), output_field=decimal),
+            # typed NULLs: with an empty requirement table the CASE has no WHEN and compiles to a
+            # bare NULL, which PostgreSQL types as text (then "numeric >= text" in the judgement)
+            required=Case(*whens, default=Cast(Value(None), decimal), output_field=decimal),
             initial=Case(*initial_whens, default=Value(False), output_field=BooleanField()),
             got=got,
-            review_key=Value(None, output_field=IntegerField()),
+            review_key=Cast(Value(None), IntegerField()),
         )
     issued = "operation_certificate_issued_on"
     month_day = ExtractMonth(issued) * 100 + ExtractDay(issued)

@@ -197,3 +197,25 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
         return len(queries.page(client, "/courses/compliance/"))
 
     assert run(2) == run(8) == 18
+
+
+def test_an_empty_requirement_table_gives_nobody_a_requirement_on_every_surface(
+    client, manager, enterprise
+):
+    """An operator may delete every row of the requirement table: nobody then has a requirement
+    (counted apart, not as 达标), and no page fails — on PostgreSQL the judgement's CASE without a
+    WHEN was an untyped NULL compared with numeric hours."""
+    from courses.models import TrainingRequirement
+    from portal.periods import Period
+    from portal.scoping import scope_for
+
+    TrainingRequirement.objects.all().delete()
+    person = PersonFactory(enterprise=enterprise, category=PersonCategory.PRINCIPAL)
+    _record(person, "8")
+    PersonFactory(enterprise=enterprise, category=PersonCategory.OTHER)
+    summary = statistics.compliance_summary(scope_for(manager), Period.of_year(YEAR))
+    assert (summary.required, summary.compliant, summary.no_requirement) == (0, 0, 2)
+    client.force_login(manager)
+    html = client.get(f"/courses/compliance/?year={YEAR}").content.decode()
+    assert "无要求 2 人" in html
+    assert client.get(f"/dashboard/?period=year&year={YEAR}").status_code == 200
