@@ -504,6 +504,7 @@ NO_FIGURE_EXPORTS = {
     "operators.certificates",  # the certificate register, row by row
     "operators.template",
     "operators.unlicensed",  # the people behind operators.unlicensed, row by row (no count)
+    "induction.incomplete",  # the people behind induction.incomplete, row by row (no count)
 }
 FIGURE_ROUTES = {"/courses/compliance", "/courses/statistics", "/drills/statistics"}
 
