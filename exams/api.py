@@ -28,9 +28,18 @@ from exams.engine import Client
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import Attempt, Paper
 from exams.reads import Select
-from portal.api import ApiError, ErrorOut
+from portal.api import (
+    ApiError,
+    ErrorOut,
+    fast_body,
+    fast_error,
+    fast_id,
+    fast_response,
+    fast_route,
+    fast_user,
+)
 from portal.models import Person
-from portal.params import Id, Seq
+from portal.params import SEQ_MAX, Id, Seq
 
 exams_router = Router(tags=["exams"])
 attempts_router = Router(tags=["exams"])
@@ -251,7 +260,12 @@ def get_attempt(request, attempt_id: Id):
 def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
     """The autosave, of the exam page (session + CSRF) and of the apps (token). Queries: the item
     with its attempt and paper, one statement for the answer and its event (tests/exams/
-    test_query_counts.py); the token's row is cached (portal.api.BearerAuth)."""
+    test_query_counts.py); the token's row is cached (portal.api.BearerAuth). The apps' common
+    case is answered by `_fast_put_answer` in front of this view, with the same code."""
+    return _save(request, attempt_id, question_id, payload.response, payload.seq)
+
+
+def _save(request, attempt_id: int, question_id: int, response: list[str], seq: int) -> dict:
     item = engine.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
     attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
     try:
@@ -259,13 +273,14 @@ def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
             item=item,
             attempt=attempt,
             question_id=question_id,
-            response=payload.response,
-            seq=payload.seq,
+            response=response,
+            seq=seq,
             now=timezone.now(),
             client=Client.from_request(request),
         )
     except ExamError as exc:
         _raise(exc)
+    # SaveOut's fields, in its order (the fast route renders this dict without validating it)
     return {
         "question": question_id,
         "accepted": result.accepted,
@@ -274,6 +289,36 @@ def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
         "saved_at": result.saved_at,
         "feedback": result.feedback,
     }
+
+
+@fast_route("attempts/<str:attempt_id>/answers/<str:question_id>", "put_answer")
+def _fast_put_answer(request, attempt_id: str, question_id: str):
+    """`put_answer` for an app's autosave (portal.api.fast_route): a PUT with a bearer token
+    that authenticates, ids as `Id` takes them and a body of exactly AnswerIn's types (a list of
+    texts, an integer seq in Seq's bounds); None — ninja's view answers — for anything else (the
+    exam page's session and its CSRF check, 401/403/400/413/422, other methods)."""
+    if request.method != "PUT":
+        return None
+    attempt_pk, question_pk = fast_id(attempt_id), fast_id(question_id)
+    if attempt_pk is None or question_pk is None:
+        return None
+    data = fast_body(request)
+    if data is None:
+        return None
+    response, seq = data.get("response"), data.get("seq")
+    if (
+        type(response) is not list
+        or type(seq) is not int
+        or not 0 <= seq <= SEQ_MAX
+        or any(type(text) is not str for text in response)
+    ):
+        return None
+    if fast_user(request) is None:
+        return None
+    try:
+        return fast_response(request, _save(request, attempt_pk, question_pk, response, seq))
+    except ApiError as exc:
+        return fast_error(request, exc)
 
 
 def _result_payload(attempt: Attempt) -> dict:

@@ -35,6 +35,7 @@ from exams.models import (
 from exams.question_types import InvalidResponse, kind_of
 from exams.reads import Select
 from portal import registry
+from portal.db import rows as db_rows
 from portal.models import Person
 
 
@@ -643,20 +644,13 @@ def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion |
     select_related was most of a save's Python time (BENCHMARKS.md)."""
     connection = connections[router.db_for_read(AttemptQuestion)]
     sql, models_fields = _answer_item_sql(connection)
-    with connection.cursor() as cursor:
+    # prepared where the engine can (portal.db.postgresql): parsed and planned once per connection
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
         cursor.execute(sql, [attempt_id, question_id, user.pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    instances = []
-    start = 0
-    for model, names, converters in models_fields:
-        values = list(row[start : start + len(names)])
-        start += len(names)
-        for index, col, chain in converters:
-            for convert in chain:
-                values[index] = convert(values[index], col, connection)
-        instances.append(model.from_db(connection.alias, names, values))
+    instances = db_rows.instances(connection, row, models_fields)
     item, attempt, paper = instances
     attempt.paper = paper
     item.attempt = attempt

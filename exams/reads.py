@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 
 from django.db import connections, router
 
+from portal.db import rows
+
 
 class Select:
     """`SELECT` every concrete field of `model` and of each relation in `related` (paths like
@@ -87,7 +89,9 @@ class Select:
     def all(self, params: Sequence, *, using: str | None = None) -> list:
         connection = connections[using or router.db_for_read(self.model)]
         sql, plan = self._compile(connection)
-        with connection.cursor() as cursor:
+        # prepared where the engine can (portal.db.postgresql): every WHERE here compares a
+        # column with a parameter, so PostgreSQL types the parameters from their context
+        with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
             cursor.execute(sql, list(params))
             rows = cursor.fetchall()
         return [self._instance(connection, plan, row) for row in rows]
@@ -109,7 +113,7 @@ class Select:
                 for index, col, chain in converters:
                     for convert in chain:
                         values[index] = convert(values[index], col, connection)
-                instance = model.from_db(connection.alias, names, values)
+                instance = rows.loaded(model, connection.alias, names, values)
             if relation is not None and instances[parent] is not None:
                 relation.set_cached_value(instances[parent], instance)
             instances.append(instance)

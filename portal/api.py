@@ -10,6 +10,7 @@ Errors are JSON: {"code": "<stable_code>", "message": "<中文说明>"}.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -19,9 +20,11 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connections, router
 from django.db.models.signals import post_delete
+from django.urls import path as url_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -286,6 +289,94 @@ def _api_error(request, exc: ApiError):
     return api.create_response(
         request, {"code": exc.code, "message": exc.message}, status=exc.status_code
     )
+
+
+# ---------------------------------------------------------------- fast routes
+#
+# An operation of the exam traffic may also have a fast route (`fast_route`): a plain Django view
+# tried before ninja's, at the same URL, answering only the common case it fully understands (a
+# bearer token that authenticates, path ids and a JSON body of exactly the expected shapes) with
+# the operation's own code, status and body, and handing every other request — a session (CSRF),
+# no or a bad token, anything ninja would refuse or coerce — to ninja's view of the operation,
+# which answers it as it always did. What it saves is ninja's per-request machinery (parameter
+# models, pydantic validation of the body and of the answer): a third of an autosave's Python
+# time beyond the bare view's (BENCHMARKS.md, issue 21 fourth pass).
+
+FAST_ROUTES: list = []  # URL patterns, included before ninja's (portal.urls)
+_BEARER = api.auth[0]  # the BearerAuth instance of every operation
+_ID_DIGITS = frozenset("0123456789")
+
+
+def fast_id(raw: str) -> int | None:
+    """A path id as portal.params.Id takes it without coercion (ASCII digits, 1..ID_MAX), or None."""
+    if not raw or len(raw) > 19 or not _ID_DIGITS.issuperset(raw) or raw[0] == "0":
+        return None
+    value = int(raw)
+    return value if value <= 2**63 - 1 else None
+
+
+def fast_body(request) -> dict | None:
+    """The request's JSON object body as PortalParser reads it, or None when there is none, it
+    does not parse, is too big or holds a text no database stores (ninja answers those)."""
+    try:
+        body = request.body
+    except Exception:  # RequestDataTooBig, a body already read: ninja's answer
+        return None
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if type(data) is not dict or _unstorable(data) is not None:
+        return None
+    return data
+
+
+def fast_user(request):
+    """The user of the request's bearer token (the same BearerAuth ninja runs first), or None
+    (no token, a refused or unknown one: ninja's session auth, CSRF check and errors answer)."""
+    try:
+        user = _BEARER(request)
+    except Exception:  # password_change_required and the like: ninja answers
+        return None
+    if user:
+        request.auth = user
+    return user or None
+
+
+def fast_response(request, data, status: int = 200):
+    """The body ninja renders for `data` (its renderer and encoder: the same bytes)."""
+    return api.create_response(request, data, status=status)
+
+
+def fast_error(request, exc: ApiError):
+    return _api_error(request, exc)
+
+
+def fast_route(route: str, url_name: str):
+    """Registers `view(request, **path kwargs) -> response | None` at /api/v1/`route` (Django
+    `<str:name>` placeholders, as ninja's `{name}`) in front of ninja's operation `url_name`;
+    None hands the request to ninja's view."""
+
+    def register(view):
+        ninja_view = None
+
+        @csrf_exempt  # as ninja's views: the fast route takes bearer tokens only, no session
+        def fast(request, **kwargs):
+            nonlocal ninja_view
+            response = view(request, **kwargs)
+            if response is not None:
+                return response
+            if ninja_view is None:
+                patterns = api.urls[0]
+                ninja_view = next(p.callback for p in patterns if p.name == url_name)
+            return ninja_view(request, **kwargs)
+
+        FAST_ROUTES.append(url_path(route, fast, name=f"{url_name}-fast"))
+        return view
+
+    return register
 
 
 @api.exception_handler(AuthenticationError)

@@ -8,6 +8,8 @@ same for the autosave's read."""
 from __future__ import annotations
 
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 
 def columns(connection, aliases: list[tuple[str, type[Model]]]) -> tuple[list[str], list[tuple]]:
@@ -37,5 +39,27 @@ def instances(connection, row, parts) -> list[Model]:
         for index, col, chain in converters:
             for convert in chain:
                 values[index] = convert(values[index], col, connection)
-        result.append(model.from_db(connection.alias, names, values))
+        result.append(loaded(model, connection.alias, names, values))
     return result
+
+
+def loaded(model: type[Model], alias: str, names: list[str], values: list) -> Model:
+    """`model.from_db(alias, names, values)` for a row of every concrete field (attnames in
+    _meta's order), without the constructor: the instance's attributes set as the constructor
+    sets them from positional values (each field's attname in the instance's __dict__) and its
+    state as from_db leaves it. Falls back to from_db when a receiver listens to the model's
+    pre_init/post_init (which the constructor sends) or the model overrides from_db. A
+    constructor's Python (a ClusterableModel's looks up its child relations on every call) was
+    a visible part of the autosave's read (BENCHMARKS.md, issue 21 fourth pass)."""
+    if (
+        model.from_db.__func__ is not Model.from_db.__func__
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+    ):
+        return model.from_db(alias, names, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = alias
+    return instance
