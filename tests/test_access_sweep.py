@@ -310,6 +310,7 @@ ROUTES: dict[str, Callable] = {
     "exams:paper": lambda w: [_exam_paper(w).pk],
     "exams:start": lambda w: [_exam_paper(w).pk],
     "api:start_attempt": lambda w: [_exam_paper(w).pk],
+    "start_attempt-fast": lambda w: [_exam_paper(w).pk],  # its fast route (portal.api)
     **{
         f"exams:{name}": (lambda w: [_exam_attempt(w).pk])
         for name in (

@@ -6,13 +6,14 @@ bodies ninja refuses or coerces)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client
 from ninja.operation import Operation
 
 from exams import api as exams_api
-from exams.models import AttemptEvent, AttemptQuestion
+from exams.models import Attempt, AttemptEvent, AttemptQuestion, Question
 from tests.exams.factories import make_paper
 
 
@@ -98,9 +99,9 @@ def test_the_fast_route_answers_as_ninja_does(
     other = _token(other_worker)
     ninja_runs.clear()
     fast = _scenario(client, paper, token, other)
-    # the start, the submit and the 13 saves the route does not take went to ninja; the 7 of
-    # the common case and the one after the submit did not
-    assert len(ninja_runs) == 2 + 13
+    # the submit and the 13 saves the route does not take went to ninja; the start (its own
+    # fast route), the 7 saves of the common case and the one after the submit did not
+    assert len(ninja_runs) == 1 + 13
     ninja_runs.clear()
     monkeypatch.setattr(exams_api, "fast_user", lambda request: None)  # ninja answers every save
     slow = _scenario(client, make_paper(owner_region=district, questions=questions), token, other)
@@ -129,3 +130,56 @@ def test_a_session_save_keeps_its_csrf_check(worker, paper, ninja_runs):
     assert saved.status_code == 200
     assert saved.json()["accepted"] is True
     assert len(ninja_runs) == 2  # both through ninja's session auth
+
+
+def _fill_blank(bank):
+    return Question.objects.create(
+        bank=bank, type="fill_blank", stem="持证___年，每___年复审。", options=[], answer="6;3"
+    )
+
+
+def test_attempt_out_is_pydantics_dump(client, district, bank, questions, token, ninja_runs):
+    """exams.api.attempt_out builds what ninja's validation and dump of AttemptOut make of a
+    start's payload: the same keys in the same order, the same values, defaults included."""
+    paper = make_paper(owner_region=district, questions=[*questions, _fill_blank(bank)])
+    started = client.post(f"/api/v1/exams/{paper.pk}/attempts", **token)
+    assert started.status_code == 201
+    assert ninja_runs == []  # the fast route answered
+    attempt = Attempt.objects.select_related("paper").get(pk=started.json()["id"])
+    payload = exams_api._attempt_payload(attempt)
+    assert {q["type"] for q in payload["questions"]} == {
+        "single",
+        "multiple",
+        "judge",
+        "fill_blank",
+    }
+    built = exams_api.attempt_out(payload)
+    dumped = exams_api.AttemptOut.model_validate(payload).model_dump()
+    assert json.dumps(built, default=str) == json.dumps(dumped, default=str)
+
+
+def test_a_start_through_the_fast_route_answers_as_ninja_does(
+    client, district, questions, token, monkeypatch, ninja_runs
+):
+    paper = make_paper(owner_region=district, questions=questions)
+    fast = [client.post(f"/api/v1/exams/{paper.pk}/attempts", **token) for _ in range(2)]
+    assert ninja_runs == []
+    monkeypatch.setattr(exams_api, "fast_user", lambda request: None)
+    slow = client.post(f"/api/v1/exams/{paper.pk}/attempts", **token)  # a resume, by ninja
+    assert ninja_runs == [f"/api/v1/exams/{paper.pk}/attempts"]
+    assert [r.status_code for r in (*fast, slow)] == [201, 200, 200]
+
+    def without_time(response):
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        return re.sub(rb'"server_time": "[^"]*"', b"", response.content)
+
+    assert without_time(fast[1]) == without_time(slow)  # byte for byte, key order included
+    first, resumed = fast[0].json(), slow.json()
+    del first["server_time"], resumed["server_time"]
+    assert first == resumed
+    refused = [
+        client.post("/api/v1/exams/0/attempts", **token).status_code,
+        client.post(f"/api/v1/exams/{2**40}/attempts", **token).status_code,
+        client.post(f"/api/v1/exams/{paper.pk}/attempts").status_code,
+    ]
+    assert refused == [422, 404, 401]
