@@ -1,7 +1,8 @@
 """The competition figures: 竞赛场次, 参赛队伍, 参赛人数 and the results. Takes a `Scope` and a
 `Period` (a competition belongs to the period by its year).
 
-    competition_figures(scope, period) -> dict         7 queries whatever the number of competitions
+    competition_figures(scope, period) -> dict            10 queries whatever the number of competitions
+    competition_figures_of(scope, periods) -> list[dict]  the same for several periods, 10 queries
 
 A region sees the competitions hosted in its subtree; an enterprise those it sent a team to, and
 then only its own teams and members count. Drafts (筹备中) do not count. A running competition
@@ -11,12 +12,12 @@ closed and published ones have their results.
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Competition, CompetitionStatus, Team
 from competitions.services import standings_many
-from portal.figures import Figure, computes
+from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
 
@@ -59,10 +60,11 @@ PARTICIPANTS = Figure(
 )
 
 
-def _competitions(scope: Scope, period: Period):
-    qs = Competition.objects.filter(
-        year__gte=period.start.year, year__lte=period.end.year, status__in=COUNTED
-    )
+def _competitions(scope: Scope, periods: list[Period]):
+    in_years = Q()
+    for period in periods:
+        in_years |= Q(year__gte=period.start.year, year__lte=period.end.year)
+    qs = Competition.objects.filter(in_years, status__in=COUNTED)
     if scope.is_region:
         qs = qs.filter(region__path__startswith=scope.region.path)
     elif scope.is_enterprise:
@@ -76,31 +78,80 @@ def _competitions(scope: Scope, period: Period):
 
 @computes(COUNT, TEAMS, PARTICIPANTS)
 def competition_figures(scope: Scope, period: Period) -> dict:
-    competitions = _competitions(scope, period)
+    """竞赛场次, 参赛队伍, 参赛人数, the results of the closed / published competitions (their
+    full standings: a rank needs every team's total) and the running ones. 10 queries whatever
+    the number of competitions."""
+    return _competition_figures_of(scope, [period])[0]
+
+
+def competition_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
+    """`competition_figures` of several periods (the annual report's two years) in the queries of
+    one call: each period's figures are `competition_figures`' own, grouped by period in SQL (a
+    competition belongs to the period holding its year). Periods whose years overlap are
+    computed one call each."""
+    spans = sorted((p.start.year, p.end.year) for p in periods)
+    if any(a[1] >= b[0] for a, b in zip(spans, spans[1:], strict=False)):
+        out = [_competition_figures_of(scope, [p])[0] for p in periods]
+    else:
+        out = _competition_figures_of(scope, periods)
+    for period, figures in zip(periods, out, strict=True):
+        record(competition_figures, (scope, period), {}, figures)
+    return out
+
+
+def _period_of(periods: list[Period], field: str) -> Case:
+    """The index of the period holding the competition's year (`field`), -1 for none."""
+    return Case(
+        *(
+            When(**{f"{field}__gte": p.start.year, f"{field}__lte": p.end.year}, then=Value(i))
+            for i, p in enumerate(periods)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def _competition_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
+    """The figures of `periods` (years not overlapping) in 10 queries: the competitions counted
+    per period; the teams and distinct members per period; the teams per competition; the
+    ranked competitions with their standings (6); the running ones."""
+    index = {year: i for i, p in enumerate(periods) for year in range(p.start.year, p.end.year + 1)}
+    competitions = _competitions(scope, periods)
     teams = Team.objects.filter(competition__in=competitions.values("pk"))
     if scope.is_enterprise:
         teams = teams.filter(enterprise_id=scope.enterprise_id)
-    totals = teams.aggregate(
-        teams=Count("pk", distinct=True), participants=Count("members", distinct=True)
-    )
+    totals = {
+        row["p"]: row
+        for row in teams.annotate(p=_period_of(periods, "competition__year"))
+        .values("p")
+        .annotate(teams=Count("pk", distinct=True), participants=Count("members", distinct=True))
+        .order_by()
+    }
     team_counts = dict(
         teams.values_list("competition")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("competition", "n")
     )
+    counts = dict(
+        competitions.annotate(p=_period_of(periods, "year"))
+        .values_list("p")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("p", "n")
+    )
     ranked = standings_many(
         competitions.filter(status__in=RANKED)
         .select_related("region")
         .order_by("-year", "name", "pk")
     )
-    results = []
+    results: list[list[dict]] = [[] for _ in periods]
 
     def team(s) -> dict:
         return {"rank": s.rank, "team": s.name, "enterprise": s.enterprise, "total": str(s.total)}
 
     for competition, rows in ranked:
-        results.append(
+        results[index[competition.year]].append(
             {
                 "name": competition.name,
                 "host": competition.region.name,
@@ -112,22 +163,28 @@ def competition_figures(scope: Scope, period: Period) -> dict:
                 "top_three": [team(s) for s in rows if s.rank <= 3],
             }
         )
-    in_progress = [
-        {
-            "name": c.name,
-            "host": c.region.name,
-            "status": c.status,
-            "status_label": str(_("进行中")),
-            "teams": team_counts.get(c.pk, 0),
-        }
-        for c in competitions.filter(status=CompetitionStatus.OPEN)
+    in_progress: list[list[dict]] = [[] for _ in periods]
+    for c in (
+        competitions.filter(status=CompetitionStatus.OPEN)
         .select_related("region")
         .order_by("name", "pk")
+    ):
+        in_progress[index[c.year]].append(
+            {
+                "name": c.name,
+                "host": c.region.name,
+                "status": c.status,
+                "status_label": str(_("进行中")),
+                "teams": team_counts.get(c.pk, 0),
+            }
+        )
+    return [
+        {
+            "count": counts.get(i, 0),
+            "teams": totals.get(i, {}).get("teams", 0),
+            "participants": totals.get(i, {}).get("participants", 0),
+            "results": results[i],
+            "in_progress": in_progress[i],
+        }
+        for i in range(len(periods))
     ]
-    return {
-        "count": competitions.count(),
-        "teams": totals["teams"],
-        "participants": totals["participants"],
-        "results": results,
-        "in_progress": in_progress,
-    }

@@ -65,7 +65,7 @@ from courses.models import (
     TrainingRequirement,
 )
 from portal.figures import Figure, computes, percentage, record
-from portal.models import Enterprise, Person, PersonCategory, Region
+from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
 
@@ -172,19 +172,20 @@ def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
     return Q()
 
 
-def _summed(union: QuerySet, key: str) -> list[tuple]:
-    """(key, 人次, 学时) summed over a UNION ALL of (key, n, h) rows: the rollup rows and the
+def _summed(union: QuerySet, *keys: str) -> list[tuple]:
+    """(*keys, 人次, 学时) summed over a UNION ALL of (*keys, n, h) rows: the rollup rows and the
     records since the watermark, grouped in SQL so that few rows reach Python."""
     sql, params = union.query.sql_with_params()
+    columns = ", ".join(f'u."{key}"' for key in keys)
     query = (
-        f'SELECT u."{key}", SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
-        f'GROUP BY u."{key}"'
+        f'SELECT {columns}, SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
+        f"GROUP BY {columns}"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return [
-            (k, int(n or 0), Decimal(str(h or 0)).quantize(Decimal("0.1")))
-            for k, n, h in cursor.fetchall()
+            (*row[:-2], int(row[-2] or 0), Decimal(str(row[-1] or 0)).quantize(Decimal("0.1")))
+            for row in cursor.fetchall()
         ]
 
 
@@ -274,8 +275,9 @@ def training_statistics(
     学时, 参训人数): one query, from the records. `places`: the breakdowns by enterprise and by
     street wanted (empty lists for the others): places=() reads no enterprise names (one query
     fewer; through the rollups two: no per-enterprise sums either); places=("street",) through
-    the rollups sums the streets in SQL and reads their names (as many queries, a few rows
-    instead of one per enterprise). The 参训人数 through the rollups is one query too."""
+    the rollups sums by category and street in SQL with the streets' names in one query (two
+    fewer: a few rows instead of one per enterprise, the category sums added up from them).
+    The 参训人数 through the rollups is one query too."""
     records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
     if not breakdown:
         totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
@@ -286,6 +288,7 @@ def training_statistics(
     by_cat: dict[str, tuple[int, Decimal]] = {}
     by_ent: dict[int, tuple[int, Decimal]] = {}
     by_street: dict[int, tuple[int, Decimal]] | None = None  # summed in SQL (rollups)
+    street_names: dict[int, str] = {}  # read with them
     if state is None:
         for row in _grouped(records):
             for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
@@ -304,21 +307,36 @@ def training_statistics(
         rolled = EnterpriseYearTraining.objects.filter(in_scope, year=year).annotate(
             n=F("count"), h=F("hours")
         )
-        keys: list[tuple[dict, str]] = [(by_cat, "category")]
-        if "enterprise" in places:
-            keys.append((by_ent, "enterprise_id"))
-        elif "street" in places:
+        if "street" in places and "enterprise" not in places:
+            # By category and street in one query (a few rows: categories × streets), with the
+            # streets' names; the category and street sums are added up from it here.
             by_street = {}
-            keys.append((by_street, "street"))
-        for sums, key in keys:
-            rows, since = rolled, delta
-            if key == "street":
-                rows = rolled.annotate(street=F("enterprise__street_id"))
-                since = delta.annotate(street=F("enterprise__street_id"))
-            union = rows.values_list(key, "n", "h").union(
-                since.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
+            place = {"street": F("enterprise__street_id"), "s_name": F("enterprise__street__name")}
+            union = (
+                rolled.annotate(**place)
+                .values_list("category", "street", "s_name", "n", "h")
+                .union(
+                    delta.annotate(**place)
+                    .values_list("category", "street", "s_name")
+                    .annotate(n=Count("pk"), h=Sum("hours")),
+                    all=True,
+                )
             )
-            sums.update({row[0]: row[1:] for row in _summed(union, key)})
+            for category, street, s_name, n, h in _summed(union, "category", "street", "s_name"):
+                for sums, key in ((by_cat, category), (by_street, street)):
+                    before = sums.get(key, (0, Decimal("0")))
+                    sums[key] = (before[0] + n, before[1] + h)
+                if street is not None:
+                    street_names[street] = s_name
+        else:
+            keys: list[tuple[dict, str]] = [(by_cat, "category")]
+            if "enterprise" in places:
+                keys.append((by_ent, "enterprise_id"))
+            for sums, key in keys:
+                union = rolled.values_list(key, "n", "h").union(
+                    delta.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
+                )
+                sums.update({row[0]: row[1:] for row in _summed(union, key)})
         months = (
             EnterpriseMonthTraining.objects.filter(
                 in_scope, month__gte=period.start, month__lte=period.end
@@ -348,12 +366,7 @@ def training_statistics(
     hours = sum((h for _n, h in by_cat.values()), Decimal("0"))
     if by_street is not None:
         sums["street"] = by_street
-        if by_street:
-            names["street"] = dict(
-                Region.objects.filter(pk__in=[pk for pk in by_street if pk is not None])
-                .order_by()
-                .values_list("pk", "name")
-            )
+        names["street"] = street_names
     elif places:
         # The scope's enterprises (its records' are among them) rather than thousands of pks.
         named = (

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 
 from certificates.statistics import expiring_certificates
-from competitions.statistics import competition_figures
+from competitions.statistics import competition_figures_of
 from courses import rollups
 from courses.statistics import (
     ComplianceCounts,
@@ -49,7 +49,7 @@ from drills.statistics import (
     linked_drills_of,
 )
 from exams.statistics import exam_figures
-from induction.statistics import incomplete_figures
+from induction.statistics import incomplete_figures, incomplete_figures_of
 from operators.statistics import unlicensed_figures
 from portal import xlsx
 from portal.figures import FIGURES, percentage
@@ -186,7 +186,7 @@ def _one_snapshot(function):
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md). A fixed number of queries whatever the data size (tests/dashboard/
-    test_views.py): the rollup state once for all figures, training 4–5, compliance 2–4, exams 1,
+    test_views.py): the rollup state once for all figures, training 3–5, compliance 2–4, exams 1,
     drills 1 (per organising enterprise in the same query for a street's drill-down), corrective
     actions 1, expiring certificates 2, merged with the returns 2, 无证上岗 2 (6 when someone
     needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged), drill-down children 1."""
@@ -350,9 +350,9 @@ def annual_report(*, target: Target, year: int) -> dict:
     a_now, a_before = corrective_actions_of(scope, [(this, this.end), (last, last.end)])
     p_now, p_before = (programme_people(scope, p) for p in (this, last))
     e_now, e_before = (exam_figures(scope, p) for p in (this, last))
-    k_now, k_before = (competition_figures(scope, p) for p in (this, last))
+    k_now, k_before = competition_figures_of(scope, [this, last])
     u_now, u_before = (unlicensed_figures(scope, p) for p in (this, last))
-    i_now, i_before = (incomplete_figures(scope, p) for p in (this, last))
+    i_now, i_before = incomplete_figures_of(scope, [this, last])
     m_now = merged_figures(scope, this, training=t_now, drills=d_now)
     m_before = merged_figures(scope, last, training=t_before, drills=d_before)
 

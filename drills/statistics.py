@@ -177,8 +177,8 @@ def _drill_statistics_of(
 ) -> list[DrillStatistics]:
     """`drill_statistics` of several periods (the annual report's two years) in one query: the
     held drills of the scope and periods with their 参演人次 (`person_times()`'s definition: the
-    attended participations, counted per drill in one grouped pass instead of one correlated
-    count per drill, plus the headcount), grouped by every breakdown's key and bucket (period,
+    attended participations of those drills only, joined to them and counted per drill in one
+    grouped pass instead of one correlated count per drill, plus the headcount), grouped by every breakdown's key and bucket (period,
     month) on integers; the organising enterprises counted distinct per period; per organising
     enterprise only when asked."""
     lo = min(p.bounds[0] for p in periods)
@@ -208,19 +208,10 @@ def _drill_statistics_of(
     # the period of a bucket: buckets are consecutive per period
     firsts = [i for i, (index, _m) in enumerate(buckets) if i == 0 or buckets[i - 1][0] != index]
     period_case = " ".join(f"WHEN h.bucket >= {i} THEN {buckets[i][0]}" for i in reversed(firsts))
-    attended = (
-        Participation.objects.attended()
-        .filter(
-            drill__in=drills_in(scope)
-            .held()
-            .filter(planned_start__gte=lo, planned_start__lt=hi)
-            .values("pk")
-        )
-        .order_by()
-        .values("drill_id")
-        .annotate(n=Count("pk"))
-    )
     held_sql, held_params = held.query.sql_with_params()
+    # the attended participations (ParticipationQuerySet.attended) of the held drills only: joined
+    # to `h`, the drills of the scope and periods read once, never grouped over every drill's
+    attended = Participation.objects.attended().order_by().values("drill_id")
     att_sql, att_params = attended.query.sql_with_params()
     # the grouping keys as binary text on PostgreSQL (a collation-aware sort costs more than the
     # rest of the query); SQLite compares bytes already
@@ -240,9 +231,12 @@ def _drill_statistics_of(
             "GROUP BY d.enterprise_id, d.period"
         )
     sql = (
-        f"WITH d AS (SELECT h.*, h.headcount + COALESCE(a.n, 0) AS pt, "  # nosec B608
+        f"WITH h AS ({held_sql}), "  # nosec B608
+        f"a AS (SELECT p.drill_id, COUNT(*) AS n FROM h INNER JOIN ({att_sql}) p "
+        "ON p.drill_id = h.id GROUP BY p.drill_id), "
+        f"d AS (SELECT h.*, h.headcount + COALESCE(a.n, 0) AS pt, "
         f"CASE {period_case} ELSE -1 END AS period "
-        f"FROM ({held_sql}) h LEFT JOIN ({att_sql}) a ON a.drill_id = h.id "
+        "FROM h LEFT JOIN a ON a.drill_id = h.id "
         "WHERE h.bucket >= 0) " + " UNION ALL ".join(arms)
     )
     with connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 
 person_states(people, on) -> dict[person_id, State]        3 queries
 incomplete_figures(scope, period) -> dict                  3 queries, 4 when someone is flagged
+incomplete_figures_of(scope, periods) -> list[dict]        the same for several periods, as many
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from induction.models import NEW_HIRE_WINDOW_DAYS, Induction
 from induction.services import required_table
-from portal.figures import Figure, computes
+from portal.figures import Figure, computes, record
 from portal.models import Person
 from portal.periods import Period
 from portal.scoping import Scope, scope_people
@@ -35,13 +36,20 @@ def person_states(people: QuerySet[Person], on: date) -> dict[int, str]:
     induction and not a recent hire). The rule of models.assess, in SQL: a level counts when both
     have signed and it was held before the start date; complete = three such levels whose hours
     reach the rule table's minimum for the enterprise."""
+    return _person_states_on(people, [on])[0]
+
+
+def _person_states_on(people: QuerySet[Person], days: list[date]) -> list[dict[int, str]]:
+    """`person_states` on each of `days`, in the 3 queries of one day: the inductions' rows and
+    the rule table do not depend on the day, the recent hires without an induction are read
+    once for all the days' windows."""
     valid = Q(
         levels__trainee_signed_at__isnull=False,
         levels__instructor_signed_at__isnull=False,
         levels__held_on__lt=F("starts_on"),
         levels__hours__isnull=False,
     )
-    rows = (
+    rows = list(
         Induction.objects.filter(person__in=people)
         .annotate(done=Count("levels", filter=valid), total=Sum("levels__hours", filter=valid))
         .values(
@@ -50,23 +58,32 @@ def person_states(people: QuerySet[Person], on: date) -> dict[int, str]:
         .order_by("person_id", "starts_on", "pk")
     )
     table = required_table()
-    states: dict[int, str] = {}
-    for row in rows:
-        pid = row["person_id"]
-        if row["starts_on"] > on:
-            states.setdefault(pid, State.PENDING)
-            continue
-        required = table.get(bool(row["person__enterprise__is_training_high_risk"]))
-        complete = row["done"] == 3 and (required is None or (row["total"] or 0) >= required)
-        states[pid] = State.COMPLETE if complete else State.INCOMPLETE  # the latest begun wins
+    out: list[dict[int, str]] = []
+    for on in days:
+        states: dict[int, str] = {}
+        for row in rows:
+            pid = row["person_id"]
+            if row["starts_on"] > on:
+                states.setdefault(pid, State.PENDING)
+                continue
+            required = table.get(bool(row["person__enterprise__is_training_high_risk"]))
+            complete = row["done"] == 3 and (required is None or (row["total"] or 0) >= required)
+            states[pid] = State.COMPLETE if complete else State.INCOMPLETE  # latest begun wins
+        out.append(states)
+    window = timedelta(days=NEW_HIRE_WINDOW_DAYS)
+    hired = Q()
+    for on in days:
+        hired |= Q(hired_on__lte=on, hired_on__gt=on - window)
     recent = (
-        people.filter(hired_on__lte=on, hired_on__gt=on - timedelta(days=NEW_HIRE_WINDOW_DAYS))
+        people.filter(hired)
         .exclude(Exists(Induction.objects.filter(person=OuterRef("pk"))))
-        .values_list("pk", flat=True)
+        .values_list("pk", "hired_on")
     )
-    for pid in recent:
-        states[pid] = State.MISSING
-    return states
+    for pid, hired_on in recent:
+        for on, states in zip(days, out, strict=True):
+            if on - window < hired_on <= on:
+                states[pid] = State.MISSING
+    return out
 
 
 def state_label(state: str | None) -> str:
@@ -115,26 +132,48 @@ INCOMPLETE = Figure(
 def incomplete_figures(scope: Scope, period: Period) -> dict:
     """{"on", "count", "rows", "by_enterprise"}: the people of the scope working without a
     complete 三级教育 on the period's last day (today when the period runs on)."""
+    return _incomplete_figures_of(scope, [period])[0]
+
+
+def incomplete_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
+    """`incomplete_figures` of several periods (the annual report's two years) in the queries of
+    one call (3, 4 when someone is flagged on any of the days)."""
+    out = _incomplete_figures_of(scope, periods)
+    for period, figures in zip(periods, out, strict=True):
+        record(incomplete_figures, (scope, period), {}, figures)
+    return out
+
+
+def _incomplete_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
     from django.utils import timezone
 
-    on = min(period.end, timezone.localdate())
+    today = timezone.localdate()
+    days = [min(period.end, today) for period in periods]
     people = scope_people(scope).filter(is_active=True)
-    states = person_states(people, on)
-    flagged = {pid: s for pid, s in states.items() if s in FLAGGED}
-    rows = []
-    if flagged:
-        for person in (
-            Person.objects.filter(pk__in=list(flagged))
+    flagged = [
+        {pid: s for pid, s in states.items() if s in FLAGGED}
+        for states in _person_states_on(people, days)
+    ]
+    wanted = set().union(*flagged)
+    persons = []
+    if wanted:
+        persons = list(
+            Person.objects.filter(pk__in=list(wanted))
             .select_related("enterprise")
             .order_by("enterprise__name", "name", "pk")
-        ):
-            rows.append(Flagged(person, flagged[person.pk]))
-    counts: dict = {}
-    for row in rows:
-        counts[row.person.enterprise] = counts.get(row.person.enterprise, 0) + 1
-    return {
-        "on": on,
-        "count": len(rows),
-        "rows": rows,
-        "by_enterprise": sorted(counts.items(), key=lambda item: (-item[1], item[0].name)),
-    }
+        )
+    out = []
+    for on, flags in zip(days, flagged, strict=True):
+        rows = [Flagged(person, flags[person.pk]) for person in persons if person.pk in flags]
+        counts: dict = {}
+        for row in rows:
+            counts[row.person.enterprise] = counts.get(row.person.enterprise, 0) + 1
+        out.append(
+            {
+                "on": on,
+                "count": len(rows),
+                "rows": rows,
+                "by_enterprise": sorted(counts.items(), key=lambda item: (-item[1], item[0].name)),
+            }
+        )
+    return out

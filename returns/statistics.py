@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.figures import Figure, computes
@@ -175,6 +177,13 @@ def _lines() -> list[Line]:
     return lines
 
 
+@lru_cache(maxsize=16)
+def _line_texts(language: str | None) -> tuple[tuple[Line, str, str], ...]:
+    """`_lines()` with their label and unit as text in `language` (the active one): fixed for a
+    language, so built once per process and language instead of ~70 lazy translations a call."""
+    return tuple((line, str(line.label), str(line.unit)) for line in _lines())
+
+
 @dataclass
 class Merged:
     """Per line: recorded (the apps' figures), reported (accepted returns), total = recorded +
@@ -220,7 +229,7 @@ def merged_figures(scope: Scope, period: Period, *, training=None, drills=None) 
     out = Merged(
         accepted_filings=reported.accepted_filings, pending_filings=reported.pending_filings
     )
-    for line in _lines():
+    for line, label, unit in _line_texts(get_language()):
         if line.key in recorded:
             rec = recorded[line.key]
         else:
@@ -229,8 +238,8 @@ def merged_figures(scope: Scope, period: Period, *, training=None, drills=None) 
         out.lines.append(
             {
                 "key": line.key,
-                "label": str(line.label),
-                "unit": str(line.unit),
+                "label": label,
+                "unit": unit,
                 "fmt": line.fmt,
                 "recorded": rec,
                 "reported": rep,

@@ -370,6 +370,39 @@ def test_the_competition_section_is_scoped_to_the_region_or_the_enterprise(
     ]
 
 
+def test_competition_figures_of_both_years_equals_one_call_per_year(
+    competitions, district, street, other_street, enterprise, other_enterprise
+):
+    """competition_figures_of (the annual report's two years in the queries of one call) gives
+    each year what competition_figures gives it alone, for every kind of scope; overlapping
+    periods are computed one call each."""
+    from datetime import date
+
+    from competitions.statistics import competition_figures, competition_figures_of
+    from portal.periods import Period
+    from portal.scoping import Scope
+
+    years = [Period.of_year(2026), Period.of_year(2025)]
+    scopes = [
+        Scope.everything(),
+        Scope.of_region(district),
+        Scope.of_region(street),
+        Scope.of_region(other_street),
+        Scope.of_enterprise(enterprise.pk),
+        Scope.of_enterprise(other_enterprise.pk),
+    ]
+    for scope in scopes:
+        together = competition_figures_of(scope, years)
+        assert together == [competition_figures(scope, p) for p in years]
+    both = Period.between(date(2025, 1, 1), date(2026, 12, 31))
+    district_scope = Scope.of_region(district)
+    assert competition_figures_of(district_scope, [both, years[0]]) == [
+        competition_figures(district_scope, both),
+        competition_figures(district_scope, years[0]),
+    ]
+    assert competition_figures(district_scope, both)["count"] == 4
+
+
 def test_an_enterprise_report_counts_only_its_own_teams(competitions, enterprise, other_enterprise):
     def teams(ent):
         target = services.Target("enterprise", ent.name, enterprise=ent)

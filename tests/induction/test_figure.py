@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from induction.models import Reason
-from induction.statistics import incomplete_figures
+from induction.statistics import incomplete_figures, incomplete_figures_of
 from portal import registry
 from portal.models import Person
 from portal.periods import Period
@@ -85,6 +85,21 @@ def test_a_period_ending_earlier_counts_on_its_last_day(people, enterprise):
     )
     assert figures["on"] == ON - timedelta(days=10)
     assert _names(figures) == ["丁新入职"]  # 甲 had not started yet
+
+
+def test_several_periods_in_one_call_give_what_each_gives_alone(people, enterprise, district):
+    """incomplete_figures_of (the annual report's two years in the queries of one call) gives
+    each period what incomplete_figures gives it alone: each on its own day."""
+    periods = [
+        PERIOD,
+        Period.between(date(2026, 1, 1), ON - timedelta(days=10)),
+        Period.of_year(2025),
+        Period.between(ON - timedelta(days=60), ON - timedelta(days=50)),
+    ]
+    for scope in (Scope.of_enterprise(enterprise.pk), Scope.of_region(district)):
+        together = incomplete_figures_of(scope, periods)
+        assert together == [incomplete_figures(scope, p) for p in periods]
+    assert [f["count"] for f in together] == [3, 1, 0, 0]
 
 
 def test_the_managers_to_do_and_the_supervisors_counts(
