@@ -317,28 +317,43 @@ def get_attempt(request, attempt_id: Id):
     response={200: SaveOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
-    """The autosave, of the exam page (session + CSRF) and of the apps (token). Queries: the item
-    with its attempt and paper, one statement for the answer and its event (tests/exams/
-    test_query_counts.py); the token's row is cached (portal.api.BearerAuth). The apps' common
-    case is answered by `_fast_put_answer` in front of this view, with the same code."""
+    """The autosave, of the exam page (session + CSRF) and of the apps (token). Queries: on
+    PostgreSQL an accepted save is one statement for the answer and its event
+    (`engine.quick_save`); otherwise the item with its attempt and paper, then the write
+    (tests/exams/test_query_counts.py); the token's row is cached (portal.api.BearerAuth). The
+    apps' common case is answered by `_fast_put_answer` in front of this view, with the same
+    code."""
     return _save(request, attempt_id, question_id, payload.response, payload.seq)
 
 
 def _save(request, attempt_id: int, question_id: int, response: list[str], seq: int) -> dict:
-    item = engine.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
-    attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
-    try:
-        result = engine.save_answer(
-            item=item,
-            attempt=attempt,
-            question_id=question_id,
-            response=response,
-            seq=seq,
-            now=timezone.now(),
-            client=Client.from_request(request),
-        )
-    except ExamError as exc:
-        _raise(exc)
+    """An exam's accepted save in one statement (`engine.quick_save`); anything else — a
+    practice, a refusal, an older seq — by the full path, which says why."""
+    now, client = timezone.now(), Client.from_request(request)
+    result = engine.quick_save(
+        attempt_id=attempt_id,
+        question_id=question_id,
+        user=request.user,
+        response=response,
+        seq=seq,
+        now=now,
+        client=client,
+    )
+    if result is None:
+        item = engine.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
+        attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
+        try:
+            result = engine.save_answer(
+                item=item,
+                attempt=attempt,
+                question_id=question_id,
+                response=response,
+                seq=seq,
+                now=now,
+                client=client,
+            )
+        except ExamError as exc:
+            _raise(exc)
     # SaveOut's fields, in its order (the fast route renders this dict without validating it)
     return {
         "question": question_id,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -327,6 +329,8 @@ def start_or_resume(
         return current, False
     # the items as written (seq 0, no response): the start answers with them, no read-back
     attempt.created_items = items
+    if not paper.is_practice:
+        SAVE_SHAPES.remember(attempt.pk, now, ((i.question_id, i.snapshot) for i in items))
     return attempt, True
 
 
@@ -586,17 +590,7 @@ def save_answer(
         )
         updates.update(is_correct=correct, score=score)
     changed = _update_and_log(
-        item.pk,
-        seq,
-        updates,
-        AttemptEvent(
-            attempt_id=attempt.pk,
-            kind=AttemptEvent.Kind.SAVE,
-            at=now,
-            detail=f"Q{question_id} seq={seq} {letters}"[:255],
-            ip=(client or Client()).ip,
-            user_agent=(client or Client()).user_agent,
-        ),
+        item.pk, seq, updates, _save_event(attempt.pk, question_id, seq, letters, now, client)
     )
     if not changed:
         # a newer save got there first, or the attempt was finished after the check above (the
@@ -617,6 +611,18 @@ def save_answer(
         )
     return SaveResult(
         True, seq, now, kind_of(item.snapshot["type"]).load_response(letters), feedback
+    )
+
+
+def _save_event(
+    attempt_id: int, question_id: int, seq: int, letters: str, now: datetime, client
+) -> AttemptEvent:
+    return AttemptEvent(
+        attempt_id=attempt_id,
+        kind=AttemptEvent.Kind.SAVE,
+        at=now,
+        detail=f"Q{question_id} seq={seq} {letters}"[:255],
+        **_client_fields(client),
     )
 
 
@@ -733,17 +739,34 @@ _EVENT_COLUMNS = ("attempt_id", "kind", "at", "ip", "user_agent", "detail")
 
 def _update_and_log_sql(connection, names: tuple[str, ...]) -> tuple[str, list]:
     """`_update_and_log`'s statement on PostgreSQL for the updated fields `names`, written once per
-    database and set of fields, and the event's fields in the order of its parameters. The
-    event's values are cast to their columns' types but for texts (a cast to varchar(n) would
-    cut a long text where the INSERT refuses it): bound server-side, a parameter in a SELECT
-    list has no type of its own."""
+    database and set of fields, and the event's fields in the order of its parameters
+    (`_event_insert`)."""
     key = (connection.alias, names)
     cached = _UPDATE_AND_LOG_SQL.get(key)
     if cached is not None:
         return cached
-    item_meta, event_meta, attempt_meta = AttemptQuestion._meta, AttemptEvent._meta, Attempt._meta
+    item_meta, attempt_meta = AttemptQuestion._meta, Attempt._meta
     qn = connection.ops.quote_name
     sets = [f"{qn(item_meta.get_field(name).column)} = %s" for name in names]
+    insert, fields = _event_insert(connection)
+    sql = (
+        f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "  # nosec B608
+        f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
+        f"changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
+        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
+        f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) {insert}"
+    )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
+    _UPDATE_AND_LOG_SQL[key] = (sql, fields)
+    return sql, fields
+
+
+def _event_insert(connection) -> tuple[str, list]:
+    """The INSERT of a save's event from the CTE `changed` (a row when the item was updated),
+    and the event's fields in the order of its parameters. The values are cast to their
+    columns' types but for texts (a cast to varchar(n) would cut a long text where the INSERT
+    refuses it): bound server-side, a parameter in a SELECT list has no type of its own."""
+    qn = connection.ops.quote_name
+    event_meta = AttemptEvent._meta
     fields = [event_meta.get_field(name) for name in _EVENT_COLUMNS]
     values = [
         "%s"
@@ -752,15 +775,188 @@ def _update_and_log_sql(connection, names: tuple[str, ...]) -> tuple[str, list]:
         for f in fields
     ]
     sql = (
-        f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "  # nosec B608
-        f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
-        f"changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
-        f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) "
-        f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"INSERT INTO {qn(event_meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # nosec B608
         f"SELECT {', '.join(values)} FROM changed RETURNING {qn('id')}"
+    )  # names from the models' _meta, values as parameters
+    return sql, fields
+
+
+# ---------------------------------------------------------------- the autosave in one round trip
+
+
+class SaveShapes:
+    """Per process: of the attempts whose saves it has seen (or that it started), the start time
+    and each item's question type and shape (`QuestionKind.slots`) — all a save needs to check
+    a response without reading its item. They never change once the attempt has started (the
+    items hold their questions' snapshots), so nothing invalidates them; the statement that
+    writes the save checks the start time with everything else that can change (owner, state,
+    deadline, mode, seq). Bounded (EXAM_SAVE_SHAPES_ATTEMPTS): the least recently used attempt
+    is forgotten first (an attempt of 100 items is a few KB)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._attempts: OrderedDict[int, tuple[datetime, dict[int, tuple[str, int]]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, attempt_id: int) -> tuple[datetime, dict[int, tuple[str, int]]] | None:
+        with self._lock:
+            found = self._attempts.get(attempt_id)
+            if found is not None:
+                self._attempts.move_to_end(attempt_id)
+            return found
+
+    def remember(self, attempt_id: int, started_at: datetime, items) -> tuple:
+        """`items`: (question id, snapshot) of every item of the attempt."""
+        shapes = {}
+        for question_id, snapshot in items:
+            kind = kind_of(snapshot["type"])
+            shape = (kind.value, kind.slots(snapshot))
+            shapes[question_id] = _SHAPES.setdefault(shape, shape)  # one tuple per shape
+        found = (started_at, shapes)
+        with self._lock:
+            self._attempts[attempt_id] = found
+            self._attempts.move_to_end(attempt_id)
+            while len(self._attempts) > self.size:
+                self._attempts.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._attempts.clear()
+
+
+_SHAPES: dict[tuple[str, int], tuple[str, int]] = {}
+SAVE_SHAPES = SaveShapes(getattr(settings, "EXAM_SAVE_SHAPES_ATTEMPTS", 2000))
+
+
+def quick_save(
+    *,
+    attempt_id: int,
+    question_id: int,
+    user,
+    response: list[str],
+    seq: int,
+    now: datetime,
+    client: Client | None = None,
+) -> SaveResult | None:
+    """An exam's autosave in one statement (PostgreSQL): the response checked against the
+    item's shape this process holds (`SAVE_SHAPES`: remembered by the start, or read once for
+    the whole attempt), then written with its event if — checked by the statement itself, with
+    a share lock on the attempt as `_update_and_log` takes — the attempt is `user`'s, still the
+    one that started then, in progress, before its deadline and its grace, not a practice, and
+    `seq` higher than the item's. The SaveResult of an accepted save, or None for everything
+    else — a response the check refuses, a statement that wrote nothing (a repeated or older
+    seq, a submit, someone else's attempt …), another engine: the caller then takes the full
+    path (`answer_item`, `save_answer`), which says why. The same guarantees as that path:
+    seqs only grow, no save after the deadline's grace or the submit, one event per written
+    save, both or neither (tests/exams/test_quick_save.py runs the same saves through both)."""
+    connection = connections[router.db_for_write(AttemptQuestion)]
+    if connection.vendor != "postgresql":
+        return None
+    found = SAVE_SHAPES.get(attempt_id) or _read_shapes(connection, attempt_id, user)
+    if found is None:
+        return None
+    started_at, shapes = found
+    shape = shapes.get(question_id)
+    if shape is None:
+        return None
+    kind = kind_of(shape[0])
+    try:
+        letters = kind.clean_slots(shape[1], response)
+    except InvalidResponse:
+        return None
+    sql, fields = _quick_save_sql(connection)
+    event = _save_event(attempt_id, question_id, seq, letters, now, client)
+    item_meta = AttemptQuestion._meta
+    params = [
+        attempt_id,
+        Attempt._meta.get_field("started_at").get_db_prep_save(started_at, connection),
+        str(Attempt.State.IN_PROGRESS),
+        Attempt._meta.get_field("deadline").get_db_prep_save(now - save_grace(), connection),
+        user.pk,
+        str(Paper.Mode.PRACTICE),
+        letters,
+        seq,
+        item_meta.get_field("saved_at").get_db_prep_save(now, connection),
+        attempt_id,
+        question_id,
+        seq,
+    ]
+    params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+        cursor.execute(sql, params)
+        if cursor.fetchone() is None:
+            return None
+    return SaveResult(True, seq, now, kind.load_response(letters), None)
+
+
+def _read_shapes(connection, attempt_id: int, user):
+    """The shapes of every item of `user`'s attempt in progress (not a practice: its saves
+    take the full path), remembered; None when there is no such attempt. One query."""
+    qn = connection.ops.quote_name
+    sql, snapshot = _SHAPES_SQL.get(connection.alias), AttemptQuestion._meta.get_field("snapshot")
+    if sql is None:
+        item, attempt = AttemptQuestion._meta, Attempt._meta
+        sql = _SHAPES_SQL[connection.alias] = (
+            f"SELECT a.{qn('started_at')}, i.{qn('question_id')}, i.{qn(snapshot.column)} "  # nosec B608
+            f"FROM {qn(item.db_table)} i "
+            f"JOIN {qn(attempt.db_table)} a ON a.{qn('id')} = i.{qn('attempt_id')} "
+            f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{qn('person_id')} "
+            f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{qn('paper_id')} "
+            f"WHERE i.{qn(item.get_field('attempt').column)} = %s "
+            f"AND pe.{qn(Person._meta.get_field('user').column)} = %s "
+            f"AND a.{qn(attempt.get_field('state').column)} = %s "
+            f"AND p.{qn(Paper._meta.get_field('mode').column)} <> %s"
+        )  # names from the models' _meta, values as parameters
+    params = [attempt_id, user.pk, str(Attempt.State.IN_PROGRESS), str(Paper.Mode.PRACTICE)]
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    converters = [*connection.ops.get_db_converters(snapshot.get_col("i"))]
+    converters += snapshot.get_col("i").get_db_converters(connection)
+
+    def loaded(value):
+        for converter in converters:
+            value = converter(value, snapshot, connection)
+        return value
+
+    started_at = rows[0][0]
+    items = ((question_id, loaded(value)) for _s, question_id, value in rows)
+    return SAVE_SHAPES.remember(attempt_id, started_at, items)
+
+
+_SHAPES_SQL: dict[str, str] = {}
+_QUICK_SAVE_SQL: dict[str, tuple] = {}
+
+
+def _quick_save_sql(connection) -> tuple[str, list]:
+    """`quick_save`'s statement, written once per database, and its event's fields."""
+    cached = _QUICK_SAVE_SQL.get(connection.alias)
+    if cached is not None:
+        return cached
+    item, attempt = AttemptQuestion._meta, Attempt._meta
+    qn = connection.ops.quote_name
+    col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
+    insert, fields = _event_insert(connection)
+    sql = (
+        f"WITH open AS (SELECT 1 FROM {qn(attempt.db_table)} a "  # nosec B608
+        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(attempt, 'person')} "
+        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(attempt, 'paper')} "
+        f"WHERE a.{qn('id')} = %s AND a.{col(attempt, 'started_at')} = %s "
+        f"AND a.{col(attempt, 'state')} = %s "
+        f"AND (a.{col(attempt, 'deadline')} IS NULL OR a.{col(attempt, 'deadline')} >= %s) "
+        f"AND pe.{col(Person._meta, 'user')} = %s AND p.{col(Paper._meta, 'mode')} <> %s "
+        f"FOR SHARE OF a), "
+        f"changed AS (UPDATE {qn(item.db_table)} SET {col(item, 'response')} = %s, "
+        f"{col(item, 'seq')} = %s, {col(item, 'saved_at')} = %s "
+        f"WHERE {col(item, 'attempt')} = %s AND {col(item, 'question')} = %s "
+        f"AND {col(item, 'seq')} < %s AND EXISTS (SELECT 1 FROM open) RETURNING 1) {insert}"
     )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
-    _UPDATE_AND_LOG_SQL[key] = (sql, fields)
+    _QUICK_SAVE_SQL[connection.alias] = (sql, fields)
     return sql, fields
 
 

@@ -95,6 +95,16 @@ class QuestionKind:
         return []
 
     def clean_response(self, snapshot: dict, response: list) -> str:
+        """The submitted answer as stored (InvalidResponse when it cannot be): the response
+        checked against the question's shape (`slots`)."""
+        return self.clean_slots(self.slots(snapshot), response)
+
+    def slots(self, snapshot: dict) -> int:
+        """All a response's check needs of the question (its options, or its blanks): a number,
+        so the autosave can keep it per item (exams.engine.quick_save)."""
+        raise NotImplementedError
+
+    def clean_slots(self, slots: int, response: list) -> str:
         raise NotImplementedError
 
     def load_response(self, stored: str) -> list[str]:
@@ -194,9 +204,12 @@ class ChoiceKind(QuestionKind):
             rng.shuffle(letters)
         return letters
 
-    def clean_response(self, snapshot, response):
+    def slots(self, snapshot):
+        return len(snapshot["options"])
+
+    def clean_slots(self, slots, response):
         letters = sorted({str(r).strip().upper() for r in response if str(r).strip()})
-        allowed = set(LETTERS[: len(snapshot["options"])])
+        allowed = set(LETTERS[:slots])
         if any(c not in allowed for c in letters):
             raise InvalidResponse(_("答案中有不存在的选项。"))
         if self.value != QuestionType.MULTIPLE and len(letters) > 1:
@@ -427,8 +440,11 @@ class FillBlank(QuestionKind):
     def export_answer(self, answer):
         return "；".join("|".join(g) for g in self.groups(answer))
 
-    def clean_response(self, snapshot, response):
-        blanks = len(self.groups(snapshot["answer"]))
+    def slots(self, snapshot):
+        return len(self.groups(snapshot["answer"]))
+
+    def clean_slots(self, slots, response):
+        blanks = slots
         values = ["" if r is None else str(r) for r in response]
         if len(values) > blanks:
             raise InvalidResponse(_("答案的空数与题目不符。"))

@@ -403,6 +403,9 @@ QCLUSTER_STOP_SECONDS = env_int("QCLUSTER_STOP_SECONDS", 6)
 # Tunables of the apps (each app reads them with the same default).
 # Seconds an exam answer in flight is still accepted after the deadline.
 EXAM_SAVE_GRACE_SECONDS = env_int("EXAM_SAVE_GRACE_SECONDS", 30)
+# attempts whose items' shapes each web process keeps for the one-statement autosave
+# (exams.engine.SaveShapes: a few KB each)
+EXAM_SAVE_SHAPES_ATTEMPTS = env_int("EXAM_SAVE_SHAPES_ATTEMPTS", 2000)
 CERTIFICATE_VERIFY_RATE = env_int("CERTIFICATE_VERIFY_RATE", 30)  # verifications per minute per IP
 CERTIFICATE_FONT_FAMILY = env_str("CERTIFICATE_FONT_FAMILY", "Noto Serif CJK SC")
 CMS_PAGE_CACHE_SECONDS = env_int("CMS_PAGE_CACHE_SECONDS", 300)  # anonymous page cache lifetime

@@ -44,9 +44,13 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from exams.engine import SAVE_SHAPES  # what this process knows of the attempts' items
+
     cache.clear()
+    SAVE_SHAPES.clear()
     yield
     cache.clear()
+    SAVE_SHAPES.clear()
 
 
 @pytest.fixture(autouse=True)
