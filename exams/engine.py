@@ -330,7 +330,19 @@ def start_or_resume(
     # the items as written (seq 0, no response): the start answers with them, no read-back
     attempt.created_items = items
     if not paper.is_practice:
-        SAVE_SHAPES.remember(attempt.pk, now, ((i.question_id, i.snapshot) for i in items))
+        SAVE_SHAPES.remember(
+            attempt.pk,
+            now,
+            (
+                (
+                    i.question_id,
+                    i.snapshot["type"],
+                    len(i.snapshot["options"]),
+                    i.snapshot["answer"],
+                )
+                for i in items
+            ),
+        )
     return attempt, True
 
 
@@ -808,11 +820,12 @@ class SaveShapes:
             return found
 
     def remember(self, attempt_id: int, started_at: datetime, items) -> tuple:
-        """`items`: (question id, snapshot) of every item of the attempt."""
+        """`items`: of every item of the attempt, its question id and of its snapshot the type,
+        the number of options and the answer (`QuestionKind.count_slots`)."""
         shapes = {}
-        for question_id, snapshot in items:
-            kind = kind_of(snapshot["type"])
-            shape = (kind.value, kind.slots(snapshot))
+        for question_id, type_, options, answer in items:
+            kind = kind_of(type_)
+            shape = (kind.value, kind.count_slots(options, answer))
             shapes[question_id] = _SHAPES.setdefault(shape, shape)  # one tuple per shape
         found = (started_at, shapes)
         with self._lock:
@@ -894,39 +907,33 @@ def quick_save(
 
 def _read_shapes(connection, attempt_id: int, user):
     """The shapes of every item of `user`'s attempt in progress (not a practice: its saves
-    take the full path), remembered; None when there is no such attempt. One query."""
-    qn = connection.ops.quote_name
-    sql, snapshot = _SHAPES_SQL.get(connection.alias), AttemptQuestion._meta.get_field("snapshot")
+    take the full path), remembered; None when there is no such attempt. One query, which
+    reads of each item's snapshot only what `QuestionKind.count_slots` takes."""
+    sql = _SHAPES_SQL.get(connection.alias)
     if sql is None:
+        qn = connection.ops.quote_name
         item, attempt = AttemptQuestion._meta, Attempt._meta
+        col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
+        snapshot = f"i.{col(item, 'snapshot')}"
         sql = _SHAPES_SQL[connection.alias] = (
-            f"SELECT a.{qn('started_at')}, i.{qn('question_id')}, i.{qn(snapshot.column)} "  # nosec B608
+            f"SELECT a.{col(attempt, 'started_at')}, i.{col(item, 'question')}, "  # nosec B608
+            f"{snapshot} ->> 'type', "
+            f"jsonb_array_length(COALESCE({snapshot} -> 'options', '[]'::jsonb)), "
+            f"COALESCE({snapshot} ->> 'answer', '') "
             f"FROM {qn(item.db_table)} i "
-            f"JOIN {qn(attempt.db_table)} a ON a.{qn('id')} = i.{qn('attempt_id')} "
-            f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{qn('person_id')} "
-            f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{qn('paper_id')} "
-            f"WHERE i.{qn(item.get_field('attempt').column)} = %s "
-            f"AND pe.{qn(Person._meta.get_field('user').column)} = %s "
-            f"AND a.{qn(attempt.get_field('state').column)} = %s "
-            f"AND p.{qn(Paper._meta.get_field('mode').column)} <> %s"
-        )  # names from the models' _meta, values as parameters
+            f"JOIN {qn(attempt.db_table)} a ON a.{qn('id')} = i.{col(item, 'attempt')} "
+            f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(attempt, 'person')} "
+            f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(attempt, 'paper')} "
+            f"WHERE i.{col(item, 'attempt')} = %s AND pe.{col(Person._meta, 'user')} = %s "
+            f"AND a.{col(attempt, 'state')} = %s AND p.{col(Paper._meta, 'mode')} <> %s"
+        )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     params = [attempt_id, user.pk, str(Attempt.State.IN_PROGRESS), str(Paper.Mode.PRACTICE)]
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return None
-    converters = [*connection.ops.get_db_converters(snapshot.get_col("i"))]
-    converters += snapshot.get_col("i").get_db_converters(connection)
-
-    def loaded(value):
-        for converter in converters:
-            value = converter(value, snapshot, connection)
-        return value
-
-    started_at = rows[0][0]
-    items = ((question_id, loaded(value)) for _s, question_id, value in rows)
-    return SAVE_SHAPES.remember(attempt_id, started_at, items)
+    return SAVE_SHAPES.remember(attempt_id, rows[0][0], (row[1:] for row in rows))
 
 
 _SHAPES_SQL: dict[str, str] = {}

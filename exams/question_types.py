@@ -102,6 +102,11 @@ class QuestionKind:
     def slots(self, snapshot: dict) -> int:
         """All a response's check needs of the question (its options, or its blanks): a number,
         so the autosave can keep it per item (exams.engine.quick_save)."""
+        return self.count_slots(len(snapshot.get("options") or ()), snapshot.get("answer") or "")
+
+    def count_slots(self, options: int, answer: str) -> int:
+        """`slots` from the snapshot's number of options and its answer, all it may read (the
+        autosave reads only those of an attempt's items: exams.engine._read_shapes)."""
         raise NotImplementedError
 
     def clean_slots(self, slots: int, response: list) -> str:
@@ -204,8 +209,8 @@ class ChoiceKind(QuestionKind):
             rng.shuffle(letters)
         return letters
 
-    def slots(self, snapshot):
-        return len(snapshot["options"])
+    def count_slots(self, options, answer):
+        return options
 
     def clean_slots(self, slots, response):
         letters = sorted({str(r).strip().upper() for r in response if str(r).strip()})
@@ -440,8 +445,8 @@ class FillBlank(QuestionKind):
     def export_answer(self, answer):
         return "；".join("|".join(g) for g in self.groups(answer))
 
-    def slots(self, snapshot):
-        return len(self.groups(snapshot["answer"]))
+    def count_slots(self, options, answer):
+        return len(self.groups(answer))
 
     def clean_slots(self, slots, response):
         blanks = slots
