@@ -83,6 +83,8 @@ post_delete.connect(_forget_token, sender=ApiToken, dispatch_uid="portal-api-tok
 
 
 _TOKEN_SQL: dict[str, tuple] = {}
+# the token's last use is written on its first use, then at most this often
+TOUCH_EVERY = timedelta(minutes=5)
 
 
 def _active_token(key_hash: str, now) -> ApiToken | None:
@@ -91,31 +93,59 @@ def _active_token(key_hash: str, now) -> ApiToken | None:
     user__is_active=True)`, with SQL written once per database (portal.db.rows). A cache miss is
     the common case with the local-memory cache of a node without Redis (one per gunicorn process,
     entries of API_TOKEN_CACHE_SECONDS), where the ORM's compilation of that query was most of a
-    token check (BENCHMARKS.md, issue 21 third pass)."""
+    token check (BENCHMARKS.md, issue 21 third pass).
+
+    On PostgreSQL the same statement writes the token's last use when it is due (`_touch_token`'s
+    rule: never used, or not for TOUCH_EVERY, and a user who need not change their password
+    first) — a CTE the SELECT does not see, so the row read is the token as it was, and
+    `last_used_at` is set to `now` when it was written: the first use of a token (every start of
+    an exam-day spike) is one round trip, not two."""
     connection = connections[router.db_for_read(ApiToken)]
+    touches = connection.vendor == "postgresql"
     cached = _TOKEN_SQL.get(connection.alias)
     if cached is None:
         qn = connection.ops.quote_name
         selected, parts = rows.columns(connection, [("t", ApiToken), ("u", User)])
         token_meta, user_meta = ApiToken._meta, User._meta
+        col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
+        touch = ""
+        if touches:
+            touch = (
+                f"WITH touched AS (UPDATE {qn(token_meta.db_table)} "  # nosec B608
+                f"SET {col(token_meta, 'last_used_at')} = %s "
+                f"WHERE {col(token_meta, 'key_hash')} = %s AND {col(token_meta, 'expires_at')} > %s "
+                f"AND ({col(token_meta, 'last_used_at')} IS NULL "
+                f"OR {col(token_meta, 'last_used_at')} < %s) "
+                f"AND {col(token_meta, 'user')} IN (SELECT {qn(user_meta.pk.column)} "
+                f"FROM {qn(user_meta.db_table)} WHERE {col(user_meta, 'is_active')} "
+                f"AND NOT {col(user_meta, 'must_change_password')}) RETURNING 1) "
+            )
+            selected = [*selected, "EXISTS (SELECT 1 FROM touched)"]
         sql = (
-            f"SELECT {', '.join(selected)} FROM {qn(token_meta.db_table)} t "  # nosec B608
+            f"{touch}SELECT {', '.join(selected)} FROM {qn(token_meta.db_table)} t "  # nosec B608
             f"JOIN {qn(user_meta.db_table)} u ON u.{qn(user_meta.pk.column)} = "
-            f"t.{qn(token_meta.get_field('user').column)} "
-            f"WHERE t.{qn(token_meta.get_field('key_hash').column)} = %s "
-            f"AND t.{qn(token_meta.get_field('expires_at').column)} > %s "
-            f"AND u.{qn(user_meta.get_field('is_active').column)}"
+            f"t.{col(token_meta, 'user')} "
+            f"WHERE t.{col(token_meta, 'key_hash')} = %s "
+            f"AND t.{col(token_meta, 'expires_at')} > %s "
+            f"AND u.{col(user_meta, 'is_active')}"
         )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
         cached = _TOKEN_SQL[connection.alias] = (sql, parts)
     sql, parts = cached
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [key_hash, at]
+    if touches:
+        params = [at, key_hash, at, connection.ops.adapt_datetimefield_value(now - TOUCH_EVERY)]
+        params += [key_hash, at]
     # prepared where the engine can (portal.db.postgresql): parsed and planned once per connection
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
-        cursor.execute(sql, [key_hash, connection.ops.adapt_datetimefield_value(now)])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     token, user = rows.instances(connection, row, parts)
     token.user = user
+    if touches and row[-1]:
+        token.last_used_at = now
     return token
 
 
@@ -155,7 +185,7 @@ class BearerAuth(HttpBearer):
             if seconds:
                 cache.set(_token_cache_key(key_hash), row, seconds)
         _refuse_until_password_changed(row.user)
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
             _touch_token(row.pk, now)
             row.last_used_at = now
             if seconds:

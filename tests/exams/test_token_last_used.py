@@ -8,6 +8,8 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import ApiToken
@@ -44,3 +46,24 @@ def test_another_token_is_not_touched(client, token, worker):
     assert client.get("/api/v1/exams/", **token).status_code == 200
     other.refresh_from_db()
     assert other.last_used_at is None
+
+
+def test_first_use_reads_and_writes_the_token_in_one_statement_on_postgresql(client, token):
+    def statements():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/exams/", **token).status_code == 200
+        return len(queries)
+
+    first = statements()  # the token read and its last use written
+    assert ApiToken.objects.get().last_used_at is not None
+    again = statements()  # the token's row from the cache, its last use not due
+    assert first - again == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_a_token_refused_until_the_password_is_changed_is_not_touched(client, token, worker):
+    worker.must_change_password = True
+    worker.save(update_fields=["must_change_password"])
+    response = client.get("/api/v1/exams/", **token)
+    assert response.status_code == 403
+    assert response.json()["code"] == "password_change_required"
+    assert ApiToken.objects.get().last_used_at is None
