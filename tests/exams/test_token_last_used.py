@@ -9,7 +9,6 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import ApiToken
@@ -48,11 +47,13 @@ def test_another_token_is_not_touched(client, token, worker):
     assert other.last_used_at is None
 
 
-def test_first_use_reads_and_writes_the_token_in_one_statement_on_postgresql(client, token):
+def test_first_use_reads_and_writes_the_token_in_one_statement_on_postgresql(
+    client, token, queries
+):
     def statements():
-        with CaptureQueriesContext(connection) as queries:
+        with queries.capture() as captured:
             assert client.get("/api/v1/exams/", **token).status_code == 200
-        return len(queries)
+        return len(captured)
 
     first = statements()  # the token read and its last use written
     assert ApiToken.objects.get().last_used_at is not None

@@ -22,6 +22,8 @@ def _outage(monkeypatch, exc=None):
     def fail(**_kwargs):
         raise exc
 
+    # whichever path the save takes: one statement (PostgreSQL) or the full path
+    monkeypatch.setattr(engine, "quick_save", fail)
     monkeypatch.setattr(engine, "save_answer", fail)
 
 
