@@ -327,33 +327,18 @@ def put_answer(request, attempt_id: Id, question_id: Id, payload: AnswerIn):
 
 
 def _save(request, attempt_id: int, question_id: int, response: list[str], seq: int) -> dict:
-    """An exam's accepted save in one statement (`engine.quick_save`); anything else — a
-    practice, a refusal, an older seq — by the full path, which says why."""
-    now, client = timezone.now(), Client.from_request(request)
-    result = engine.quick_save(
-        attempt_id=attempt_id,
-        question_id=question_id,
-        user=request.user,
-        response=response,
-        seq=seq,
-        now=now,
-        client=client,
-    )
-    if result is None:
-        item = engine.answer_item(attempt_id=attempt_id, question_id=question_id, user=request.user)
-        attempt = item.attempt if item is not None else _get_attempt_for_user(request, attempt_id)
-        try:
-            result = engine.save_answer(
-                item=item,
-                attempt=attempt,
-                question_id=question_id,
-                response=response,
-                seq=seq,
-                now=now,
-                client=client,
-            )
-        except ExamError as exc:
-            _raise(exc)
+    try:
+        result = engine.autosave(
+            user=request.user,
+            attempt_id=attempt_id,
+            question_id=question_id,
+            response=response,
+            seq=seq,
+            now=timezone.now(),
+            client=Client.from_request(request),
+        )
+    except ExamError as exc:
+        _raise(exc)
     # SaveOut's fields, in its order (the fast route renders this dict without validating it)
     return {
         "question": question_id,

@@ -626,6 +626,55 @@ def save_answer(
     )
 
 
+def autosave(
+    *,
+    user,
+    attempt_id: int,
+    question_id: int,
+    response: list[str],
+    seq: int,
+    now: datetime,
+    client: Client | None = None,
+) -> SaveResult:
+    """A save of `user`'s answer as the exam page and the apps send it: an accepted exam save in
+    one statement (`quick_save`); anything else — a practice, a refusal, a repeated or older
+    seq, another engine — by the full path (`answer_item`, `save_answer`), which says why
+    (ExamError; NOT_FOUND when the attempt is not `user`'s)."""
+    result = quick_save(
+        attempt_id=attempt_id,
+        question_id=question_id,
+        user=user,
+        response=response,
+        seq=seq,
+        now=now,
+        client=client,
+    )
+    if result is not None:
+        return result
+    item = answer_item(attempt_id=attempt_id, question_id=question_id, user=user)
+    attempt = item.attempt if item is not None else _my_attempt(attempt_id, user)
+    return save_answer(
+        item=item,
+        attempt=attempt,
+        question_id=question_id,
+        response=response,
+        seq=seq,
+        now=now,
+        client=client,
+    )
+
+
+def _my_attempt(attempt_id: int, user) -> Attempt:
+    attempt = (
+        Attempt.objects.select_related("paper", "person")
+        .filter(pk=attempt_id, person__user=user)
+        .first()
+    )
+    if attempt is None:
+        raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该答卷。"))
+    return attempt
+
+
 def _save_event(
     attempt_id: int, question_id: int, seq: int, letters: str, now: datetime, client
 ) -> AttemptEvent:

@@ -20,26 +20,23 @@ from exams.question_types import kind_of
 
 
 def _save(via, attempt_id, person, question_id, response, seq):
-    """A save as the API makes it (`quick`: exams.api._save, the one-statement save first) or by
-    the full path alone."""
-    now = timezone.now()
+    """A save as the API makes it (`quick`: exams.engine.autosave, the one-statement save first)
+    or by the full path alone."""
     if via == "quick":
-        result = engine.quick_save(
+        return engine.autosave(
+            user=person.user,
             attempt_id=attempt_id,
             question_id=question_id,
-            user=person.user,
             response=response,
             seq=seq,
-            now=now,
+            now=timezone.now(),
         )
-        if result is not None:
-            return result
     return engine.save_answer(
         attempt=Attempt.objects.select_related("paper").get(pk=attempt_id),
         question_id=question_id,
         response=response,
         seq=seq,
-        now=now,
+        now=timezone.now(),
     )
 
 
