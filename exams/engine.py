@@ -329,7 +329,9 @@ def start_or_resume(
         return current, False
     # the items as written (seq 0, no response): the start answers with them, no read-back
     attempt.created_items = items
-    if not paper.is_practice:
+    if paper.is_practice:
+        SAVE_SHAPES.remember_full_path(attempt.pk)
+    else:
         SAVE_SHAPES.remember(
             attempt.pk,
             now,
@@ -852,7 +854,12 @@ class SaveShapes:
     items hold their questions' snapshots), so nothing invalidates them; the statement that
     writes the save checks the start time with everything else that can change (owner, state,
     deadline, mode, seq). Bounded (EXAM_SAVE_SHAPES_ATTEMPTS): the least recently used attempt
-    is forgotten first (an attempt of 100 items is a few KB)."""
+    is forgotten first (an attempt of 100 items is a few KB).
+
+    A practice attempt is remembered as `FULL_PATH` (its saves give feedback, which only the full
+    path does), so its saves do not look for shapes first. That only ever sends a save the long
+    way round, which checks everything itself: a paper turned from practice to exam later still
+    saves correctly, one round trip slower."""
 
     def __init__(self, size: int):
         self.size = size
@@ -877,18 +884,25 @@ class SaveShapes:
             shape = (kind.value, kind.count_slots(options, answer))
             shapes[question_id] = _SHAPES.setdefault(shape, shape)  # one tuple per shape
         found = (started_at, shapes)
+        self._put(attempt_id, found)
+        return found
+
+    def remember_full_path(self, attempt_id: int) -> None:
+        self._put(attempt_id, FULL_PATH)
+
+    def _put(self, attempt_id: int, found) -> None:
         with self._lock:
             self._attempts[attempt_id] = found
             self._attempts.move_to_end(attempt_id)
             while len(self._attempts) > self.size:
                 self._attempts.popitem(last=False)
-        return found
 
     def clear(self) -> None:
         with self._lock:
             self._attempts.clear()
 
 
+FULL_PATH = ("full path",)  # SaveShapes' mark of an attempt whose saves take the full path
 _SHAPES: dict[tuple[str, int], tuple[str, int]] = {}
 SAVE_SHAPES = SaveShapes(getattr(settings, "EXAM_SAVE_SHAPES_ATTEMPTS", 2000))
 
@@ -918,7 +932,7 @@ def quick_save(
     if connection.vendor != "postgresql":
         return None
     found = SAVE_SHAPES.get(attempt_id) or _read_shapes(connection, attempt_id, user)
-    if found is None:
+    if found is None or found is FULL_PATH:
         return None
     started_at, shapes = found
     shape = shapes.get(question_id)
@@ -955,9 +969,10 @@ def quick_save(
 
 
 def _read_shapes(connection, attempt_id: int, user):
-    """The shapes of every item of `user`'s attempt in progress (not a practice: its saves
-    take the full path), remembered; None when there is no such attempt. One query, which
-    reads of each item's snapshot only what `QuestionKind.count_slots` takes."""
+    """The shapes of every item of `user`'s attempt in progress, remembered; None when there is
+    no such attempt, or when it is a practice (remembered as FULL_PATH: its saves take the full
+    path without asking again). One query, which reads of each item's snapshot only what
+    `QuestionKind.count_slots` takes."""
     sql = _SHAPES_SQL.get(connection.alias)
     if sql is None:
         qn = connection.ops.quote_name
@@ -965,7 +980,8 @@ def _read_shapes(connection, attempt_id: int, user):
         col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
         snapshot = f"i.{col(item, 'snapshot')}"
         sql = _SHAPES_SQL[connection.alias] = (
-            f"SELECT a.{col(attempt, 'started_at')}, i.{col(item, 'question')}, "  # nosec B608
+            f"SELECT p.{col(Paper._meta, 'mode')} = %s, a.{col(attempt, 'started_at')}, "  # nosec B608
+            f"i.{col(item, 'question')}, "
             f"{snapshot} ->> 'type', "
             f"jsonb_array_length(COALESCE({snapshot} -> 'options', '[]'::jsonb)), "
             f"COALESCE({snapshot} ->> 'answer', '') "
@@ -974,15 +990,18 @@ def _read_shapes(connection, attempt_id: int, user):
             f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(attempt, 'person')} "
             f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(attempt, 'paper')} "
             f"WHERE i.{col(item, 'attempt')} = %s AND pe.{col(Person._meta, 'user')} = %s "
-            f"AND a.{col(attempt, 'state')} = %s AND p.{col(Paper._meta, 'mode')} <> %s"
+            f"AND a.{col(attempt, 'state')} = %s"
         )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
-    params = [attempt_id, user.pk, str(Attempt.State.IN_PROGRESS), str(Paper.Mode.PRACTICE)]
+    params = [str(Paper.Mode.PRACTICE), attempt_id, user.pk, str(Attempt.State.IN_PROGRESS)]
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return None
-    return SAVE_SHAPES.remember(attempt_id, rows[0][0], (row[1:] for row in rows))
+    if rows[0][0]:
+        SAVE_SHAPES.remember_full_path(attempt_id)
+        return None
+    return SAVE_SHAPES.remember(attempt_id, rows[0][1], (row[2:] for row in rows))
 
 
 _SHAPES_SQL: dict[str, str] = {}

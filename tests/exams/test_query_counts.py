@@ -35,6 +35,11 @@ STALE_QUERIES = 2 if POSTGRES else 1
 # a save in a process that did not start the attempt (another node, a restart): first the shapes of
 # all the attempt's items, once (PostgreSQL)
 SHAPES_QUERIES = 1 if POSTGRES else 0
+# a wrong practice save (graded at once, so always the full path): the item, its attempt with its
+# paper, the exam-only check of the feedback, the write with its event, the wrong-answer book read
+# and written — and no look for shapes first, on the process that started the attempt or, after one
+# look, on any other | the write as SAVEPOINT, UPDATE, INSERT, RELEASE
+PRACTICE_SAVE_QUERIES = 6 if POSTGRES else 9
 # exact on PostgreSQL (the engine the budget is for), at most elsewhere
 
 
@@ -118,6 +123,27 @@ def test_a_save_elsewhere_than_the_start_reads_the_shapes_once(client, drawn_pap
         assert _put(client, started["id"], first, 1, **token).json()["accepted"] is True
     with budget(SAVE_QUERIES):  # another question: its shape was read with the first
         assert _put(client, started["id"], second, 2, **token).json()["accepted"] is True
+
+
+def test_a_practice_save_does_not_look_for_shapes(client, drawn_paper, token, budget):
+    Paper.objects.filter(pk=drawn_paper.pk).update(mode=Paper.Mode.PRACTICE)
+    started = client.post(f"/api/v1/exams/{drawn_paper.pk}/attempts", **token).json()
+    wrong = {"single": ["A"], "judge": ["B"], "multiple": ["A"]}  # the answers are B, A, AC
+
+    def put_wrong(question, seq):
+        body = json.dumps({"response": wrong[question["type"]], "seq": seq})
+        url = f"/api/v1/attempts/{started['id']}/answers/{question['id']}"
+        saved = client.put(url, body, content_type="application/json", **token)
+        assert saved.json()["feedback"]["correct"] is False
+
+    first, second, third = started["questions"][:3]
+    with budget(PRACTICE_SAVE_QUERIES):
+        put_wrong(first, 1)
+    engine.SAVE_SHAPES.clear()  # as a node that did not start it: one look, then never again
+    with budget(SHAPES_QUERIES + PRACTICE_SAVE_QUERIES):
+        put_wrong(second, 2)
+    with budget(PRACTICE_SAVE_QUERIES):
+        put_wrong(third, 3)
 
 
 def test_the_exam_pages_save_through_the_api_with_its_session(client, worker, drawn_paper, budget):

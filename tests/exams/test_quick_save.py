@@ -170,14 +170,37 @@ def test_stale_shapes_write_nothing(paper, person):
 def test_a_practice_save_takes_the_full_path(client, district, questions, token, quick_results):
     paper = make_paper(owner_region=district, questions=questions, mode=Paper.Mode.PRACTICE)
     started = client.post(f"/api/v1/exams/{paper.pk}/attempts", **token).json()
-    assert engine.SAVE_SHAPES.get(started["id"]) is None  # a practice start remembers nothing
+    # a practice start remembers to take the full path, so its saves do not look for shapes
+    assert engine.SAVE_SHAPES.get(started["id"]) is engine.FULL_PATH
     question = started["questions"][0]
     body = {"response": [question["options"][0]["key"]], "seq": 1}
     saved = _put(client, started["id"], question["id"], body, **token)
     assert saved.status_code == 200
     assert saved.json()["feedback"] is not None  # graded at once, as practice is
     assert quick_results == [None]
-    assert engine.SAVE_SHAPES.get(started["id"]) is None
+    assert engine.SAVE_SHAPES.get(started["id"]) is engine.FULL_PATH
+
+
+@needs_postgres
+def test_a_practice_read_elsewhere_is_remembered_as_the_full_path(
+    client, district, questions, token, quick_results
+):
+    paper = make_paper(owner_region=district, questions=questions, mode=Paper.Mode.PRACTICE)
+    started = client.post(f"/api/v1/exams/{paper.pk}/attempts", **token).json()
+    engine.SAVE_SHAPES.clear()  # as a node that did not start it
+    for seq, question in enumerate(started["questions"][:2], start=1):
+        body = {"response": [question["options"][0]["key"]], "seq": seq}
+        assert _put(client, started["id"], question["id"], body, **token).status_code == 200
+    assert quick_results == [None, None]
+    assert engine.SAVE_SHAPES.get(started["id"]) is engine.FULL_PATH
+
+
+@needs_postgres
+def test_someone_elses_attempt_is_not_remembered(paper, person, other_worker):
+    attempt, item = _start(paper, person)
+    engine.SAVE_SHAPES.clear()
+    assert _quick(attempt, item, other_worker, 1, timezone.now()) is None
+    assert engine.SAVE_SHAPES.get(attempt.pk) is None  # the owner's saves still read the shapes
 
 
 @needs_postgres
