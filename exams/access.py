@@ -92,6 +92,15 @@ def linkable_papers(user):
     return linkable.none()
 
 
+def own_attempts(user):
+    """The attempts `user` takes or took as a worker (their person's), with the paper and the
+    person: the only attempts the exam pages and the API let anyone open, save or submit; any
+    other id is answered as not found, so ids cannot be probed."""
+    if not user.is_authenticated:
+        return Attempt.objects.none()
+    return Attempt.objects.select_related("paper", "person").filter(person__user=user)
+
+
 def visible_attempts(user):
     """Attempts an administrator may read: all attempts of the papers they administer, and their
     own enterprises' people's attempts at anyone's paper (a manager reads their staff's results of a

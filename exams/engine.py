@@ -22,7 +22,7 @@ from django.db.models import F, Prefetch, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from exams.access import is_eligible
+from exams.access import is_eligible, own_attempts
 from exams.disclosure import SHOW_NOTHING, Disclosure, disclose, review_level
 from exams.errors import ExamError, ExamErrorCode
 from exams.models import (
@@ -654,7 +654,7 @@ def autosave(
     if result is not None:
         return result
     item = answer_item(attempt_id=attempt_id, question_id=question_id, user=user)
-    attempt = item.attempt if item is not None else _my_attempt(attempt_id, user)
+    attempt = item.attempt if item is not None else my_attempt(attempt_id, user)
     return save_answer(
         item=item,
         attempt=attempt,
@@ -666,12 +666,9 @@ def autosave(
     )
 
 
-def _my_attempt(attempt_id: int, user) -> Attempt:
-    attempt = (
-        Attempt.objects.select_related("paper", "person")
-        .filter(pk=attempt_id, person__user=user)
-        .first()
-    )
+def my_attempt(attempt_id: int, user) -> Attempt:
+    """`user`'s own attempt (`access.own_attempts`); ExamError NOT_FOUND for any other id."""
+    attempt = own_attempts(user).filter(pk=attempt_id).first()
     if attempt is None:
         raise ExamError(ExamErrorCode.NOT_FOUND, _("未找到该答卷。"))
     return attempt

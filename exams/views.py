@@ -34,9 +34,7 @@ def _person(request: HttpRequest):
 
 def _get_attempt_for_user(request: HttpRequest, pk: int) -> Attempt:
     """The attempt if it is the requesting person's own; 404 otherwise (ids cannot be probed)."""
-    return get_object_or_404(
-        Attempt.objects.select_related("paper", "person"), pk=pk, person__user=request.user
-    )
+    return get_object_or_404(access.own_attempts(request.user), pk=pk)
 
 
 def _get_paper_for_user(request: HttpRequest, pk: int) -> Paper:
