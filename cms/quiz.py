@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from portal import registry
+from portal.db import rows as db_rows
 from portal.figures import Figure, computes
 
 ONE_PLACE = Decimal("0.1")
@@ -327,35 +329,36 @@ def _read_pages(paper_id: int) -> list[_QuizDates]:
     compiled = _CAMPAIGN_PAGES_SQL.get(connection.alias)
     if compiled is None:
         qn = connection.ops.quote_name
+        col = partial(db_rows.column, connection)
         meta = CampaignPage._meta
         fields = [Page._meta.get_field("live"), meta.get_field("start_date")]
         fields.append(meta.get_field("end_date"))
-        converters = []
-        for f, alias in zip(fields, ("p", "c", "c"), strict=True):
-            col = f.get_col(alias)
-            converters.append(
-                (col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)])
-            )
+        converters = [
+            db_rows.converters_of(connection, f, alias)
+            for f, alias in zip(fields, ("p", "c", "c"), strict=True)
+        ]
         link = meta.get_ancestor_link(Page).column
         sql = (
-            f"SELECT p.{qn('live')}, c.{qn('start_date')}, c.{qn('end_date')} "  # nosec B608
+            f"SELECT p.{col(Page, 'live')}, c.{col(CampaignPage, 'start_date')}, "  # nosec B608
+            f"c.{col(CampaignPage, 'end_date')} "
             f"FROM {qn(meta.db_table)} c JOIN {qn(Page._meta.db_table)} p "
-            f"ON p.{qn('id')} = c.{qn(link)} "
-            f"WHERE c.{qn(meta.get_field('quiz_paper').column)} = %s"
+            f"ON p.{qn(Page._meta.pk.column)} = c.{qn(link)} "
+            f"WHERE c.{col(CampaignPage, 'quiz_paper')} = %s"
         )  # names from the models' _meta, the paper's id as a parameter
         compiled = _CAMPAIGN_PAGES_SQL[connection.alias] = (sql, converters)
     sql, converters = compiled
     with connection.cursor() as cursor:
         cursor.execute(sql, [paper_id])
-        rows = cursor.fetchall()
-    pages = []
-    for row in rows:
-        values = list(row)
-        for index, (col, chain) in enumerate(converters):
-            for convert in chain:
-                values[index] = convert(values[index], col, connection)
-        pages.append(_QuizDates(*values))
-    return pages
+        found = cursor.fetchall()
+    return [
+        _QuizDates(
+            *(
+                db_rows.convert(connection, value, col, chain)
+                for value, (col, chain) in zip(row, converters, strict=True)
+            )
+        )
+        for row in found
+    ]
 
 
 def _open_windows(paper, pages, now) -> list[tuple[datetime, datetime]]:

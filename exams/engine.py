@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -429,7 +430,8 @@ def _insert_attempt_sql(connection) -> tuple:
     event_fields = fields_of(AttemptEvent, "attempt")
     item_columns = ", ".join(qn(f.column) for f in item_fields)
     record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in item_fields)
-    attempt_id = qn(AttemptQuestion._meta.get_field("attempt").column)
+    attempt_id = db_rows.column(connection, AttemptQuestion, "attempt")
+    event_attempt_id = db_rows.column(connection, AttemptEvent, "attempt")
     sql = (
         f"WITH a AS (INSERT INTO {qn(Attempt._meta.db_table)} "  # nosec B608
         f"({', '.join(qn(f.column) for f in attempt_fields)}) "
@@ -438,10 +440,10 @@ def _insert_attempt_sql(connection) -> tuple:
         f"SELECT a.{qn('id')}, {item_columns} FROM a, "
         f"jsonb_to_recordset(%s::jsonb) AS r({record})) "
         f"INSERT INTO {qn(AttemptEvent._meta.db_table)} "
-        f"({qn(AttemptEvent._meta.get_field('attempt').column)}, "
+        f"({event_attempt_id}, "
         f"{', '.join(qn(f.column) for f in event_fields)}) "
         f"SELECT a.{qn('id')}, {', '.join(['%s'] * len(event_fields))} FROM a "
-        f"RETURNING {qn(AttemptEvent._meta.get_field('attempt').column)}"
+        f"RETURNING {event_attempt_id}"
     )  # names and types from the models' _meta, values as parameters
     cached = _INSERT_ATTEMPT_SQL[connection.alias] = (
         sql,
@@ -735,25 +737,18 @@ def _answer_item_sql(connection) -> tuple:
     if cached is not None:
         return cached
     qn = connection.ops.quote_name
-    parts, columns = [], []
-    for alias, model in (("i", AttemptQuestion), ("a", Attempt), ("p", Paper)):
-        fields = list(model._meta.concrete_fields)
-        converters = []
-        for index, f in enumerate(fields):
-            col = f.get_col(alias)
-            chain = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
-            if chain:
-                converters.append((index, col, chain))
-        parts.append((model, [f.attname for f in fields], converters))
-        columns += [f"{alias}.{qn(f.column)}" for f in fields]
+    col = partial(db_rows.column, connection)
+    columns, parts = db_rows.columns(
+        connection, [("i", AttemptQuestion), ("a", Attempt), ("p", Paper)]
+    )
     item_meta, attempt_meta = AttemptQuestion._meta, Attempt._meta
     sql = (
         f"SELECT {', '.join(columns)} FROM {qn(item_meta.db_table)} i "  # nosec B608
-        f"JOIN {qn(attempt_meta.db_table)} a ON a.{qn('id')} = i.{qn('attempt_id')} "
-        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{qn('paper_id')} "
-        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{qn('person_id')} "
-        f"WHERE i.{qn('attempt_id')} = %s AND i.{qn('question_id')} = %s "
-        f"AND pe.{qn(Person._meta.get_field('user').column)} = %s"
+        f"JOIN {qn(attempt_meta.db_table)} a ON a.{qn('id')} = i.{col(AttemptQuestion, 'attempt')} "
+        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(Attempt, 'paper')} "
+        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(Attempt, 'person')} "
+        f"WHERE i.{col(AttemptQuestion, 'attempt')} = %s "
+        f"AND i.{col(AttemptQuestion, 'question')} = %s AND pe.{col(Person, 'user')} = %s"
     )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     _ANSWER_ITEM_SQL[connection.alias] = (sql, parts)
     return sql, parts
@@ -807,13 +802,14 @@ def _update_and_log_sql(connection, names: tuple[str, ...]) -> tuple[str, list]:
         return cached
     item_meta, attempt_meta = AttemptQuestion._meta, Attempt._meta
     qn = connection.ops.quote_name
-    sets = [f"{qn(item_meta.get_field(name).column)} = %s" for name in names]
+    col = partial(db_rows.column, connection)
+    sets = [f"{col(AttemptQuestion, name)} = %s" for name in names]
     insert, fields = _event_insert(connection)
     sql = (
         f"WITH open AS (SELECT 1 FROM {qn(attempt_meta.db_table)} WHERE {qn('id')} = %s "  # nosec B608
-        f"AND {qn(attempt_meta.get_field('state').column)} = %s FOR SHARE), "
+        f"AND {col(Attempt, 'state')} = %s FOR SHARE), "
         f"changed AS (UPDATE {qn(item_meta.db_table)} SET {', '.join(sets)} "
-        f"WHERE {qn('id')} = %s AND {qn(item_meta.get_field('seq').column)} < %s "
+        f"WHERE {qn('id')} = %s AND {col(AttemptQuestion, 'seq')} < %s "
         f"AND EXISTS (SELECT 1 FROM open) RETURNING 1) {insert}"
     )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     _UPDATE_AND_LOG_SQL[key] = (sql, fields)
@@ -974,20 +970,20 @@ def _read_shapes(connection, attempt_id: int, user):
     if sql is None:
         qn = connection.ops.quote_name
         item, attempt = AttemptQuestion._meta, Attempt._meta
-        col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
-        snapshot = f"i.{col(item, 'snapshot')}"
+        col = partial(db_rows.column, connection)
+        snapshot = f"i.{col(AttemptQuestion, 'snapshot')}"
         sql = _SHAPES_SQL[connection.alias] = (
-            f"SELECT p.{col(Paper._meta, 'mode')} = %s, a.{col(attempt, 'started_at')}, "  # nosec B608
-            f"i.{col(item, 'question')}, "
+            f"SELECT p.{col(Paper, 'mode')} = %s, a.{col(Attempt, 'started_at')}, "  # nosec B608
+            f"i.{col(AttemptQuestion, 'question')}, "
             f"{snapshot} ->> 'type', "
             f"jsonb_array_length(COALESCE({snapshot} -> 'options', '[]'::jsonb)), "
             f"COALESCE({snapshot} ->> 'answer', '') "
             f"FROM {qn(item.db_table)} i "
-            f"JOIN {qn(attempt.db_table)} a ON a.{qn('id')} = i.{col(item, 'attempt')} "
-            f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(attempt, 'person')} "
-            f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(attempt, 'paper')} "
-            f"WHERE i.{col(item, 'attempt')} = %s AND pe.{col(Person._meta, 'user')} = %s "
-            f"AND a.{col(attempt, 'state')} = %s"
+            f"JOIN {qn(attempt.db_table)} a ON a.{qn('id')} = i.{col(AttemptQuestion, 'attempt')} "
+            f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(Attempt, 'person')} "
+            f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(Attempt, 'paper')} "
+            f"WHERE i.{col(AttemptQuestion, 'attempt')} = %s AND pe.{col(Person, 'user')} = %s "
+            f"AND a.{col(Attempt, 'state')} = %s"
         )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     params = [str(Paper.Mode.PRACTICE), attempt_id, user.pk, str(Attempt.State.IN_PROGRESS)]
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
@@ -1012,21 +1008,21 @@ def _quick_save_sql(connection) -> tuple[str, list]:
         return cached
     item, attempt = AttemptQuestion._meta, Attempt._meta
     qn = connection.ops.quote_name
-    col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
+    col = partial(db_rows.column, connection)
     insert, fields = _event_insert(connection)
     sql = (
         f"WITH open AS (SELECT 1 FROM {qn(attempt.db_table)} a "  # nosec B608
-        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(attempt, 'person')} "
-        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(attempt, 'paper')} "
-        f"WHERE a.{qn('id')} = %s AND a.{col(attempt, 'started_at')} = %s "
-        f"AND a.{col(attempt, 'state')} = %s "
-        f"AND (a.{col(attempt, 'deadline')} IS NULL OR a.{col(attempt, 'deadline')} >= %s) "
-        f"AND pe.{col(Person._meta, 'user')} = %s AND p.{col(Paper._meta, 'mode')} <> %s "
+        f"JOIN {qn(Person._meta.db_table)} pe ON pe.{qn('id')} = a.{col(Attempt, 'person')} "
+        f"JOIN {qn(Paper._meta.db_table)} p ON p.{qn('id')} = a.{col(Attempt, 'paper')} "
+        f"WHERE a.{qn('id')} = %s AND a.{col(Attempt, 'started_at')} = %s "
+        f"AND a.{col(Attempt, 'state')} = %s "
+        f"AND (a.{col(Attempt, 'deadline')} IS NULL OR a.{col(Attempt, 'deadline')} >= %s) "
+        f"AND pe.{col(Person, 'user')} = %s AND p.{col(Paper, 'mode')} <> %s "
         f"FOR SHARE OF a), "
-        f"changed AS (UPDATE {qn(item.db_table)} SET {col(item, 'response')} = %s, "
-        f"{col(item, 'seq')} = %s, {col(item, 'saved_at')} = %s "
-        f"WHERE {col(item, 'attempt')} = %s AND {col(item, 'question')} = %s "
-        f"AND {col(item, 'seq')} < %s AND EXISTS (SELECT 1 FROM open) RETURNING 1) {insert}"
+        f"changed AS (UPDATE {qn(item.db_table)} SET {col(AttemptQuestion, 'response')} = %s, "
+        f"{col(AttemptQuestion, 'seq')} = %s, {col(AttemptQuestion, 'saved_at')} = %s "
+        f"WHERE {col(AttemptQuestion, 'attempt')} = %s AND {col(AttemptQuestion, 'question')} = %s "
+        f"AND {col(AttemptQuestion, 'seq')} < %s AND EXISTS (SELECT 1 FROM open) RETURNING 1) {insert}"
     )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     _QUICK_SAVE_SQL[connection.alias] = (sql, fields)
     return sql, fields

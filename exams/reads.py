@@ -62,18 +62,10 @@ class Select:
             nodes.append((alias, target, relation, parent, nullable))
         columns, plan = [], []
         for alias, model, relation, parent, _nullable in nodes:
-            fields = list(model._meta.concrete_fields)
-            converters = []
-            for index, f in enumerate(fields):
-                col = f.get_col(alias)
-                chain = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
-                if chain:
-                    converters.append((index, col, chain))
-            pk_index = fields.index(model._meta.pk)
-            plan.append(
-                (model, [f.attname for f in fields], converters, relation, parent, pk_index)
-            )
-            columns += [f"{alias}.{qn(f.column)}" for f in fields]
+            selected, [(_model, names, converters)] = rows.columns(connection, [(alias, model)])
+            pk_index = names.index(model._meta.pk.attname)
+            plan.append((model, names, converters, relation, parent, pk_index))
+            columns += selected
         sql = (
             f"SELECT {', '.join(columns)} FROM {qn(self.model._meta.db_table)} t0 "  # nosec B608
             + " ".join(joins)
@@ -111,8 +103,7 @@ class Select:
                 instance = None
             else:
                 for index, col, chain in converters:
-                    for convert in chain:
-                        values[index] = convert(values[index], col, connection)
+                    values[index] = rows.convert(connection, values[index], col, chain)
                 instance = rows.loaded(model, connection.alias, names, values)
             if relation is not None and instances[parent] is not None:
                 relation.set_cached_value(instances[parent], instance)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
@@ -107,27 +108,27 @@ def _active_token(key_hash: str, now) -> ApiToken | None:
         qn = connection.ops.quote_name
         selected, parts = rows.columns(connection, [("t", ApiToken), ("u", User)])
         token_meta, user_meta = ApiToken._meta, User._meta
-        col = lambda meta, name: qn(meta.get_field(name).column)  # noqa: E731
+        col = partial(rows.column, connection)
         touch = ""
         if touches:
             touch = (
                 f"WITH touched AS (UPDATE {qn(token_meta.db_table)} "  # nosec B608
-                f"SET {col(token_meta, 'last_used_at')} = %s "
-                f"WHERE {col(token_meta, 'key_hash')} = %s AND {col(token_meta, 'expires_at')} > %s "
-                f"AND ({col(token_meta, 'last_used_at')} IS NULL "
-                f"OR {col(token_meta, 'last_used_at')} < %s) "
-                f"AND {col(token_meta, 'user')} IN (SELECT {qn(user_meta.pk.column)} "
-                f"FROM {qn(user_meta.db_table)} WHERE {col(user_meta, 'is_active')} "
-                f"AND NOT {col(user_meta, 'must_change_password')}) RETURNING 1) "
+                f"SET {col(ApiToken, 'last_used_at')} = %s "
+                f"WHERE {col(ApiToken, 'key_hash')} = %s AND {col(ApiToken, 'expires_at')} > %s "
+                f"AND ({col(ApiToken, 'last_used_at')} IS NULL "
+                f"OR {col(ApiToken, 'last_used_at')} < %s) "
+                f"AND {col(ApiToken, 'user')} IN (SELECT {qn(user_meta.pk.column)} "
+                f"FROM {qn(user_meta.db_table)} WHERE {col(User, 'is_active')} "
+                f"AND NOT {col(User, 'must_change_password')}) RETURNING 1) "
             )
             selected = [*selected, "EXISTS (SELECT 1 FROM touched)"]
         sql = (
             f"{touch}SELECT {', '.join(selected)} FROM {qn(token_meta.db_table)} t "  # nosec B608
             f"JOIN {qn(user_meta.db_table)} u ON u.{qn(user_meta.pk.column)} = "
-            f"t.{col(token_meta, 'user')} "
-            f"WHERE t.{col(token_meta, 'key_hash')} = %s "
-            f"AND t.{col(token_meta, 'expires_at')} > %s "
-            f"AND u.{col(user_meta, 'is_active')}"
+            f"t.{col(ApiToken, 'user')} "
+            f"WHERE t.{col(ApiToken, 'key_hash')} = %s "
+            f"AND t.{col(ApiToken, 'expires_at')} > %s "
+            f"AND u.{col(User, 'is_active')}"
         )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
         cached = _TOKEN_SQL[connection.alias] = (sql, parts)
     sql, parts = cached
@@ -162,7 +163,7 @@ def _touch_token(pk: int, now) -> None:
         qn = connection.ops.quote_name
         meta = ApiToken._meta
         sql = _TOUCH_SQL[connection.alias] = (
-            f"UPDATE {qn(meta.db_table)} SET {qn(meta.get_field('last_used_at').column)} = %s "  # nosec B608
+            f"UPDATE {qn(meta.db_table)} SET {rows.column(connection, ApiToken, 'last_used_at')} = %s "  # nosec B608
             f"WHERE {qn(meta.pk.column)} = %s"
         )  # names from the model's _meta, values as parameters
     with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:

@@ -12,6 +12,12 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
 
+def column(connection, model: type[Model], name: str) -> str:
+    """The quoted column of `model`'s field `name`, for SQL written by hand: a column's name is
+    always taken from the model, never spelt out (a renamed field or a db_column then follows)."""
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
 def columns(connection, aliases: list[tuple[str, type[Model]]]) -> tuple[list[str], list[tuple]]:
     """The SELECT list of every concrete field of each (alias, model), and how to load a row of it:
     [(model, attnames, [(index, column, converters)])] (only columns with converters listed)."""
@@ -21,13 +27,26 @@ def columns(connection, aliases: list[tuple[str, type[Model]]]) -> tuple[list[st
         fields = list(model._meta.concrete_fields)
         converters = []
         for index, f in enumerate(fields):
-            col = f.get_col(alias)
-            chain = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+            col, chain = converters_of(connection, f, alias)
             if chain:
                 converters.append((index, col, chain))
         parts.append((model, [f.attname for f in fields], converters))
         selected += [f"{alias}.{qn(f.column)}" for f in fields]
     return selected, parts
+
+
+def converters_of(connection, field, alias: str) -> tuple:
+    """(the column of `field` under `alias`, the converters the ORM would run on its value read
+    from `connection`, in order: the backend's, then the field's)."""
+    col = field.get_col(alias)
+    return col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+
+
+def convert(connection, value, col, chain):
+    """`value` as read, through `converters_of`'s chain."""
+    for converter in chain:
+        value = converter(value, col, connection)
+    return value
 
 
 def instances(connection, row, parts) -> list[Model]:
@@ -37,8 +56,7 @@ def instances(connection, row, parts) -> list[Model]:
         values = list(row[start : start + len(names)])
         start += len(names)
         for index, col, chain in converters:
-            for convert in chain:
-                values[index] = convert(values[index], col, connection)
+            values[index] = convert(connection, values[index], col, chain)
         result.append(loaded(model, connection.alias, names, values))
     return result
 
