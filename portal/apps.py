@@ -14,7 +14,14 @@ class PortalConfig(AppConfig):
 
         from portal import admin_export, checks, registry, tasks  # noqa: F401  (registers system checks)
         from portal.notices import me_section_context
-        from portal.roles import EDITOR, EXAMINER, MANAGER, REVIEWER, SUPERVISOR, sync_role_groups
+        from portal.roles import (
+            EDITOR,
+            EXAMINER,
+            MANAGER,
+            REVIEWER,
+            SUPERVISOR,
+            sync_role_groups_after_migrate,
+        )
         from portal.schedules import sync_schedules
 
         _lazy_chooser_texts()
@@ -105,8 +112,7 @@ class PortalConfig(AppConfig):
             registry.SpreadsheetImport(key="wagtail.redirects-command", command="import_redirects")
         )
         post_migrate.connect(sync_schedules, sender=self)
-        # Runs after each app's migrate, so permissions of apps later in INSTALLED_APPS exist by the end.
-        post_migrate.connect(sync_role_groups, dispatch_uid="portal.sync_role_groups")
+        post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="portal.sync_role_groups")
 
 
 def _lazy_chooser_texts() -> None:

@@ -44,6 +44,21 @@ def is_examiner(user) -> bool:
 ALL_ROLES = (MANAGER, SUPERVISOR, EDITOR, REVIEWER, EXAMINER)
 
 
+def sync_role_groups_after_migrate(sender, using="default", **kwargs) -> None:
+    """post_migrate is sent once per app (by every migrate, and by the flush after each
+    transactional test); the role groups need every app's permissions, which all exist once the
+    last app's signal is sent: synced then, once, not once per app (31 syncs, 3.7 s a flush)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    migrated = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not migrated[-1]:
+        return
+    # the last app's own permissions: auth's handler may be called after this one for it
+    create_permissions(sender, verbosity=0, interactive=False, using=using)
+    sync_role_groups()
+
+
 def sync_role_groups(**kwargs) -> None:
     """Creates the role groups and gives them the permissions the apps registered. Idempotent;
     runs after every migrate. Permissions an administrator added by hand are kept."""
