@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from portal import roles
+from tests import template_db
 from tests.factories import (
     EnterpriseFactory,
     RegionFactory,
@@ -26,6 +27,8 @@ pytest_plugins = ["tests.browser_support"]
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # pytest's main process, before any xdist worker
+        template_db.start_run()
     # A test user's password needs no 1,000,000 PBKDF2 rounds (0.4 s each, a few users per test):
     # the suite hashes with MD5; gunicorn, the clusters and `make run` keep the real hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -40,6 +43,18 @@ def pytest_configure(config):
     if "postgresql" in database["ENGINE"]:
         options = database.setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
+
+
+def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput"):  # the main process, after every worker
+        template_db.end_run()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each process's test database is a copy of the run's one migrated database
+    (tests/template_db.py), not migrated again."""
+    template_db.use_for_test_database()
 
 
 @pytest.fixture(autouse=True)

@@ -8,14 +8,14 @@ import os
 import secrets
 import shutil
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import loadkit  # noqa: E402  (bench/loadkit.py: processes, throwaway databases, the HTTP client)
+
+from tests import template_db  # noqa: E402
 
 # Chromium through Playwright: browser, phone, screenshot come from tests/browser_support.py (one
 # browser for the whole run, registered in tests/conftest.py).
@@ -27,68 +27,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.system)
 
 
-# The throwaway database is migrated once per session, in a background thread started as soon as
-# collection shows a test that needs it: in the full suite the migration overlaps the tests that
-# run before tests/system. Each test gets a copy (system_db); drops run in the background too and
-# are waited for at the end of the session.
-_template: dict = {}
+# The throwaway databases are copies of the run's one migrated database (tests/template_db.py,
+# which the test databases are copies of too); their drops run in the background and are waited
+# for at the end of the session.
 _drops: list = []
 
 
-def _prepare_template(base: Path) -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        name = f"portal_systpl_{os.getpid()}"
-        _template.update(kind="postgres", url=url, name=name)
-        db_url = loadkit.create_pg_database(url, name)
-    else:
-        path = base / "template.sqlite3"
-        _template.update(kind="sqlite", url=None, name=path)
-        db_url = f"sqlite:///{path}"
-    loadkit.migrate(loadkit.django_env(var_dir=base / "var", database_url=db_url))
-
-
-def _start_template() -> None:
-    if "thread" in _template:
-        return
-    base = Path(tempfile.mkdtemp(prefix="portal-system-"))
-
-    def run():
-        try:
-            _prepare_template(base)
-        except Exception as exc:  # noqa: BLE001 - reported by the fixture
-            _template["error"] = exc
-
-    _template.update(base=base, thread=threading.Thread(target=run, daemon=True))
-    _template["thread"].start()
-
-
-def pytest_collection_finish(session):
-    if any("system_template" in getattr(item, "fixturenames", ()) for item in session.items):
-        _start_template()
-
-
 def pytest_sessionfinish(session):
-    thread = _template.get("thread")
-    if thread is None:
-        return
-    thread.join(timeout=900)
     for drop in _drops:
         drop.wait(timeout=120)
-    if _template.get("kind") == "postgres":
-        loadkit.drop_pg_database(_template["url"], _template["name"])
-    shutil.rmtree(_template["base"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def system_template():
-    """A migrated throwaway database on the engine the suite runs on (DATABASE_URL: PostgreSQL,
-    a new database on that server; otherwise an SQLite file): (kind, server URL, name or path)."""
-    _start_template()
-    _template["thread"].join(timeout=900)
-    if "error" in _template:
-        raise _template["error"]
-    return _template["kind"], _template["url"], _template["name"]
+    """The run's migrated database on the engine the suite runs on (DATABASE_URL: PostgreSQL, a
+    database on that server; otherwise an SQLite file): (kind, server URL, name or path)."""
+    return template_db.template()
 
 
 @pytest.fixture
