@@ -237,6 +237,20 @@ def create_pg_database(url: str, name: str, template: str | None = None) -> str:
     return with_database(url, name)
 
 
+def pg_databases(url: str, like: str) -> list[str]:
+    """The names of the databases on the server of `url` that match the LIKE pattern `like`."""
+    done = subprocess.run(
+        ["psql", with_database(url, "postgres"), "-v", "ON_ERROR_STOP=1", "-tA"]
+        + ["-v", f"pattern={like}"],  # psql quotes it (:'pattern'), read from stdin
+        input="SELECT datname FROM pg_database WHERE datname LIKE :'pattern';",
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.stdout.split()
+
+
 def drop_pg_database(url: str, name: str, wait: bool = True) -> subprocess.Popen | None:
     """Drops database `name`; wait=False returns the running psql (wait() on it later)."""
     sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'

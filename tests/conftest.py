@@ -47,7 +47,9 @@ def pytest_configure(config):
 
 def pytest_sessionfinish(session):
     if not hasattr(session.config, "workerinput"):  # the main process, after every worker
-        template_db.end_run()
+        from django.db import connection
+
+        template_db.end_run(connection.creation._get_test_db_name())
 
 
 @pytest.fixture(scope="session")

@@ -70,8 +70,10 @@ def template() -> tuple[str, str | None, str]:
         return found
 
 
-def end_run() -> None:
-    """Drops the run's template (pytest's main process, when the run is over)."""
+def end_run(test_database: str) -> None:
+    """Drops the run's template and, on PostgreSQL, what is left of the workers' test databases
+    (`test_database` and its `_gw<N>` copies: pytest-django cannot drop one that a thread of a
+    test still holds a connection to), in pytest's main process once every worker is done."""
     if RUN not in os.environ:
         return
     run = Path(tempfile.gettempdir()) / f"portal-tests-{os.environ[RUN]}"
@@ -80,6 +82,9 @@ def end_run() -> None:
         kind, url, name = json.loads(built.read_text())
         if kind == "postgres":
             loadkit.drop_pg_database(url, name)
+            left = loadkit.pg_databases(url, like=f"{test_database}_gw%")
+            for database in [*left, test_database]:
+                loadkit.drop_pg_database(url, database)
     shutil.rmtree(run, ignore_errors=True)
 
 
