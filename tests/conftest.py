@@ -28,7 +28,10 @@ pytest_plugins = ["tests.browser_support"]
 
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # pytest's main process, before any xdist worker
-        template_db.start_run()
+        if getattr(config.option, "numprocesses", None):
+            template_db.build_in_background()  # the workers will need it; they start now
+        else:
+            template_db.start_run()  # built when (if) a test first needs a database
     # A test user's password needs no 1,000,000 PBKDF2 rounds (0.4 s each, a few users per test):
     # the suite hashes with MD5; gunicorn, the clusters and `make run` keep the real hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

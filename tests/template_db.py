@@ -11,7 +11,8 @@ runs on) while the others wait on a file lock; then
 - tests/system's throwaway databases are copies of it (`template()`).
 
 The run is named by PORTAL_TEST_RUN, set by the first process (pytest's main process, before it
-starts the xdist workers, which inherit it); that process drops the template when the run ends.
+starts the xdist workers, which inherit it); in a pytest-xdist run that process starts building
+the template at once, while the workers start and collect, and drops it when the run ends.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -31,11 +33,29 @@ import loadkit  # noqa: E402  (bench/loadkit.py: subprocesses and throwaway Post
 
 RUN = "PORTAL_TEST_RUN"
 _keepers: list[sqlite3.Connection] = []  # each keeps a loaded in-memory test database open
+_builder: list[threading.Thread] = []
 
 
 def start_run() -> None:
     """Names this run (pytest's main process, before any worker starts)."""
     os.environ.setdefault(RUN, secrets.token_hex(6))
+
+
+def build_in_background() -> None:
+    """Starts building the template at once (pytest's main process of a pytest-xdist run): the
+    migration then overlaps the workers' start and collection instead of following them. A
+    distributed run in which no test needs a database still waits for it at the end (≈ 45 s):
+    run those with PYTEST_WORKERS=1."""
+    start_run()
+
+    def build():
+        try:
+            template()
+        except Exception:  # noqa: BLE001 - the first worker that needs it builds it and reports
+            pass
+
+    _builder.append(threading.Thread(target=build, daemon=True))
+    _builder[0].start()
 
 
 def _run_dir() -> Path:
@@ -76,6 +96,8 @@ def end_run(test_database: str) -> None:
     test still holds a connection to), in pytest's main process once every worker is done."""
     if RUN not in os.environ:
         return
+    for builder in _builder:
+        builder.join(timeout=900)
     run = Path(tempfile.gettempdir()) / f"portal-tests-{os.environ[RUN]}"
     built = run / "template.json"
     if built.exists():
