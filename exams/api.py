@@ -52,14 +52,14 @@ practice_router = Router(tags=["exams"])
 _PERSON = Select(
     Person,
     related=["enterprise", "enterprise__street"],
-    where=lambda qn: f"t0.{qn('user_id')} = %s",
+    where=lambda col: f"{col('user')} = %s",
     order_by=["id"],
     limit=1,
 )
 _PAPER = Select(
     Paper,
     related=["region", "enterprise", "enterprise__street"],
-    where=lambda qn: f"t0.{qn('id')} = %s",
+    where=lambda col: f"{col('id')} = %s",
 )
 
 

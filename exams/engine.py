@@ -128,7 +128,7 @@ class Drawn:
 _RULES = Select(
     DrawRule,
     related=["bank"],
-    where=lambda qn: f"t0.{qn('paper_id')} = %s",
+    where=lambda col: f"{col('paper')} = %s",
     order_by=["sort_order", "id"],
 )
 
@@ -278,7 +278,7 @@ def _log(attempt_id: int, kind: str, client: Client | None, detail: str = "", at
 
 _MY_ATTEMPTS = Select(
     Attempt,
-    where=lambda qn: f"t0.{qn('paper_id')} = %s AND t0.{qn('person_id')} = %s",
+    where=lambda col: f"{col('paper')} = %s AND {col('person')} = %s",
     order_by=["id"],
 )
 

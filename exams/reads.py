@@ -17,8 +17,9 @@ from portal.db import rows
 class Select:
     """`SELECT` every concrete field of `model` and of each relation in `related` (paths like
     `select_related`'s: "enterprise__street"), the root table aliased t0 and the relations t1, t2…
-    in the order given. `where(qn)` returns the WHERE clause (`qn` quotes a name), with %s
-    parameters; `order_by` the columns of t0 to order by."""
+    in the order given. `where(col)` returns the WHERE clause, with %s parameters: `col(name)` is
+    the column of t0's field `name` as SQL (portal.db.rows.column: never spelt out by hand);
+    `order_by` the fields of t0 to order by."""
 
     def __init__(
         self,
@@ -41,6 +42,10 @@ class Select:
         if compiled is not None:
             return compiled
         qn = connection.ops.quote_name
+
+        def col(name: str) -> str:
+            return f"t0.{rows.column(connection, self.model, name)}"
+
         # nodes: (alias, model, relation field, parent node index, nullable)
         nodes = [("t0", self.model, None, None, None)]
         joins = []
@@ -69,10 +74,10 @@ class Select:
         sql = (
             f"SELECT {', '.join(columns)} FROM {qn(self.model._meta.db_table)} t0 "  # nosec B608
             + " ".join(joins)
-            + f" WHERE {self.where(qn)}"
+            + f" WHERE {self.where(col)}"
         )  # names from the models' _meta, values as parameters
         if self.order_by:
-            sql += " ORDER BY " + ", ".join(f"t0.{qn(c)}" for c in self.order_by)
+            sql += " ORDER BY " + ", ".join(col(name) for name in self.order_by)
         if self.limit is not None:
             sql += f" LIMIT {int(self.limit)}"
         compiled = self._compiled[connection.alias] = (sql, plan)
