@@ -79,7 +79,7 @@ def template() -> tuple[str, str | None, str]:
             name = f"portal_tpl_{os.environ[RUN]}"
             db_url = loadkit.create_pg_database(url, name)
             # thrown away at the end of the run: commits need not wait for the WAL flush
-            db_url += "?options=-c%20synchronous_commit%3Doff"
+            db_url += ("&" if "?" in db_url else "?") + "options=-c%20synchronous_commit%3Doff"
             found = ("postgres", url, name)
         else:
             path = run / "template.sqlite3"
