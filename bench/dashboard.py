@@ -9,6 +9,9 @@ supervisor, the median of --repeat runs of:
 - `annual_report` (2026 with 2025 for the year-over-year changes) and its JSON / PDF rendering;
 against the baseline measured in the same run: the two raw SQL aggregates that any report must run
 at least (training 人次/学时 by category for the year; drills count/money by form for the year).
+Each is timed twice: as asked again with nothing changed (served from its figure snapshot,
+portal.snapshots) and as the first request after a change (a new training record written just
+before, untimed: the figures are computed).
 
     .venv/bin/python bench/dashboard.py [--repeat 5] [--records 100000] [--drills 5000] [--reuse]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_figures_bench .venv/bin/python bench/dashboard.py
@@ -220,12 +223,18 @@ def timed(fn, repeat: int) -> float:
 
 def measure(fns: dict, repeat: int) -> dict[str, list[float]]:
     """Each function once to warm, then `repeat` rounds running every function in turn: the
-    baseline and the figures share each round's machine load (a shared machine's load moves)."""
-    for fn in fns.values():
+    baseline and the figures share each round's machine load (a shared machine's load moves).
+    A value may be (prepare, fn): prepare() runs untimed just before each fn()."""
+    steps = {name: fn if isinstance(fn, tuple) else (None, fn) for name, fn in fns.items()}
+    for prepare, fn in steps.values():
+        if prepare:
+            prepare()
         fn()
     runs: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        for name, fn in fns.items():
+        for name, (prepare, fn) in steps.items():
+            if prepare:
+                prepare()
             t = time.perf_counter()
             fn()
             runs[name].append(time.perf_counter() - t)
@@ -307,25 +316,50 @@ def main() -> None:
     def annual():
         report["data"] = services.annual_report(target=target, year=2026)
 
+    from courses.models import TrainingRecord
+
+    sample = TrainingRecord.objects.filter(date__year=2026).order_by("pk").first()
+    written: list[int] = []
+
+    def a_change():
+        """A worker finishes a course: one new training record (the figures' snapshots are then
+        older than the data, and the next request computes them)."""
+        sample.pk = None
+        sample.save()
+        written.append(sample.pk)
+
     load_before = os.getloadavg()
-    interleaved = measure(
+    # Asked again with nothing changed in between, then each the first request after a change;
+    # each phase with the baseline in every round.
+    phases = [
         {
             "raw SQL aggregates (baseline)": raw,
             "dashboard_figures (district, 2026)": figures,
             "dashboard page GET /dashboard/": page,
             "annual_report figures": annual,
         },
-        args.repeat,
-    )
-    load_after = os.getloadavg()
-    base_runs = interleaved["raw SQL aggregates (baseline)"]
-    results = {
-        name: (
-            statistics.median(runs),
-            statistics.median(r / b for r, b in zip(runs, base_runs, strict=True)),
+        {
+            "raw SQL aggregates (baseline), second phase": raw,
+            "dashboard_figures, first after a change": (a_change, figures),
+            "dashboard page, first after a change": (a_change, page),
+            "annual_report figures, first after a change": (a_change, annual),
+        },
+    ]
+    results = {}
+    for phase in phases:
+        interleaved = measure(phase, args.repeat)
+        base_runs = next(iter(interleaved.values()))
+        results.update(
+            {
+                name: (
+                    statistics.median(runs),
+                    statistics.median(r / b for r, b in zip(runs, base_runs, strict=True)),
+                )
+                for name, runs in interleaved.items()
+            }
         )
-        for name, runs in interleaved.items()
-    }
+    load_after = os.getloadavg()
+    TrainingRecord.objects.filter(pk__in=written).delete()
     base = results["raw SQL aggregates (baseline)"][0]
     for name, fn, repeat in (
         ("annual_report JSON rendering", lambda: services.report_json(report["data"]), args.repeat),

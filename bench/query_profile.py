@@ -3,7 +3,8 @@
     DATABASE_URL=… .venv/bin/python bench/query_profile.py --var-dir /tmp/dash-pg-100k [--repeat 5]
 
 Times, on a database bench/dashboard.py built, `dashboard_figures`, the dashboard page and
-`annual_report` for the district supervisor and 2026 with a per-query timer
+`annual_report` for the district supervisor and 2026, computed (no figure snapshots; with
+--changed N after N new training records, as the first request after a change), with a per-query timer
 (connection.execute_wrapper): for each the median wall time, the SQL time (cursor.execute and
 fetch inside Django) and the rest (Python: ORM compilation, row conversion, template, SVG), then the
 queries of the last run, slowest first, each with the function that ran it.
@@ -27,6 +28,12 @@ def main() -> None:
     parser.add_argument("--var-dir", default="/tmp/bench-dashboard")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--top", type=int, default=60)
+    parser.add_argument(
+        "--changed",
+        type=int,
+        default=0,
+        help="write this many new 2026 training records first (as after a change; deleted after)",
+    )
     args = parser.parse_args()
     os.environ["PORTAL_VAR_DIR"] = args.var_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -79,7 +86,24 @@ def main() -> None:
         "dashboard page": page,
         "annual_report": lambda: services.annual_report(target=target, year=2026),
     }
-    print(f"load average {os.getloadavg()[0]:.1f}; {connection.vendor}")
+    from courses.models import TrainingRecord
+    from portal import snapshots
+
+    written = []
+    sample = TrainingRecord.objects.filter(date__year=2026).order_by("pk").first()
+    for _ in range(args.changed):
+        sample.pk = None
+        sample.save()
+        written.append(sample.pk)
+    print(f"load average {os.getloadavg()[0]:.1f}; {connection.vendor}; computed (no snapshots)")
+    try:
+        with snapshots.live():
+            _profile(cases, args, log, connection, wrapper)
+    finally:
+        TrainingRecord.objects.filter(pk__in=written).delete()
+
+
+def _profile(cases, args, log, connection, wrapper) -> None:
     for name, fn in cases.items():
         fn()
         walls, sqls = [], []

@@ -4,6 +4,7 @@ year), so that the dashboard
 and the annual report need not read every training record or judge every person of a district.
 
     refresh() -> TrainingRollupState          rebuild the tables (django-q2 schedule, 5 min)
+    unchanged_state() -> TrainingRollupState | None   the state when a refresh would change nothing
     current(period) -> TrainingRollupState | None   the state when the rollups may answer `period`
     changed_people(state) -> list[int] | None   the people 学时达标 judges live (changed since)
     compliance_years(state, year) -> bool       whether 学时达标 of `year` is rolled up
@@ -154,6 +155,25 @@ def refresh() -> TrainingRollupState:
         state.compliance_first_year, state.compliance_last_year = first, last
         state.stale = False
         state.save()
+    return state
+
+
+def unchanged_state() -> TrainingRollupState | None:
+    """The rollup state when a refresh would rebuild the same rows: refreshed today, not stale
+    (an edited or deleted record, the requirement table, a person deleted …), no record since
+    the watermark, no person saved since the refresh, the same years of 学时达标. None when the
+    rollups need a refresh. Four small queries."""
+    state = TrainingRollupState.objects.filter(pk=1, stale=False).first()
+    if state is None or state.refreshed_at is None:
+        return None
+    if timezone.localtime(state.refreshed_at).date() != timezone.localdate():
+        return None
+    if TrainingRecord.objects.filter(pk__gt=state.watermark).exists():
+        return None
+    if Person.objects.filter(updated_at__gte=state.refreshed_at).exists():
+        return None
+    if _compliance_years() != (state.compliance_first_year, state.compliance_last_year):
+        return None
     return state
 
 

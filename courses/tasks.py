@@ -5,7 +5,10 @@ from __future__ import annotations
 
 def refresh_training_rollups() -> int:
     """Scheduled every courses.rollups.REFRESH_MINUTES (see apps.py): rebuilds the training
-    rollups the dashboard and the annual report read; returns the watermark."""
+    rollups the dashboard and the annual report read, unless nothing they hold changed since
+    the last refresh (a rebuild rewrites their tables, which makes every figure snapshot older
+    than the data: portal.snapshots); returns the watermark."""
     from courses import rollups
 
-    return rollups.refresh().watermark
+    state = rollups.unchanged_state()
+    return (state or rollups.refresh()).watermark

@@ -26,6 +26,12 @@ figures, the xlsx exports — calls that function with a `portal.scoping.Scope` 
 district, a street and an enterprise over two periods, records the catalogued calls, and checks
 that the surface shows what the function computed and that every surface agrees.
 
+The dashboard and the annual report keep what these functions returned as a snapshot
+(`portal.snapshots`) and show it again while the data version is unchanged: database triggers
+move the version with every committed write to a table a figure may read, so a snapshot is
+never older than the data it shows (`tests/dashboard/test_snapshots.py` checks it against the
+live figures after every kind of change, and that every table the figures read is watched).
+
 This file is generated from the catalogue: `python manage.py figures_doc > docs/figures.md`
 (a test fails when the two differ).
 """

@@ -51,7 +51,7 @@ from drills.statistics import (
 from exams.statistics import exam_figures
 from induction.statistics import incomplete_figures, incomplete_figures_of
 from operators.statistics import unlicensed_figures
-from portal import xlsx
+from portal import snapshots, xlsx
 from portal.figures import FIGURES, percentage
 from portal.models import Enterprise, PersonCategory, Region
 from portal.periods import Period, PeriodError, parse_period  # noqa: F401 (re-exported)
@@ -182,14 +182,34 @@ def _one_snapshot(function):
     return wrapper
 
 
-@_one_snapshot
+def _target_key(target: Target) -> tuple:
+    return (
+        str(target.kind),
+        target.region.pk if target.region else None,
+        target.enterprise.pk if target.enterprise else None,
+    )
+
+
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
-    docs/figures.md). A fixed number of queries whatever the data size (tests/dashboard/
-    test_views.py): the rollup state once for all figures, training 3–5, compliance 2–4, exams 1,
-    drills 1 (per organising enterprise in the same query for a street's drill-down), corrective
-    actions 1, expiring certificates 2, merged with the returns 2, 无证上岗 2 (6 when someone
-    needs a certificate), 未完成三级教育上岗 3 (4 when someone is flagged), drill-down children 1."""
+    docs/figures.md), kept as a snapshot until anything a figure reads changes
+    (portal.snapshots: a hit is one query). Computed: a fixed number of queries whatever the
+    data size (tests/dashboard/test_views.py): the rollup state once for all figures, training
+    3–5, compliance 2–4, exams 1, drills 1 (per organising enterprise in the same query for a
+    street's drill-down), corrective actions 1, expiring certificates 2, merged with the returns
+    2, 无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is
+    flagged), drill-down children 1; then the snapshot's version and its store, 2."""
+    board = snapshots.cached(
+        "dashboard",
+        (_target_key(target), period.kind, period.start, period.end, today, timezone.localdate()),
+        lambda: _dashboard_figures(target=target, period=period, today=today),
+    )
+    board.target, board.period = target, period
+    return board
+
+
+@_one_snapshot
+def _dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     scope = target.scope
     children = _children_kind(target)
     board = Dashboard(
@@ -333,14 +353,27 @@ def _rate(now: Decimal | None, before: Decimal | None) -> dict:
     }
 
 
-@_one_snapshot
 def annual_report(*, target: Target, year: int) -> dict:
     """The annual report as a JSON-ready dict with stable keys (see README "Annual report JSON").
     Every figure is its statistics function's, for the year and the year before (the changes):
     the drills, linked drills, corrective actions and (through the rollups) training figures of
     both years in one call each (`*_of`, `training_year_statistics`: the same code, one query
     for both years), the others called once per year; every call reads one snapshot of the
-    training rollups. A fixed number of queries whatever the data size."""
+    training rollups. A fixed number of queries whatever the data size; kept as a snapshot until
+    anything a figure reads changes (portal.snapshots: a hit is one query)."""
+    today = timezone.localdate()
+    report = snapshots.cached(
+        "annual_report",
+        (_target_key(target), year, today),
+        lambda: _annual_report(target=target, year=year),
+    )
+    report["region"] = {"kind": target.kind, "code": target.code, "name": target.name}
+    report["generated_at"] = timezone.localtime().isoformat(timespec="seconds")
+    return report
+
+
+@_one_snapshot
+def _annual_report(*, target: Target, year: int) -> dict:
     scope = target.scope
     this, last = Period.of_year(year), Period.of_year(year - 1)
     t_now, t_before = training_year_statistics(scope, [year, year - 1])

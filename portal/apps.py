@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+SNAPSHOT_TIDY_MINUTES = 5
+
 
 class PortalConfig(AppConfig):
     name = "portal"
@@ -113,6 +115,16 @@ class PortalConfig(AppConfig):
         )
         post_migrate.connect(sync_schedules, sender=self)
         post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="portal.sync_role_groups")
+        from portal.db import changes
+
+        post_migrate.connect(changes.install_after_migrate, dispatch_uid="portal.data_version")
+        registry.register_schedule(
+            registry.ScheduleSpec(
+                name="portal.tidy_figure_snapshots",
+                func="portal.tasks.tidy_figure_snapshots",
+                minutes=SNAPSHOT_TIDY_MINUTES,
+            )
+        )
 
 
 def _lazy_chooser_texts() -> None:

@@ -724,3 +724,42 @@ class ImportedRow(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class DataChange(models.Model):
+    """The data version (portal.db.changes): a database trigger on every table a figure may read
+    adds a row (PostgreSQL: one per writing statement, never updated, so writers never wait on
+    each other) or adds 1 to row 0 (SQLite: one writer at a time). Their total `weight` grows with
+    every committed change of those tables, whatever wrote it (the ORM, a bulk update, raw SQL,
+    COPY, the admin, an import). The schedule sums old rows into one (`compact`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    weight = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.pk}: +{self.weight}"
+
+
+class FigureSnapshot(models.Model):
+    """Figures computed once (a dashboard, an annual report) kept with the data version they were
+    computed at (portal.snapshots): served while that version is still current, i.e. while
+    nothing a figure may read has changed since."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField()
+    data = models.BinaryField()
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("统计快照")
+        verbose_name_plural = _("统计快照")
+        default_permissions = ()
+        indexes = [models.Index(fields=["stored_at"], name="portal_snapshot_stored")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} @ {self.version}"

@@ -267,6 +267,9 @@ LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 50)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 # Behind a reverse proxy, take the client address from X-Forwarded-For (set only if the proxy sets it).
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# portal.snapshots: a dashboard or an annual report asked again with no change since is served
+# from the snapshot stored with the data version it was computed at.
+FIGURE_SNAPSHOTS = env_bool("PORTAL_FIGURE_SNAPSHOTS", True)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

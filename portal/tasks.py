@@ -116,3 +116,20 @@ def confirm_import(batch_pk: int, *, progress_id: str | None = None) -> str:
         }
     progress.finish(progress_id, message=summary, result_url=result_url)
     return "done"
+
+
+def tidy_figure_snapshots(keep_hours: int = 36) -> dict:
+    """Scheduled: sum the data version's rows into one (the total, and so every snapshot, stays
+    valid) and delete the figure snapshots stored more than `keep_hours` ago (past days' keys,
+    versions long gone)."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+
+    from portal import snapshots
+    from portal.db import changes
+
+    with transaction.atomic():
+        summed = changes.compact(connection)
+    pruned = snapshots.prune(older_than=timezone.now() - timedelta(hours=keep_hours))
+    return {"summed": summed, "pruned": pruned}

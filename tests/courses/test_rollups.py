@@ -5,10 +5,11 @@ deletion makes the figures live until the refresh) and after it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from courses import rollups
 from courses.models import (
@@ -281,6 +282,37 @@ def test_the_refresh_runs_on_a_schedule():
     from courses.tasks import refresh_training_rollups
 
     assert refresh_training_rollups() == 0  # no records yet
+
+
+def test_the_scheduled_refresh_rebuilds_only_when_something_changed(people, monkeypatch):
+    """A rebuild rewrites the rollup tables, which makes every figure snapshot older than the
+    data (portal.snapshots): the schedule skips it while nothing the rollups hold changed."""
+    from django.db import connection
+
+    from courses.tasks import refresh_training_rollups
+    from portal.db import changes
+
+    def rebuilt() -> bool:
+        before = TrainingRollupState.objects.get(pk=1).refreshed_at
+        version = changes.version(connection)
+        refresh_training_rollups()
+        again = TrainingRollupState.objects.get(pk=1).refreshed_at != before
+        assert again is (changes.version(connection) > version)
+        return again
+
+    rollups.refresh()
+    assert not rebuilt()
+    principal = people["people"][0]
+    add_record(principal, date(2026, 5, 5), "1")  # a record since the watermark
+    assert rebuilt()
+    assert not rebuilt()
+    principal.save()  # a person saved since the refresh
+    assert rebuilt()
+    rollups.mark_stale(TrainingRecord.objects.order_by("pk").first().pk)  # an edited record
+    assert rebuilt()
+    assert not rebuilt()
+    TrainingRollupState.objects.update(refreshed_at=timezone.now() - timedelta(days=1))
+    assert rebuilt()  # at least once a day
 
 
 def test_a_snapshot_reads_the_state_and_the_changed_people_once_and_only_within_it(

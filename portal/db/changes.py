@@ -1,0 +1,191 @@
+"""The data version: one number that grows with every committed change of any table a figure may
+read, so that figures computed at version v are still right while the version is v
+(portal.snapshots).
+
+    version(connection) -> int                 the current version (one query)
+    VERSION_SQL                                the same as a scalar subquery, for a larger query
+    watched_tables() -> set[str]               the tables whose changes count (all but NOT_WATCHED)
+    install(connection)                        create the triggers that are missing, drop the others
+    compact(connection) -> int                 sum the rows into one (PostgreSQL), keeping the total
+
+It is kept by database triggers, not by Django signals, so that every way of writing counts: a
+save, a queryset's update() or delete(), bulk_create, raw SQL (the exam engine, the rollups),
+COPY, a data migration, a restore (a trigger is part of the schema):
+- PostgreSQL: a statement-level trigger (INSERT, UPDATE, DELETE, TRUNCATE) inserts a row of
+  weight 1 into portal_datachange. Inserts never wait on each other, so two writers of watched
+  tables never queue on the version (a counter row would be locked until each writer commits: an
+  exam start would wait for a 30-second import). The row commits with the change or not at all,
+  so the total of the rows a reader sees counts exactly the changes it sees.
+- SQLite: row-level triggers add 1 to row 0 (SQLite has one writer at a time anyway).
+The total can only grow: a snapshot stored at version v was computed from data at least as new
+as v, and is served only to a reader that sees exactly v, i.e. nothing committed in between.
+
+`install` runs after every migrate (and flush) at the last app's post_migrate; a table added by a
+migration gets its trigger then. `NOT_WATCHED` lists the tables that no figure reads and that are
+written all the time (an exam's autosave, study heartbeats, sessions, the task queue): a write
+there leaves the version alone. tests/portal/test_data_version.py checks that every table the
+dashboard and the annual report read is watched.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import router
+
+TRIGGER = "portal_data_changed"
+# App labels none of whose tables a figure reads, written all the time.
+NOT_WATCHED_APPS = frozenset({"django_q", "sessions", "admin"})
+# Models no figure reads, written on hot paths or by the version itself.
+NOT_WATCHED = frozenset(
+    {
+        "portal.DataChange",
+        "portal.FigureSnapshot",
+        "portal.Heartbeat",
+        "portal.ApiToken",
+        "portal.Notice",
+        "portal.Progress",
+        "portal.ImportBatch",
+        "portal.ImportedRow",
+        "courses.LessonProgress",
+        "courses.StudySession",
+        "courses.PresenceCheck",
+        "exams.AttemptQuestion",
+        "exams.AttemptEvent",
+        "exams.WrongAnswer",
+        "drills.ReminderLog",
+        "drills.CalendarToken",
+        "certificates.ExpiryReminder",
+    }
+)
+
+
+def _table() -> str:
+    from portal.models import DataChange
+
+    return DataChange._meta.db_table
+
+
+def version_sql(connection) -> str:
+    """The current version as a scalar subquery."""
+    return f"(SELECT COALESCE(SUM(weight), 0) FROM {connection.ops.quote_name(_table())})"  # nosec B608 # a model's table
+
+
+def version(connection) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {version_sql(connection)}")  # nosec B608 # a model's table
+        return int(cur.fetchone()[0])
+
+
+def watched_tables(using: str = "default") -> set[str]:
+    """The tables of every model (and many-to-many table) on `using`, but NOT_WATCHED's."""
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if (
+            not meta.managed
+            or meta.proxy
+            or meta.app_label in NOT_WATCHED_APPS
+            or meta.label in NOT_WATCHED
+            or not router.allow_migrate_model(using, model)
+        ):
+            continue
+        tables.add(meta.db_table)
+    return tables
+
+
+def install(connection) -> None:
+    """Create the missing triggers on the watched tables, drop those on the other tables. Reads
+    what exists first: a flush runs it after every transactional test."""
+    existing = set(connection.introspection.table_names())
+    wanted = watched_tables(connection.alias) & existing
+    if _table() not in existing:
+        return
+    if connection.vendor == "postgresql":
+        _install_postgresql(connection, wanted)
+    elif connection.vendor == "sqlite":
+        _install_sqlite(connection, wanted)
+
+
+def _install_postgresql(connection, wanted: set[str]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE t.tgname = %s AND n.nspname = current_schema()",
+            [TRIGGER],
+        )
+        have = {name for (name,) in cur.fetchall()}
+        if wanted - have:
+            cur.execute(
+                f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ "  # nosec B608 # a model's table
+                f"BEGIN INSERT INTO {qn(_table())} (weight) VALUES (1); RETURN NULL; END $$"
+            )
+        for table in sorted(wanted - have):
+            cur.execute(
+                f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {qn(table)} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
+            )
+        for table in sorted(have - wanted):
+            cur.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {qn(table)}")
+
+
+_SQLITE_EVENTS = ("insert", "update", "delete")
+
+
+def _install_sqlite(connection, wanted: set[str]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            [f"{TRIGGER}_%"],
+        )
+        have = dict(cur.fetchall())
+        # A full-text search index (a virtual table) takes no trigger; no figure reads one.
+        cur.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%%'"
+        )
+        wanted = wanted - {name for (name,) in cur.fetchall()}
+        names = {
+            f"{TRIGGER}_{event}_{table}": table for table in wanted for event in _SQLITE_EVENTS
+        }
+        bump = (
+            f"INSERT INTO {qn(_table())} (id, weight) VALUES (0, 1) "  # nosec B608 # a model's table
+            "ON CONFLICT (id) DO UPDATE SET weight = weight + 1;"
+        )
+        for name, table in sorted(names.items()):
+            if name not in have:
+                event = name[len(TRIGGER) + 1 :].split("_", 1)[0].upper()
+                cur.execute(
+                    f"CREATE TRIGGER {qn(name)} AFTER {event} ON {qn(table)} "
+                    f"FOR EACH ROW BEGIN {bump} END"
+                )
+        for name in sorted(set(have) - set(names)):
+            cur.execute(f"DROP TRIGGER IF EXISTS {qn(name)}")
+
+
+def install_after_migrate(sender, using="default", **kwargs) -> None:
+    """post_migrate is sent once per app: install once, at the last app's (every table exists)."""
+    from django.db import connections
+
+    migrated = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not migrated[-1]:
+        return
+    install(connections[using])
+
+
+def compact(connection) -> int:
+    """Sum the version's rows into one (PostgreSQL; SQLite keeps one row). The total is unchanged,
+    so no snapshot is lost; rows of writers not yet committed are not seen and stay. Returns how
+    many rows were summed."""
+    if connection.vendor != "postgresql":
+        return 0
+    table = connection.ops.quote_name(_table())
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH d AS (DELETE FROM {table} RETURNING weight) "  # nosec B608 # a model's table
+            f"INSERT INTO {table} (weight) SELECT SUM(weight) FROM d HAVING COUNT(*) > 0 "
+            "RETURNING (SELECT COUNT(*) FROM d)"
+        )
+        row = cur.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,338 @@
+"""Figure snapshots (portal.snapshots): a dashboard or an annual report asked again while nothing
+changed is its snapshot (one query); after every kind of change — through the ORM, a queryset's
+update(), bulk_create, raw SQL, a cascade — what is served equals what the figures' functions
+compute live, for a district, a street and an enterprise."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone, translation
+
+from courses import rollups
+from courses.models import TrainingRecord, TrainingRequirement
+from dashboard import services
+from drills.models import CorrectiveAction, Drill, Finding, Participation
+from portal import snapshots
+from portal.db import changes
+from portal.figures import recording
+from portal.models import FigureSnapshot, PersonCategory
+from portal.periods import Period
+from tests.competitions.factories import add_team, finish, make_competition
+from tests.dashboard.factories import add_record, held_drill
+from tests.exams.factories import make_paper
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 29)
+YEAR = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
+JUNE = Period("month", date(2026, 6, 1), date(2026, 6, 30), "2026-06")
+
+
+@pytest.fixture
+def views(known_data, supervisor, street, enterprise):
+    """What each surface asks for: the district's year, a street's year, an enterprise's June,
+    the district's annual report."""
+    targets = {
+        "district": services.default_target(supervisor),
+        "street": services.region_target(supervisor, street.code),
+        "enterprise": services.enterprise_target(supervisor, enterprise.pk),
+    }
+
+    def ask() -> dict:
+        report = services.annual_report(target=targets["district"], year=2026)
+        report.pop("generated_at")
+        return {
+            "district": services.dashboard_figures(
+                target=targets["district"], period=YEAR, today=TODAY
+            ),
+            "street": services.dashboard_figures(
+                target=targets["street"], period=YEAR, today=TODAY
+            ),
+            "enterprise": services.dashboard_figures(
+                target=targets["enterprise"], period=JUNE, today=TODAY
+            ),
+            "report": report,
+        }
+
+    return ask
+
+
+def _live(ask) -> dict:
+    with snapshots.live():
+        return ask()
+
+
+def _change_and_check(ask, change) -> None:
+    before = ask()  # stored (or already stored): the snapshots a stale read would serve
+    assert ask() == before
+    change()
+    live = _live(ask)
+    assert live != before, "the change must move a figure, or this check proves nothing"
+    served = ask()
+    for name in live:
+        assert served[name] == live[name], name
+
+
+def _raw_sql_update():
+    table = TrainingRecord._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET hours = hours + 1 WHERE date >= %s", ["2026-01-01"])  # nosec B608
+
+
+def test_what_is_served_equals_the_live_figures_after_every_kind_of_change(
+    views, known_data, enterprise, other_enterprise, street, district
+):
+    principal, operator, other = (
+        known_data["principal"],
+        known_data["operator"],
+        known_data["other"],
+    )
+    paper = make_paper(owner_region=district, title="年度考试")
+    changes = {
+        "a new training record": lambda: add_record(principal, date(2026, 6, 15), "3"),
+        "an edited training record": lambda: _save(
+            TrainingRecord.objects.filter(person=other, date__year=2026).first(),
+            hours=Decimal("20"),
+        ),
+        "records updated in bulk": lambda: TrainingRecord.objects.filter(person=principal).update(
+            date=date(2026, 6, 30)
+        ),
+        "a deleted training record": lambda: (
+            TrainingRecord.objects.filter(person=operator).first().delete()
+        ),
+        "the rollups refreshed, then a record": lambda: (
+            rollups.refresh(),
+            add_record(other, date(2026, 6, 20), "2"),
+        ),
+        "a person moving to another enterprise": lambda: _save(
+            principal, enterprise=other_enterprise
+        ),
+        "a person changing category": lambda: _save(other, category=PersonCategory.PRINCIPAL),
+        "records made in bulk": lambda: TrainingRecord.objects.bulk_create(
+            [
+                TrainingRecord(
+                    person=operator,
+                    enterprise=enterprise,
+                    category=operator.category,
+                    date=date(2026, 6, 2),
+                    hours=Decimal("1"),
+                    kind="topic",
+                    source_kind="external",
+                    title="班组安全活动",
+                )
+                for _ in range(3)
+            ]
+        ),
+        "raw SQL": _raw_sql_update,
+        "the requirement table edited": lambda: TrainingRequirement.objects.filter(
+            category=PersonCategory.PRINCIPAL
+        ).update(annual_hours=Decimal("1")),
+        "a drill held": lambda: held_drill(
+            enterprise, date(2026, 6, 12), form=Drill.Form.TABLETOP, spent="250", people=3
+        ),
+        "a participant checked in": lambda: _check_in(enterprise),
+        "a drill's spending corrected": lambda: Drill.objects.filter(
+            enterprise=other_enterprise
+        ).update(spent=Decimal("777")),
+        "a corrective action opened": lambda: _corrective_action(enterprise),
+        "an exam taken": lambda: finish(paper, principal, 90, at=_at(2026, 6, 8)),
+        "an enterprise moving street": lambda: _save(enterprise, street=other_enterprise.street),
+        "a competition held": lambda: _competition(district, enterprise, principal),
+        "a drill deleted with its participants": lambda: Drill.objects.filter(
+            enterprise=other_enterprise
+        ).delete(),
+    }
+    for name, change in changes.items():
+        try:
+            _change_and_check(views, change)
+        except AssertionError as error:
+            raise AssertionError(f"after {name}: {error}") from error
+
+
+def _save(obj, **fields):
+    obj = type(obj).objects.get(pk=obj.pk)
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    obj.save()
+
+
+def _at(y, m, d):
+    return timezone.make_aware(timezone.datetime(y, m, d, 10, 0))
+
+
+def _check_in(enterprise):
+    drill = held_drill(enterprise, date(2026, 6, 14), form=Drill.Form.LIVE, spent="0", people=0)
+    Participation.objects.create(drill=drill, person=PersonFactory(enterprise=enterprise))
+    Participation.objects.filter(drill=drill).update(checked_in_at=drill.planned_start)
+
+
+def _corrective_action(enterprise):
+    drill = Drill.objects.filter(enterprise=enterprise).first()
+    finding = Finding.objects.create(drill=drill, grade="general", description="疏散通道堵塞")
+    CorrectiveAction.objects.create(
+        finding=finding, description="清理通道", due_on=date(2026, 12, 1), owner_name="张三"
+    )
+
+
+def _competition(district, enterprise, person):
+    competition = make_competition(district, name="应急救援技能竞赛", year=2026)
+    add_team(competition, enterprise, "一队", members=[person])
+    competition.status = "closed"  # the annual report takes closed or published ones
+    competition.save()
+
+
+def test_asked_again_with_nothing_changed_it_is_one_query(
+    views, django_assert_num_queries, supervisor
+):
+    target = services.default_target(supervisor)
+    first = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    with django_assert_num_queries(1):
+        again = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert again == first
+    assert again is not first
+    report = services.annual_report(target=target, year=2026)
+    with django_assert_num_queries(1):
+        again = services.annual_report(target=target, year=2026)
+    assert again["generated_at"] >= report["generated_at"]
+    assert again["training"] == report["training"]
+
+
+def test_a_write_no_figure_reads_keeps_the_snapshots(views, supervisor, django_assert_num_queries):
+    from portal.models import Notice
+
+    target = services.default_target(supervisor)
+    services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    Notice.objects.create(user=supervisor, key="k", title="通知", body="")
+    with django_assert_num_queries(1):
+        services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+
+
+def test_each_language_day_and_period_has_its_own_snapshot(views, supervisor):
+    target = services.default_target(supervisor)
+    zh = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    with translation.override("en"):
+        en = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+        with snapshots.live():
+            assert en == services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert en.charts != zh.charts  # rendered titles in each language
+    assert services.dashboard_figures(target=target, period=YEAR, today=TODAY) == zh
+    later = services.dashboard_figures(target=target, period=YEAR, today=TODAY + timedelta(1))
+    with snapshots.live():
+        assert later == services.dashboard_figures(
+            target=target, period=YEAR, today=TODAY + timedelta(1)
+        )
+    assert services.dashboard_figures(target=target, period=JUNE, today=TODAY).training.count < (
+        zh.training.count
+    )
+    assert FigureSnapshot.objects.count() == 4
+
+
+def test_a_new_release_never_serves_an_older_releases_snapshot(views, supervisor, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    target = services.default_target(supervisor)
+    services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    monkeypatch.setattr(snapshots, "code_version", lambda: "another release")
+    with CaptureQueriesContext(connection) as ctx:
+        services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert len(ctx.captured_queries) > 10  # computed
+    assert FigureSnapshot.objects.count() == 2
+
+
+def test_the_every_surface_recording_always_computes(views, supervisor):
+    target = services.default_target(supervisor)
+    services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    with recording() as rec:
+        services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert rec.values("training.person_times") == [6]
+
+
+def test_an_unreadable_snapshot_is_computed_again(views, supervisor):
+    target = services.default_target(supervisor)
+    first = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    FigureSnapshot.objects.update(data=b"not a pickle")
+    assert services.dashboard_figures(target=target, period=YEAR, today=TODAY) == first
+    FigureSnapshot.objects.get()  # stored again
+    assert services.dashboard_figures(target=target, period=YEAR, today=TODAY) == first
+
+
+def test_an_older_snapshot_never_replaces_a_newer_one(views, supervisor):
+    from portal.db import changes
+
+    target = services.default_target(supervisor)
+    services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    snapshot = FigureSnapshot.objects.get()
+    assert snapshot.version == changes.version(connection)
+    snapshots._store(snapshot.key, snapshot.version - 1, "older")
+    snapshot.refresh_from_db()
+    assert snapshot.version == changes.version(connection)
+    assert isinstance(
+        services.dashboard_figures(target=target, period=YEAR, today=TODAY), services.Dashboard
+    )
+
+
+def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor):
+    from portal.db import changes
+    from portal.registry import schedules
+    from portal.tasks import tidy_figure_snapshots
+
+    assert "portal.tidy_figure_snapshots" in schedules
+    target = services.default_target(supervisor)
+    services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    old = FigureSnapshot.objects.create(
+        key="x" * 64, version=0, data=b"", stored_at=timezone.now() - timedelta(days=3)
+    )
+    version = changes.version(connection)
+    tidy_figure_snapshots()
+    assert changes.version(connection) == version
+    assert not FigureSnapshot.objects.filter(pk=old.pk).exists()
+    assert FigureSnapshot.objects.count() == 1  # today's still served
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert len(ctx.captured_queries) == 1
+
+
+_TABLE = re.compile(r'"(\w+)"')
+
+
+def test_every_table_the_figures_read_is_watched(known_data, supervisor, street, enterprise):
+    """The dashboard (district, street, enterprise; a year and a month; from the records and
+    through the rollups) and the annual report read only watched tables: a figure reading a new
+    table that is not watched would be served stale from its snapshot."""
+    from django.test.utils import CaptureQueriesContext
+
+    existing = set(connection.introspection.table_names())
+    targets = [
+        services.default_target(supervisor),
+        services.region_target(supervisor, street.code),
+        services.enterprise_target(supervisor, enterprise.pk),
+    ]
+    periods = [
+        Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026"),
+        Period("month", date(2026, 6, 1), date(2026, 6, 30), "2026-06"),
+    ]
+    read: set[str] = set()
+    for refreshed in (False, True):
+        if refreshed:
+            rollups.refresh()
+            add_record(known_data["principal"], date(2026, 6, 3), "2")  # since the watermark
+        with snapshots.live(), CaptureQueriesContext(connection) as ctx:
+            for target in targets:
+                for period in periods:
+                    services.dashboard_figures(
+                        target=target, period=period, today=date(2026, 11, 29)
+                    )
+                services.annual_report(target=target, year=2026)
+        for query in ctx.captured_queries:
+            assert query["sql"], "a query the check cannot read"
+            read |= set(_TABLE.findall(query["sql"])) & existing
+    assert {"courses_trainingrecord", "drills_drill", "exams_attempt"} <= read
+    assert read - changes.watched_tables() == set()
