@@ -6,6 +6,7 @@
     enterprise_target(user, pk: int) -> Target                        (Http404 outside the scope)
     region_target_for_command(code: str | None) -> Target             (raises LookupError)
     dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard
+    dashboard_key(*, target: Target, period: Period, today: date) -> tuple   (its snapshot's key)
     annual_report(*, target: Target, year: int) -> dict               (the JSON document)
     report_pdf(report: dict) -> bytes / report_xlsx(report: dict) -> bytes / report_json(...) -> bytes
 
@@ -190,6 +191,11 @@ def _target_key(target: Target) -> tuple:
     )
 
 
+def dashboard_key(*, target: Target, period: Period, today: date) -> tuple:
+    """What one dashboard's figures depend on besides the data (a snapshot's key parts)."""
+    return (_target_key(target), period.kind, period.start, period.end, today, timezone.localdate())
+
+
 def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboard:
     """Every figure of one dashboard, each from its app's statistics function (see
     docs/figures.md), kept as a snapshot until anything a figure reads changes
@@ -201,7 +207,7 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     flagged), drill-down children 1; then the snapshot's version and its store, 2."""
     board = snapshots.cached(
         "dashboard",
-        (_target_key(target), period.kind, period.start, period.end, today, timezone.localdate()),
+        dashboard_key(target=target, period=period, today=today),
         lambda: _dashboard_figures(target=target, period=period, today=today),
     )
     board.target, board.period = target, period

@@ -8,12 +8,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_GET
 
 from dashboard import services
 from dashboard.services import PeriodError, Target
+from portal import snapshots
 from portal.params import ID_MAX, int_param
 from portal.periods import common_choices
 from portal.scoping import Scope
@@ -56,21 +61,47 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
     except PeriodError as exc:
         period = services.parse_period({}, today=today)
         error = str(exc)
-    board = services.dashboard_figures(target=target, period=period, today=today)
     report_query = {"year": str(period.end.year)}
     if target.kind == Scope.Kind.REGION:
         report_query["region"] = target.region.code
     elif target.kind == Scope.Kind.ENTERPRISE:
         report_query["enterprise"] = str(target.enterprise.pk)
+    period_query, report_query = urlencode(period.query), urlencode(report_query)
+
+    def figures_html() -> str:
+        board = services.dashboard_figures(target=target, period=period, today=today)
+        return render_to_string(
+            "dashboard/_figures.html",
+            {"board": board, "period_query": period_query, "report_query": report_query},
+        )
+
+    # The figures' part of the page, rendered once per snapshot of the figures (one query for
+    # the page's figures while nothing changed; portal.snapshots).
+    html = snapshots.cached(
+        "dashboard_html",
+        (
+            services.dashboard_key(target=target, period=period, today=today),
+            period_query,
+            report_query,
+            get_script_prefix(),
+        ),
+        figures_html,
+    )
     return render(
         request,
         "dashboard/dashboard.html",
         {
-            "board": board,
+            "target": target,
+            "period": period,
+            # the figures themselves, for a caller that wants them (tests); not read by the page
+            "board": SimpleLazyObject(
+                lambda: services.dashboard_figures(target=target, period=period, today=today)
+            ),
+            "figures_html": mark_safe(html),  # nosec B308 B703 # rendered by the template above
             "period_error": error,
-            "period_query": urlencode(period.query),
+            "period_query": period_query,
             "period_fields": period.query,
-            "report_query": urlencode(report_query),
+            "report_query": report_query,
             "years": list(range(today.year, today.year - 6, -1)),
             "common_periods": [
                 (label, urlencode(choice.query), choice == period)

@@ -336,3 +336,29 @@ def test_every_table_the_figures_read_is_watched(known_data, supervisor, street,
             read |= set(_TABLE.findall(query["sql"])) & existing
     assert {"courses_trainingrecord", "drills_drill", "exams_attempt"} <= read
     assert read - changes.watched_tables() == set()
+
+
+def test_the_page_reads_its_figures_in_one_query_and_shows_a_change_at_once(
+    client, supervisor, known_data
+):
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(supervisor)
+    url = reverse("dashboard:index") + "?period=year&year=2026"
+
+    def persons_times() -> str:
+        html = client.get(url).content.decode()
+        return html.split('<span class="l">培训人次</span>')[0].rsplit('<span class="n">', 1)[1]
+
+    assert persons_times() == "6</span>"  # the site's settings row is made at the first request
+    assert persons_times() == "6</span>"
+    with CaptureQueriesContext(connection) as ctx:
+        assert persons_times() == "6</span>"
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum("portal_figuresnapshot" in q for q in sql) == 1
+    assert not [q for q in sql if "courses_" in q or "drills_" in q or "exams_" in q]
+    add_record(known_data["other"], date(2026, 10, 1), "2")
+    assert persons_times() == "7</span>"
+    with snapshots.live():
+        assert persons_times() == "7</span>"
