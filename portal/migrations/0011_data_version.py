@@ -4,6 +4,14 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def snapshots_unlogged(apps, schema_editor):
+    """A snapshot is a cache: on PostgreSQL its table writes no WAL, so storing one never waits
+    for a disk flush at commit (≈ 40 ms on these machines), and a crash only empties it."""
+    if schema_editor.connection.vendor == "postgresql":
+        table = schema_editor.quote_name(apps.get_model("portal", "FigureSnapshot")._meta.db_table)
+        schema_editor.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -38,4 +46,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['stored_at'], name='portal_snapshot_stored')],
             },
         ),
+        migrations.RunPython(snapshots_unlogged, migrations.RunPython.noop, elidable=True),
     ]
