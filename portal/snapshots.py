@@ -129,9 +129,30 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     return result
 
 
+@contextmanager
+def _short_wait():
+    """On SQLite, a store does not queue behind another writer (an import, the task cluster):
+    it waits SQLITE_STORE_WAIT_MS at most instead of the connection's busy timeout (20 s), then
+    gives up — the page is shown all the same. Set on the driver's connection (no query)."""
+    raw = connection.connection if connection.vendor == "sqlite" else None
+    if raw is None:
+        yield
+        return
+    (previous,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute(f"PRAGMA busy_timeout = {SQLITE_STORE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+SQLITE_STORE_WAIT_MS = 100
+
+
 def _store(key: str, version: int, result) -> None:
     """Insert or replace the snapshot, unless a newer one was stored meanwhile. A failure (a
-    read-only replica, a lock) only costs the next request a computation."""
+    read-only replica, another writer holding SQLite's lock) only costs the next request a
+    computation."""
     from portal.models import FigureSnapshot
 
     qn = connection.ops.quote_name
@@ -139,7 +160,7 @@ def _store(key: str, version: int, result) -> None:
     k, v, d, s = (qn(c) for c in ("key", "version", "data", "stored_at"))
     try:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        with transaction.atomic(), connection.cursor() as cur:
+        with _short_wait(), transaction.atomic(), connection.cursor() as cur:
             cur.execute(
                 f"INSERT INTO {table} ({k}, {v}, {d}, {s}) VALUES (%s, %s, %s, %s) "  # nosec B608
                 f"ON CONFLICT ({k}) DO UPDATE SET {v} = excluded.{v}, {d} = excluded.{d}, "

@@ -374,3 +374,25 @@ def test_the_page_reads_its_figures_in_one_query_and_shows_a_change_at_once(
     assert persons_times() == "7</span>"
     with snapshots.live():
         assert persons_times() == "7</span>"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's lock wait")
+def test_on_sqlite_a_store_waits_briefly_for_another_writer_then_gives_up(views, supervisor):
+    raw = connection.connection
+    (before,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    with snapshots._short_wait():
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == snapshots.SQLITE_STORE_WAIT_MS
+    assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == before
+
+
+def test_a_store_that_fails_still_shows_the_figures(views, supervisor, monkeypatch):
+    from django.db import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    target = services.default_target(supervisor)
+    monkeypatch.setattr(snapshots.pickle, "dumps", locked)
+    board = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
+    assert board.training.count == 6
+    assert not FigureSnapshot.objects.exists()
