@@ -245,13 +245,13 @@ def test_each_language_day_and_period_has_its_own_snapshot(views, supervisor):
     assert FigureSnapshot.objects.count() == 4
 
 
-def test_a_new_release_never_serves_an_older_releases_snapshot(views, supervisor, monkeypatch):
-    from django.test.utils import CaptureQueriesContext
-
+def test_a_new_release_never_serves_an_older_releases_snapshot(
+    views, supervisor, monkeypatch, queries
+):
     target = services.default_target(supervisor)
     services.dashboard_figures(target=target, period=YEAR, today=TODAY)
     monkeypatch.setattr(snapshots, "code_version", lambda: "another release")
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         services.dashboard_figures(target=target, period=YEAR, today=TODAY)
     assert len(ctx.captured_queries) > 10  # computed
     assert FigureSnapshot.objects.count() == 2
@@ -289,7 +289,7 @@ def test_an_older_snapshot_never_replaces_a_newer_one(views, supervisor):
     )
 
 
-def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor):
+def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor, queries):
     from portal.db import changes
     from portal.registry import schedules
     from portal.tasks import tidy_figure_snapshots
@@ -305,9 +305,7 @@ def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor):
     assert changes.version(connection) == version
     assert not FigureSnapshot.objects.filter(pk=old.pk).exists()
     assert FigureSnapshot.objects.count() == 1  # today's still served
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         services.dashboard_figures(target=target, period=YEAR, today=TODAY)
     assert len(ctx.captured_queries) == 1
 
@@ -315,12 +313,12 @@ def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor):
 _TABLE = re.compile(r'"(\w+)"')
 
 
-def test_every_table_the_figures_read_is_watched(known_data, supervisor, street, enterprise):
+def test_every_table_the_figures_read_is_watched(
+    known_data, supervisor, street, enterprise, queries
+):
     """The dashboard (district, street, enterprise; a year and a month; from the records and
     through the rollups) and the annual report read only watched tables: a figure reading a new
     table that is not watched would be served stale from its snapshot."""
-    from django.test.utils import CaptureQueriesContext
-
     existing = set(connection.introspection.table_names())
     targets = [
         services.default_target(supervisor),
@@ -336,7 +334,7 @@ def test_every_table_the_figures_read_is_watched(known_data, supervisor, street,
         if refreshed:
             rollups.refresh()
             add_record(known_data["principal"], date(2026, 6, 3), "2")  # since the watermark
-        with snapshots.live(), CaptureQueriesContext(connection) as ctx:
+        with snapshots.live(), queries.capture() as ctx:
             for target in targets:
                 for period in periods:
                     services.dashboard_figures(
@@ -351,9 +349,8 @@ def test_every_table_the_figures_read_is_watched(known_data, supervisor, street,
 
 
 def test_the_page_reads_its_figures_in_one_query_and_shows_a_change_at_once(
-    client, supervisor, known_data
+    client, supervisor, known_data, queries
 ):
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     client.force_login(supervisor)
@@ -365,7 +362,7 @@ def test_the_page_reads_its_figures_in_one_query_and_shows_a_change_at_once(
 
     assert persons_times() == "6</span>"  # the site's settings row is made at the first request
     assert persons_times() == "6</span>"
-    with CaptureQueriesContext(connection) as ctx:
+    with queries.capture() as ctx:
         assert persons_times() == "6</span>"
     sql = [q["sql"] for q in ctx.captured_queries]
     assert sum("portal_figuresnapshot" in q for q in sql) == 1
