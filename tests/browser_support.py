@@ -219,12 +219,13 @@ def _close(context) -> None:
         _wait_for_quiet_server()
 
 
-def _one_request_at_a_time(live_server) -> None:
+def one_request_at_a_time(live_server) -> None:
     """On SQLite the live server's request threads share the test's one in-memory connection
     (Django's connections_override), so two requests the browser sends at once (an exam page
     replaying its queued saves after a network loss) would interleave their savepoints on it
     ("no such savepoint"). There the server's application runs one request at a time; PostgreSQL
-    gives each thread its own connection and is left as it is."""
+    gives each thread its own connection and is left as it is. Applied once, to the session's
+    server, by the `live_server` fixture of tests/conftest.py: every test using it is covered."""
     if not live_server.thread.connections_override:
         return
     httpd = live_server.thread.httpd
@@ -243,7 +244,6 @@ def _one_request_at_a_time(live_server) -> None:
 
 @pytest.fixture
 def phone(browser, live_server):
-    _one_request_at_a_time(live_server)
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -253,7 +253,6 @@ def phone(browser, live_server):
 
 @pytest.fixture
 def desktop(browser, live_server):
-    _one_request_at_a_time(live_server)
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
@@ -267,7 +266,6 @@ def desktop(browser, live_server):
 def open_page(browser, live_server):
     """open_page("phone" | "desktop") → a page in a fresh browser context (its own cookies), for a
     journey where several people act; every context is closed afterwards."""
-    _one_request_at_a_time(live_server)
     contexts = []
 
     def _open(kind: str = "phone"):

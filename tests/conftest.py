@@ -89,6 +89,16 @@ def _media_root(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server; on SQLite its application runs one request at a time
+    (tests/browser_support.one_request_at_a_time), whichever fixture or test opens a page on it."""
+    from tests.browser_support import one_request_at_a_time
+
+    one_request_at_a_time(live_server)
+    return live_server
+
+
 @pytest.fixture
 def district(db):
     return RegionFactory(name="测试区", code="330100")
