@@ -861,7 +861,11 @@ class SaveShapes:
         )
         self._lock = threading.Lock()
 
-    def get(self, attempt_id: int) -> tuple[datetime, dict[int, tuple[str, int]]] | None:
+    def get(
+        self, attempt_id: int
+    ) -> tuple[datetime, dict[int, tuple[str, int]]] | tuple[str] | None:
+        """The attempt's (start time, shapes), `FULL_PATH` (a practice: take the full path), or
+        None when it is not remembered."""
         with self._lock:
             found = self._attempts.get(attempt_id)
             if found is not None:
