@@ -752,6 +752,9 @@ class TrainingRollupState(models.Model):
     # The years PersonYearCompliance holds (both included); None when it holds none.
     compliance_first_year = models.PositiveSmallIntegerField(null=True, blank=True)
     compliance_last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The data version (portal.db.changes) the refresh read, plus its own touch: while the version
+    # is still this, nothing was written since and the scheduled refresh is skipped.
+    data_version = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("培训统计汇总状态")

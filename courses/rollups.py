@@ -4,7 +4,7 @@ year), so that the dashboard
 and the annual report need not read every training record or judge every person of a district.
 
     refresh() -> TrainingRollupState          rebuild the tables (django-q2 schedule, 5 min)
-    unchanged_state() -> TrainingRollupState | None   the state when a refresh would change nothing
+    unchanged_state() -> TrainingRollupState | None   the state while nothing was written since
     current(period) -> TrainingRollupState | None   the state when the rollups may answer `period`
     changed_people(state) -> list[int] | None   the people 学时达标 judges live (changed since)
     compliance_years(state, year) -> bool       whether 学时达标 of `year` is rolled up
@@ -57,6 +57,7 @@ from courses.models import (
     TrainingRequirement,
     TrainingRollupState,
 )
+from portal.db import changes
 from portal.models import Enterprise, HighRiskIndustry, Person
 from portal.periods import Period
 
@@ -87,6 +88,9 @@ def refresh() -> TrainingRollupState:
     started = timezone.now()
     with transaction.atomic():
         state, _created = TrainingRollupState.objects.select_for_update().get_or_create(pk=1)
+        # Read before the records: anything committed after it moves the version past the one
+        # stored below, and the next scheduled refresh runs (unchanged_state).
+        version = changes.version(connection)
         watermark = TrainingRecord.objects.aggregate(m=Max("pk"))["m"] or 0
         for model in (
             EnterpriseYearTraining,
@@ -154,23 +158,26 @@ def refresh() -> TrainingRollupState:
         state.refreshed_at = started
         state.compliance_first_year, state.compliance_last_year = first, last
         state.stale = False
+        # A figure computed while this ran may have read both the old and the new rollups: the
+        # version moves (the rollups are DERIVED: no trigger), by exactly 1.
+        changes.touch(connection)
+        state.data_version = version + 1
         state.save()
     return state
 
 
 def unchanged_state() -> TrainingRollupState | None:
-    """The rollup state when a refresh would rebuild the same rows: refreshed today, not stale
-    (an edited or deleted record, the requirement table, a person deleted …), no record since
-    the watermark, no person saved since the refresh, the same years of 学时达标. None when the
-    rollups need a refresh. Four small queries."""
+    """The rollup state when a refresh would rebuild the same rows: refreshed today, not stale,
+    the same years of 学时达标, and nothing written to a watched table since the refresh (the
+    data version is the one it stored: a new or edited record by any path — raw SQL, a queryset
+    update, a record committed late below the watermark —, a person saved, a rule table …).
+    None when the rollups need a refresh. Two small queries."""
     state = TrainingRollupState.objects.filter(pk=1, stale=False).first()
-    if state is None or state.refreshed_at is None:
+    if state is None or state.refreshed_at is None or state.data_version is None:
         return None
     if timezone.localtime(state.refreshed_at).date() != timezone.localdate():
         return None
-    if TrainingRecord.objects.filter(pk__gt=state.watermark).exists():
-        return None
-    if Person.objects.filter(updated_at__gte=state.refreshed_at).exists():
+    if state.data_version != changes.version(connection):
         return None
     if _compliance_years() != (state.compliance_first_year, state.compliance_last_year):
         return None
@@ -281,16 +288,19 @@ def snapshot():
 
 
 def mark_stale(pk: int | None) -> None:
-    """A record at or below the watermark was edited or deleted: compute live until refreshed."""
+    """A record at or below the watermark was edited or deleted: compute live until refreshed.
+    The version moves (a figure computed between the edit and this read the old rollups)."""
     if pk is None:
         return
-    TrainingRollupState.objects.filter(watermark__gte=pk, stale=False).update(stale=True)
+    if TrainingRollupState.objects.filter(watermark__gte=pk, stale=False).update(stale=True):
+        changes.touch(connection)
 
 
 def mark_all_stale() -> None:
     """Something every person's 学时达标 may depend on changed (the requirement table, an
     enterprise's training-rule risk, a person deleted): compute live until refreshed."""
-    TrainingRollupState.objects.filter(stale=False).update(stale=True)
+    if TrainingRollupState.objects.filter(stale=False).update(stale=True):
+        changes.touch(connection)
 
 
 def _changed(sender, instance, created=False, **kwargs) -> None:

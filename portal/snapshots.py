@@ -111,14 +111,22 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     key = _key(name, parts)
     qn = connection.ops.quote_name
     table = qn(FigureSnapshot._meta.db_table)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT v.n, s.{qn('version')}, s.{qn('data')} "  # nosec B608 # the models' tables
-            f"FROM (SELECT {changes.version_sql(connection)} AS n) v "
-            f"LEFT JOIN {table} s ON s.{qn('key')} = %s",
-            [key],
-        )
-        current, stored, data = cur.fetchone()
+    try:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT v.n, s.{qn('version')}, s.{qn('data')} "  # nosec B608 # models' tables
+                f"FROM (SELECT {changes.version_sql(connection)} AS n) v "
+                f"LEFT JOIN {table} s ON s.{qn('key')} = %s",
+                [key],
+            )
+            current, stored, data = cur.fetchone()
+    except DatabaseError:
+        # Unreadable here (a hot standby cannot read an UNLOGGED table; a deploy before its
+        # migration): compute. Inside a transaction the error is the caller's, as any query's.
+        if connection.in_atomic_block:
+            raise
+        log.warning("figure snapshots unreadable: computed", exc_info=True)
+        return compute()
     if stored is not None and int(stored) == int(current):
         try:
             return pickle.loads(bytes(data))  # nosec B301 # stored by _store below, never input

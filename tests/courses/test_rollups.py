@@ -285,8 +285,10 @@ def test_the_refresh_runs_on_a_schedule():
 
 
 def test_the_scheduled_refresh_rebuilds_only_when_something_changed(people, monkeypatch):
-    """A rebuild of a city's rollups takes 10–40 s: the schedule skips it while nothing the
-    rollups hold changed."""
+    """A rebuild of a city's rollups takes 10–40 s: the schedule skips it while nothing was
+    written since the last one (the data version it stored has not moved)."""
+    from django.db import connection
+
     from courses.tasks import refresh_training_rollups
 
     def rebuilt() -> bool:
@@ -303,6 +305,11 @@ def test_the_scheduled_refresh_rebuilds_only_when_something_changed(people, monk
     principal.save()  # a person saved since the refresh
     assert rebuilt()
     rollups.mark_stale(TrainingRecord.objects.order_by("pk").first().pk)  # an edited record
+    assert rebuilt()
+    assert not rebuilt()
+    # A record changed by raw SQL (no signal, no stale mark): the data version moved.
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {TrainingRecord._meta.db_table} SET hours = hours + 1")  # nosec B608
     assert rebuilt()
     assert not rebuilt()
     TrainingRollupState.objects.update(refreshed_at=timezone.now() - timedelta(days=1))
