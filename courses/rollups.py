@@ -171,7 +171,7 @@ def unchanged_state() -> TrainingRollupState | None:
     the same years of 学时达标, and nothing written to a watched table since the refresh (the
     data version is the one it stored: a new or edited record by any path — raw SQL, a queryset
     update, a record committed late below the watermark —, a person saved, a rule table …).
-    None when the rollups need a refresh. Two small queries."""
+    None when the rollups need a refresh. Three small queries."""
     state = TrainingRollupState.objects.filter(pk=1, stale=False).first()
     if state is None or state.refreshed_at is None or state.data_version is None:
         return None
