@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_GET
@@ -93,10 +92,6 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
         {
             "target": target,
             "period": period,
-            # the figures themselves, for a caller that wants them (tests); not read by the page
-            "board": SimpleLazyObject(
-                lambda: services.dashboard_figures(target=target, period=period, today=today)
-            ),
             "figures_html": mark_safe(html),  # nosec B308 B703 # rendered by the template above
             "period_error": error,
             "period_query": period_query,

@@ -44,15 +44,22 @@ def is_examiner(user) -> bool:
 ALL_ROLES = (MANAGER, SUPERVISOR, EDITOR, REVIEWER, EXAMINER)
 
 
+def is_last_migrated_app(sender) -> bool:
+    """Whether `sender` (a post_migrate sender) is the last app with models: post_migrate is sent
+    once per app, and a handler that needs every app's tables or permissions runs at the last."""
+    from django.apps import apps
+
+    migrated = [config for config in apps.get_app_configs() if config.models_module is not None]
+    return sender is migrated[-1]
+
+
 def sync_role_groups_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate is sent once per app (by every migrate, and by the flush after each
     transactional test); the role groups need every app's permissions, which all exist once the
     last app's signal is sent: synced then, once, not once per app (31 syncs, 3.7 s a flush)."""
-    from django.apps import apps
     from django.contrib.auth.management import create_permissions
 
-    migrated = [config for config in apps.get_app_configs() if config.models_module is not None]
-    if sender is not migrated[-1]:
+    if not is_last_migrated_app(sender):
         return
     # the last app's own permissions: auth's handler may be called after this one for it
     create_permissions(sender, verbosity=0, interactive=False, using=using)

@@ -92,6 +92,18 @@ def _table() -> str:
     return DataChange._meta.db_table
 
 
+def _bump_sql(connection) -> str:
+    """The statement that moves the version by 1: a new row (PostgreSQL), row 0 + 1 (SQLite).
+    The triggers run it, and `touch`."""
+    table = connection.ops.quote_name(_table())
+    if connection.vendor == "sqlite":
+        return (
+            f"INSERT INTO {table} (id, weight) VALUES (0, 1) "  # nosec B608 # a model's table
+            "ON CONFLICT (id) DO UPDATE SET weight = weight + 1"
+        )
+    return f"INSERT INTO {table} (weight) VALUES (1)"  # nosec B608 # a model's table
+
+
 def version_sql(connection) -> str:
     """The current version as a scalar subquery."""
     return f"(SELECT COALESCE(SUM(weight), 0) FROM {connection.ops.quote_name(_table())})"  # nosec B608 # a model's table
@@ -146,8 +158,8 @@ def _install_postgresql(connection, wanted: set[str]) -> None:
         have = {name for (name,) in cur.fetchall()}
         if wanted - have:
             cur.execute(
-                f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ "  # nosec B608 # a model's table
-                f"BEGIN INSERT INTO {qn(_table())} (weight) VALUES (1); RETURN NULL; END $$"
+                f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {_bump_sql(connection)}; RETURN NULL; END $$"
             )
         for table in sorted(wanted - have):
             cur.execute(
@@ -177,16 +189,13 @@ def _install_sqlite(connection, wanted: set[str]) -> None:
         names = {
             f"{TRIGGER}_{event}_{table}": table for table in wanted for event in _SQLITE_EVENTS
         }
-        bump = (
-            f"INSERT INTO {qn(_table())} (id, weight) VALUES (0, 1) "  # nosec B608 # a model's table
-            "ON CONFLICT (id) DO UPDATE SET weight = weight + 1;"
-        )
+        bump = _bump_sql(connection)
         for name, table in sorted(names.items()):
             if name not in have:
                 event = name[len(TRIGGER) + 1 :].split("_", 1)[0].upper()
                 cur.execute(
                     f"CREATE TRIGGER {qn(name)} AFTER {event} ON {qn(table)} "
-                    f"FOR EACH ROW BEGIN {bump} END"
+                    f"FOR EACH ROW BEGIN {bump}; END"
                 )
         for name in sorted(set(have) - set(names)):
             cur.execute(f"DROP TRIGGER IF EXISTS {qn(name)}")
@@ -195,25 +204,18 @@ def _install_sqlite(connection, wanted: set[str]) -> None:
 def touch(connection) -> None:
     """Move the version by 1 by hand: for a write to a DERIVED table that may change a figure
     (the rollups marked stale, a refresh)."""
-    table = connection.ops.quote_name(_table())
     with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute(
-                f"INSERT INTO {table} (id, weight) VALUES (0, 1) "  # nosec B608 # a model's table
-                "ON CONFLICT (id) DO UPDATE SET weight = weight + 1"
-            )
-        else:
-            cur.execute(f"INSERT INTO {table} (weight) VALUES (1)")  # nosec B608 # a model's table
+        cur.execute(_bump_sql(connection))
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate is sent once per app: install once, at the last app's (every table exists)."""
     from django.db import connections
 
-    migrated = [config for config in apps.get_app_configs() if config.models_module is not None]
-    if sender is not migrated[-1]:
-        return
-    install(connections[using])
+    from portal.roles import is_last_migrated_app
+
+    if is_last_migrated_app(sender):
+        install(connections[using])
 
 
 def compact(connection) -> int:
