@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Competition, CompetitionStatus, Team
 from competitions.services import standings_many
+from portal import snapshots
 from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
@@ -84,6 +85,7 @@ def competition_figures(scope: Scope, period: Period) -> dict:
     return _competition_figures_of(scope, [period])[0]
 
 
+@snapshots.kept
 def competition_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
     """`competition_figures` of several periods (the annual report's two years) in the queries of
     one call: each period's figures are `competition_figures`' own, grouped by period in SQL (a

@@ -57,6 +57,7 @@ from courses.models import (
     TrainingRequirement,
     TrainingRollupState,
 )
+from portal import snapshots
 from portal.db import changes
 from portal.models import Enterprise, HighRiskIndustry, Person
 from portal.periods import Period
@@ -225,14 +226,9 @@ def changed_people(state: TrainingRollupState) -> list[int] | None:
     None when there are more than MAX_DELTA_PEOPLE of them (compute live). One query."""
     if state.refreshed_at is None:
         return None
-    memo = _snapshot.get()
-    key = ("changed", state.watermark, state.refreshed_at)
-    if memo is not None and key in memo:
-        return memo[key]
-    changed = _changed_people(state)
-    if memo is not None:
-        memo[key] = changed
-    return changed
+    return _remembered(
+        ("changed", state.watermark, state.refreshed_at), lambda: _changed_people(state)
+    )
 
 
 def _changed_people(state: TrainingRollupState) -> list[int] | None:
@@ -262,16 +258,28 @@ def current(period: Period) -> TrainingRollupState | None:
     ) == (1, 1, 12, 31) and period.start.year == period.end.year
     if not whole_year:
         return None
-    memo = _snapshot.get()
-    if memo is not None and "state" in memo:
-        return memo["state"]
-    state = TrainingRollupState.objects.filter(pk=1, stale=False).first()
-    if memo is not None:
-        memo["state"] = state
-    return state
+    return _remembered(
+        "state", lambda: TrainingRollupState.objects.filter(pk=1, stale=False).first()
+    )
 
 
 _snapshot: ContextVar[dict | None] = ContextVar("courses_rollups_snapshot", default=None)
+
+
+def _remembered(key, read):
+    """read()'s value, read once within a `snapshot()`. A figure part reusing it depends on the
+    tables its query read (portal.snapshots.depends_on), as if it had run the query itself."""
+    memo = _snapshot.get()
+    if memo is None:
+        return read()
+    if key in memo:
+        value, sources = memo[key]
+        snapshots.depends_on(sources)
+        return value
+    with snapshots.reading() as sources:
+        value = read()
+    memo[key] = (value, frozenset(sources))
+    return value
 
 
 @contextmanager

@@ -64,6 +64,7 @@ from courses.models import (
     TrainingRecord,
     TrainingRequirement,
 )
+from portal import snapshots
 from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
@@ -422,6 +423,7 @@ def training_statistics(
     )
 
 
+@snapshots.kept
 def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingStats]:
     """`training_statistics(scope, Period.of_year(year), by="year", places=())` of several years
     (the annual report's two) — the same figures, through the rollups in two queries for all the

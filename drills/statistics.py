@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drills.access import scope_drill_q
 from drills.models import CorrectiveAction, Drill, Participation, person_times_expression
+from portal import snapshots
 from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
@@ -162,6 +163,7 @@ def drill_statistics(
     return _drill_statistics_of(scope, [period], by_enterprise=by_enterprise)[0]
 
 
+@snapshots.kept
 def drill_statistics_of(
     scope: Scope, periods: list[Period], *, by_enterprise: bool = False
 ) -> list[DrillStatistics]:
@@ -327,6 +329,7 @@ def linked_drills(scope: Scope, period: Period) -> dict[str, int]:
     return _linked_drills_of(scope, [period])[0]
 
 
+@snapshots.kept
 def linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]]:
     """`linked_drills` of several periods (the annual report's two years) in one query."""
     out = _linked_drills_of(scope, periods)
@@ -409,6 +412,7 @@ def corrective_actions(scope: Scope, period: Period, *, today) -> dict[str, int]
     return _corrective_actions_of(scope, [(period, today)])[0]
 
 
+@snapshots.kept
 def corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> list[dict[str, int]]:
     """`corrective_actions` of several (period, today) pairs (the annual report's two years,
     each as of its last day) in one aggregate query."""

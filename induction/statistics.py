@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from induction.models import NEW_HIRE_WINDOW_DAYS, Induction
 from induction.services import required_table
+from portal import snapshots
 from portal.figures import Figure, computes, record
 from portal.models import Person
 from portal.periods import Period
@@ -135,6 +136,7 @@ def incomplete_figures(scope: Scope, period: Period) -> dict:
     return _incomplete_figures_of(scope, [period])[0]
 
 
+@snapshots.kept
 def incomplete_figures_of(scope: Scope, periods: list[Period]) -> list[dict]:
     """`incomplete_figures` of several periods (the annual report's two years) in the queries of
     one call (3, 4 when someone is flagged on any of the days)."""

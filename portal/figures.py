@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from portal import snapshots
+
 
 def percentage(part, whole) -> Decimal | None:
     """A rate in % with one decimal (学时达标率, 考试通过率 …); None when there is nothing to divide by."""
@@ -108,7 +110,8 @@ def computes(*figures: Figure) -> Callable[[Callable], Callable]:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            result = fn(*args, **kwargs)
+            # within a figure snapshot's computation, a part kept while its tables are unchanged
+            result = snapshots.part(name, args, kwargs, lambda: fn(*args, **kwargs))
             for rec in _recordings():
                 rec.calls.append(Call(name, args, kwargs, result))
             return result

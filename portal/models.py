@@ -731,10 +731,16 @@ class DataChange(models.Model):
     adds a row (PostgreSQL: one per writing statement, never updated, so writers never wait on
     each other) or adds 1 to row 0 (SQLite: one writer at a time). Their total `weight` grows with
     every committed change of those tables, whatever wrote it (the ORM, a bulk update, raw SQL,
-    COPY, the admin, an import). The schedule sums old rows into one (`compact`)."""
+    COPY, the admin, an import). `source` names the table written (or "portal.derived" for the
+    training rollups' writers), so that the total of one table's rows is that table's own version
+    (a figure part depends on the tables it reads only). The schedule sums old rows into one per
+    source (`compact`)."""
 
     id = models.BigAutoField(primary_key=True)
     weight = models.BigIntegerField(default=1)
+    # a database default too: the triggers of the release before, which name no source, keep
+    # working until the migrate that adds this column installs the new ones (post_migrate)
+    source = models.CharField(max_length=100, default="", db_default="", blank=True)
 
     class Meta:
         verbose_name = _("数据版本")
@@ -755,6 +761,11 @@ class FigureSnapshot(models.Model):
     version = models.BigIntegerField()
     data = models.BinaryField()
     stored_at = models.DateTimeField(default=timezone.now)
+    # A part (one statistics function's result within a snapshot's computation): the key of the
+    # snapshot it was computed for, and the versions of the tables it read ({source: version}, as
+    # JSON), served again while those tables have not changed (portal.snapshots.part).
+    parent = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    deps = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = _("统计快照")

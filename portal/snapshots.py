@@ -18,26 +18,42 @@ the result), and the code itself (a hash of the project's source, templates and 
 catalogues, so that a release that changes a definition or a page never serves a snapshot of the
 old one).
 
+While a snapshot is computed, each statistics function it calls (every `@computes` function and
+the several-period `*_of` ones: `kept`) is a *part*: its result is stored beside the snapshot
+with the version of each table it read (learned from the SQL it ran, `portal.db.changes`'
+per-table versions), and the next computation of the same snapshot serves it again while none of
+those tables has changed. A new training record then recomputes the training figures only, not
+the drills', the exams' or the certificates'. A part's key holds the function, its arguments
+(a value of a type `_frozen` does not know is not kept) and its snapshot's key.
+
 Inside `portal.figures.recording()` (the every-surface test) and `live()`, figures are always
 computed, never read from or written to a snapshot.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import functools
 import hashlib
+import json
 import logging
 import pickle  # nosec B403 # our own results, written and read by this module only
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from portal.db import changes
 
@@ -132,9 +148,206 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
             return pickle.loads(bytes(data))  # nosec B301 # stored by _store below, never input
         except Exception:  # noqa: BLE001 # a snapshot of an older class: compute it again
             log.warning("unreadable figure snapshot %s: computed again", name, exc_info=True)
-    result = compute()
-    _store(key, int(current), result)
+    computation = _Computation(key)
+    token = _computation.set(computation)
+    try:
+        result = compute()
+    finally:
+        _computation.reset(token)
+    _store(key, int(current), result, parts=computation.new)
     return result
+
+
+# --------------------------------------------------------------------------- parts
+
+
+@dataclasses.dataclass
+class _Part:
+    deps: dict[str, int]  # {source: version} of the tables it read
+    data: bytes
+
+
+@dataclasses.dataclass
+class _Computation:
+    """One snapshot being computed: the sources' versions and its stored parts, read together at
+    the first part asked (one query), and the parts computed now (stored with the snapshot)."""
+
+    key: str
+    versions: dict[str, int] | None = None
+    stored: dict[str, _Part] = dataclasses.field(default_factory=dict)
+    new: dict[str, _Part] = dataclasses.field(default_factory=dict)
+
+    def load(self) -> bool:
+        """Read the versions and the stored parts once; False when unreadable (no parts)."""
+        if self.versions is not None:
+            return True
+        from portal.models import FigureSnapshot
+
+        qn = connection.ops.quote_name
+        table = qn(FigureSnapshot._meta.db_table)
+        try:
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"SELECT NULL, s.{qn('key')}, s.{qn('deps')}, s.{qn('data')} "  # nosec B608
+                    f"FROM {table} s WHERE s.{qn('parent')} = %s UNION ALL "
+                    f"{changes.versions_sql(connection, columns='SUM(weight), source, NULL, NULL')}",
+                    [self.key],
+                )
+                rows = cur.fetchall()
+        except DatabaseError:
+            if connection.in_atomic_block:
+                raise
+            log.warning("figure parts unreadable: computed", exc_info=True)
+            return False
+        self.versions = {}
+        for n, key, deps, data in rows:
+            if deps is None:
+                self.versions[key] = int(n)
+            else:
+                try:
+                    self.stored[key] = _Part(json.loads(deps), bytes(data))
+                except ValueError:
+                    continue
+        return True
+
+    def current(self, part: _Part) -> bool:
+        assert self.versions is not None
+        return all(self.versions.get(source, 0) == v for source, v in part.deps.items())
+
+
+_computation: ContextVar[_Computation | None] = ContextVar("portal_snapshots_part", default=None)
+# The sources (portal.db.changes.source_of) of the tables read by the parts being computed,
+# innermost last (a part inside a part reads for both).
+_reading: ContextVar[tuple[set[str], ...]] = ContextVar("portal_snapshots_reading", default=())
+
+
+class _Unkeyed(TypeError):
+    """An argument no key can name exactly (the part is computed, not kept)."""
+
+
+def _frozen(value) -> object:
+    """A value's exact, hashable description for a part's key (repr() of which is hashed)."""
+    if value is None or isinstance(value, bool | int | float | str | Decimal | date):
+        return (type(value).__name__, value if not isinstance(value, enum.Enum) else value.value)
+    if isinstance(value, Promise):
+        return ("text", str(value))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    if isinstance(value, set | frozenset):
+        return ("set", tuple(sorted(repr(_frozen(v)) for v in value)))
+    if isinstance(value, dict):
+        return ("dict", tuple((repr(_frozen(k)), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, models.Model):
+        meta = value._meta
+        return (
+            meta.label,
+            tuple((f.attname, _frozen(getattr(value, f.attname))) for f in meta.concrete_fields),
+        )
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__qualname__,
+            tuple((f.name, _frozen(getattr(value, f.name))) for f in dataclasses.fields(value)),
+        )
+    raise _Unkeyed(type(value).__qualname__)
+
+
+def _part_key(parent: str, name: str, args: tuple, kwargs: dict) -> str:
+    text = repr((parent, name, _frozen(args), _frozen(dict(sorted(kwargs.items())))))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def _all_tables() -> frozenset[str]:
+    return frozenset(
+        m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed
+    )
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def tables_in(sql: str) -> frozenset[str]:
+    """The models' tables an SQL statement names (every word that is a table's name: a column
+    named like a table only adds a dependency, never loses one)."""
+    return frozenset(_WORD.findall(sql)) & _all_tables()
+
+
+@functools.lru_cache(maxsize=2048)
+def _sources_in(sql: str) -> frozenset[str]:
+    return frozenset(changes.source_of(table) for table in tables_in(sql))
+
+
+def _recorder(execute, sql, params, many, context):
+    for sources in _reading.get():
+        sources.update(_sources_in(sql))
+    return execute(sql, params, many, context)
+
+
+def depends_on(sources) -> None:
+    """Count `sources` as read by the parts being computed: for a value read once and reused from
+    memory (courses.rollups' snapshot of its state), whose query only its first reader ran."""
+    for reading in _reading.get():
+        reading.update(sources)
+
+
+@contextmanager
+def reading():
+    """The sources of the tables read inside the block (the enclosing blocks' count them too)."""
+    sources: set[str] = set()
+    token = _reading.set((*_reading.get(), sources))
+    try:
+        if len(_reading.get()) == 1:
+            with connection.execute_wrapper(_recorder):
+                yield sources
+        else:
+            yield sources
+    finally:
+        _reading.reset(token)
+
+
+def part(name: str, args: tuple, kwargs: dict, compute: Callable[[], T]) -> T:
+    """compute()'s result, served from the part stored by an earlier computation of the same
+    snapshot while every table it read is unchanged; computed (and kept) otherwise. Outside a
+    snapshot's computation, simply computed."""
+    computation = _computation.get()
+    if computation is None:
+        return compute()
+    try:
+        key = _part_key(computation.key, name, args, kwargs)
+    except _Unkeyed:
+        return compute()
+    if not computation.load():
+        return compute()
+    kept = computation.new.get(key) or computation.stored.get(key)
+    if kept is not None and computation.current(kept):
+        try:
+            result = pickle.loads(kept.data)  # nosec B301 # stored by _store, never input
+        except Exception:  # noqa: BLE001 # a part of an older class: compute it again
+            log.warning("unreadable figure part %s: computed again", name, exc_info=True)
+        else:
+            depends_on(kept.deps)
+            return result
+    with reading() as sources:
+        result = compute()
+    versions = computation.versions or {}
+    try:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 # not kept: the next computation computes it again
+        log.warning("figure part %s not kept", name, exc_info=True)
+        return result
+    computation.new[key] = _Part({s: versions.get(s, 0) for s in sorted(sources)}, data)
+    return result
+
+
+def kept(function: Callable[..., T]) -> Callable[..., T]:
+    """Make `function` a part of the snapshot being computed (see `part`)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return part(name, args, kwargs, lambda: function(*args, **kwargs))
+
+    return wrapper
 
 
 @contextmanager
@@ -157,23 +370,31 @@ def _short_wait():
 SQLITE_STORE_WAIT_MS = 100
 
 
-def _store(key: str, version: int, result) -> None:
-    """Insert or replace the snapshot, unless a newer one was stored meanwhile. A failure (a
-    read-only replica, another writer holding SQLite's lock) only costs the next request a
-    computation."""
+def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = None) -> None:
+    """Insert or replace the snapshot and the parts computed for it (one statement), each unless
+    a newer one was stored meanwhile (a part's version: the sum of its tables' versions, each of
+    which only grows). A failure (a read-only replica, another writer holding SQLite's lock)
+    only costs the next request a computation."""
     from portal.models import FigureSnapshot
 
     qn = connection.ops.quote_name
     table = qn(FigureSnapshot._meta.db_table)
-    k, v, d, s = (qn(c) for c in ("key", "version", "data", "stored_at"))
+    k, v, d, s, p, deps = (qn(c) for c in ("key", "version", "data", "stored_at", "parent", "deps"))
+    now = timezone.now()
     try:
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        rows = [(key, version, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), now, "", "")]
+        rows += [
+            (part_key, sum(kept.deps.values()), kept.data, now, key, json.dumps(kept.deps))
+            for part_key, kept in (parts or {}).items()
+        ]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
         with _short_wait(), transaction.atomic(), connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {table} ({k}, {v}, {d}, {s}) VALUES (%s, %s, %s, %s) "  # nosec B608
+                f"INSERT INTO {table} ({k}, {v}, {d}, {s}, {p}, {deps}) VALUES {values} "  # nosec B608
                 f"ON CONFLICT ({k}) DO UPDATE SET {v} = excluded.{v}, {d} = excluded.{d}, "
-                f"{s} = excluded.{s} WHERE {table}.{v} <= excluded.{v}",
-                [key, version, data, timezone.now()],
+                f"{s} = excluded.{s}, {p} = excluded.{p}, {deps} = excluded.{deps} "
+                f"WHERE {table}.{v} <= excluded.{v}",
+                [value for row in rows for value in row],
             )
     except (DatabaseError, pickle.PicklingError, TypeError, AttributeError):
         log.warning("figure snapshot not stored", exc_info=True)

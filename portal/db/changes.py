@@ -4,6 +4,8 @@ read, so that figures computed at version v are still right while the version is
 
     version(connection) -> int                 the current version (one query)
     version_sql(connection) -> str             the same as a scalar subquery, for a larger query
+    versions(connection) -> dict[str, int]     each source's own version (one query)
+    source_of(table) -> str                    the source a table's changes count under
     touch(connection)                          move it by 1 by hand (a DERIVED table's writer)
     watched_tables() -> set[str]               the tables whose changes count (all but NOT_WATCHED
                                                and DERIVED)
@@ -14,24 +16,27 @@ It is kept by database triggers, not by Django signals, so that every way of wri
 save, a queryset's update() or delete(), bulk_create, raw SQL (the exam engine, the rollups),
 COPY, a data migration, a restore (a trigger is part of the schema):
 - PostgreSQL: a statement-level trigger (INSERT, UPDATE, DELETE, TRUNCATE) inserts a row of
-  weight 1 into portal_datachange. Inserts never wait on each other, so two writers of watched
+  weight 1, naming the table (`source`), into portal_datachange. Inserts never wait on each other, so two writers of watched
   tables never queue on the version (a counter row would be locked until each writer commits: an
   exam start would wait for a 30-second import). The row commits with the change or not at all,
   so the total of the rows a reader sees counts exactly the changes it sees.
-- SQLite: row-level triggers add 1 to row 0 (SQLite has one writer at a time anyway).
-The total can only grow: a snapshot stored at version v was computed from data at least as new
+- SQLite: row-level triggers add 1 to the table's row (SQLite has one writer at a time anyway).
+Each table's total is its own version: a figure part (portal.snapshots.part) that read only the
+drills is still right after a new training record. The total, and each table's, can only grow: a snapshot stored at version v was computed from data at least as new
 as v, and is served only to a reader that sees exactly v, i.e. nothing committed in between.
 
 `install` runs after every migrate (and flush) at the last app's post_migrate; a table added by a
 migration gets its trigger then. `NOT_WATCHED` lists the tables that no figure reads and that are
 written all the time (an exam's autosave, study heartbeats, sessions, the task queue): a write
 there leaves the version alone. `DERIVED` lists the training rollups: their writers move the
-version themselves (`touch`).
+version themselves (`touch`), under the one source DERIVED_SOURCE.
 tests/dashboard/test_snapshots.py checks that every table the dashboard and the annual report
 read is watched or derived.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.apps import apps
 from django.db import router
@@ -82,8 +87,16 @@ DERIVED = frozenset(
 )
 
 
+DERIVED_SOURCE = "portal.derived"
+
+
 def derived_tables() -> set[str]:
     return {apps.get_model(label)._meta.db_table for label in DERIVED}
+
+
+def source_of(table: str) -> str:
+    """The source a table's changes count under: its own name, DERIVED_SOURCE for the rollups."""
+    return DERIVED_SOURCE if table in derived_tables() else table
 
 
 def _table() -> str:
@@ -92,21 +105,39 @@ def _table() -> str:
     return DataChange._meta.db_table
 
 
-def _bump_sql(connection) -> str:
-    """The statement that moves the version by 1: a new row (PostgreSQL), row 0 + 1 (SQLite).
-    The triggers run it, and `touch`."""
+_SAFE_SOURCE = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def _bump_sql(connection, source: str | None) -> str:
+    """The statement that moves the version of `source` by 1: a new row (PostgreSQL; source None:
+    the trigger's own table, TG_TABLE_NAME), the source's row + 1 (SQLite). The triggers run it,
+    and `touch`."""
     table = connection.ops.quote_name(_table())
+    if source is not None and not _SAFE_SOURCE.match(source):
+        raise ValueError(f"not a table name: {source!r}")
     if connection.vendor == "sqlite":
         return (
-            f"INSERT INTO {table} (id, weight) VALUES (0, 1) "  # nosec B608 # a model's table
-            "ON CONFLICT (id) DO UPDATE SET weight = weight + 1"
+            f"INSERT INTO {table} (source, weight) VALUES ('{source}', 1) "  # nosec B608 # checked
+            "ON CONFLICT (source) DO UPDATE SET weight = weight + 1"
         )
-    return f"INSERT INTO {table} (weight) VALUES (1)"  # nosec B608 # a model's table
+    value = "TG_TABLE_NAME" if source is None else f"'{source}'"
+    return f"INSERT INTO {table} (weight, source) VALUES (1, {value})"  # nosec B608 # checked
 
 
 def version_sql(connection) -> str:
     """The current version as a scalar subquery."""
     return f"(SELECT COALESCE(SUM(weight), 0) FROM {connection.ops.quote_name(_table())})"  # nosec B608 # a model's table
+
+
+def versions_sql(connection, columns: str = "source, SUM(weight)") -> str:
+    """(source, version) rows: each source's own version (`columns`: what to select of them)."""
+    return f"SELECT {columns} FROM {connection.ops.quote_name(_table())} GROUP BY source"  # nosec B608 # a model's table
+
+
+def versions(connection) -> dict[str, int]:
+    with connection.cursor() as cur:
+        cur.execute(versions_sql(connection))
+        return {source: int(n) for source, n in cur.fetchall()}
 
 
 def version(connection) -> int:
@@ -156,10 +187,17 @@ def _install_postgresql(connection, wanted: set[str]) -> None:
             [TRIGGER],
         )
         have = {name for (name,) in cur.fetchall()}
-        if wanted - have:
+        body = f" BEGIN {_bump_sql(connection, None)}; RETURN NULL; END "
+        cur.execute(
+            "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.proname = %s AND n.nspname = current_schema()",
+            [TRIGGER],
+        )
+        row = cur.fetchone()
+        if row is None or row[0] != body:
             cur.execute(
-                f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {_bump_sql(connection)}; RETURN NULL; END $$"
+                f"CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $${body}$$"
             )
         for table in sorted(wanted - have):
             cur.execute(
@@ -176,8 +214,13 @@ _SQLITE_EVENTS = ("insert", "update", "delete")
 def _install_sqlite(connection, wanted: set[str]) -> None:
     qn = connection.ops.quote_name
     with connection.cursor() as cur:
+        # The triggers' upsert needs one row per source (kept here, not in a migration: SQLite's
+        # table rebuilds drop indexes no model declares).
         cur.execute(
-            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {TRIGGER}_source ON {qn(_table())} (source)"
+        )
+        cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
             [f"{TRIGGER}_%"],
         )
         have = dict(cur.fetchall())
@@ -189,23 +232,25 @@ def _install_sqlite(connection, wanted: set[str]) -> None:
         names = {
             f"{TRIGGER}_{event}_{table}": table for table in wanted for event in _SQLITE_EVENTS
         }
-        bump = _bump_sql(connection)
         for name, table in sorted(names.items()):
-            if name not in have:
-                event = name[len(TRIGGER) + 1 :].split("_", 1)[0].upper()
-                cur.execute(
-                    f"CREATE TRIGGER {qn(name)} AFTER {event} ON {qn(table)} "
-                    f"FOR EACH ROW BEGIN {bump}; END"
-                )
+            event = name[len(TRIGGER) + 1 :].split("_", 1)[0].upper()
+            sql = (
+                f"CREATE TRIGGER {qn(name)} AFTER {event} ON {qn(table)} "
+                f"FOR EACH ROW BEGIN {_bump_sql(connection, table)}; END"
+            )
+            if have.get(name) != sql:  # missing, or of an older body
+                if name in have:
+                    cur.execute(f"DROP TRIGGER {qn(name)}")
+                cur.execute(sql)
         for name in sorted(set(have) - set(names)):
             cur.execute(f"DROP TRIGGER IF EXISTS {qn(name)}")
 
 
 def touch(connection) -> None:
-    """Move the version by 1 by hand: for a write to a DERIVED table that may change a figure
-    (the rollups marked stale, a refresh)."""
+    """Move the version (and DERIVED_SOURCE's) by 1 by hand: for a write to a DERIVED table that
+    may change a figure (the rollups marked stale, a refresh)."""
     with connection.cursor() as cur:
-        cur.execute(_bump_sql(connection))
+        cur.execute(_bump_sql(connection, DERIVED_SOURCE))
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:
@@ -219,17 +264,17 @@ def install_after_migrate(sender, using="default", **kwargs) -> None:
 
 
 def compact(connection) -> int:
-    """Sum the version's rows into one (PostgreSQL; SQLite keeps one row). The total is unchanged,
-    so no snapshot is lost; rows of writers not yet committed are not seen and stay. Returns how
-    many rows were summed."""
+    """Sum the version's rows into one per source (PostgreSQL; SQLite keeps one row per source).
+    Every source's total is unchanged, so no snapshot or part is lost; rows of writers not yet
+    committed are not seen and stay. Returns how many rows were summed."""
     if connection.vendor != "postgresql":
         return 0
     table = connection.ops.quote_name(_table())
     with connection.cursor() as cur:
         cur.execute(
-            f"WITH d AS (DELETE FROM {table} RETURNING weight) "  # nosec B608 # a model's table
-            f"INSERT INTO {table} (weight) SELECT SUM(weight) FROM d HAVING COUNT(*) > 0 "
-            "RETURNING (SELECT COUNT(*) FROM d)"
+            f"WITH d AS (DELETE FROM {table} RETURNING weight, source) "  # nosec B608 # a model's table
+            f"INSERT INTO {table} (weight, source) SELECT SUM(weight), source FROM d "
+            "GROUP BY source RETURNING (SELECT COUNT(*) FROM d)"
         )
-        row = cur.fetchone()
-    return int(row[0]) if row else 0
+        rows = cur.fetchall()
+    return int(rows[0][0]) if rows else 0

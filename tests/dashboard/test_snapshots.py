@@ -6,6 +6,7 @@ compute live, for a district, a street and an enterprise."""
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from portal.db import changes
 from portal.figures import recording
 from portal.models import FigureSnapshot, PersonCategory
 from portal.periods import Period
+from portal.scoping import Scope
 from tests.competitions.factories import add_team, finish, make_competition
 from tests.dashboard.factories import add_record, held_drill
 from tests.exams.factories import make_paper
@@ -269,7 +271,7 @@ def test_each_language_time_zone_day_and_period_has_its_own_snapshot(views, supe
     )
     with timezone.override("UTC"):
         services.dashboard_figures(target=target, period=YEAR, today=TODAY)
-    assert FigureSnapshot.objects.count() == 5
+    assert FigureSnapshot.objects.filter(parent="").count() == 5
 
 
 def test_a_new_release_never_serves_an_older_releases_snapshot(
@@ -280,8 +282,8 @@ def test_a_new_release_never_serves_an_older_releases_snapshot(
     monkeypatch.setattr(snapshots, "code_version", lambda: "another release")
     with queries.capture() as ctx:
         services.dashboard_figures(target=target, period=YEAR, today=TODAY)
-    assert len(ctx.captured_queries) > 10  # computed
-    assert FigureSnapshot.objects.count() == 2
+    assert len(ctx.captured_queries) > 10  # computed, its parts too
+    assert FigureSnapshot.objects.filter(parent="").count() == 2
 
 
 def test_the_every_surface_recording_always_computes(views, supervisor):
@@ -295,9 +297,9 @@ def test_the_every_surface_recording_always_computes(views, supervisor):
 def test_an_unreadable_snapshot_is_computed_again(views, supervisor):
     target = services.default_target(supervisor)
     first = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
-    FigureSnapshot.objects.update(data=b"not a pickle")
+    FigureSnapshot.objects.update(data=b"not a pickle")  # the snapshot and its parts
     assert services.dashboard_figures(target=target, period=YEAR, today=TODAY) == first
-    FigureSnapshot.objects.get()  # stored again
+    FigureSnapshot.objects.get(parent="")  # stored again
     assert services.dashboard_figures(target=target, period=YEAR, today=TODAY) == first
 
 
@@ -306,7 +308,7 @@ def test_an_older_snapshot_never_replaces_a_newer_one(views, supervisor):
 
     target = services.default_target(supervisor)
     services.dashboard_figures(target=target, period=YEAR, today=TODAY)
-    snapshot = FigureSnapshot.objects.get()
+    snapshot = FigureSnapshot.objects.get(parent="")
     assert snapshot.version == changes.version(connection)
     snapshots._store(snapshot.key, snapshot.version - 1, "older")
     snapshot.refresh_from_db()
@@ -331,7 +333,7 @@ def test_the_schedule_tidies_the_version_and_old_snapshots(views, supervisor, qu
     tidy_figure_snapshots()
     assert changes.version(connection) == version
     assert not FigureSnapshot.objects.filter(pk=old.pk).exists()
-    assert FigureSnapshot.objects.count() == 1  # today's still served
+    assert FigureSnapshot.objects.filter(parent="").count() == 1  # today's still served
     with queries.capture() as ctx:
         services.dashboard_figures(target=target, period=YEAR, today=TODAY)
     assert len(ctx.captured_queries) == 1
@@ -420,3 +422,77 @@ def test_a_store_that_fails_still_shows_the_figures(views, supervisor, monkeypat
     board = services.dashboard_figures(target=target, period=YEAR, today=TODAY)
     assert board.training.count == 6
     assert not FigureSnapshot.objects.exists()
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def _tables_read(queries, compute) -> set[str]:
+    """The tables the queries inside compute() read (not the snapshots' store: its parameters,
+    shown in the captured SQL, name the tables its parts read)."""
+    with queries.capture() as ctx:
+        compute()
+    return set().union(
+        *(
+            snapshots.tables_in(q["sql"])
+            for q in ctx.captured_queries
+            if not q["sql"].lstrip().upper().startswith(("INSERT", "SAVEPOINT", "RELEASE"))
+        )
+    )
+
+
+def test_a_change_recomputes_only_the_parts_that_read_its_table(
+    views, known_data, other_enterprise, queries
+):
+    """Each statistics function's result is kept as a part with the versions of the tables it
+    read: after a new training record the drills', exams' and certificates' figures are served,
+    after a drill the training figures are; what is served still equals the live figures."""
+    views()
+    drills = {"drills_drill", "drills_participation", "exams_attempt", "certificates_certificate"}
+    add_record(known_data["principal"], date(2026, 6, 15), "3")
+    read = _tables_read(queries, views)
+    assert "courses_trainingrecord" in read
+    assert not read & drills
+    Drill.objects.filter(enterprise=other_enterprise).update(spent=Decimal("777"))
+    read = _tables_read(queries, views)
+    assert "drills_drill" in read
+    assert not read & {"courses_trainingrecord", "exams_attempt", "certificates_certificate"}
+    assert views() == _live(views)
+
+
+def test_each_part_depends_on_every_table_it_reads_even_through_a_remembered_read(
+    views, known_data, monkeypatch
+):
+    """Within one computation the rollups' state and changed people are read once and reused
+    (courses.rollups.snapshot): a part reusing them must depend on the tables their query read
+    as if it had run it itself, or a new record would leave it served stale. (Just refreshed, no
+    one changed since: only the changed people's query reads the records for 学时达标.)"""
+    rollups.refresh()
+    kept: list[dict] = []
+
+    def store(key, version, result, *, parts=None):
+        kept.append({k: part.deps for k, part in (parts or {}).items()})
+
+    monkeypatch.setattr(snapshots, "_store", store)
+    views()
+    shared = kept[:]
+    kept.clear()
+    monkeypatch.setattr(rollups, "snapshot", nullcontext)  # each part reads for itself
+    views()
+    assert [{k: set(d) for k, d in c.items()} for c in shared] == [
+        {k: set(d) for k, d in c.items()} for c in kept
+    ]
+    assert any("courses_trainingrecord" in deps for c in shared for deps in c.values())
+
+
+def test_a_part_is_keyed_by_every_field_of_its_arguments(enterprise):
+    """Two scopes of the same region differ in the key if the region changed (its path is in
+    the statistics' SQL as a value); an argument of an unknown type is not kept at all."""
+    region = enterprise.street
+    before = snapshots._part_key("p", "f", (Scope(Scope.Kind.REGION, region=region),), {})
+    region.path += "x"
+    after = snapshots._part_key("p", "f", (Scope(Scope.Kind.REGION, region=region),), {})
+    assert before != after
+    assert snapshots._part_key("p", "f", (1,), {}) != snapshots._part_key("p", "f", ("1",), {})
+    with pytest.raises(snapshots._Unkeyed):
+        snapshots._part_key("p", "f", (object(),), {})

@@ -130,16 +130,38 @@ def test_writes_no_figure_reads_and_rolled_back_writes_leave_it(enterprise, supe
     assert not _grows(lambda: AttemptEvent.objects.none().exists())
 
 
-def test_compacting_keeps_the_total(enterprise):
+def test_compacting_keeps_the_total_and_each_tables_version(enterprise):
     person = PersonFactory(enterprise=enterprise)
     for day in (1, 2, 3):
         add_record(person, date(2026, 3, day), "1")
-    total = changes.version(connection)
+    total, each = changes.version(connection), changes.versions(connection)
+    assert each["courses_trainingrecord"] >= 3
     rows = DataChange.objects.count()
     summed = changes.compact(connection)
     assert changes.version(connection) == total
+    assert changes.versions(connection) == each
     if connection.vendor == "postgresql":
-        assert summed == rows > 1
-        assert DataChange.objects.count() == 1
-    else:  # one row already
-        assert (summed, rows) == (0, 1)
+        assert summed == rows > len(each)
+    else:  # one row per table already
+        assert (summed, rows) == (0, len(each))
+    assert DataChange.objects.count() == len(each)
+
+
+def test_each_table_has_its_own_version(enterprise):
+    """A write moves its own table's version (and the total) only; the rollups' writers move
+    DERIVED_SOURCE's: a figure part that read other tables stays current."""
+    person = PersonFactory(enterprise=enterprise)
+    before = changes.versions(connection)
+    add_record(person, date(2026, 3, 1), "1")
+    after = changes.versions(connection)
+    moved = {s for s in after if after[s] != before.get(s, 0)}
+    assert "courses_trainingrecord" in moved
+    assert "drills_drill" not in moved
+    assert changes.DERIVED_SOURCE not in moved
+    changes.touch(connection)
+    assert (
+        changes.versions(connection)[changes.DERIVED_SOURCE]
+        == before.get(changes.DERIVED_SOURCE, 0) + 1
+    )
+    assert changes.source_of("courses_enterpriseyeartraining") == changes.DERIVED_SOURCE
+    assert changes.source_of("drills_drill") == "drills_drill"
