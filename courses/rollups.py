@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import (
@@ -231,13 +231,27 @@ def changed_people(state: TrainingRollupState) -> list[int] | None:
     )
 
 
-def _changed_people(state: TrainingRollupState) -> list[int] | None:
+def _changed_parts(state: TrainingRollupState) -> tuple[QuerySet, QuerySet]:
+    """The two halves of the changed people (one definition): the people of the records written
+    since the watermark, the people saved since the refresh (their pks)."""
     records = (
         TrainingRecord.objects.filter(pk__gt=state.watermark).order_by().values_list("person_id")
     )
     saved = Person.objects.filter(updated_at__gte=state.refreshed_at).order_by().values_list("pk")
+    return records, saved
+
+
+def _changed_people(state: TrainingRollupState) -> list[int] | None:
+    records, saved = _changed_parts(state)
     changed = [pk for (pk,) in records.union(saved)[: MAX_DELTA_PEOPLE + 1]]
     return changed if len(changed) <= MAX_DELTA_PEOPLE else None
+
+
+def changed_q(state: TrainingRollupState, field: str = "pk") -> Q:
+    """`changed_people(state)` as a condition on a person's pk (`field`), in SQL: a query using it
+    is the same query whoever changed since, so its SQL is built once (portal.db.prepared)."""
+    records, saved = _changed_parts(state)
+    return Q(**{f"{field}__in": records.union(saved)})
 
 
 def compliance_years(state: TrainingRollupState | None, year: int) -> bool:

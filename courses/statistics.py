@@ -24,6 +24,7 @@ requirement are counted apart (`no_requirement`), never as 达标. The per-perso
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -63,12 +64,15 @@ from courses.models import (
     TrainingKind,
     TrainingRecord,
     TrainingRequirement,
+    TrainingRollupState,
 )
 from portal import snapshots
+from portal.db.prepared import prepared
 from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
+from portal.snapshots import frozen
 
 STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 
@@ -557,7 +561,9 @@ class _Year(Func):
         )
 
 
-def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
+def requirement_people(
+    people: QuerySet[Person], year: int, table: dict | None = None
+) -> QuerySet[Person]:
     """`people` annotated with `required` (the hours required of them in `year`, None when they
     have no requirement that year), `initial` (the initial-training figure applies: hired that
     year and the table has one), `got` (the hours that count against it) and `review_key`
@@ -570,8 +576,9 @@ def requirement_people(people: QuerySet[Person], year: int) -> QuerySet[Person]:
     the operation certificate), judged only in a year a review falls (first issue date + k × the
     review interval, k ≥ 1), on the hours from the cycle's start up to the review day (both
     included). A 29 February certificate is reviewed on 28 February (`Person.review_cycle`).
-    Two queries when evaluated (the requirement table, then the people)."""
-    table = requirement_table()
+    Two queries when evaluated (the requirement table, unless given as `table`, then the people)."""
+    if table is None:
+        table = requirement_table()
     whens, initial_whens, cycle_whens = [], [], []
     for (category, high_risk), requirement in table.items():
         match = {"category": category, "enterprise__is_training_high_risk": high_risk}
@@ -772,27 +779,36 @@ def _group_counts(rows, year: int, by: str) -> list[ComplianceCounts]:
     return sorted(merged.values(), key=lambda g: (g.label, g.key is None, str(g.key)))
 
 
-def _counts(qs: QuerySet[Person], year: int, by: str | None) -> list[tuple]:
-    """The counts of `requirement_people`'s rows, in total (one row) or per group, as rows of
-    ([key, label, code,] required, compliant, no_requirement). The rows are computed once in a
-    materialised CTE and counted outside it: counted in place, every FILTER would evaluate the
-    requirement's CASE (and its hours subquery) again for each person. One query."""
-    group: list[str] = []
-    if by is not None:
-        key, label, code = _GROUPS[by]
-        qs = qs.annotate(g_key=F(key), g_label=F(label), g_code=F(code or key))
-        group = ["g_key", "g_label", "g_code"]
-    qs = qs.annotate(p_id=F("pk"))
-    sql, params = qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
-    columns = "".join(f"t.{c}, " for c in group)
-    query = (
-        f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
-        "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN t.required IS NOT NULL AND t.got >= t.required THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t"
-    )
-    if group:
-        query += " GROUP BY t.g_key, t.g_label, t.g_code"
+def _counts(key: tuple, people: Callable[[], QuerySet[Person]], by: str | None) -> list[tuple]:
+    """The counts of `requirement_people`'s rows (`people()` builds them), in total (one row) or
+    per group, as rows of ([key, label, code,] required, compliant, no_requirement). The rows are
+    computed once in a materialised CTE and counted outside it: counted in place, every FILTER
+    would evaluate the requirement's CASE (and its hours subquery) again for each person. One
+    query, its SQL built once per `key` (what `people()` depends on; portal.db.prepared)."""
+
+    def build() -> tuple[str, list]:
+        qs = people()
+        group: list[str] = []
+        if by is not None:
+            g_key, g_label, g_code = _GROUPS[by]
+            qs = qs.annotate(g_key=F(g_key), g_label=F(g_label), g_code=F(g_code or g_key))
+            group = ["g_key", "g_label", "g_code"]
+        qs = qs.annotate(p_id=F("pk"))
+        sql, params = (
+            qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
+        )
+        columns = "".join(f"t.{c}, " for c in group)
+        query = (
+            f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
+            "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN t.required IS NOT NULL AND t.got >= t.required THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t"
+        )
+        if group:
+            query += " GROUP BY t.g_key, t.g_label, t.g_code"
+        return query, params
+
+    query, params = prepared(("courses.statistics._counts", *key, by), build)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchall()
@@ -802,37 +818,56 @@ def _less(q: Q) -> Case:
     return Case(When(q, then=Value(-1)), default=Value(0))
 
 
-def _rolled_counts(scope: Scope, year: int, by: str | None, changed: list[int]) -> list[tuple]:
+def _rolled_counts(
+    scope: Scope, year: int, by: str | None, state: TrainingRollupState, changed: bool
+) -> list[tuple]:
     """The same counts off the 学时达标 rollup (courses.rollups): the per-enterprise sums less the
-    rows of the people changed since the refresh (the caller judges them live), added up in SQL
-    over a UNION ALL. One query."""
-    in_scope = _rollup_q(scope)
-    group = {}
-    if by is not None:
-        key, label, code = _GROUPS[by]
-        group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
-    sums = (
-        EnterpriseYearCompliance.objects.filter(in_scope, year=year)
-        .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
-        .values_list(*group, "n_r", "n_c", "n_x")
-    )
-    if changed:
-        sums = sums.union(
-            PersonYearCompliance.objects.filter(in_scope, year=year, person_id__in=changed)
-            .annotate(
-                **group,
-                n_r=_less(Q(required=True)),
-                n_c=_less(Q(required=True, compliant=True)),
-                n_x=_less(Q(required=False)),
-            )
-            .values_list(*group, "n_r", "n_c", "n_x"),
-            all=True,
+    rows of the people changed since the refresh (`changed`: whether anyone did; the caller
+    judges them live), added up in SQL over a UNION ALL. One query, its SQL built once per
+    scope, year, grouping and rollup state (portal.db.prepared)."""
+
+    def build() -> tuple[str, list]:
+        in_scope = _rollup_q(scope)
+        group = {}
+        if by is not None:
+            key, label, code = _GROUPS[by]
+            group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
+        sums = (
+            EnterpriseYearCompliance.objects.filter(in_scope, year=year)
+            .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
+            .values_list(*group, "n_r", "n_c", "n_x")
         )
-    sql, params = sums.order_by().query.sql_with_params()
-    columns = "".join(f"u.{c}, " for c in group)
-    query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
-    if group:
-        query += " GROUP BY u.g_key, u.g_label, u.g_code"
+        if changed:
+            sums = sums.union(
+                PersonYearCompliance.objects.filter(
+                    in_scope, rollups.changed_q(state, "person_id"), year=year
+                )
+                .annotate(
+                    **group,
+                    n_r=_less(Q(required=True)),
+                    n_c=_less(Q(required=True, compliant=True)),
+                    n_x=_less(Q(required=False)),
+                )
+                .values_list(*group, "n_r", "n_c", "n_x"),
+                all=True,
+            )
+        sql, params = sums.order_by().query.sql_with_params()
+        columns = "".join(f"u.{c}, " for c in group)
+        query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
+        if group:
+            query += " GROUP BY u.g_key, u.g_label, u.g_code"
+        return query, params
+
+    key = (
+        "courses.statistics._rolled_counts",
+        frozen(scope),
+        year,
+        by,
+        changed,
+        state.watermark,
+        state.refreshed_at,
+    )
+    query, params = prepared(key, build)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         # A group whose people all changed sums to nothing: the live rows have them.
@@ -852,13 +887,26 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     year = period.end.year
     state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
     changed = rollups.changed_people(state) if rollups.compliance_years(state, year) else None
-    people = scope_people(scope).filter(is_active=True)
+
+    def people() -> QuerySet[Person]:
+        return scope_people(scope).filter(is_active=True)
+
     if changed is None:
-        rows = _counts(requirement_people(people, year), year, by)
+        table = requirement_table()
+        rows = _counts(
+            (frozen(scope), year, frozen(table)),
+            lambda: requirement_people(people(), year, table),
+            by,
+        )
     else:
-        rows = _rolled_counts(scope, year, by, changed)
+        rows = _rolled_counts(scope, year, by, state, bool(changed))
         if changed:
-            rows += _counts(requirement_people(people.filter(pk__in=changed), year), year, by)
+            table = requirement_table()
+            rows += _counts(
+                (frozen(scope), year, frozen(table), state.watermark, state.refreshed_at),
+                lambda: requirement_people(people().filter(rollups.changed_q(state)), year, table),
+                by,
+            )
     if by is None:
         required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
         return ComplianceCounts(year, required, compliant, none)

@@ -24,7 +24,7 @@ with the version of each table it read (learned from the SQL it ran, `portal.db.
 per-table versions), and the next computation of the same snapshot serves it again while none of
 those tables has changed. A new training record then recomputes the training figures only, not
 the drills', the exams' or the certificates'. A part's key holds the function, its arguments
-(a value of a type `_frozen` does not know is not kept) and its snapshot's key.
+(a value of a type `frozen` does not know is not kept) and its snapshot's key.
 
 Inside `portal.figures.recording()` (the every-surface test) and `live()`, figures are always
 computed, never read from or written to a snapshot.
@@ -163,8 +163,13 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
 
 @dataclasses.dataclass
 class _Part:
+    args: str  # a hash of its arguments
     deps: dict[str, int]  # {source: version} of the tables it read
     data: bytes
+
+    def text(self) -> str:
+        """The `deps` column: the arguments' hash and the tables' versions, as JSON."""
+        return json.dumps({"args": self.args, "tables": self.deps})
 
 
 @dataclasses.dataclass
@@ -176,6 +181,14 @@ class _Computation:
     versions: dict[str, int] | None = None
     stored: dict[str, _Part] = dataclasses.field(default_factory=dict)
     new: dict[str, _Part] = dataclasses.field(default_factory=dict)
+    calls: dict[str, int] = dataclasses.field(default_factory=dict)  # per function, so far
+
+    def slot(self, name: str) -> str:
+        """The key of the next call of `name` (its n-th in this computation): the same slot in
+        every computation of this snapshot, so that each part is one row, replaced when its
+        arguments or tables change rather than piling up."""
+        n = self.calls[name] = self.calls.get(name, -1) + 1
+        return hashlib.sha256(repr((self.key, name, n)).encode()).hexdigest()
 
     def load(self) -> bool:
         """Read the versions and the stored parts once; False when unreadable (no parts)."""
@@ -205,8 +218,9 @@ class _Computation:
                 self.versions[key] = int(n)
             else:
                 try:
-                    self.stored[key] = _Part(json.loads(deps), bytes(data))
-                except ValueError:
+                    described = json.loads(deps)
+                    self.stored[key] = _Part(described["args"], described["tables"], bytes(data))
+                except (ValueError, KeyError, TypeError):
                     continue
         return True
 
@@ -225,34 +239,34 @@ class _Unkeyed(TypeError):
     """An argument no key can name exactly (the part is computed, not kept)."""
 
 
-def _frozen(value) -> object:
+def frozen(value) -> object:
     """A value's exact, hashable description for a part's key (repr() of which is hashed)."""
     if value is None or isinstance(value, bool | int | float | str | Decimal | date):
         return (type(value).__name__, value if not isinstance(value, enum.Enum) else value.value)
     if isinstance(value, Promise):
         return ("text", str(value))
     if isinstance(value, list | tuple):
-        return (type(value).__name__, tuple(_frozen(v) for v in value))
+        return (type(value).__name__, tuple(frozen(v) for v in value))
     if isinstance(value, set | frozenset):
-        return ("set", tuple(sorted(repr(_frozen(v)) for v in value)))
+        return ("set", tuple(sorted(repr(frozen(v)) for v in value)))
     if isinstance(value, dict):
-        return ("dict", tuple((repr(_frozen(k)), _frozen(v)) for k, v in value.items()))
+        return ("dict", tuple((repr(frozen(k)), frozen(v)) for k, v in value.items()))
     if isinstance(value, models.Model):
         meta = value._meta
         return (
             meta.label,
-            tuple((f.attname, _frozen(getattr(value, f.attname))) for f in meta.concrete_fields),
+            tuple((f.attname, frozen(getattr(value, f.attname))) for f in meta.concrete_fields),
         )
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (
             type(value).__qualname__,
-            tuple((f.name, _frozen(getattr(value, f.name))) for f in dataclasses.fields(value)),
+            tuple((f.name, frozen(getattr(value, f.name))) for f in dataclasses.fields(value)),
         )
     raise _Unkeyed(type(value).__qualname__)
 
 
-def _part_key(parent: str, name: str, args: tuple, kwargs: dict) -> str:
-    text = repr((parent, name, _frozen(args), _frozen(dict(sorted(kwargs.items())))))
+def _args_key(args: tuple, kwargs: dict) -> str:
+    text = repr((frozen(args), frozen(dict(sorted(kwargs.items())))))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -313,13 +327,14 @@ def part(name: str, args: tuple, kwargs: dict, compute: Callable[[], T]) -> T:
     if computation is None:
         return compute()
     try:
-        key = _part_key(computation.key, name, args, kwargs)
+        args_key = _args_key(args, kwargs)
     except _Unkeyed:
         return compute()
     if not computation.load():
         return compute()
-    kept = computation.new.get(key) or computation.stored.get(key)
-    if kept is not None and computation.current(kept):
+    key = computation.slot(name)
+    kept = computation.stored.get(key)
+    if kept is not None and kept.args == args_key and computation.current(kept):
         try:
             result = pickle.loads(kept.data)  # nosec B301 # stored by _store, never input
         except Exception:  # noqa: BLE001 # a part of an older class: compute it again
@@ -335,7 +350,7 @@ def part(name: str, args: tuple, kwargs: dict, compute: Callable[[], T]) -> T:
     except Exception:  # noqa: BLE001 # not kept: the next computation computes it again
         log.warning("figure part %s not kept", name, exc_info=True)
         return result
-    computation.new[key] = _Part({s: versions.get(s, 0) for s in sorted(sources)}, data)
+    computation.new[key] = _Part(args_key, {s: versions.get(s, 0) for s in sorted(sources)}, data)
     return result
 
 
@@ -384,7 +399,7 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
     try:
         rows = [(key, version, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), now, "", "")]
         rows += [
-            (part_key, sum(kept.deps.values()), kept.data, now, key, json.dumps(kept.deps))
+            (part_key, sum(kept.deps.values()), kept.data, now, key, kept.text())
             for part_key, kept in (parts or {}).items()
         ]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))

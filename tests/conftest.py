@@ -35,6 +35,9 @@ def pytest_configure(config):
     # A test user's password needs no 1,000,000 PBKDF2 rounds (0.4 s each, a few users per test):
     # the suite hashes with MD5; gunicorn, the clusters and `make run` keep the real hashers.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every query kept by portal.db.prepared is built again and compared at each use: a key that
+    # misses something its query depends on fails the test that shows it.
+    settings.PREPARED_SQL_CHECK = True
     # The PostgreSQL run: the test databases are thrown away, so a commit of the suite's own
     # connections need not wait for the WAL flush (synchronous_commit=off: 17.6 → 2.5 ms a commit
     # measured on the shared machine). Commits are what the migrations (one a migration, ~400 a
