@@ -177,15 +177,21 @@ def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
     return Q()
 
 
-def _summed(union: QuerySet, *keys: str) -> list[tuple]:
-    """(*keys, 人次, 学时) summed over a UNION ALL of (*keys, n, h) rows: the rollup rows and the
-    records since the watermark, grouped in SQL so that few rows reach Python."""
-    sql, params = union.query.sql_with_params()
-    columns = ", ".join(f'u."{key}"' for key in keys)
-    query = (
-        f'SELECT {columns}, SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
-        f"GROUP BY {columns}"
-    )
+def _summed(shape: tuple, union: Callable[[], QuerySet], *keys: str) -> list[tuple]:
+    """(*keys, 人次, 学时) summed over a UNION ALL of (*keys, n, h) rows (`union()` builds it): the
+    rollup rows and the records since the watermark, grouped in SQL so that few rows reach
+    Python. One query, its SQL built once per `shape` (what union() depends on)."""
+
+    def build() -> tuple[str, list]:
+        sql, params = union().query.sql_with_params()
+        columns = ", ".join(f'u."{key}"' for key in keys)
+        query = (
+            f'SELECT {columns}, SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
+            f"GROUP BY {columns}"
+        )
+        return query, params
+
+    query, params = prepared(("courses.statistics._summed", *shape, keys), build)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return [
@@ -197,15 +203,27 @@ def _summed(union: QuerySet, *keys: str) -> list[tuple]:
 class _RolledPeople:
     """参训人数 off the rollups (`.count()`, one query): the enterprises' people with records at
     no other enterprise that year, plus the people with records at several (distinct), plus the
-    people of the records since the watermark the rollup does not hold in the scope."""
+    people of the records since the watermark the rollup does not hold in the scope. `shape`
+    names what `delta()` (those records) depends on: the SQL is built once per shape and year."""
 
-    def __init__(self, in_scope: Q, year: int, delta: QuerySet[TrainingRecord]):
-        self.parts = [
+    def __init__(
+        self,
+        shape: tuple,
+        in_scope: Callable[[], Q],
+        year: int,
+        delta: Callable[[], QuerySet],
+    ):
+        self.shape, self.in_scope, self.year, self.delta = shape, in_scope, year, delta
+
+    def _parts(self) -> list[QuerySet]:
+        in_scope, year = self.in_scope(), self.year
+        return [
             EnterpriseYearPeople.objects.filter(in_scope, year=year).values("people"),
             PersonYearTraining.objects.filter(in_scope, year=year, multi=True)
             .values("person_id")
             .distinct(),
-            delta.exclude(
+            self.delta()
+            .exclude(
                 Exists(
                     PersonYearTraining.objects.filter(
                         in_scope, year=year, person_id=OuterRef("person_id")
@@ -218,7 +236,7 @@ class _RolledPeople:
 
     def _sql(self) -> tuple[str, list]:
         (singles, s_params), (multi, m_params), (new, n_params) = (
-            part.order_by().query.sql_with_params() for part in self.parts
+            part.order_by().query.sql_with_params() for part in self._parts()
         )
         return (
             f"(SELECT COALESCE(SUM(a.people), 0) FROM ({singles}) a)"  # nosec B608 # ORM
@@ -232,10 +250,16 @@ class _RolledPeople:
     @staticmethod
     def count_many(counts: list[_RolledPeople]) -> list[int]:
         """Several years' counts in one statement."""
-        parts = [c._sql() for c in counts]
-        query = "SELECT " + ", ".join(sql for sql, _p in parts)
+
+        def build() -> tuple[str, list]:
+            parts = [c._sql() for c in counts]
+            query = "SELECT " + ", ".join(sql for sql, _p in parts)
+            return query, [p for _sql, params in parts for p in params]
+
+        shape = ("courses.statistics._RolledPeople", *((c.shape, c.year) for c in counts))
+        query, params = prepared(shape, build)
         with connection.cursor() as cursor:
-            cursor.execute(query, [p for _sql, params in parts for p in params])
+            cursor.execute(query, params)
             return [int(value) for value in cursor.fetchone()]
 
 
@@ -283,9 +307,14 @@ def training_statistics(
     the rollups sums by category and street in SQL with the streets' names in one query (two
     fewer: a few rows instead of one per enterprise, the category sums added up from them).
     The 参训人数 through the rollups is one query too."""
-    records = scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
+
+    def records() -> QuerySet[TrainingRecord]:
+        return scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
+
     if not breakdown:
-        totals = records.aggregate(n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True))
+        totals = records().aggregate(
+            n=Count("pk"), h=Sum("hours"), p=Count("person", distinct=True)
+        )
         return TrainingStats(
             count=totals["n"], hours=totals["h"] or Decimal("0"), people=totals["p"]
         )
@@ -295,39 +324,57 @@ def training_statistics(
     by_street: dict[int, tuple[int, Decimal]] | None = None  # summed in SQL (rollups)
     street_names: dict[int, str] = {}  # read with them
     if state is None:
-        for row in _grouped(records):
+        for row in _grouped(records()):
             for sums, key in ((by_cat, row["category"]), (by_ent, row["enterprise_id"])):
                 n, h = sums.get(key, (0, Decimal("0")))
                 sums[key] = (n + row["n"], h + (row["h"] or Decimal("0")))
 
         def day_rows():
-            return records.values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
+            return records().values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
 
-        people_qs = records.values("person_id").distinct().order_by()
+        people_qs = records().values("person_id").distinct().order_by()
     else:
         # The same sums read off the rollups (records up to the watermark) plus the records
         # written since (pk above it), summed in SQL (one query each): see courses.rollups.
-        in_scope, year = _rollup_q(scope), period.start.year
-        delta = records.filter(pk__gt=state.watermark).order_by()
-        rolled = EnterpriseYearTraining.objects.filter(in_scope, year=year).annotate(
-            n=F("count"), h=F("hours")
-        )
+        # Each query's SQL is built once per shape (portal.db.prepared): the same scope, period
+        # and watermark make the same SQL, whatever was written since.
+        year = period.start.year
+        shape = ("training_statistics", frozen(scope), period.start, period.end, state.watermark)
+
+        def in_scope() -> Q:
+            return _rollup_q(scope)
+
+        def delta() -> QuerySet[TrainingRecord]:
+            return records().filter(pk__gt=state.watermark).order_by()
+
+        def rolled() -> QuerySet[EnterpriseYearTraining]:
+            return EnterpriseYearTraining.objects.filter(in_scope(), year=year).annotate(
+                n=F("count"), h=F("hours")
+            )
+
         if "street" in places and "enterprise" not in places:
             # By category and street in one query (a few rows: categories × streets), with the
             # streets' names; the category and street sums are added up from it here.
             by_street = {}
             place = {"street": F("enterprise__street_id"), "s_name": F("enterprise__street__name")}
-            union = (
-                rolled.annotate(**place)
-                .values_list("category", "street", "s_name", "n", "h")
-                .union(
-                    delta.annotate(**place)
-                    .values_list("category", "street", "s_name")
-                    .annotate(n=Count("pk"), h=Sum("hours")),
-                    all=True,
+
+            def union() -> QuerySet:
+                return (
+                    rolled()
+                    .annotate(**place)
+                    .values_list("category", "street", "s_name", "n", "h")
+                    .union(
+                        delta()
+                        .annotate(**place)
+                        .values_list("category", "street", "s_name")
+                        .annotate(n=Count("pk"), h=Sum("hours")),
+                        all=True,
+                    )
                 )
-            )
-            for category, street, s_name, n, h in _summed(union, "category", "street", "s_name"):
+
+            for category, street, s_name, n, h in _summed(
+                shape, union, "category", "street", "s_name"
+            ):
                 for sums, key in ((by_cat, category), (by_street, street)):
                     before = sums.get(key, (0, Decimal("0")))
                     sums[key] = (before[0] + n, before[1] + h)
@@ -338,33 +385,41 @@ def training_statistics(
             if "enterprise" in places:
                 keys.append((by_ent, "enterprise_id"))
             for sums, key in keys:
-                union = rolled.values_list(key, "n", "h").union(
-                    delta.values_list(key).annotate(n=Count("pk"), h=Sum("hours")), all=True
+
+                def union(key: str = key) -> QuerySet:
+                    return (
+                        rolled()
+                        .values_list(key, "n", "h")
+                        .union(
+                            delta().values_list(key).annotate(n=Count("pk"), h=Sum("hours")),
+                            all=True,
+                        )
+                    )
+
+                sums.update({row[0]: row[1:] for row in _summed(shape, union, key)})
+
+        def months() -> QuerySet:
+            return (
+                EnterpriseMonthTraining.objects.filter(
+                    in_scope(), month__gte=period.start, month__lte=period.end
                 )
-                sums.update({row[0]: row[1:] for row in _summed(union, key)})
-        months = (
-            EnterpriseMonthTraining.objects.filter(
-                in_scope, month__gte=period.start, month__lte=period.end
+                .annotate(day=F("month"), n=F("count"), h=F("hours"))
+                .values_list("day", "n", "h")
+                .union(
+                    delta()
+                    .annotate(day=F("date"))
+                    .values_list("day")
+                    .annotate(n=Count("pk"), h=Sum("hours")),
+                    all=True,
+                )
             )
-            .annotate(day=F("month"), n=F("count"), h=F("hours"))
-            .values_list("day", "n", "h")
-        )
 
         def day_rows():
             return [
-                {"date": _as_date(d), "n": n, "h": h}
-                for d, n, h in _summed(
-                    months.union(
-                        delta.annotate(day=F("date"))
-                        .values_list("day")
-                        .annotate(n=Count("pk"), h=Sum("hours")),
-                        all=True,
-                    ),
-                    "day",
-                )
+                {"date": _as_date(d), "n": n, "h": h} for d, n, h in _summed(shape, months, "day")
             ]
 
-        people_qs = _RolledPeople(in_scope, year, delta)
+        people_qs = _RolledPeople(shape, in_scope, year, delta)
     sums: dict[str, dict] = {"category": dict(by_cat), "enterprise": dict(by_ent), "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
     count = sum(n for n, _h in by_cat.values())
@@ -438,44 +493,43 @@ def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingSta
         return [
             training_statistics(scope, Period.of_year(year), by="year", places=()) for year in years
         ]
-    in_scope = _rollup_q(scope)
-    records = scoped_records(scope).filter(
-        date__gte=date(min(years), 1, 1), date__lte=date(max(years), 12, 31)
-    )
-    delta = records.filter(pk__gt=state.watermark).order_by()
-    rolled = (
-        EnterpriseYearTraining.objects.filter(in_scope, year__in=years)
-        .annotate(y=F("year"), n=F("count"), h=F("hours"))
-        .values_list("y", "category", "n", "h")
-    )
-    since = (
-        delta.annotate(y=ExtractYear("date"))
-        .values_list("y", "category")
-        .annotate(n=Count("pk"), h=Sum("hours"))
-    )
-    sql, params = rolled.union(since, all=True).query.sql_with_params()
-    query = (
-        f'SELECT u."y", u."category", SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM
-        'GROUP BY u."y", u."category"'
-    )
+    shape = ("training_year_statistics", frozen(scope), tuple(years), state.watermark)
+
+    def in_scope() -> Q:
+        return _rollup_q(scope)
+
+    def delta() -> QuerySet[TrainingRecord]:
+        return (
+            scoped_records(scope)
+            .filter(date__gte=date(min(years), 1, 1), date__lte=date(max(years), 12, 31))
+            .filter(pk__gt=state.watermark)
+            .order_by()
+        )
+
+    def union() -> QuerySet:
+        rolled = (
+            EnterpriseYearTraining.objects.filter(in_scope(), year__in=years)
+            .annotate(y=F("year"), n=F("count"), h=F("hours"))
+            .values_list("y", "category", "n", "h")
+        )
+        since = (
+            delta()
+            .annotate(y=ExtractYear("date"))
+            .values_list("y", "category")
+            .annotate(n=Count("pk"), h=Sum("hours"))
+        )
+        return rolled.union(since, all=True)
+
     by_cat: dict[int, dict[str, tuple[int, Decimal]]] = {year: {} for year in years}
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for y, category, n, h in cursor.fetchall():
-            if int(y) in by_cat:
-                by_cat[int(y)][category] = (
-                    int(n or 0),
-                    Decimal(str(h or 0)).quantize(Decimal("0.1")),
-                )
+    for y, category, n, h in _summed(shape, union, "y", "category"):
+        if int(y) in by_cat:
+            by_cat[int(y)][category] = (n, h)
+
+    def delta_of(year: int) -> Callable[[], QuerySet[TrainingRecord]]:
+        return lambda: delta().filter(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
+
     people = _RolledPeople.count_many(
-        [
-            _RolledPeople(
-                in_scope,
-                year,
-                delta.filter(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)),
-            )
-            for year in years
-        ]
+        [_RolledPeople(shape, in_scope, year, delta_of(year)) for year in years]
     )
     labels = {key: str(label) for key, label in PersonCategory.choices}
     out = []
