@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q, QuerySet
@@ -219,38 +220,42 @@ def _insert_compliance(year: int) -> None:
         )
 
 
-def changed_people(state: TrainingRollupState) -> list[int] | None:
-    """The people whose 学时达标 the rollup may not hold as it is now: saved since the refresh
-    (Person.updated_at: a new person, another enterprise or category, left) or with records
-    written since the watermark (of any year: the certificate-cycle rule reads earlier years).
+def changed_people(state: TrainingRollupState, year: int | None = None) -> list[int] | None:
+    """The people whose 学时达标 (of `year`, or of any year) the rollup may not hold as it is now:
+    saved since the refresh (Person.updated_at: a new person, another enterprise or category,
+    left) or with records written since the watermark dated in or before `year` (the
+    certificate-cycle rule reads earlier years; a later record changes no judgement of `year`).
     None when there are more than MAX_DELTA_PEOPLE of them (compute live). One query."""
     if state.refreshed_at is None:
         return None
     return _remembered(
-        ("changed", state.watermark, state.refreshed_at), lambda: _changed_people(state)
+        ("changed", state.watermark, state.refreshed_at, year),
+        lambda: _changed_people(state, year),
     )
 
 
-def _changed_parts(state: TrainingRollupState) -> tuple[QuerySet, QuerySet]:
+def _changed_parts(state: TrainingRollupState, year: int | None) -> tuple[QuerySet, QuerySet]:
     """The two halves of the changed people (one definition): the people of the records written
-    since the watermark, the people saved since the refresh (their pks)."""
-    records = (
-        TrainingRecord.objects.filter(pk__gt=state.watermark).order_by().values_list("person_id")
-    )
+    since the watermark (dated in or before `year`), the people saved since the refresh."""
+    records = TrainingRecord.objects.filter(pk__gt=state.watermark)
+    if year is not None:
+        records = records.filter(date__lte=date(year, 12, 31))
+    records = records.order_by().values_list("person_id")
     saved = Person.objects.filter(updated_at__gte=state.refreshed_at).order_by().values_list("pk")
     return records, saved
 
 
-def _changed_people(state: TrainingRollupState) -> list[int] | None:
-    records, saved = _changed_parts(state)
+def _changed_people(state: TrainingRollupState, year: int | None) -> list[int] | None:
+    records, saved = _changed_parts(state, year)
     changed = [pk for (pk,) in records.union(saved)[: MAX_DELTA_PEOPLE + 1]]
     return changed if len(changed) <= MAX_DELTA_PEOPLE else None
 
 
-def changed_q(state: TrainingRollupState, field: str = "pk") -> Q:
-    """`changed_people(state)` as a condition on a person's pk (`field`), in SQL: a query using it
-    is the same query whoever changed since, so its SQL is built once (portal.db.prepared)."""
-    records, saved = _changed_parts(state)
+def changed_q(state: TrainingRollupState, field: str = "pk", year: int | None = None) -> Q:
+    """`changed_people(state, year)` as a condition on a person's pk (`field`), in SQL: a query
+    using it is the same query whoever changed since, so its SQL is built once
+    (portal.db.prepared)."""
+    records, saved = _changed_parts(state, year)
     return Q(**{f"{field}__in": records.union(saved)})
 
 

@@ -894,7 +894,7 @@ def _rolled_counts(
         if changed:
             sums = sums.union(
                 PersonYearCompliance.objects.filter(
-                    in_scope, rollups.changed_q(state, "person_id"), year=year
+                    in_scope, rollups.changed_q(state, "person_id", year), year=year
                 )
                 .annotate(
                     **group,
@@ -940,7 +940,7 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     state, the requirement table, the people), 2 for a scope the rollups do not cover."""
     year = period.end.year
     state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
-    changed = rollups.changed_people(state) if rollups.compliance_years(state, year) else None
+    changed = rollups.changed_people(state, year) if rollups.compliance_years(state, year) else None
 
     def people() -> QuerySet[Person]:
         return scope_people(scope).filter(is_active=True)
@@ -958,7 +958,9 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
             table = requirement_table()
             rows += _counts(
                 (frozen(scope), year, frozen(table), state.watermark, state.refreshed_at),
-                lambda: requirement_people(people().filter(rollups.changed_q(state)), year, table),
+                lambda: requirement_people(
+                    people().filter(rollups.changed_q(state, year=year)), year, table
+                ),
                 by,
             )
     if by is None:
