@@ -31,6 +31,8 @@ The dashboard and the annual report keep what these functions returned as a snap
 move the version with every committed write to a table a figure may read, so a snapshot is
 never older than the data it shows (`tests/dashboard/test_snapshots.py` checks it against the
 live figures after every kind of change, and that every table the figures read is watched).
+Within a computation, each function's result is kept as a part with the versions of the tables
+it read, and served again while those tables are unchanged: still that function's result.
 
 This file is generated from the catalogue: `python manage.py figures_doc > docs/figures.md`
 (a test fails when the two differ).

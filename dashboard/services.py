@@ -204,7 +204,9 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     3–5, compliance 2–4, exams 1, drills 1 (per organising enterprise in the same query for a
     street's drill-down), corrective actions 1, expiring certificates 2, merged with the returns
     2, 无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is
-    flagged), drill-down children 1; then the snapshot's version and its store, 2."""
+    flagged), drill-down children 1; then the snapshot's read, its parts' read (the figures of
+    tables unchanged since the last computation are served from them, portal.snapshots.part) and
+    its store (a savepoint), 5."""
     board = snapshots.cached(
         "dashboard",
         dashboard_key(target=target, period=period, today=today),
