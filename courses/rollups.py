@@ -6,7 +6,8 @@ and the annual report need not read every training record or judge every person 
     refresh() -> TrainingRollupState          rebuild the tables (django-q2 schedule, 5 min)
     unchanged_state() -> TrainingRollupState | None   the state while nothing was written since
     current(period) -> TrainingRollupState | None   the state when the rollups may answer `period`
-    changed_people(state) -> list[int] | None   the people 学时达标 judges live (changed since)
+    changed_people(state, year) -> list[int] | None   the people 学时达标 of `year` judges live
+    changed_q(state, field, year) -> Q          the same as a condition in SQL
     compliance_years(state, year) -> bool       whether 学时达标 of `year` is rolled up
     snapshot()                                  context: the state and changed people read once
     mark_stale(pk) / mark_all_stale()           something the rollups hold changed

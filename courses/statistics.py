@@ -833,98 +833,80 @@ def _group_counts(rows, year: int, by: str) -> list[ComplianceCounts]:
     return sorted(merged.values(), key=lambda g: (g.label, g.key is None, str(g.key)))
 
 
-def _counts(key: tuple, people: Callable[[], QuerySet[Person]], by: str | None) -> list[tuple]:
-    """The counts of `requirement_people`'s rows (`people()` builds them), in total (one row) or
-    per group, as rows of ([key, label, code,] required, compliant, no_requirement). The rows are
-    computed once in a materialised CTE and counted outside it: counted in place, every FILTER
-    would evaluate the requirement's CASE (and its hours subquery) again for each person. One
-    query, its SQL built once per `key` (what `people()` depends on; portal.db.prepared)."""
-
-    def build() -> tuple[str, list]:
-        qs = people()
-        group: list[str] = []
-        if by is not None:
-            g_key, g_label, g_code = _GROUPS[by]
-            qs = qs.annotate(g_key=F(g_key), g_label=F(g_label), g_code=F(g_code or g_key))
-            group = ["g_key", "g_label", "g_code"]
-        qs = qs.annotate(p_id=F("pk"))
-        sql, params = (
-            qs.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
-        )
-        columns = "".join(f"t.{c}, " for c in group)
-        query = (
-            f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
-            "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN t.required IS NOT NULL AND t.got >= t.required THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t"
-        )
-        if group:
-            query += " GROUP BY t.g_key, t.g_label, t.g_code"
-        return query, params
-
-    query, params = prepared(("courses.statistics._counts", *key, by), build)
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
+def _counts_sql(people: QuerySet[Person], by: str | None) -> tuple[str, list]:
+    """The counts of `requirement_people`'s rows, in total (one row) or per group, as rows of
+    ([key, label, code,] required, compliant, no_requirement). The rows are computed once in a
+    materialised CTE and counted outside it: counted in place, every FILTER would evaluate the
+    requirement's CASE (and its hours subquery) again for each person."""
+    group: list[str] = []
+    if by is not None:
+        g_key, g_label, g_code = _GROUPS[by]
+        people = people.annotate(g_key=F(g_key), g_label=F(g_label), g_code=F(g_code or g_key))
+        group = ["g_key", "g_label", "g_code"]
+    people = people.annotate(p_id=F("pk"))
+    sql, params = (
+        people.values(*group, "p_id", "required", "got").order_by().query.sql_with_params()
+    )
+    columns = "".join(f"t.{c}, " for c in group)
+    query = (
+        f"WITH t AS MATERIALIZED ({sql}) SELECT {columns}"  # nosec B608 # the ORM's own SQL
+        "SUM(CASE WHEN t.required IS NOT NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN t.required IS NOT NULL AND t.got >= t.required THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN t.required IS NULL THEN 1 ELSE 0 END) FROM t"
+    )
+    if group:
+        query += " GROUP BY t.g_key, t.g_label, t.g_code"
+    return query, list(params)
 
 
 def _less(q: Q) -> Case:
     return Case(When(q, then=Value(-1)), default=Value(0))
 
 
-def _rolled_counts(
+def _rolled_sql(
     scope: Scope, year: int, by: str | None, state: TrainingRollupState, changed: bool
-) -> list[tuple]:
-    """The same counts off the 学时达标 rollup (courses.rollups): the per-enterprise sums less the
-    rows of the people changed since the refresh (`changed`: whether anyone did; the caller
-    judges them live), added up in SQL over a UNION ALL. One query, its SQL built once per
-    scope, year, grouping and rollup state (portal.db.prepared)."""
-
-    def build() -> tuple[str, list]:
-        in_scope = _rollup_q(scope)
-        group = {}
-        if by is not None:
-            key, label, code = _GROUPS[by]
-            group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
-        sums = (
-            EnterpriseYearCompliance.objects.filter(in_scope, year=year)
-            .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
-            .values_list(*group, "n_r", "n_c", "n_x")
-        )
-        if changed:
-            sums = sums.union(
-                PersonYearCompliance.objects.filter(
-                    in_scope, rollups.changed_q(state, "person_id", year), year=year
-                )
-                .annotate(
-                    **group,
-                    n_r=_less(Q(required=True)),
-                    n_c=_less(Q(required=True, compliant=True)),
-                    n_x=_less(Q(required=False)),
-                )
-                .values_list(*group, "n_r", "n_c", "n_x"),
-                all=True,
-            )
-        sql, params = sums.order_by().query.sql_with_params()
-        columns = "".join(f"u.{c}, " for c in group)
-        query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
-        if group:
-            query += " GROUP BY u.g_key, u.g_label, u.g_code"
-        return query, params
-
-    key = (
-        "courses.statistics._rolled_counts",
-        frozen(scope),
-        year,
-        by,
-        changed,
-        state.watermark,
-        state.refreshed_at,
+) -> tuple[str, list]:
+    """The same counts off the 学时达标 rollup (courses.rollups): the per-enterprise sums, less
+    the rows of the people changed since the refresh (`changed`: whether anyone did; they are
+    judged live), added up in SQL over a UNION ALL."""
+    in_scope = _rollup_q(scope)
+    group = {}
+    if by is not None:
+        key, label, code = _GROUPS[by]
+        group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
+    sums = (
+        EnterpriseYearCompliance.objects.filter(in_scope, year=year)
+        .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
+        .values_list(*group, "n_r", "n_c", "n_x")
     )
-    query, params = prepared(key, build)
+    if changed:
+        sums = sums.union(
+            PersonYearCompliance.objects.filter(
+                in_scope, rollups.changed_q(state, "person_id", year), year=year
+            )
+            .annotate(
+                **group,
+                n_r=_less(Q(required=True)),
+                n_c=_less(Q(required=True, compliant=True)),
+                n_x=_less(Q(required=False)),
+            )
+            .values_list(*group, "n_r", "n_c", "n_x"),
+            all=True,
+        )
+    sql, params = sums.order_by().query.sql_with_params()
+    columns = "".join(f"u.{c}, " for c in group)
+    query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
+    if group:
+        query += " GROUP BY u.g_key, u.g_label, u.g_code"
+    return query, list(params)
+
+
+def _compliance_rows(key: tuple, build: Callable[[], tuple[str, list]]) -> list[tuple]:
+    """The rows of one 学时达标 statement, its SQL built once per `key` (portal.db.prepared)."""
+    query, params = prepared(("courses.statistics.compliance_summary", *key), build)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        # A group whose people all changed sums to nothing: the live rows have them.
+        # A rollup group whose people all changed sums to nothing: the live rows have them.
         return [row for row in cursor.fetchall() if any(row[-3:])]
 
 
@@ -934,10 +916,12 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     "enterprise", also per street / enterprise in `groups` (the totals are their sums).
 
     From the 学时达标 rollup when it holds the year (courses.rollups): its rows summed for the
-    people unchanged since the refresh, the others (`changed_people`) judged live — 3 queries
-    (the rollup state, the changed people, the sums), 5 when someone changed (the requirement
-    table, the changed people judged). From the records and people otherwise: 3 queries (the
-    state, the requirement table, the people), 2 for a scope the rollups do not cover."""
+    people unchanged since the refresh, the others (`changed_people`) judged live in the same
+    statement — 3 queries (the rollup state, the changed people, the sums), 4 when someone
+    changed (the requirement table). From the records and people otherwise: 3 queries (the
+    state, the requirement table, the people), 2 for a scope the rollups do not cover. Each
+    statement's SQL is built once per scope, year, grouping, rule table and rollup state
+    (portal.db.prepared)."""
     year = period.end.year
     state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
     changed = rollups.changed_people(state, year) if rollups.compliance_years(state, year) else None
@@ -947,22 +931,35 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
 
     if changed is None:
         table = requirement_table()
-        rows = _counts(
-            (frozen(scope), year, frozen(table)),
-            lambda: requirement_people(people(), year, table),
-            by,
+        rows = _compliance_rows(
+            ("live", frozen(scope), year, by, frozen(table)),
+            lambda: _counts_sql(requirement_people(people(), year, table), by),
+        )
+    elif not changed:
+        rows = _compliance_rows(
+            ("rolled", frozen(scope), year, by, state.watermark, state.refreshed_at),
+            lambda: _rolled_sql(scope, year, by, state, changed=False),
         )
     else:
-        rows = _rolled_counts(scope, year, by, state, bool(changed))
-        if changed:
-            table = requirement_table()
-            rows += _counts(
-                (frozen(scope), year, frozen(table), state.watermark, state.refreshed_at),
-                lambda: requirement_people(
+        # The rollup less the changed people, and the changed people judged live, in one
+        # statement: both halves see the same changed people (one snapshot of the data).
+        table = requirement_table()
+
+        def both() -> tuple[str, list]:
+            rolled, r_params = _rolled_sql(scope, year, by, state, changed=True)
+            live, l_params = _counts_sql(
+                requirement_people(
                     people().filter(rollups.changed_q(state, year=year)), year, table
                 ),
                 by,
             )
+            query = f"SELECT * FROM ({rolled}) r UNION ALL SELECT * FROM ({live}) c"  # nosec B608
+            return query, [*r_params, *l_params]
+
+        rows = _compliance_rows(
+            ("both", frozen(scope), year, by, frozen(table), state.watermark, state.refreshed_at),
+            both,
+        )
     if by is None:
         required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
         return ComplianceCounts(year, required, compliant, none)

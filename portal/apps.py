@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 SNAPSHOT_TIDY_MINUTES = 5
@@ -117,6 +117,7 @@ class PortalConfig(AppConfig):
         post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="portal.sync_role_groups")
         from portal.db import changes
 
+        pre_migrate.connect(changes.drop_before_migrate, dispatch_uid="portal.data_version_off")
         post_migrate.connect(changes.install_after_migrate, dispatch_uid="portal.data_version")
         registry.register_schedule(
             registry.ScheduleSpec(

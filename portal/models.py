@@ -729,7 +729,7 @@ class ImportedRow(models.Model):
 class DataChange(models.Model):
     """The data version (portal.db.changes): a database trigger on every table a figure may read
     adds a row (PostgreSQL: one per writing statement, never updated, so writers never wait on
-    each other) or adds 1 to row 0 (SQLite: one writer at a time). Their total `weight` grows with
+    each other) or adds 1 to its table's row (SQLite: one writer at a time). Their total `weight` grows with
     every committed change of those tables, whatever wrote it (the ORM, a bulk update, raw SQL,
     COPY, the admin, an import). `source` names the table written (or "portal.derived" for the
     training rollups' writers), so that the total of one table's rows is that table's own version
@@ -738,9 +738,11 @@ class DataChange(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     weight = models.BigIntegerField(default=1)
-    # a database default too: the triggers of the release before, which name no source, keep
-    # working until the migrate that adds this column installs the new ones (post_migrate)
-    source = models.CharField(max_length=100, default="", db_default="", blank=True)
+    # Nullable with a database default only: added by a plain ALTER TABLE ADD COLUMN (SQLite
+    # would otherwise remake the table, and the triggers naming it fail the rename), and the
+    # triggers of the release before, which name no source, keep working until the migrate that
+    # adds it installs the new ones; their rows count under changes.EPOCH_SOURCE ("").
+    source = models.CharField(max_length=100, null=True, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("数据版本")
@@ -764,8 +766,9 @@ class FigureSnapshot(models.Model):
     # A part (one statistics function's result within a snapshot's computation): the key of the
     # snapshot it was computed for, and the versions of the tables it read ({source: version}, as
     # JSON), served again while those tables have not changed (portal.snapshots.part).
-    parent = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    deps = models.TextField(blank=True, default="")
+    # database defaults too: the release before stores snapshots while a deploy rolls
+    parent = models.CharField(max_length=64, blank=True, default="", db_default="", db_index=True)
+    deps = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("统计快照")

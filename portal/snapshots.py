@@ -120,7 +120,12 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     """compute()'s result for (name, parts), from the snapshot stored at the current data version
     if there is one; otherwise computed, stored and returned. `parts` must name everything the
     result depends on besides the data (repr() of each is part of the key)."""
-    if _live.get() or _recording() or not getattr(settings, "FIGURE_SNAPSHOTS", True):
+    if (
+        _live.get()
+        or _recording()
+        or _reading.get()  # inside a part being computed: a hit would hide the tables it read
+        or not getattr(settings, "FIGURE_SNAPSHOTS", True)
+    ):
         return compute()
     from portal.models import FigureSnapshot
 
@@ -149,6 +154,9 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
         except Exception:  # noqa: BLE001 # a snapshot of an older class: compute it again
             log.warning("unreadable figure snapshot %s: computed again", name, exc_info=True)
     computation = _Computation(key)
+    # The tables' versions are read before anything is computed (a value read before them and
+    # reused by a part would be older than the versions it is stored with).
+    computation.load()
     token = _computation.set(computation)
     try:
         result = compute()
@@ -174,8 +182,8 @@ class _Part:
 
 @dataclasses.dataclass
 class _Computation:
-    """One snapshot being computed: the sources' versions and its stored parts, read together at
-    the first part asked (one query), and the parts computed now (stored with the snapshot)."""
+    """One snapshot being computed: the sources' versions and its stored parts, read together
+    before computing (one query), and the parts computed now (stored with the snapshot)."""
 
     key: str
     versions: dict[str, int] | None = None
@@ -333,17 +341,20 @@ def part(name: str, args: tuple, kwargs: dict, compute: Callable[[], T]) -> T:
     if not computation.load():
         return compute()
     key = computation.slot(name)
-    kept = computation.stored.get(key)
-    if kept is not None and kept.args == args_key and computation.current(kept):
+    stored = computation.stored.get(key)
+    if stored is not None and stored.args == args_key and computation.current(stored):
         try:
-            result = pickle.loads(kept.data)  # nosec B301 # stored by _store, never input
+            result = pickle.loads(stored.data)  # nosec B301 # stored by _store, never input
         except Exception:  # noqa: BLE001 # a part of an older class: compute it again
             log.warning("unreadable figure part %s: computed again", name, exc_info=True)
         else:
-            depends_on(kept.deps)
+            depends_on(stored.deps)
             return result
     with reading() as sources:
         result = compute()
+    if not sources:  # it read nothing: nothing would ever make it older (and it is cheap)
+        return result
+    sources.add(changes.EPOCH_SOURCE)  # a migrate, a new table, the release before
     versions = computation.versions or {}
     try:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
@@ -386,9 +397,9 @@ SQLITE_STORE_WAIT_MS = 100
 
 
 def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = None) -> None:
-    """Insert or replace the snapshot and the parts computed for it (one statement), each unless
-    a newer one was stored meanwhile (a part's version: the sum of its tables' versions, each of
-    which only grows). A failure (a read-only replica, another writer holding SQLite's lock)
+    """Insert or replace the snapshot and the parts computed for it (one statement): the
+    snapshot unless a newer one was stored meanwhile, each part always (whether it is served is
+    decided by its tables' versions alone). A failure (a read-only replica, another writer holding SQLite's lock)
     only costs the next request a computation."""
     from portal.models import FigureSnapshot
 
@@ -399,8 +410,8 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
     try:
         rows = [(key, version, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), now, "", "")]
         rows += [
-            (part_key, sum(kept.deps.values()), kept.data, now, key, kept.text())
-            for part_key, kept in (parts or {}).items()
+            (part_key, sum(part.deps.values()), part.data, now, key, part.text())
+            for part_key, part in (parts or {}).items()
         ]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
         with _short_wait(), transaction.atomic(), connection.cursor() as cur:
@@ -408,7 +419,9 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
                 f"INSERT INTO {table} ({k}, {v}, {d}, {s}, {p}, {deps}) VALUES {values} "  # nosec B608
                 f"ON CONFLICT ({k}) DO UPDATE SET {v} = excluded.{v}, {d} = excluded.{d}, "
                 f"{s} = excluded.{s}, {p} = excluded.{p}, {deps} = excluded.{deps} "
-                f"WHERE {table}.{v} <= excluded.{v}",
+                # a snapshot never replaced by an older one; a part always by the latest (its
+                # "version" sums the versions of tables that may differ between computations)
+                f"WHERE {table}.{p} <> '' OR {table}.{v} <= excluded.{v}",
                 [value for row in rows for value in row],
             )
     except (DatabaseError, pickle.PicklingError, TypeError, AttributeError):

@@ -119,9 +119,9 @@ def confirm_import(batch_pk: int, *, progress_id: str | None = None) -> str:
 
 
 def tidy_figure_snapshots(keep_hours: int = 36) -> dict:
-    """Scheduled: sum the data version's rows into one (the total, and so every snapshot, stays
-    valid) and delete the figure snapshots stored more than `keep_hours` ago (past days' keys,
-    versions long gone)."""
+    """Scheduled: sum the data version's rows into one per table (every table's version and the
+    total, and so every snapshot and part, stay valid) and delete the figure snapshots and parts
+    stored more than `keep_hours` ago (past days' keys, versions long gone)."""
     from datetime import timedelta
 
     from django.db import connection, transaction

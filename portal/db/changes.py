@@ -10,23 +10,27 @@ read, so that figures computed at version v are still right while the version is
     watched_tables() -> set[str]               the tables whose changes count (all but NOT_WATCHED
                                                and DERIVED)
     install(connection)                        create the triggers that are missing, drop the others
-    compact(connection) -> int                 sum the rows into one (PostgreSQL), keeping the total
+    compact(connection) -> int                 sum the rows into one per source (PostgreSQL)
 
 It is kept by database triggers, not by Django signals, so that every way of writing counts: a
 save, a queryset's update() or delete(), bulk_create, raw SQL (the exam engine, the rollups),
 COPY, a data migration, a restore (a trigger is part of the schema):
 - PostgreSQL: a statement-level trigger (INSERT, UPDATE, DELETE, TRUNCATE) inserts a row of
-  weight 1, naming the table (`source`), into portal_datachange. Inserts never wait on each other, so two writers of watched
-  tables never queue on the version (a counter row would be locked until each writer commits: an
-  exam start would wait for a 30-second import). The row commits with the change or not at all,
-  so the total of the rows a reader sees counts exactly the changes it sees.
+  weight 1, naming the table (`source`), into portal_datachange. Inserts never wait on each
+  other, so two writers of watched tables never queue on the version (a counter row would be
+  locked until each writer commits: an exam start would wait for a 30-second import). The row
+  commits with the change or not at all, so the total of the rows a reader sees counts exactly
+  the changes it sees.
 - SQLite: row-level triggers add 1 to the table's row (SQLite has one writer at a time anyway).
 Each table's total is its own version: a figure part (portal.snapshots.part) that read only the
-drills is still right after a new training record. The total, and each table's, can only grow: a snapshot stored at version v was computed from data at least as new
-as v, and is served only to a reader that sees exactly v, i.e. nothing committed in between.
+drills is still right after a new training record. The total, and each table's, can only grow:
+a snapshot stored at version v was computed from data at least as new as v, and is served only
+to a reader that sees exactly v, i.e. nothing committed in between.
 
 `install` runs after every migrate (and flush) at the last app's post_migrate; a table added by a
-migration gets its trigger then. `NOT_WATCHED` lists the tables that no figure reads and that are
+migration gets its trigger then, and creating any trigger moves EPOCH_SOURCE (every part depends
+on it). On SQLite the triggers are dropped before a migrate (`drop_before_migrate`: SQLite checks
+them when a migration renames a remade table), so a migrate's own writes count as that move. `NOT_WATCHED` lists the tables that no figure reads and that are
 written all the time (an exam's autosave, study heartbeats, sessions, the task queue): a write
 there leaves the version alone. `DERIVED` lists the training rollups: their writers move the
 version themselves (`touch`), under the one source DERIVED_SOURCE.
@@ -88,6 +92,10 @@ DERIVED = frozenset(
 
 
 DERIVED_SOURCE = "portal.derived"
+# The rows of no one table: what `install` adds when it creates triggers (a new table, or SQLite
+# after a migrate, which runs without them: its own writes were not counted), and the rows of the
+# release before the per-table column. Every figure part depends on it.
+EPOCH_SOURCE = ""
 
 
 def derived_tables() -> set[str]:
@@ -105,7 +113,7 @@ def _table() -> str:
     return DataChange._meta.db_table
 
 
-_SAFE_SOURCE = re.compile(r"^[A-Za-z0-9_.]+$")
+_SAFE_SOURCE = re.compile(r"^[A-Za-z0-9_.]*$")
 
 
 def _bump_sql(connection, source: str | None) -> str:
@@ -171,13 +179,17 @@ def install(connection) -> None:
     wanted = watched_tables(connection.alias) & existing
     if _table() not in existing:
         return
+    created = 0
     if connection.vendor == "postgresql":
-        _install_postgresql(connection, wanted)
+        created = _install_postgresql(connection, wanted)
     elif connection.vendor == "sqlite":
-        _install_sqlite(connection, wanted)
+        created = _install_sqlite(connection, wanted)
+    if created:
+        with connection.cursor() as cur:
+            cur.execute(_bump_sql(connection, EPOCH_SOURCE))
 
 
-def _install_postgresql(connection, wanted: set[str]) -> None:
+def _install_postgresql(connection, wanted: set[str]) -> int:
     qn = connection.ops.quote_name
     with connection.cursor() as cur:
         cur.execute(
@@ -206,12 +218,13 @@ def _install_postgresql(connection, wanted: set[str]) -> None:
             )
         for table in sorted(have - wanted):
             cur.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {qn(table)}")
+    return len(wanted - have)
 
 
 _SQLITE_EVENTS = ("insert", "update", "delete")
 
 
-def _install_sqlite(connection, wanted: set[str]) -> None:
+def _install_sqlite(connection, wanted: set[str]) -> int:
     qn = connection.ops.quote_name
     with connection.cursor() as cur:
         # The triggers' upsert needs one row per source (kept here, not in a migration: SQLite's
@@ -232,6 +245,7 @@ def _install_sqlite(connection, wanted: set[str]) -> None:
         names = {
             f"{TRIGGER}_{event}_{table}": table for table in wanted for event in _SQLITE_EVENTS
         }
+        created = 0
         for name, table in sorted(names.items()):
             event = name[len(TRIGGER) + 1 :].split("_", 1)[0].upper()
             sql = (
@@ -242,8 +256,10 @@ def _install_sqlite(connection, wanted: set[str]) -> None:
                 if name in have:
                     cur.execute(f"DROP TRIGGER {qn(name)}")
                 cur.execute(sql)
+                created += 1
         for name in sorted(set(have) - set(names)):
             cur.execute(f"DROP TRIGGER IF EXISTS {qn(name)}")
+    return created
 
 
 def touch(connection) -> None:
@@ -251,6 +267,26 @@ def touch(connection) -> None:
     may change a figure (the rollups marked stale, a refresh)."""
     with connection.cursor() as cur:
         cur.execute(_bump_sql(connection, DERIVED_SOURCE))
+
+
+def drop_before_migrate(sender, using="default", **kwargs) -> None:
+    """On SQLite, drop the triggers before a migrate (pre_migrate): a migration that remakes a
+    table renames `new__x` to `x`, SQLite then checks every trigger, and the triggers name
+    portal_datachange — remaking that table would fail. post_migrate installs them again and
+    moves EPOCH_SOURCE (the migrate's own writes were not counted). PostgreSQL keeps them."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            [f"{TRIGGER}_%"],
+        )
+        for (name,) in cur.fetchall():
+            cur.execute(f"DROP TRIGGER IF EXISTS {qn(name)}")
 
 
 def install_after_migrate(sender, using="default", **kwargs) -> None:

@@ -53,9 +53,3 @@ def prepared(key: tuple, build: Callable[[], tuple[str, Sequence]]) -> tuple[str
         while len(_built) > PREPARED_SIZE:
             _built.popitem(last=False)
     return made
-
-
-def forget() -> None:
-    """Drop every kept query (tests)."""
-    with _lock:
-        _built.clear()
