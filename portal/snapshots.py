@@ -233,8 +233,8 @@ class _Computation:
         return True
 
     def current(self, part: _Part) -> bool:
-        assert self.versions is not None
-        return all(self.versions.get(source, 0) == v for source, v in part.deps.items())
+        versions = self.versions or {}
+        return all(versions.get(source, 0) == v for source, v in part.deps.items())
 
 
 _computation: ContextVar[_Computation | None] = ContextVar("portal_snapshots_part", default=None)
