@@ -9,9 +9,10 @@ supervisor, the median of --repeat runs of:
 - `annual_report` (2026 with 2025 for the year-over-year changes) and its JSON / PDF rendering;
 against the baseline measured in the same run: the two raw SQL aggregates that any report must run
 at least (training 人次/学时 by category for the year; drills count/money by form for the year).
-Each is timed twice: as asked again with nothing changed (served from its figure snapshot,
-portal.snapshots) and as the first request after a change (a new training record written just
-before, untimed: the figures are computed).
+Each is timed three times: as asked again with nothing changed (served from its figure
+snapshot, portal.snapshots), as the first request after a change (a new training record written
+just before, untimed: the training figures are computed, the others' parts served) and as the
+first request after a drill's spending is corrected (the drill figures computed).
 
     .venv/bin/python bench/dashboard.py [--repeat 5] [--records 100000] [--drills 5000] [--reuse]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_figures_bench .venv/bin/python bench/dashboard.py
@@ -258,6 +259,7 @@ def main() -> None:
     from datetime import date
 
     from django.db import connection
+    from django.db.models import F
     from django.test import Client
 
     from dashboard import services
@@ -328,6 +330,13 @@ def main() -> None:
         sample.save()
         written.append(sample.pk)
 
+    drill = Drill.objects.filter(planned_start__year=2026).order_by("pk").first()
+
+    def a_drill_change():
+        """A manager corrects a 2026 drill's spending: the drills' figure parts are computed
+        again, the training ones served (portal.snapshots.part)."""
+        Drill.objects.filter(pk=drill.pk).update(spent=F("spent") + 1)
+
     load_before = os.getloadavg()
     # Asked again with nothing changed in between, then each the first request after a change;
     # each phase with the baseline in every round.
@@ -343,6 +352,12 @@ def main() -> None:
             "dashboard_figures, first after a change": (a_change, figures),
             "dashboard page, first after a change": (a_change, page),
             "annual_report figures, first after a change": (a_change, annual),
+        },
+        {
+            "raw SQL aggregates (baseline), third phase": raw,
+            "dashboard_figures, first after a drill change": (a_drill_change, figures),
+            "dashboard page, first after a drill change": (a_drill_change, page),
+            "annual_report figures, first after a drill change": (a_drill_change, annual),
         },
     ]
     results = {}
@@ -360,6 +375,7 @@ def main() -> None:
         )
     load_after = os.getloadavg()
     TrainingRecord.objects.filter(pk__in=written).delete()
+    Drill.objects.filter(pk=drill.pk).update(spent=drill.spent)
     base = results["raw SQL aggregates (baseline)"][0]
     for name, fn, repeat in (
         ("annual_report JSON rendering", lambda: services.report_json(report["data"]), args.repeat),
