@@ -72,7 +72,6 @@ from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
-from portal.snapshots import frozen
 
 STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 
@@ -339,7 +338,13 @@ def training_statistics(
         # Each query's SQL is built once per shape (portal.db.prepared): the same scope, period
         # and watermark make the same SQL, whatever was written since.
         year = period.start.year
-        shape = ("training_statistics", frozen(scope), period.start, period.end, state.watermark)
+        shape = (
+            "training_statistics",
+            snapshots.frozen(scope),
+            period.start,
+            period.end,
+            state.watermark,
+        )
 
         def in_scope() -> Q:
             return _rollup_q(scope)
@@ -493,7 +498,7 @@ def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingSta
         return [
             training_statistics(scope, Period.of_year(year), by="year", places=()) for year in years
         ]
-    shape = ("training_year_statistics", frozen(scope), tuple(years), state.watermark)
+    shape = ("training_year_statistics", snapshots.frozen(scope), tuple(years), state.watermark)
 
     def in_scope() -> Q:
         return _rollup_q(scope)
@@ -932,12 +937,12 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     if changed is None:
         table = requirement_table()
         rows = _compliance_rows(
-            ("live", frozen(scope), year, by, frozen(table)),
+            ("live", snapshots.frozen(scope), year, by, snapshots.frozen(table)),
             lambda: _counts_sql(requirement_people(people(), year, table), by),
         )
     elif not changed:
         rows = _compliance_rows(
-            ("rolled", frozen(scope), year, by, state.watermark, state.refreshed_at),
+            ("rolled", snapshots.frozen(scope), year, by, state.watermark, state.refreshed_at),
             lambda: _rolled_sql(scope, year, by, state, changed=False),
         )
     else:
@@ -957,7 +962,15 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
             return query, [*r_params, *l_params]
 
         rows = _compliance_rows(
-            ("both", frozen(scope), year, by, frozen(table), state.watermark, state.refreshed_at),
+            (
+                "both",
+                snapshots.frozen(scope),
+                year,
+                by,
+                snapshots.frozen(table),
+                state.watermark,
+                state.refreshed_at,
+            ),
             both,
         )
     if by is None:

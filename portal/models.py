@@ -765,7 +765,8 @@ class FigureSnapshot(models.Model):
     stored_at = models.DateTimeField(default=timezone.now)
     # A part (one statistics function's result within a snapshot's computation): the key of the
     # snapshot it was computed for, and the versions of the tables it read ({source: version}, as
-    # JSON), served again while those tables have not changed (portal.snapshots.part).
+    # JSON), served again while those tables have not changed (portal.snapshots.part); a part's
+    # `version` is 0 (its deps alone decide whether it is served).
     # database defaults too: the release before stores snapshots while a deploy rolls
     parent = models.CharField(max_length=64, blank=True, default="", db_default="", db_index=True)
     deps = models.TextField(blank=True, default="", db_default="")

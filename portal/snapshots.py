@@ -338,7 +338,7 @@ def part(name: str, args: tuple, kwargs: dict, compute: Callable[[], T]) -> T:
         args_key = _args_key(args, kwargs)
     except _Unkeyed:
         return compute()
-    if not computation.load():
+    if computation.versions is None:  # unreadable before computing (cached): nothing is kept
         return compute()
     key = computation.slot(name)
     stored = computation.stored.get(key)
@@ -410,7 +410,7 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
     try:
         rows = [(key, version, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), now, "", "")]
         rows += [
-            (part_key, sum(part.deps.values()), part.data, now, key, part.text())
+            (part_key, 0, part.data, now, key, part.text())  # a part's currency: its deps
             for part_key, part in (parts or {}).items()
         ]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
