@@ -306,8 +306,10 @@ def login(page, username: str, password: str = "secret-pass-1") -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    # a click only waits for its navigation to start; this waits for the next page to have loaded
+    # (right or wrong password, the form posts and a page comes back)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def sign_in(page, username: str, password: str = "secret-pass-1") -> None:

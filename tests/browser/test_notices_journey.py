@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from portal.notices import KIND_DRILLS, notify
 from tests.browser_support import login
@@ -21,22 +24,21 @@ def test_a_worker_reads_their_notices_on_a_phone(phone, worker, screenshot):
 
     # the badge beside the ☰ menu on a phone (常用: 考试, 证书, 通知) shows two unread
     badge = phone.get_by_role("navigation", name="常用").locator("a.nav-notices .badge")
-    assert badge.inner_text() == "2"
+    expect(badge).to_have_text("2")
     phone.get_by_role("navigation", name="常用").locator("a.nav-notices").click()
-    assert phone.url.endswith("/accounts/notices/")
-    assert phone.locator(".notice-unread").count() == 2
+    # a click only waits for the navigation to start: every check after one retries (expect)
+    expect(phone).to_have_url(re.compile(r"/accounts/notices/$"))
+    expect(phone.locator(".notice-unread")).to_have_count(2)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(phone, "notices")
 
     # opening one marks it read and goes to its link
     phone.click("text=演练提醒：消防疏散演练")
-    phone.wait_for_load_state()
-    assert phone.url.endswith("/accounts/me/")
+    expect(phone).to_have_url(re.compile(r"/accounts/me/$"))
     phone.goto("/accounts/notices/")
-    assert phone.locator(".notice-unread").count() == 1
+    expect(phone.locator(".notice-unread")).to_have_count(1)
 
     phone.click("text=全部标为已读")
-    phone.wait_for_load_state()
-    assert phone.locator(".notice-unread").count() == 0
-    assert phone.locator("a.nav-notices .badge").count() == 0
+    expect(phone.locator(".notice-unread")).to_have_count(0)
+    expect(phone.locator("a.nav-notices .badge")).to_have_count(0)
     screenshot(phone, "notices-read")
