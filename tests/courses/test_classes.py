@@ -219,8 +219,8 @@ def test_the_class_list_uses_the_same_queries_at_two_sizes(
             classes.register_for_class(person=worker.person, training_class=training_class)
         # user, groups, person id (scope), person with street (visible classes), count,
         # request.user.person, page of classes, my registrations (a worker manages none: no
-        # query), user + group permissions (tab bar), site, site settings, the nav's unread
+        # query), the user's permissions (one query: portal.auth; tab bar), site, site settings, the nav's unread
         # notice count
         return len(queries.page(client, "/courses/classes/"))
 
-    assert run(2) == run(6) == 13
+    assert run(2) == run(6) == 12

@@ -29,11 +29,12 @@ def test_the_records_page_uses_the_same_queries_at_two_sizes(queries, client, ma
                 title="专题",
             )
         # user, groups, count, page of records with person and enterprise,
-        # user + group permissions (tab bar), user's person (header), site, site settings,
+        # the user's permissions (one query, portal.auth; tab bar), user's person (header), site,
+        # site settings,
         # the nav's unread notice count
         return len(queries.page(client, "/courses/records/"))
 
-    assert run(2) == run(7) == 10
+    assert run(2) == run(7) == 9
 
 
 def test_my_courses_uses_the_same_queries_at_two_sizes(queries, client, worker, course_index):
@@ -48,8 +49,8 @@ def test_my_courses_uses_the_same_queries_at_two_sizes(queries, client, worker, 
                 person=worker.person, course=course, due_on=timezone.localdate() + timedelta(days=3)
             )
         # user, person, enrolments with course, lesson paths, studied lessons, groups +
-        # user/group permissions (tab bar), person id (header), site (course urls), site,
+        # the user's permissions (one query; tab bar), person id (header), site (course urls), site,
         # site settings, the nav's unread notice count
         return len(queries.page(client, "/courses/mine/"))
 
-    assert run(1) == run(3) == 12
+    assert run(1) == run(3) == 11

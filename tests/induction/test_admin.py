@@ -203,15 +203,16 @@ def test_others_cannot_open_or_change_an_induction(client, worker, other_manager
         assert response.status_code in (302, 403)
 
 
-EXPECTED = 17
+EXPECTED = 16
 
 
 def test_the_list_takes_the_same_number_of_queries_at_two_sizes(
     client, manager, enterprise, leader, queries
 ):
     # Queries (without the session read, which the Redis session backend does not run): user, its
-    # permissions 2, Wagtail's user profile, groups, then locale and the page/collection/site
-    # permissions of the admin menu 4 (9 of the admin); the figure 4 (rule table, inductions
+    # permissions (one query, portal.auth), Wagtail's user profile, groups, then locale and the
+    # page/collection/site permissions of the admin menu 4 (8 of the admin); the figure 4 (rule
+    # table, inductions
     # aggregate, recent hires without one, the flagged people); the page: count, inductions with
     # their people, their levels, the rule table.
     def grow(n):
