@@ -68,12 +68,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from exams.engine import SAVE_SHAPES  # what this process knows of the attempts' items
+    from portal.db import memo  # values kept while their tables do not change
 
     cache.clear()
     SAVE_SHAPES.clear()
+    memo.clear()
     yield
     cache.clear()
     SAVE_SHAPES.clear()
+    memo.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -148,6 +148,19 @@ def versions(connection) -> dict[str, int]:
         return {source: int(n) for source, n in cur.fetchall()}
 
 
+def versions_of(connection, sources: tuple[str, ...]) -> tuple[int, ...]:
+    """The versions of `sources`, in their order (0 for a source with no rows yet)."""
+    marks = ", ".join(["%s"] * len(sources))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT source, SUM(weight) FROM {connection.ops.quote_name(_table())} "  # nosec B608 # a model's table
+            f"WHERE source IN ({marks}) GROUP BY source",
+            sources,
+        )
+        found = {source: int(n) for source, n in cur.fetchall()}
+    return tuple(found.get(source, 0) for source in sources)
+
+
 def version(connection) -> int:
     with connection.cursor() as cur:
         cur.execute(f"SELECT {version_sql(connection)}")  # nosec B608 # a model's table
