@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import trans_real
 
+from portal.i18n import flatten
 from portal.params import ID_MAX, ParameterError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
+        flatten(trans_real.translation(language))  # once per language and process
         request.LANGUAGE_CODE = translation.get_language()
 
 
