@@ -67,6 +67,7 @@ from courses.models import (
     TrainingRollupState,
 )
 from portal import snapshots
+from portal.db.plans import execute_few_rows
 from portal.db.prepared import prepared
 from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory
@@ -906,11 +907,18 @@ def _rolled_sql(
     return query, list(params)
 
 
-def _compliance_rows(key: tuple, build: Callable[[], tuple[str, list]]) -> list[tuple]:
-    """The rows of one 学时达标 statement, its SQL built once per `key` (portal.db.prepared)."""
+def _compliance_rows(
+    key: tuple, build: Callable[[], tuple[str, list]], *, few_changed: bool = False
+) -> list[tuple]:
+    """The rows of one 学时达标 statement, its SQL built once per `key` (portal.db.prepared);
+    `few_changed`: its live half judges only the people changed since the rollups' refresh (at
+    most MAX_DELTA_PEOPLE), looked up by index (portal.db.plans)."""
     query, params = prepared(("courses.statistics.compliance_summary", *key), build)
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
+        if few_changed:
+            execute_few_rows(cursor, query, params)
+        else:
+            cursor.execute(query, params)
         # A rollup group whose people all changed sums to nothing: the live rows have them.
         return [row for row in cursor.fetchall() if any(row[-3:])]
 
@@ -972,6 +980,7 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
                 state.refreshed_at,
             ),
             both,
+            few_changed=True,
         )
     if by is None:
         required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
