@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from drills.access import scope_drill_q
 from drills.models import CorrectiveAction, Drill, Participation, person_times_expression
 from portal import snapshots
+from portal.db.prepared import prepared
 from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
@@ -183,66 +184,86 @@ def _drill_statistics_of(
     grouped pass instead of one correlated count per drill, plus the headcount), grouped by every breakdown's key and bucket (period,
     month) on integers; the organising enterprises counted distinct per period; per organising
     enterprise only when asked."""
-    lo = min(p.bounds[0] for p in periods)
-    hi = max(p.bounds[1] for p in periods)
-    bucket, buckets = _buckets(periods)
-    held = (
-        drills_in(scope)
-        .held()
-        .filter(planned_start__gte=lo, planned_start__lt=hi)
-        .order_by()
-        .annotate(bucket=bucket)
-        .values(
-            "id",
-            "form",
-            "level",
-            "accident_type",
-            "enterprise_id",
-            "headcount",
-            "spent",
-            "bucket",
-            s_id=F("enterprise__street_id"),
-            s_name=F("enterprise__street__name"),
-            o_id=F("organiser_region_id"),
-            o_name=F("organiser_region__name"),
+    buckets = _buckets(periods)[1]
+
+    def build() -> tuple[str, list]:
+        lo = min(p.bounds[0] for p in periods)
+        hi = max(p.bounds[1] for p in periods)
+        bucket = _buckets(periods)[0]
+        held = (
+            drills_in(scope)
+            .held()
+            .filter(planned_start__gte=lo, planned_start__lt=hi)
+            .order_by()
+            .annotate(bucket=bucket)
+            .values(
+                "id",
+                "form",
+                "level",
+                "accident_type",
+                "enterprise_id",
+                "headcount",
+                "spent",
+                "bucket",
+                s_id=F("enterprise__street_id"),
+                s_name=F("enterprise__street__name"),
+                o_id=F("organiser_region_id"),
+                o_name=F("organiser_region__name"),
+            )
         )
-    )
-    # the period of a bucket: buckets are consecutive per period
-    firsts = [i for i, (index, _m) in enumerate(buckets) if i == 0 or buckets[i - 1][0] != index]
-    period_case = " ".join(f"WHEN h.bucket >= {i} THEN {buckets[i][0]}" for i in reversed(firsts))
-    held_sql, held_params = held.query.sql_with_params()
-    # the attended participations (ParticipationQuerySet.attended) of the held drills only: joined
-    # to `h`, the drills of the scope and periods read once, never grouped over every drill's
-    attended = Participation.objects.attended().order_by().values("drill_id")
-    att_sql, att_params = attended.query.sql_with_params()
-    # the grouping keys as binary text on PostgreSQL (a collation-aware sort costs more than the
-    # rest of the query); SQLite compares bytes already
-    c = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    keys = f"d.form{c}, d.level{c}, d.accident_type{c}"
-    arms = [
-        f"SELECT 0, {keys}, d.s_id, MAX(d.s_name), d.o_id, MAX(d.o_name), d.bucket, "  # nosec B608
-        "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d "
-        f"GROUP BY {keys}, d.s_id, d.o_id, d.bucket",
-        "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.period, "
-        "COUNT(DISTINCT d.enterprise_id), NULL, NULL FROM d GROUP BY d.period",
-    ]
-    if by_enterprise:
-        arms.append(
-            "SELECT 2, NULL, NULL, NULL, d.enterprise_id, NULL, NULL, NULL, d.period, "
-            "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d WHERE d.enterprise_id IS NOT NULL "
-            "GROUP BY d.enterprise_id, d.period"
+        # the period of a bucket: buckets are consecutive per period
+        firsts = [
+            i for i, (index, _m) in enumerate(buckets) if i == 0 or buckets[i - 1][0] != index
+        ]
+        period_case = " ".join(
+            f"WHEN h.bucket >= {i} THEN {buckets[i][0]}" for i in reversed(firsts)
         )
-    sql = (
-        f"WITH h AS ({held_sql}), "  # nosec B608
-        f"a AS (SELECT p.drill_id, COUNT(*) AS n FROM h INNER JOIN ({att_sql}) p "
-        "ON p.drill_id = h.id GROUP BY p.drill_id), "
-        f"d AS (SELECT h.*, h.headcount + COALESCE(a.n, 0) AS pt, "
-        f"CASE {period_case} ELSE -1 END AS period "
-        "FROM h LEFT JOIN a ON a.drill_id = h.id "
-        "WHERE h.bucket >= 0) " + " UNION ALL ".join(arms)
+        held_sql, held_params = held.query.sql_with_params()
+        # the attended participations (ParticipationQuerySet.attended) of the held drills only: joined
+        # to `h`, the drills of the scope and periods read once, never grouped over every drill's
+        attended = Participation.objects.attended().order_by().values("drill_id")
+        att_sql, att_params = attended.query.sql_with_params()
+        # the grouping keys as binary text on PostgreSQL (a collation-aware sort costs more than the
+        # rest of the query); SQLite compares bytes already
+        c = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        keys = f"d.form{c}, d.level{c}, d.accident_type{c}"
+        arms = [
+            f"SELECT 0, {keys}, d.s_id, MAX(d.s_name), d.o_id, MAX(d.o_name), d.bucket, "  # nosec B608
+            "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d "
+            f"GROUP BY {keys}, d.s_id, d.o_id, d.bucket",
+            "SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.period, "
+            "COUNT(DISTINCT d.enterprise_id), NULL, NULL FROM d GROUP BY d.period",
+        ]
+        if by_enterprise:
+            arms.append(
+                "SELECT 2, NULL, NULL, NULL, d.enterprise_id, NULL, NULL, NULL, d.period, "
+                "COUNT(*), SUM(d.pt), SUM(d.spent) FROM d WHERE d.enterprise_id IS NOT NULL "
+                "GROUP BY d.enterprise_id, d.period"
+            )
+        sql = (
+            f"WITH h AS ({held_sql}), "  # nosec B608
+            f"a AS (SELECT p.drill_id, COUNT(*) AS n FROM h INNER JOIN ({att_sql}) p "
+            "ON p.drill_id = h.id GROUP BY p.drill_id), "
+            f"d AS (SELECT h.*, h.headcount + COALESCE(a.n, 0) AS pt, "
+            f"CASE {period_case} ELSE -1 END AS period "
+            "FROM h LEFT JOIN a ON a.drill_id = h.id "
+            "WHERE h.bucket >= 0) " + " UNION ALL ".join(arms)
+        )
+        return sql, [*held_params, *att_params]
+
+    # built once per scope, periods and breakdown (portal.db.prepared): the ORM takes longer to
+    # build it than the database to run it
+    sql, params = prepared(
+        (
+            "drills.statistics.drill_statistics_of",
+            snapshots.frozen(scope),
+            tuple((p.start, p.end) for p in periods),
+            by_enterprise,
+        ),
+        build,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*held_params, *att_params])
+        cursor.execute(sql, params)
         # in key order (the breakdowns' dicts keep it), whatever the database's collation
         rows = sorted(
             cursor.fetchall(),
@@ -339,21 +360,35 @@ def linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]
 
 
 def _linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int]]:
-    in_period = Q()
-    which = []
-    for index, period in enumerate(periods):
-        lo, hi = period.bounds
-        in_period |= Q(planned_start__gte=lo, planned_start__lt=hi)
-        which.append(When(planned_start__gte=lo, planned_start__lt=hi, then=Value(index)))
-    rows = (
-        drills_in(scope)
-        .held()
-        .filter(in_period, is_linked=True)
-        .annotate(p=Case(*which, default=Value(-1), output_field=IntegerField()))
-        .values_list("level", "p")
-        .annotate(n=Count("pk"))
-        .order_by()
+    def build() -> tuple[str, list]:
+        in_period = Q()
+        which = []
+        for index, period in enumerate(periods):
+            lo, hi = period.bounds
+            in_period |= Q(planned_start__gte=lo, planned_start__lt=hi)
+            which.append(When(planned_start__gte=lo, planned_start__lt=hi, then=Value(index)))
+        return (
+            drills_in(scope)
+            .held()
+            .filter(in_period, is_linked=True)
+            .annotate(p=Case(*which, default=Value(-1), output_field=IntegerField()))
+            .values_list("level", "p")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .query.sql_with_params()
+        )
+
+    sql, params = prepared(
+        (
+            "drills.statistics.linked_drills_of",
+            snapshots.frozen(scope),
+            tuple((p.start, p.end) for p in periods),
+        ),
+        build,
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     counts = [dict.fromkeys(Drill.Level.values, 0) for _ in periods]
     for level, index, n in rows:
         if index >= 0 and level in counts[index]:
@@ -423,21 +458,48 @@ def corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> lis
 
 
 def _corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> list[dict[str, int]]:
-    verified = CorrectiveAction.Status.VERIFIED
-    sums = {"open": Count("pk", filter=~Q(status=verified))}
-    for index, (period, today) in enumerate(asked):
-        lo, hi = period.bounds
-        sums[f"overdue_{index}"] = Count("pk", filter=~Q(status=verified) & Q(due_on__lt=today))
-        sums[f"opened_{index}"] = Count(
-            "pk",
-            filter=Q(finding__drill__planned_start__gte=lo, finding__drill__planned_start__lt=hi),
+    names = ["open"]
+    for index in range(len(asked)):
+        names += [f"overdue_{index}", f"opened_{index}", f"closed_{index}"]
+
+    def build() -> tuple[str, list]:
+        verified = CorrectiveAction.Status.VERIFIED
+        sums = {"open": Count("pk", filter=~Q(status=verified))}
+        for index, (period, today) in enumerate(asked):
+            lo, hi = period.bounds
+            sums[f"overdue_{index}"] = Count("pk", filter=~Q(status=verified) & Q(due_on__lt=today))
+            sums[f"opened_{index}"] = Count(
+                "pk",
+                filter=Q(
+                    finding__drill__planned_start__gte=lo, finding__drill__planned_start__lt=hi
+                ),
+            )
+            sums[f"closed_{index}"] = Count(
+                "pk", filter=Q(status=verified, verified_at__gte=lo, verified_at__lt=hi)
+            )
+        # one row of counts over every action (a constant grouping key groups nothing)
+        return (
+            CorrectiveAction.objects.filter(finding__drill__in=drills_in(scope).values("pk"))
+            .order_by()
+            .annotate(every=Value(1))
+            .values("every")
+            .annotate(**sums)
+            .values_list(*names)
+            .query.sql_with_params()
         )
-        sums[f"closed_{index}"] = Count(
-            "pk", filter=Q(status=verified, verified_at__gte=lo, verified_at__lt=hi)
-        )
-    row = CorrectiveAction.objects.filter(
-        finding__drill__in=drills_in(scope).values("pk")
-    ).aggregate(**sums)
+
+    sql, params = prepared(
+        (
+            "drills.statistics.corrective_actions_of",
+            snapshots.frozen(scope),
+            tuple((period.start, period.end, today) for period, today in asked),
+        ),
+        build,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    row = dict(zip(names, found or [0] * len(names), strict=True))
     return [
         {
             "open": row["open"],
