@@ -85,6 +85,7 @@ def _render(request: HttpRequest, target: Target) -> HttpResponse:
             get_script_prefix(),
         ),
         figures_html,
+        own_parts=False,  # the figures' parts are the dashboard snapshot's (services)
     )
     return render(
         request,

@@ -32,6 +32,7 @@ computed, never read from or written to a snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import functools
@@ -116,10 +117,12 @@ def _recording() -> bool:
     return bool(_recordings())
 
 
-def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
+def cached(name: str, parts: tuple, compute: Callable[[], T], *, own_parts: bool = True) -> T:
     """compute()'s result for (name, parts), from the snapshot stored at the current data version
     if there is one; otherwise computed, stored and returned. `parts` must name everything the
-    result depends on besides the data (repr() of each is part of the key)."""
+    result depends on besides the data (repr() of each is part of the key). `own_parts=False`:
+    compute() keeps no figure parts of its own (it renders a snapshot that keeps them, as the
+    dashboard page's fragment renders the dashboard's figures), so its stored parts are not read."""
     if (
         _live.get()
         or _recording()
@@ -153,6 +156,10 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
             return pickle.loads(bytes(data))  # nosec B301 # stored by _store below, never input
         except Exception:  # noqa: BLE001 # a snapshot of an older class: compute it again
             log.warning("unreadable figure snapshot %s: computed again", name, exc_info=True)
+    if not own_parts:
+        result = compute()
+        _store(key, int(current), result)
+        return result
     computation = _Computation(key)
     # The tables' versions are read before anything is computed (a value read before them and
     # reused by a part would be older than the versions it is stored with).
@@ -414,7 +421,10 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
             for part_key, part in (parts or {}).items()
         ]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-        with _short_wait(), transaction.atomic(), connection.cursor() as cur:
+        # One statement: atomic by itself outside a transaction; inside one, in a savepoint, so
+        # that its failure does not break the caller's transaction.
+        alone = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with _short_wait(), alone, connection.cursor() as cur:
             cur.execute(
                 f"INSERT INTO {table} ({k}, {v}, {d}, {s}, {p}, {deps}) VALUES {values} "  # nosec B608
                 f"ON CONFLICT ({k}) DO UPDATE SET {v} = excluded.{v}, {d} = excluded.{d}, "

@@ -328,3 +328,16 @@ def test_the_dashboard_page_takes_the_same_number_of_queries_at_two_data_sizes(
     small = _count_queries(queries, client, url)
     _grow(street, other_street, 12)
     assert _count_queries(queries, client, url) == small
+
+
+def test_a_computed_page_reads_the_figures_parts_once(queries, client, supervisor, street):
+    """The page's rendered fragment keeps no parts of its own (snapshots.cached own_parts=False):
+    computing the page reads the stored parts of the dashboard's figures only, never its own."""
+    client.force_login(supervisor)
+    url = reverse("dashboard:index") + YEAR
+    FigureSnapshot.objects.all().delete()
+    with queries.capture() as ctx:
+        assert client.get(url).status_code == 200
+    parts_read = [q for q in ctx.captured_queries if 'WHERE s."parent" = ' in q["sql"]]
+    assert len(parts_read) == 1
+    assert FigureSnapshot.objects.filter(parent="").count() == 2  # the figures and the page
