@@ -102,8 +102,8 @@ def _permissions_sql(alias: str) -> str:
         f"JOIN {q(Permission._meta.db_table)} p ON p.{q('id')} = x.{q('permission_id')} "
         f"JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
     )
-    return (  # nosec B608 # the models' own tables and columns
-        f"SELECT 'u', ct.{q('app_label')}, p.{q('codename')} FROM {q(own)} x {permission} "
+    return (
+        f"SELECT 'u', ct.{q('app_label')}, p.{q('codename')} FROM {q(own)} x {permission} "  # nosec B608 # the models' own tables and columns
         f"WHERE x.{q('user_id')} = %s "
         f"UNION ALL SELECT 'g', ct.{q('app_label')}, p.{q('codename')} "
         f"FROM {q(membership)} m JOIN {q(of_group)} x ON x.{q('group_id')} = m.{q('group_id')} "
