@@ -119,27 +119,39 @@ ENTERPRISES = Figure(
 )
 
 
-def _buckets(periods: list[Period]) -> tuple[Case, list[tuple[int, str]]]:
-    """A CASE giving planned_start's bucket: the index into the returned list of (period index,
-    "2026-06") — the month in the site's time zone, as comparisons with the months' first instants
-    (Django's TruncMonth with a time zone is a Python function per row on SQLite); -1 between the
-    periods. Integers, so that grouping on them sorts no text."""
-    tz = timezone.get_current_timezone()
-
-    def instant(day: date) -> datetime:
-        return datetime.combine(day, datetime.min.time(), tzinfo=tz)
-
-    whens, buckets = [], []
+def _buckets(periods: list[Period]) -> tuple[list[tuple[date, int]], list[tuple[int, str]]]:
+    """The months of the periods: (steps, buckets). `buckets` lists (period index, "2026-06");
+    `steps` lists (day, value): a drill planned before the day (in the site's time zone) and not
+    before the previous step's day is in bucket `value` (-1: between the periods). Plain values,
+    cheap to make on every call; `_bucket_case` makes the SQL of them once per shape."""
+    steps, buckets = [], []
     for index, period in sorted(enumerate(periods), key=lambda item: item[1].start):
-        whens.append(When(planned_start__lt=instant(period.start), then=Value(-1)))
+        steps.append((period.start, -1))
         first = date(period.start.year, period.start.month, 1)
         while first <= period.end:
             following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            upper = min(following, period.end + timedelta(days=1))
-            whens.append(When(planned_start__lt=instant(upper), then=Value(len(buckets))))
+            steps.append((min(following, period.end + timedelta(days=1)), len(buckets)))
             buckets.append((index, f"{first:%Y-%m}"))
             first = following
-    return Case(*whens, default=Value(-1), output_field=IntegerField()), buckets
+    return steps, buckets
+
+
+def _bucket_case(steps: list[tuple[date, int]]) -> Case:
+    """A CASE giving planned_start's bucket (`_buckets`), as comparisons with the months' first
+    instants (Django's TruncMonth with a time zone is a Python function per row on SQLite); -1
+    outside the periods. Integers, so that grouping on them sorts no text."""
+    tz = timezone.get_current_timezone()
+    return Case(
+        *(
+            When(
+                planned_start__lt=datetime.combine(day, datetime.min.time(), tzinfo=tz),
+                then=Value(value),
+            )
+            for day, value in steps
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
 
 
 _MONEY_PLACES = Decimal(1).scaleb(-Drill._meta.get_field("spent").decimal_places)
@@ -184,12 +196,12 @@ def _drill_statistics_of(
     grouped pass instead of one correlated count per drill, plus the headcount), grouped by every breakdown's key and bucket (period,
     month) on integers; the organising enterprises counted distinct per period; per organising
     enterprise only when asked."""
-    buckets = _buckets(periods)[1]
+    steps, buckets = _buckets(periods)
 
     def build() -> tuple[str, list]:
         lo = min(p.bounds[0] for p in periods)
         hi = max(p.bounds[1] for p in periods)
-        bucket = _buckets(periods)[0]
+        bucket = _bucket_case(steps)
         held = (
             drills_in(scope)
             .held()
@@ -498,8 +510,8 @@ def _corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> li
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchone()
-    row = dict(zip(names, found or [0] * len(names), strict=True))
+        # aggregates without GROUP BY: exactly one row, zeros when the scope has no actions
+        row = dict(zip(names, cursor.fetchone(), strict=True))
     return [
         {
             "open": row["open"],

@@ -137,9 +137,12 @@ def version_sql(connection) -> str:
     return f"(SELECT COALESCE(SUM(weight), 0) FROM {connection.ops.quote_name(_table())})"  # nosec B608 # a model's table
 
 
-def versions_sql(connection, columns: str = "source, SUM(weight)") -> str:
-    """(source, version) rows: each source's own version (`columns`: what to select of them)."""
-    return f"SELECT {columns} FROM {connection.ops.quote_name(_table())} GROUP BY source"  # nosec B608 # a model's table
+def versions_sql(connection, columns: str = "source, SUM(weight)", where: str = "") -> str:
+    """(source, version) rows: each source's own version (`columns`: what to select of them;
+    `where`: a condition on the rows, e.g. on `source`)."""
+    table = connection.ops.quote_name(_table())
+    condition = f" WHERE {where}" if where else ""
+    return f"SELECT {columns} FROM {table}{condition} GROUP BY source"  # nosec B608 # a model's table
 
 
 def versions(connection) -> dict[str, int]:
@@ -152,11 +155,7 @@ def versions_of(connection, sources: tuple[str, ...]) -> tuple[int, ...]:
     """The versions of `sources`, in their order (0 for a source with no rows yet)."""
     marks = ", ".join(["%s"] * len(sources))
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT source, SUM(weight) FROM {connection.ops.quote_name(_table())} "  # nosec B608 # a model's table
-            f"WHERE source IN ({marks}) GROUP BY source",
-            sources,
-        )
+        cur.execute(versions_sql(connection, where=f"source IN ({marks})"), sources)
         found = {source: int(n) for source, n in cur.fetchall()}
     return tuple(found.get(source, 0) for source in sources)
 
