@@ -2,8 +2,8 @@
 and the people trained by programme. Every function takes a `Scope` and a `Period`, never a user.
 
     scoped_records(scope) -> QuerySet[TrainingRecord]
-    training_statistics(scope, period, *, by="month", places=…) -> TrainingStats  5 (rollups 6)
-    training_year_statistics(scope, years) -> list[TrainingStats]   the same by year, 2 for all years
+    training_statistics(scope, period, *, by="month", places=…) -> TrainingStats  5 (rollups 10)
+    training_year_statistics(scope, years) -> list[TrainingStats]   the same by year, 4 for all years
     three_level_education(scope, period) -> int                                   1 query
     requirement_people(people, year) -> QuerySet[Person]    annotated required / initial / got
     compliance_summary(scope, period, *, by=None) -> ComplianceCounts     3 (rollups 3 or 5)
@@ -13,7 +13,12 @@ and the people trained by programme. Every function takes a `Scope` and a `Perio
     study_hours(scope, period) -> list[EnterpriseHours]                           3 queries
 
 Whole-year training figures may be read through the training rollups (`courses.rollups`),
-never defined there: the same numbers as from the records, fewer rows read.
+never defined there: the same numbers as from the records, fewer rows read. Each such figure is
+the rollup's sums as of its refresh plus what changed since (the records above the watermark, the
+people saved since), two queries; within a figure snapshot's computation the sums are a part of
+their own (`_rollup_half`), served again until the next refresh, so that after a new record only
+what changed since is read. (The rollup counts above are those of a computation with nothing
+kept.)
 
 学时达标率 (compliance) is defined once, in `requirement_people`: the active people of the scope
 whose category (and enterprise risk) has a training-hour requirement for the year (the initial
@@ -28,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import (
@@ -74,6 +80,7 @@ from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
 from portal.scoping import Scope, scope_enterprise_q, scope_people
 
+T = TypeVar("T")
 STAFF = _("监管人员（本辖区）、企业安全管理员（本企业）")
 
 
@@ -177,34 +184,63 @@ def _rollup_q(scope: Scope, field: str = "enterprise_id") -> Q:
     return Q()
 
 
-def _summed(shape: tuple, union: Callable[[], QuerySet], *keys: str) -> list[tuple]:
-    """(*keys, 人次, 学时) summed over a UNION ALL of (*keys, n, h) rows (`union()` builds it): the
-    rollup rows and the records since the watermark, grouped in SQL so that few rows reach
-    Python. One query, its SQL built once per `shape` (what union() depends on)."""
+def _rollup_half(name: str, shape: tuple, compute: Callable[[], T]) -> T:
+    """The rollup half of a figure read through the rollups: the sums the rollup tables hold as of
+    their refresh (`shape` names the scope, the period and the rollup state). Within a figure
+    snapshot's computation it is a part of its own (portal.snapshots.part): it reads the rollup
+    tables, the enterprises and the regions only, so that after a new training record it is served
+    and only the live half (the records since the watermark, the people changed since the refresh)
+    is computed. Anywhere else it is simply computed."""
+    return snapshots.part(f"courses.statistics.rollup_half.{name}", (shape,), {}, compute)
+
+
+def _sums_rows(key: tuple, rows: Callable[[], QuerySet], keys: tuple[str, ...]) -> list[tuple]:
+    """(*keys, 人次, 学时) of `rows()` (rows of *keys, n, h) summed per keys in SQL: one query, its
+    SQL built once per `key`."""
 
     def build() -> tuple[str, list]:
-        sql, params = union().query.sql_with_params()
-        columns = ", ".join(f'u."{key}"' for key in keys)
+        sql, params = rows().query.sql_with_params()
+        columns = ", ".join(f'u."{k}"' for k in keys)
         query = (
             f'SELECT {columns}, SUM(u."n"), SUM(u."h") FROM ({sql}) u '  # nosec B608 # ORM SQL
             f"GROUP BY {columns}"
         )
         return query, params
 
-    query, params = prepared(("courses.statistics._summed", *shape, keys), build)
+    query, params = prepared(("courses.statistics._summed", *key, keys), build)
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return [
-            (*row[:-2], int(row[-2] or 0), Decimal(str(row[-1] or 0)).quantize(Decimal("0.1")))
-            for row in cursor.fetchall()
-        ]
+        return [(*row[:-2], int(row[-2] or 0), _decimal(row[-1])) for row in cursor.fetchall()]
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
+def _summed(
+    shape: tuple, rolled: Callable[[], QuerySet], since: Callable[[], QuerySet], *keys: str
+) -> list[tuple]:
+    """(*keys, 人次, 学时) of the rollup rows (`rolled()`: rows of *keys, n, h) plus the records
+    since the watermark (`since()`: the same rows grouped from the records), each summed per keys
+    in SQL so that few rows reach Python, and added up here: the rollup half kept
+    (`_rollup_half`), the records' one query. `shape` names what both depend on."""
+    sums: dict[tuple, tuple[int, Decimal]] = {}
+    for rows in (
+        _rollup_half(f"sums{keys}", shape, lambda: _sums_rows((*shape, "rolled"), rolled, keys)),
+        _sums_rows((*shape, "since"), since, keys),
+    ):
+        for *key, n, h in rows:
+            before = sums.get(tuple(key), (0, Decimal("0")))
+            sums[tuple(key)] = (before[0] + n, before[1] + h)
+    return [(*key, n, h) for key, (n, h) in sums.items()]
 
 
 class _RolledPeople:
-    """参训人数 off the rollups (`.count()`, one query): the enterprises' people with records at
-    no other enterprise that year, plus the people with records at several (distinct), plus the
-    people of the records since the watermark the rollup does not hold in the scope. `shape`
-    names what `delta()` (those records) depends on: the SQL is built once per shape and year."""
+    """参训人数 off the rollups (`.count()`): the enterprises' people with records at no other
+    enterprise that year, plus the people with records at several (distinct) — the rollup half,
+    kept (`_rollup_half`) — plus the people of the records since the watermark the rollup does not
+    hold in the scope (one query). `shape` names what `delta()` (those records) depends on: the
+    SQL is built once per shape and year."""
 
     def __init__(
         self,
@@ -215,13 +251,26 @@ class _RolledPeople:
     ):
         self.shape, self.in_scope, self.year, self.delta = shape, in_scope, year, delta
 
-    def _parts(self) -> list[QuerySet]:
+    def _rolled_sql(self) -> tuple[str, list]:
         in_scope, year = self.in_scope(), self.year
-        return [
-            EnterpriseYearPeople.objects.filter(in_scope, year=year).values("people"),
-            PersonYearTraining.objects.filter(in_scope, year=year, multi=True)
-            .values("person_id")
-            .distinct(),
+        (singles, s_params), (multi, m_params) = (
+            part.order_by().query.sql_with_params()
+            for part in (
+                EnterpriseYearPeople.objects.filter(in_scope, year=year).values("people"),
+                PersonYearTraining.objects.filter(in_scope, year=year, multi=True)
+                .values("person_id")
+                .distinct(),
+            )
+        )
+        return (
+            f"(SELECT COALESCE(SUM(a.people), 0) FROM ({singles}) a)"  # nosec B608 # ORM
+            f" + (SELECT COUNT(*) FROM ({multi}) b)",
+            [*s_params, *m_params],
+        )
+
+    def _new_sql(self) -> tuple[str, list]:
+        in_scope, year = self.in_scope(), self.year
+        new, params = (
             self.delta()
             .exclude(
                 Exists(
@@ -231,36 +280,51 @@ class _RolledPeople:
                 )
             )
             .values("person_id")
-            .distinct(),
-        ]
-
-    def _sql(self) -> tuple[str, list]:
-        (singles, s_params), (multi, m_params), (new, n_params) = (
-            part.order_by().query.sql_with_params() for part in self._parts()
+            .distinct()
+            .order_by()
+            .query.sql_with_params()
         )
-        return (
-            f"(SELECT COALESCE(SUM(a.people), 0) FROM ({singles}) a)"  # nosec B608 # ORM
-            f" + (SELECT COUNT(*) FROM ({multi}) b) + (SELECT COUNT(*) FROM ({new}) c)",
-            [*s_params, *m_params, *n_params],
-        )
+        return f"(SELECT COUNT(*) FROM ({new}) c)", list(params)  # nosec B608 # ORM
 
     def count(self) -> int:
         return self.count_many([self])[0]
 
     @staticmethod
-    def count_many(counts: list[_RolledPeople]) -> list[int]:
-        """Several years' counts in one statement."""
+    def _counts(
+        key: tuple, counts: list[_RolledPeople], sql: Callable, *, few_rows: bool = False
+    ) -> list[int]:
+        """One statement selecting sql(count) of each count (`few_rows`: portal.db.plans)."""
 
         def build() -> tuple[str, list]:
-            parts = [c._sql() for c in counts]
-            query = "SELECT " + ", ".join(sql for sql, _p in parts)
-            return query, [p for _sql, params in parts for p in params]
+            parts = [sql(c) for c in counts]
+            query = "SELECT " + ", ".join(text for text, _p in parts)
+            return query, [p for _text, params in parts for p in params]
 
-        shape = ("courses.statistics._RolledPeople", *((c.shape, c.year) for c in counts))
+        shape = (
+            "courses.statistics._RolledPeople",
+            *key,
+            *((c.shape, c.year) for c in counts),
+        )
         query, params = prepared(shape, build)
         with connection.cursor() as cursor:
-            cursor.execute(query, params)
+            if few_rows:
+                execute_few_rows(cursor, query, params)
+            else:
+                cursor.execute(query, params)
             return [int(value) for value in cursor.fetchone()]
+
+    @staticmethod
+    def count_many(counts: list[_RolledPeople]) -> list[int]:
+        """Several years' counts: the rollup half kept, the new people in one statement."""
+        rolled = _rollup_half(
+            "people",
+            tuple((c.shape, c.year) for c in counts),
+            lambda: _RolledPeople._counts(("rolled",), counts, _RolledPeople._rolled_sql),
+        )
+        # The records since the watermark are the few written since the last refresh (minutes):
+        # each looked up in the rollup by index, not the year's rollup rows hashed.
+        new = _RolledPeople._counts(("new",), counts, _RolledPeople._new_sql, few_rows=True)
+        return [a + b for a, b in zip(rolled, new, strict=True)]
 
 
 def _as_date(value) -> date:
@@ -298,15 +362,16 @@ def training_statistics(
     """人次 and hours in total and by category, enterprise, street and month (or year, by="year").
     A fixed number of queries whatever the data size: the rollup state, then from the records
     (4: grouped by category and enterprise; those enterprises' names and streets; by day;
-    distinct people) or, for a whole year with fresh rollups, through them (5: by category; by
-    enterprise; names and streets; by month; distinct people); one fewer for one year by year
+    distinct people) or, for a whole year with fresh rollups, through them (9: by category; by
+    enterprise; names and streets; by month; distinct people — each but the names twice, the
+    rollup's sums (`_rollup_half`) and the records since the watermark); fewer for one year by year
     (the annual report: its one row is the totals). With breakdown=False only the totals (人次,
     学时, 参训人数): one query, from the records. `places`: the breakdowns by enterprise and by
     street wanted (empty lists for the others): places=() reads no enterprise names (one query
-    fewer; through the rollups two: no per-enterprise sums either); places=("street",) through
-    the rollups sums by category and street in SQL with the streets' names in one query (two
-    fewer: a few rows instead of one per enterprise, the category sums added up from them).
-    The 参训人数 through the rollups is one query too."""
+    fewer; through the rollups three: no per-enterprise sums either); places=("street",) through
+    the rollups sums by category and street in SQL with the streets' names in one query each
+    half (three fewer: a few rows instead of one per enterprise, the category sums added up from
+    them)."""
 
     def records() -> QuerySet[TrainingRecord]:
         return scoped_records(scope).filter(date__gte=period.start, date__lte=period.end)
@@ -364,22 +429,21 @@ def training_statistics(
             by_street = {}
             place = {"street": F("enterprise__street_id"), "s_name": F("enterprise__street__name")}
 
-            def union() -> QuerySet:
+            def rolled_places() -> QuerySet:
                 return (
-                    rolled()
+                    rolled().annotate(**place).values_list("category", "street", "s_name", "n", "h")
+                )
+
+            def since_places() -> QuerySet:
+                return (
+                    delta()
                     .annotate(**place)
-                    .values_list("category", "street", "s_name", "n", "h")
-                    .union(
-                        delta()
-                        .annotate(**place)
-                        .values_list("category", "street", "s_name")
-                        .annotate(n=Count("pk"), h=Sum("hours")),
-                        all=True,
-                    )
+                    .values_list("category", "street", "s_name")
+                    .annotate(n=Count("pk"), h=Sum("hours"))
                 )
 
             for category, street, s_name, n, h in _summed(
-                shape, union, "category", "street", "s_name"
+                shape, rolled_places, since_places, "category", "street", "s_name"
             ):
                 for sums, key in ((by_cat, category), (by_street, street)):
                     before = sums.get(key, (0, Decimal("0")))
@@ -392,17 +456,13 @@ def training_statistics(
                 keys.append((by_ent, "enterprise_id"))
             for sums, key in keys:
 
-                def union(key: str = key) -> QuerySet:
-                    return (
-                        rolled()
-                        .values_list(key, "n", "h")
-                        .union(
-                            delta().values_list(key).annotate(n=Count("pk"), h=Sum("hours")),
-                            all=True,
-                        )
-                    )
+                def rolled_by(key: str = key) -> QuerySet:
+                    return rolled().values_list(key, "n", "h")
 
-                sums.update({row[0]: row[1:] for row in _summed(shape, union, key)})
+                def since_by(key: str = key) -> QuerySet:
+                    return delta().values_list(key).annotate(n=Count("pk"), h=Sum("hours"))
+
+                sums.update({row[0]: row[1:] for row in _summed(shape, rolled_by, since_by, key)})
 
         def months() -> QuerySet:
             return (
@@ -411,18 +471,20 @@ def training_statistics(
                 )
                 .annotate(day=F("month"), n=F("count"), h=F("hours"))
                 .values_list("day", "n", "h")
-                .union(
-                    delta()
-                    .annotate(day=F("date"))
-                    .values_list("day")
-                    .annotate(n=Count("pk"), h=Sum("hours")),
-                    all=True,
-                )
+            )
+
+        def days_since() -> QuerySet:
+            return (
+                delta()
+                .annotate(day=F("date"))
+                .values_list("day")
+                .annotate(n=Count("pk"), h=Sum("hours"))
             )
 
         def day_rows():
             return [
-                {"date": _as_date(d), "n": n, "h": h} for d, n, h in _summed(shape, months, "day")
+                {"date": _as_date(d), "n": n, "h": h}
+                for d, n, h in _summed(shape, months, days_since, "day")
             ]
 
         people_qs = _RolledPeople(shape, in_scope, year, delta)
@@ -491,8 +553,9 @@ def training_statistics(
 @snapshots.kept
 def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingStats]:
     """`training_statistics(scope, Period.of_year(year), by="year", places=())` of several years
-    (the annual report's two) — the same figures, through the rollups in two queries for all the
-    years (by year and category; 参训人数 of each year in one statement) instead of two per year.
+    (the annual report's two) — the same figures, through the rollups in four queries for all the
+    years (by year and category; 参训人数 of each year in one statement; each the rollup's sums
+    and the records since) instead of four per year.
     Without fresh rollups (or for a scope they do not cover) one call per year."""
     state = rollups.current(Period.of_year(years[0])) if scope.kind in _ROLLUP_SCOPES else None
     if state is None:  # (the one rollup state answers every whole year alike)
@@ -512,22 +575,23 @@ def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingSta
             .order_by()
         )
 
-    def union() -> QuerySet:
-        rolled = (
+    def rolled() -> QuerySet:
+        return (
             EnterpriseYearTraining.objects.filter(in_scope(), year__in=years)
             .annotate(y=F("year"), n=F("count"), h=F("hours"))
             .values_list("y", "category", "n", "h")
         )
-        since = (
+
+    def since() -> QuerySet:
+        return (
             delta()
             .annotate(y=ExtractYear("date"))
             .values_list("y", "category")
             .annotate(n=Count("pk"), h=Sum("hours"))
         )
-        return rolled.union(since, all=True)
 
     by_cat: dict[int, dict[str, tuple[int, Decimal]]] = {year: {} for year in years}
-    for y, category, n, h in _summed(shape, union, "y", "category"):
+    for y, category, n, h in _summed(shape, rolled, since, "y", "category"):
         if int(y) in by_cat:
             by_cat[int(y)][category] = (n, h)
 
@@ -827,8 +891,9 @@ _GROUPS = {
 
 def _group_counts(rows, year: int, by: str) -> list[ComplianceCounts]:
     """ComplianceCounts per group from (key, label, code, required, compliant, none) rows, rows
-    of the same group (the rollup's and the live ones) summed; in label order (then key), the
-    same whatever the database's collation."""
+    of the same group (the rollup's, the changed people's taken away and the live ones) summed; a
+    group left with nobody (its people all moved away since the refresh) is not listed; in label
+    order (then key), the same whatever the database's collation."""
     merged: dict[object, ComplianceCounts] = {}
     for key_, label_, code_, n_required, n_compliant, n_none in rows:
         key = code_ if _GROUPS[by][2] else key_
@@ -836,7 +901,8 @@ def _group_counts(rows, year: int, by: str) -> list[ComplianceCounts]:
         group.required += int(n_required or 0)
         group.compliant += int(n_compliant or 0)
         group.no_requirement += int(n_none or 0)
-    return sorted(merged.values(), key=lambda g: (g.label, g.key is None, str(g.key)))
+    listed = [g for g in merged.values() if g.required or g.no_requirement]
+    return sorted(listed, key=lambda g: (g.label, g.key is None, str(g.key)))
 
 
 def _counts_sql(people: QuerySet[Person], by: str | None) -> tuple[str, list]:
@@ -869,37 +935,28 @@ def _less(q: Q) -> Case:
     return Case(When(q, then=Value(-1)), default=Value(0))
 
 
-def _rolled_sql(
-    scope: Scope, year: int, by: str | None, state: TrainingRollupState, changed: bool
-) -> tuple[str, list]:
-    """The same counts off the 学时达标 rollup (courses.rollups): the per-enterprise sums, less
-    the rows of the people changed since the refresh (`changed`: whether anyone did; they are
-    judged live), added up in SQL over a UNION ALL."""
-    in_scope = _rollup_q(scope)
-    group = {}
-    if by is not None:
-        key, label, code = _GROUPS[by]
-        group = {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
-    sums = (
-        EnterpriseYearCompliance.objects.filter(in_scope, year=year)
+def _rolled_sql(scope: Scope, year: int, by: str | None) -> tuple[str, list]:
+    """The counts the 学时达标 rollup (courses.rollups) holds as of its refresh: its per-enterprise
+    sums, added up in SQL (per group with `by`)."""
+    group = _group_columns(by)
+    return _group_sums_sql(
+        EnterpriseYearCompliance.objects.filter(_rollup_q(scope), year=year)
         .annotate(**group, n_r=F("required"), n_c=F("compliant"), n_x=F("no_requirement"))
-        .values_list(*group, "n_r", "n_c", "n_x")
+        .values_list(*group, "n_r", "n_c", "n_x"),
+        group,
     )
-    if changed:
-        sums = sums.union(
-            PersonYearCompliance.objects.filter(
-                in_scope, rollups.changed_q(state, "person_id", year), year=year
-            )
-            .annotate(
-                **group,
-                n_r=_less(Q(required=True)),
-                n_c=_less(Q(required=True, compliant=True)),
-                n_x=_less(Q(required=False)),
-            )
-            .values_list(*group, "n_r", "n_c", "n_x"),
-            all=True,
-        )
-    sql, params = sums.order_by().query.sql_with_params()
+
+
+def _group_columns(by: str | None) -> dict:
+    if by is None:
+        return {}
+    key, label, code = _GROUPS[by]
+    return {"g_key": F(key), "g_label": F(label), "g_code": F(code or key)}
+
+
+def _group_sums_sql(rows: QuerySet, group: dict) -> tuple[str, list]:
+    """(n_r, n_c, n_x) of `rows` summed in SQL, per group (g_key, g_label, g_code) if any."""
+    sql, params = rows.order_by().query.sql_with_params()
     columns = "".join(f"u.{c}, " for c in group)
     query = f"SELECT {columns}SUM(u.n_r), SUM(u.n_c), SUM(u.n_x) FROM ({sql}) u"  # nosec B608 # ORM
     if group:
@@ -907,20 +964,45 @@ def _rolled_sql(
     return query, list(params)
 
 
+def _changed_sql(
+    scope: Scope, year: int, by: str | None, state: TrainingRollupState, table: dict
+) -> tuple[str, list]:
+    """The live half of 学时达标 through the rollup: the rollup rows of the people changed since
+    its refresh taken away (negative counts) and those people judged live — one statement, so
+    that both halves see the same changed people (one snapshot of the data)."""
+    group = _group_columns(by)
+    less, l_params = _group_sums_sql(
+        PersonYearCompliance.objects.filter(
+            _rollup_q(scope), rollups.changed_q(state, "person_id", year), year=year
+        )
+        .annotate(
+            **group,
+            n_r=_less(Q(required=True)),
+            n_c=_less(Q(required=True, compliant=True)),
+            n_x=_less(Q(required=False)),
+        )
+        .values_list(*group, "n_r", "n_c", "n_x"),
+        group,
+    )
+    changed = scope_people(scope).filter(rollups.changed_q(state, year=year), is_active=True)
+    live, j_params = _counts_sql(requirement_people(changed, year, table), by)
+    query = f"SELECT * FROM ({less}) r UNION ALL SELECT * FROM ({live}) c"  # nosec B608 # ORM
+    return query, [*l_params, *j_params]
+
+
 def _compliance_rows(
     key: tuple, build: Callable[[], tuple[str, list]], *, few_changed: bool = False
 ) -> list[tuple]:
     """The rows of one 学时达标 statement, its SQL built once per `key` (portal.db.prepared);
-    `few_changed`: its live half judges only the people changed since the rollups' refresh (at
-    most MAX_DELTA_PEOPLE), looked up by index (portal.db.plans)."""
+    `few_changed`: it judges only the people changed since the rollups' refresh (at most
+    MAX_DELTA_PEOPLE), looked up by index (portal.db.plans)."""
     query, params = prepared(("courses.statistics.compliance_summary", *key), build)
     with connection.cursor() as cursor:
         if few_changed:
             execute_few_rows(cursor, query, params)
         else:
             cursor.execute(query, params)
-        # A rollup group whose people all changed sums to nothing: the live rows have them.
-        return [row for row in cursor.fetchall() if any(row[-3:])]
+        return cursor.fetchall()
 
 
 @computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)
@@ -928,60 +1010,47 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     """学时达标 of the scope's active people for the year the period ends in; with by="street" or
     "enterprise", also per street / enterprise in `groups` (the totals are their sums).
 
-    From the 学时达标 rollup when it holds the year (courses.rollups): its rows summed for the
-    people unchanged since the refresh, the others (`changed_people`) judged live in the same
-    statement — 3 queries (the rollup state, the changed people, the sums), 4 when someone
-    changed (the requirement table). From the records and people otherwise: 3 queries (the
-    state, the requirement table, the people), 2 for a scope the rollups do not cover. Each
-    statement's SQL is built once per scope, year, grouping, rule table and rollup state
-    (portal.db.prepared)."""
+    From the 学时达标 rollup when it holds the year (courses.rollups): its sums as of the refresh
+    (one query, kept as a part of a figure snapshot being computed: `_rollup_half`), less the rows
+    of the people changed since (`changed_people`) and those people judged live, in one more
+    statement — 3 queries (the rollup state, the changed people, the sums), 5 when someone
+    changed (the requirement table and the live half). From the records and people otherwise: 3
+    queries (the state, the requirement table, the people), 2 for a scope the rollups do not
+    cover. Each statement's SQL is built once per scope, year, grouping, rule table and rollup
+    state (portal.db.prepared)."""
     year = period.end.year
     state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
     changed = rollups.changed_people(state, year) if rollups.compliance_years(state, year) else None
-
-    def people() -> QuerySet[Person]:
-        return scope_people(scope).filter(is_active=True)
-
     if changed is None:
         table = requirement_table()
         rows = _compliance_rows(
             ("live", snapshots.frozen(scope), year, by, snapshots.frozen(table)),
-            lambda: _counts_sql(requirement_people(people(), year, table), by),
-        )
-    elif not changed:
-        rows = _compliance_rows(
-            ("rolled", snapshots.frozen(scope), year, by, state.watermark, state.refreshed_at),
-            lambda: _rolled_sql(scope, year, by, state, changed=False),
+            lambda: _counts_sql(
+                requirement_people(scope_people(scope).filter(is_active=True), year, table), by
+            ),
         )
     else:
-        # The rollup less the changed people, and the changed people judged live, in one
-        # statement: both halves see the same changed people (one snapshot of the data).
-        table = requirement_table()
-
-        def both() -> tuple[str, list]:
-            rolled, r_params = _rolled_sql(scope, year, by, state, changed=True)
-            live, l_params = _counts_sql(
-                requirement_people(
-                    people().filter(rollups.changed_q(state, year=year)), year, table
-                ),
-                by,
-            )
-            query = f"SELECT * FROM ({rolled}) r UNION ALL SELECT * FROM ({live}) c"  # nosec B608
-            return query, [*r_params, *l_params]
-
-        rows = _compliance_rows(
-            (
-                "both",
-                snapshots.frozen(scope),
-                year,
-                by,
-                snapshots.frozen(table),
-                state.watermark,
-                state.refreshed_at,
-            ),
-            both,
-            few_changed=True,
+        rolled_key = ("rolled", snapshots.frozen(scope), year, by)
+        rows = _rollup_half(
+            f"compliance.{by}",
+            (*rolled_key, state.refreshed_at),
+            lambda: _compliance_rows(rolled_key, lambda: _rolled_sql(scope, year, by)),
         )
+        if changed:
+            table = requirement_table()
+            rows = rows + _compliance_rows(
+                (
+                    "changed",
+                    snapshots.frozen(scope),
+                    year,
+                    by,
+                    snapshots.frozen(table),
+                    state.watermark,
+                    state.refreshed_at,
+                ),
+                lambda: _changed_sql(scope, year, by, state, table),
+                few_changed=True,
+            )
     if by is None:
         required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
         return ComplianceCounts(year, required, compliant, none)

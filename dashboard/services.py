@@ -201,7 +201,8 @@ def dashboard_figures(*, target: Target, period: Period, today: date) -> Dashboa
     docs/figures.md), kept as a snapshot until anything a figure reads changes
     (portal.snapshots: a hit is one query). Computed: a fixed number of queries whatever the
     data size (tests/dashboard/test_views.py): the rollup state once for all figures, training
-    3–5, compliance 2–4, exams 1, drills 1 (per organising enterprise in the same query for a
+    3–9, compliance 2–4 (through the rollups their sums as of the refresh are parts of their own:
+    after a new record only the records since are read), exams 1, drills 1 (per organising enterprise in the same query for a
     street's drill-down), corrective actions 1, expiring certificates 2, merged with the returns
     2, 无证上岗 2 (6 when someone needs a certificate), 未完成三级教育上岗 3 (4 when someone is
     flagged), drill-down children 1; then the snapshot's read, its parts' read (the figures of

@@ -460,6 +460,35 @@ def test_a_change_recomputes_only_the_parts_that_read_its_table(
     assert views() == _live(views)
 
 
+ROLLUP_SUMS = {
+    "courses_enterpriseyeartraining",
+    "courses_enterprisemonthtraining",
+    "courses_enterpriseyearpeople",
+    "courses_enterpriseyearcompliance",
+}
+
+
+def test_after_a_new_record_the_rollups_sums_are_served_and_only_the_records_since_are_read(
+    views, known_data, queries
+):
+    """Through the rollups each training figure is the rollup's sums as of the refresh plus the
+    records since the watermark (and 学时达标 less / plus the people changed since): the sums are
+    a part of their own (courses.statistics._rollup_half), so after a new record only the live
+    half is computed; after an enterprise moves street they are summed again. What is served
+    equals the live figures each time."""
+    rollups.refresh()
+    views()
+    add_record(known_data["principal"], date(2026, 6, 15), "3")
+    read = _tables_read(queries, views)
+    assert "courses_trainingrecord" in read
+    assert not read & ROLLUP_SUMS
+    assert views() == _live(views)
+    enterprise = known_data["principal"].enterprise
+    _save(enterprise, street=known_data["other"].enterprise.street)
+    assert ROLLUP_SUMS <= _tables_read(queries, views)
+    assert views() == _live(views)
+
+
 def test_each_part_depends_on_every_table_it_reads_even_through_a_remembered_read(
     views, known_data, monkeypatch
 ):
