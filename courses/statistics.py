@@ -35,7 +35,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -73,8 +72,7 @@ from courses.models import (
     TrainingRollupState,
 )
 from portal import snapshots
-from portal.db.plans import execute_few_rows
-from portal.db.prepared import prepared
+from portal.db.prepared import fetch
 from portal.figures import Figure, computes, percentage, record
 from portal.models import Enterprise, Person, PersonCategory
 from portal.periods import Period
@@ -207,10 +205,10 @@ def _sums_rows(key: tuple, rows: Callable[[], QuerySet], keys: tuple[str, ...]) 
         )
         return query, params
 
-    query, params = prepared(("courses.statistics._summed", *key, keys), build)
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return [(*row[:-2], int(row[-2] or 0), _decimal(row[-1])) for row in cursor.fetchall()]
+    return [
+        (*row[:-2], int(row[-2] or 0), _decimal(row[-1]))
+        for row in fetch(("courses.statistics._summed", *key, keys), build)
+    ]
 
 
 def _decimal(value) -> Decimal:
@@ -305,13 +303,8 @@ class _RolledPeople:
             *key,
             *((c.shape, c.year) for c in counts),
         )
-        query, params = prepared(shape, build)
-        with connection.cursor() as cursor:
-            if few_rows:
-                execute_few_rows(cursor, query, params)
-            else:
-                cursor.execute(query, params)
-            return [int(value) for value in cursor.fetchone()]
+        (row,) = fetch(shape, build, few_rows=few_rows)
+        return [int(value) for value in row]
 
     @staticmethod
     def count_many(counts: list[_RolledPeople]) -> list[int]:
@@ -996,13 +989,7 @@ def _compliance_rows(
     """The rows of one 学时达标 statement, its SQL built once per `key` (portal.db.prepared);
     `few_changed`: it judges only the people changed since the rollups' refresh (at most
     MAX_DELTA_PEOPLE), looked up by index (portal.db.plans)."""
-    query, params = prepared(("courses.statistics.compliance_summary", *key), build)
-    with connection.cursor() as cursor:
-        if few_changed:
-            execute_few_rows(cursor, query, params)
-        else:
-            cursor.execute(query, params)
-        return cursor.fetchall()
+    return fetch(("courses.statistics.compliance_summary", *key), build, few_rows=few_changed)
 
 
 @computes(COMPLIANCE_REQUIRED, COMPLIANCE_COMPLIANT, COMPLIANCE_RATE, COMPLIANCE_NONE)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from drills.access import scope_drill_q
 from drills.models import CorrectiveAction, Drill, Participation, person_times_expression
 from portal import snapshots
-from portal.db.prepared import prepared
+from portal.db.prepared import fetch
 from portal.figures import Figure, computes, record
 from portal.periods import Period
 from portal.scoping import Scope
@@ -265,22 +265,17 @@ def _drill_statistics_of(
 
     # built once per scope, periods and breakdown (portal.db.prepared): the ORM takes longer to
     # build it than the database to run it
-    sql, params = prepared(
-        (
-            "drills.statistics.drill_statistics_of",
-            snapshots.frozen(scope),
-            tuple((p.start, p.end) for p in periods),
-            by_enterprise,
-        ),
-        build,
+    key = (
+        "drills.statistics.drill_statistics_of",
+        snapshots.frozen(scope),
+        tuple((p.start, p.end) for p in periods),
+        by_enterprise,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # in key order (the breakdowns' dicts keep it), whatever the database's collation
-        rows = sorted(
-            cursor.fetchall(),
-            key=lambda r: (r[0], r[1] or "", r[2] or "", r[3] or "", r[5] or r[7] or "", r[8]),
-        )
+    # in key order (the breakdowns' dicts keep it), whatever the database's collation
+    rows = sorted(
+        fetch(key, build),
+        key=lambda r: (r[0], r[1] or "", r[2] or "", r[3] or "", r[5] or r[7] or "", r[8]),
+    )
     # Labels translated once, not once per group (a lazy label costs a gettext each time).
     labels = {
         name: {key: str(label) for key, label in choices}
@@ -390,7 +385,7 @@ def _linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int
             .query.sql_with_params()
         )
 
-    sql, params = prepared(
+    rows = fetch(
         (
             "drills.statistics.linked_drills_of",
             snapshots.frozen(scope),
@@ -398,9 +393,6 @@ def _linked_drills_of(scope: Scope, periods: list[Period]) -> list[dict[str, int
         ),
         build,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     counts = [dict.fromkeys(Drill.Level.values, 0) for _ in periods]
     for level, index, n in rows:
         if index >= 0 and level in counts[index]:
@@ -500,7 +492,7 @@ def _corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> li
             .query.sql_with_params()
         )
 
-    sql, params = prepared(
+    (found,) = fetch(
         (
             "drills.statistics.corrective_actions_of",
             snapshots.frozen(scope),
@@ -508,10 +500,8 @@ def _corrective_actions_of(scope: Scope, asked: list[tuple[Period, date]]) -> li
         ),
         build,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # aggregates without GROUP BY: exactly one row, zeros when the scope has no actions
-        row = dict(zip(names, cursor.fetchone(), strict=True))
+    # aggregates without GROUP BY: exactly one row, zeros when the scope has no actions
+    row = dict(zip(names, found, strict=True))
     return [
         {
             "open": row["open"],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base as _server_binding
+from django.db.backends.postgresql.operations import DatabaseOperations as _Operations
 from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
 
@@ -40,7 +41,20 @@ def _quiet(connection) -> bool:
     return not poller.poll(0)  # readable or hung up: ask (and find out) with SELECT 1
 
 
+class DatabaseOperations(_Operations):
+    def last_executed_query(self, cursor, sql, params):
+        """The statement as Django's debug log and query captures show it: psycopg keeps no text
+        of a statement it executed by its prepared name (`prepared_cursor`), so it is the SQL
+        given, with its parameters written in."""
+        found = super().last_executed_query(cursor, sql, params)
+        if found is not None:
+            return found
+        return self.compose_sql(sql, params) if params else sql
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if connection.prepare_threshold is None:
