@@ -61,6 +61,7 @@ from courses.models import (
 )
 from portal import snapshots
 from portal.db import changes
+from portal.db.prepared import fetch
 from portal.models import Enterprise, HighRiskIndustry, Person
 from portal.periods import Period
 
@@ -247,8 +248,19 @@ def _changed_parts(state: TrainingRollupState, year: int | None) -> tuple[QueryS
 
 
 def _changed_people(state: TrainingRollupState, year: int | None) -> list[int] | None:
-    records, saved = _changed_parts(state, year)
-    changed = [pk for (pk,) in records.union(saved)[: MAX_DELTA_PEOPLE + 1]]
+    def build() -> tuple[str, list]:
+        records, saved = _changed_parts(state, year)
+        return records.union(saved)[: MAX_DELTA_PEOPLE + 1].query.sql_with_params()
+
+    # its SQL built once per watermark, refresh, year and limit (portal.db.prepared)
+    key = (
+        "courses.rollups.changed_people",
+        state.watermark,
+        state.refreshed_at,
+        year,
+        MAX_DELTA_PEOPLE,
+    )
+    changed = [pk for (pk,) in fetch(key, build)]
     return changed if len(changed) <= MAX_DELTA_PEOPLE else None
 
 

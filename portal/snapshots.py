@@ -254,8 +254,16 @@ class _Unkeyed(TypeError):
     """An argument no key can name exactly (the part is computed, not kept)."""
 
 
+_PLAIN = {type(None), bool, int, float, str, Decimal, date, datetime}
+
+
 def frozen(value) -> object:
     """A value's exact, hashable description for a part's key (repr() of which is hashed)."""
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first (a result's figures: thousands of values)
+        return (kind.__name__, value)
+    if kind is tuple or kind is list:
+        return (kind.__name__, tuple(frozen(v) for v in value))
     if value is None or isinstance(value, bool | int | float | str | Decimal | date):
         return (type(value).__name__, value if not isinstance(value, enum.Enum) else value.value)
     if isinstance(value, Promise):
