@@ -41,7 +41,7 @@ import json
 import logging
 import pickle  # nosec B403 # our own results, written and read by this module only
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -156,20 +156,28 @@ def cached(name: str, parts: tuple, compute: Callable[[], T], *, own_parts: bool
             return pickle.loads(bytes(data))  # nosec B301 # stored by _store below, never input
         except Exception:  # noqa: BLE001 # a snapshot of an older class: compute it again
             log.warning("unreadable figure snapshot %s: computed again", name, exc_info=True)
-    if not own_parts:
-        result = compute()
-        _store(key, int(current), result)
-        return result
-    computation = _Computation(key)
-    # The tables' versions are read before anything is computed (a value read before them and
-    # reused by a part would be older than the versions it is stored with).
-    computation.load()
-    token = _computation.set(computation)
+    # The snapshots computed inside this one (the dashboard's figures inside its page's) are
+    # stored with it, in its one statement.
+    pending: list[tuple] = []
+    pending_token = _pending.set(pending)
     try:
-        result = compute()
+        if not own_parts:
+            result = compute()
+            new: dict[str, _Part] = {}
+        else:
+            computation = _Computation(key)
+            # The tables' versions are read before anything is computed (a value read before
+            # them and reused by a part would be older than the versions it is stored with).
+            computation.load()
+            token = _computation.set(computation)
+            try:
+                result = compute()
+            finally:
+                _computation.reset(token)
+            new = computation.new
     finally:
-        _computation.reset(token)
-    _store(key, int(current), result, parts=computation.new)
+        _pending.reset(pending_token)
+    _store(key, int(current), result, parts=new, with_rows=pending)
     return result
 
 
@@ -411,11 +419,23 @@ def _short_wait():
 SQLITE_STORE_WAIT_MS = 100
 
 
-def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = None) -> None:
+# The rows of the snapshots computed inside another's computation, stored with it (cached).
+_pending: ContextVar[list[tuple] | None] = ContextVar("portal_snapshots_pending", default=None)
+
+
+def _store(
+    key: str,
+    version: int,
+    result,
+    *,
+    parts: dict[str, _Part] | None = None,
+    with_rows: Sequence[tuple] = (),
+) -> None:
     """Insert or replace the snapshot and the parts computed for it (one statement): the
     snapshot unless a newer one was stored meanwhile, each part always (whether it is served is
-    decided by its tables' versions alone). A failure (a read-only replica, another writer holding SQLite's lock)
-    only costs the next request a computation."""
+    decided by its tables' versions alone). Inside another snapshot's computation its rows wait
+    for that one's store (`with_rows`: one statement for both). A failure (a read-only replica,
+    another writer holding SQLite's lock) only costs the next request a computation."""
     from portal.models import FigureSnapshot
 
     qn = connection.ops.quote_name
@@ -428,6 +448,12 @@ def _store(key: str, version: int, result, *, parts: dict[str, _Part] | None = N
             (part_key, 0, part.data, now, key, part.text())  # a part's currency: its deps
             for part_key, part in (parts or {}).items()
         ]
+        outer = _pending.get()
+        if outer is not None:
+            outer.extend(rows)
+            return
+        # (one row a key: a snapshot computed twice inside another is stored once)
+        rows = list({row[0]: row for row in [*rows, *with_rows]}.values())
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
         # One statement: atomic by itself outside a transaction; inside one, in a savepoint, so
         # that its failure does not break the caller's transaction.

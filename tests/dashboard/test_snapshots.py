@@ -499,7 +499,7 @@ def test_each_part_depends_on_every_table_it_reads_even_through_a_remembered_rea
     rollups.refresh()
     kept: list[dict] = []
 
-    def store(key, version, result, *, parts=None):
+    def store(key, version, result, *, parts=None, **_):
         kept.append({k: part.deps for k, part in (parts or {}).items()})
 
     monkeypatch.setattr(snapshots, "_store", store)

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from courses import rollups
 from dashboard import services
@@ -344,3 +345,34 @@ def test_a_computed_page_reads_the_figures_parts_once(queries, client, superviso
     parts_read = [q for q in ctx.captured_queries if 'WHERE s."parent" = ' in q["sql"]]
     assert len(parts_read) == 1
     assert FigureSnapshot.objects.filter(parent="").count() == 2  # the figures and the page
+
+
+STORE = 'INSERT INTO "portal_figuresnapshot"'
+
+
+def test_a_computed_page_stores_its_figures_with_it_in_one_statement(
+    queries, client, supervisor, street
+):
+    """The dashboard's figures, computed inside the page's fragment, are stored with the
+    fragment and the figures' parts in one INSERT (portal.snapshots: a store waits for the
+    snapshot whose computation it is inside); each is served afterwards."""
+    client.force_login(supervisor)
+    url = reverse("dashboard:index") + YEAR
+    assert client.get(url).status_code == 200  # the site's settings made on a first page
+    FigureSnapshot.objects.all().delete()
+    with queries.capture() as ctx:
+        assert client.get(url).status_code == 200
+    stores = [q for q in ctx.captured_queries if q["sql"].startswith(STORE)]
+    assert len(stores) == 1
+    assert FigureSnapshot.objects.filter(parent="").count() == 2
+    assert FigureSnapshot.objects.exclude(parent="").exists()
+    with queries.capture() as ctx:  # asked again: the page's snapshot, one read, no store
+        assert client.get(url).status_code == 200
+    snapshot_queries = [q for q in ctx.captured_queries if "portal_figuresnapshot" in q["sql"]]
+    assert len(snapshot_queries) == 1
+    assert not snapshot_queries[0]["sql"].startswith(STORE)
+    target = services.default_target(supervisor)
+    period = Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026")
+    with queries.capture() as ctx:  # the figures' own snapshot, stored with the page's
+        services.dashboard_figures(target=target, period=period, today=timezone.localdate())
+    assert len(ctx.captured_queries) == 1
