@@ -55,6 +55,16 @@ class PortalBackend(ModelBackend):
             return user
         return None
 
+    def get_user(self, user_id):
+        """The signed-in user of a request, with their person (a worker's record, or none) in the
+        same query: every page's navigation asks `user.person` (考试 and 证书 for workers)."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("person").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         """ModelBackend's answer, loaded in one query instead of two (the user's own permissions
         and their groups'), kept on the user for the request as ModelBackend keeps it, so the
@@ -79,7 +89,8 @@ def _permissions_of(user_id: int) -> tuple[set[str], set[str]]:
     """("app_label.codename" the user has directly, those of their groups)."""
     from django.db import connection
 
-    with connection.cursor() as cur:
+    # prepared on PostgreSQL (portal.db.postgresql): every signed-in page asks
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cur:
         cur.execute(_permissions_sql(connection.alias), [user_id, user_id])
         rows = cur.fetchall()
     own = {f"{app_label}.{codename}" for whose, app_label, codename in rows if whose == "u"}

@@ -217,10 +217,10 @@ def test_the_class_list_uses_the_same_queries_at_two_sizes(
                 region=district if i % 2 else None, enterprise=None if i % 2 else enterprise
             )
             classes.register_for_class(person=worker.person, training_class=training_class)
-        # user, groups, person id (scope), person with street (visible classes), count,
-        # request.user.person, page of classes, my registrations (a worker manages none: no
+        # user with their person (portal.auth), groups, person id (scope), person with street
+        # (visible classes), count, page of classes, my registrations (a worker manages none: no
         # query), the user's permissions (one query: portal.auth; tab bar), site, site settings, the nav's unread
         # notice count
         return len(queries.page(client, "/courses/classes/"))
 
-    assert run(2) == run(6) == 12
+    assert run(2) == run(6) == 11

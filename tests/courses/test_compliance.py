@@ -190,14 +190,14 @@ def test_the_compliance_list_uses_the_same_queries_at_two_sizes(
             _record(person, "2")
         # user, groups (scope), the summary (rollup state, requirement table, one aggregate), the rows
         # (requirement table, people with enterprise and hours annotated), the user's
-        # permissions (one query, portal.auth; the tab bar), the user's person (header), site,
-        # site settings (footer),
+        # permissions (one query, portal.auth; the tab bar), site, site settings (footer) (the
+        # user's person for the header comes with the user: portal.auth),
         # the nav's unread notice count, 无证上岗 (positions, people who may need a certificate),
         # the 三级教育 flag (inductions, the rule table, recent hires without one: none flagged)
         # — plus the session read with database sessions
         return len(queries.page(client, "/courses/compliance/"))
 
-    assert run(2) == run(8) == 17
+    assert run(2) == run(8) == 16
 
 
 def test_an_empty_requirement_table_gives_nobody_a_requirement_on_every_surface(

@@ -29,12 +29,12 @@ def test_the_records_page_uses_the_same_queries_at_two_sizes(queries, client, ma
                 title="专题",
             )
         # user, groups, count, page of records with person and enterprise,
-        # the user's permissions (one query, portal.auth; tab bar), user's person (header), site,
-        # site settings,
+        # the user's permissions (one query, portal.auth; tab bar), site, site settings (the
+        # user's person for the header comes with the user: portal.auth),
         # the nav's unread notice count
         return len(queries.page(client, "/courses/records/"))
 
-    assert run(2) == run(7) == 9
+    assert run(2) == run(7) == 8
 
 
 def test_my_courses_uses_the_same_queries_at_two_sizes(queries, client, worker, course_index):
@@ -48,9 +48,10 @@ def test_my_courses_uses_the_same_queries_at_two_sizes(queries, client, worker, 
             Enrolment.objects.create(
                 person=worker.person, course=course, due_on=timezone.localdate() + timedelta(days=3)
             )
-        # user, person, enrolments with course, lesson paths, studied lessons, groups +
+        # user with their person (portal.auth), enrolments with course, lesson paths, studied
+        # lessons, groups +
         # the user's permissions (one query; tab bar), person id (header), site (course urls), site,
         # site settings, the nav's unread notice count
         return len(queries.page(client, "/courses/mine/"))
 
-    assert run(1) == run(3) == 11
+    assert run(1) == run(3) == 10

@@ -1,7 +1,7 @@
 """portal.auth.PortalBackend loads a user's permissions in one query (Django's ModelBackend takes
 two, each through the ORM) and answers exactly as ModelBackend does: checked for every way a user
 may get a permission or lose it, and for the Wagtail admin's access_admin in particular (the
-navigation's 管理后台 link)."""
+navigation's 管理后台 link). It also reads a signed-in user with their person in one query."""
 
 from __future__ import annotations
 
@@ -80,3 +80,22 @@ def test_one_query_for_a_page_however_many_checks(queries, editor, worker):
             assert user.has_perm("portal.view_person") is user.has_perm("portal.view_person")
             user.get_all_permissions()
         assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_comes_with_their_person_in_one_query(
+    django_assert_num_queries, worker, supervisor
+):
+    """Every page's navigation asks `user.person` (a worker's 考试 and 证书): it is read with the
+    user. Someone without a person record has none, with no second query; an inactive user is
+    not signed in, as with ModelBackend."""
+    with django_assert_num_queries(1):
+        user = PortalBackend().get_user(worker.pk)
+        assert user.person.pk == worker.person.pk
+    with django_assert_num_queries(1):
+        user = PortalBackend().get_user(supervisor.pk)
+        assert getattr(user, "person", None) is None
+    User.objects.filter(pk=worker.pk).update(is_active=False)
+    assert PortalBackend().get_user(worker.pk) is None
+    assert ModelBackend().get_user(worker.pk) is None
+    assert PortalBackend().get_user(10**9) is None
