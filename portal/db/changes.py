@@ -154,7 +154,8 @@ def versions(connection) -> dict[str, int]:
 def versions_of(connection, sources: tuple[str, ...]) -> tuple[int, ...]:
     """The versions of `sources`, in their order (0 for a source with no rows yet)."""
     marks = ", ".join(["%s"] * len(sources))
-    with connection.cursor() as cur:
+    # prepared on PostgreSQL (portal.db.postgresql): a kept value's check on every page
+    with getattr(connection, "prepared_cursor", connection.cursor)() as cur:
         cur.execute(versions_sql(connection, where=f"source IN ({marks})"), sources)
         found = {source: int(n) for source, n in cur.fetchall()}
     return tuple(found.get(source, 0) for source in sources)
