@@ -5,12 +5,11 @@ its own setting before, after, and after a failure."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from portal.db.plans import FEW_ROWS_PAGE_COST
 from portal.db.prepared import fetch
@@ -23,7 +22,7 @@ VALUES = [
     date(2026, 2, 28),
     Decimal("12.5"),
     None,
-    timezone.make_aware(datetime(2026, 11, 30, 8, 15)),
+    datetime(2026, 11, 30, 8, 15, tzinfo=UTC),
 ]
 
 
