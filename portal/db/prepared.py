@@ -92,6 +92,10 @@ def _literal_sql(sql: str, params: tuple) -> str:
     """The statement with its parameters written in as values (PostgreSQL's own quoting, by
     psycopg), once per statement and parameters."""
     full = (connection.alias, sql, params)
+    try:
+        hash(full)
+    except TypeError:  # a value that is not hashable (a list for an array): written each time
+        return connection.ops.compose_sql(sql, params)
     with _lock:
         literal = _literal.get(full)
         if literal is not None:

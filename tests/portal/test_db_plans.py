@@ -96,3 +96,10 @@ def test_the_few_rows_setting_is_the_statements_alone_even_when_it_fails():
     with pytest.raises(DatabaseError), transaction.atomic():  # inside one
         fetch(*failing, few_rows=True)
     assert _setting() == before
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's arrays")
+@pytest.mark.django_db
+def test_a_value_that_cannot_be_kept_is_written_each_time():
+    sql = "SELECT array_length(%s::int[], 1)"
+    assert fetch(("test_db_plans.array",), lambda: (sql, [[1, 2, 3]])) == [(3,)]

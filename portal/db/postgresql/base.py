@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import select
 
+from django.db import DatabaseError
 from django.db.backends.postgresql import base as _server_binding
 from django.db.backends.postgresql.operations import DatabaseOperations as _Operations
 from django_prometheus.db.backends.postgresql import base
@@ -47,9 +48,12 @@ class DatabaseOperations(_Operations):
         of a statement it executed by its prepared name (`prepared_cursor`), so it is the SQL
         given, with its parameters written in."""
         found = super().last_executed_query(cursor, sql, params)
-        if found is not None:
-            return found
-        return self.compose_sql(sql, params) if params else sql
+        if found is not None or not params:
+            return found if found is not None else sql
+        try:
+            return self.compose_sql(sql, params)
+        except (TypeError, ValueError, DatabaseError):  # a value psycopg cannot write: the SQL
+            return sql
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
