@@ -233,12 +233,29 @@ def _summed(
     return [(*key, n, h) for key, (n, h) in sums.items()]
 
 
+def _unrefreshed_sql(state: TrainingRollupState) -> tuple[str, list]:
+    """SQL of 1 while the rollups are still those of `state` (neither refreshed nor marked stale
+    since), else 0. A live half that also reads a rollup table (学时达标's changed people's rows,
+    参训人数's people already rolled up) selects it in its own statement: its rows and the rollup's
+    sums it is added to (read earlier, or kept) are then of the same refresh, or the figure is
+    computed from the records instead (a refresh committing in between, every few minutes at
+    most, would otherwise take away or leave out the people it moved)."""
+    sql, params = (
+        TrainingRollupState.objects.filter(pk=1, refreshed_at=state.refreshed_at, stale=False)
+        .values("pk")
+        .order_by()
+        .query.sql_with_params()
+    )
+    return f"(SELECT COUNT(*) FROM ({sql}) s)", list(params)  # nosec B608 # the ORM's SQL
+
+
 class _RolledPeople:
     """参训人数 off the rollups (`.count()`): the enterprises' people with records at no other
     enterprise that year, plus the people with records at several (distinct) — the rollup half,
     kept (`_rollup_half`) — plus the people of the records since the watermark the rollup does not
     hold in the scope (one query). `shape` names what `delta()` (those records) depends on: the
-    SQL is built once per shape and year."""
+    SQL is built once per shape and year. `everyone()`: the year's records in the scope, counted
+    instead if the rollups were refreshed meanwhile (`_unrefreshed_sql`)."""
 
     def __init__(
         self,
@@ -246,8 +263,12 @@ class _RolledPeople:
         in_scope: Callable[[], Q],
         year: int,
         delta: Callable[[], QuerySet],
+        *,
+        state: TrainingRollupState,
+        everyone: Callable[[], QuerySet],
     ):
         self.shape, self.in_scope, self.year, self.delta = shape, in_scope, year, delta
+        self.state, self.everyone = state, everyone
 
     def _rolled_sql(self) -> tuple[str, list]:
         in_scope, year = self.in_scope(), self.year
@@ -289,12 +310,20 @@ class _RolledPeople:
 
     @staticmethod
     def _counts(
-        key: tuple, counts: list[_RolledPeople], sql: Callable, *, few_rows: bool = False
+        key: tuple,
+        counts: list[_RolledPeople],
+        sql: Callable,
+        *,
+        few_rows: bool = False,
+        check: TrainingRollupState | None = None,
     ) -> list[int]:
-        """One statement selecting sql(count) of each count (`few_rows`: portal.db.plans)."""
+        """One statement selecting sql(count) of each count (`few_rows`: portal.db.plans), and
+        with `check` last `_unrefreshed_sql(check)`."""
 
         def build() -> tuple[str, list]:
             parts = [sql(c) for c in counts]
+            if check is not None:
+                parts.append(_unrefreshed_sql(check))
             query = "SELECT " + ", ".join(text for text, _p in parts)
             return query, [p for _text, params in parts for p in params]
 
@@ -302,6 +331,7 @@ class _RolledPeople:
             "courses.statistics._RolledPeople",
             *key,
             *((c.shape, c.year) for c in counts),
+            check and check.refreshed_at,
         )
         (row,) = fetch(shape, build, few_rows=few_rows)
         return [int(value) for value in row]
@@ -316,7 +346,11 @@ class _RolledPeople:
         )
         # The records since the watermark are the few written since the last refresh (minutes):
         # each looked up in the rollup by index, not the year's rollup rows hashed.
-        new = _RolledPeople._counts(("new",), counts, _RolledPeople._new_sql, few_rows=True)
+        *new, unrefreshed = _RolledPeople._counts(
+            ("new",), counts, _RolledPeople._new_sql, few_rows=True, check=counts[0].state
+        )
+        if not unrefreshed:
+            return [c.everyone().values("person_id").distinct().count() for c in counts]
         return [a + b for a, b in zip(rolled, new, strict=True)]
 
 
@@ -480,7 +514,7 @@ def training_statistics(
                 for d, n, h in _summed(shape, months, days_since, "day")
             ]
 
-        people_qs = _RolledPeople(shape, in_scope, year, delta)
+        people_qs = _RolledPeople(shape, in_scope, year, delta, state=state, everyone=records)
     sums: dict[str, dict] = {"category": dict(by_cat), "enterprise": dict(by_ent), "street": {}}
     names: dict[str, dict] = {"enterprise": {}, "street": {}}
     count = sum(n for n, _h in by_cat.values())
@@ -592,7 +626,19 @@ def training_year_statistics(scope: Scope, years: list[int]) -> list[TrainingSta
         return lambda: delta().filter(date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
 
     people = _RolledPeople.count_many(
-        [_RolledPeople(shape, in_scope, year, delta_of(year)) for year in years]
+        [
+            _RolledPeople(
+                shape,
+                in_scope,
+                year,
+                delta_of(year),
+                state=state,
+                everyone=lambda year=year: scoped_records(scope).filter(
+                    date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+                ),
+            )
+            for year in years
+        ]
     )
     labels = {key: str(label) for key, label in PersonCategory.choices}
     out = []
@@ -974,7 +1020,8 @@ def _changed_sql(
 ) -> tuple[str, list]:
     """The live half of 学时达标 through the rollup: the rollup rows of the people changed since
     its refresh taken away (negative counts) and those people judged live — one statement, so
-    that both halves see the same changed people (one snapshot of the data)."""
+    that both halves see the same changed people (one snapshot of the data); each row ends with
+    `_unrefreshed_sql(state)`."""
     group = _group_columns(by)
     less, l_params = _group_sums_sql(
         PersonYearCompliance.objects.filter(
@@ -991,8 +1038,12 @@ def _changed_sql(
     )
     changed = scope_people(scope).filter(rollups.changed_q(state, year=year), is_active=True)
     live, j_params = _counts_sql(requirement_people(changed, year, table), by)
-    query = f"SELECT * FROM ({less}) r UNION ALL SELECT * FROM ({live}) c"  # nosec B608 # ORM
-    return query, [*l_params, *j_params]
+    check, c_params = _unrefreshed_sql(state)
+    query = (
+        f"SELECT x.*, {check} FROM (SELECT * FROM ({less}) r "  # nosec B608 # the ORM's SQL
+        f"UNION ALL SELECT * FROM ({live}) c) x"
+    )
+    return query, [*c_params, *l_params, *j_params]
 
 
 def _compliance_rows(
@@ -1020,14 +1071,18 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
     year = period.end.year
     state = rollups.current(Period.of_year(year)) if scope.kind in _ROLLUP_SCOPES else None
     changed = rollups.changed_people(state, year) if rollups.compliance_years(state, year) else None
-    if changed is None:
+
+    def from_records() -> list[tuple]:
         table = requirement_table()
-        rows = _compliance_rows(
+        return _compliance_rows(
             ("live", snapshots.frozen(scope), year, by, snapshots.frozen(table)),
             lambda: _counts_sql(
                 requirement_people(scope_people(scope).filter(is_active=True), year, table), by
             ),
         )
+
+    if changed is None:
+        rows = from_records()
     else:
         rolled_key = ("rolled", snapshots.frozen(scope), year, by)
         rows = _rollup_half(
@@ -1037,7 +1092,7 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
         )
         if changed:
             table = requirement_table()
-            rows = rows + _compliance_rows(
+            live = _compliance_rows(
                 (
                     "changed",
                     snapshots.frozen(scope),
@@ -1050,6 +1105,10 @@ def compliance_summary(scope: Scope, period: Period, *, by: str | None = None) -
                 lambda: _changed_sql(scope, year, by, state, table),
                 few_changed=True,
             )
+            if all(row[-1] for row in live):
+                rows = rows + [row[:-1] for row in live]
+            else:  # refreshed meanwhile: the rollup's sums and these rows are of two refreshes
+                rows = from_records()
     if by is None:
         required, compliant, none = (sum(int(row[i] or 0) for row in rows) for i in range(3))
         return ComplianceCounts(year, required, compliant, none)

@@ -455,8 +455,8 @@ def _store(
             for part_key, part in (parts or {}).items()
         ]
         outer = _pending.get()
-        if outer is not None:
-            outer.extend(rows)
+        if outer is not None:  # with the snapshots computed inside this one, if any
+            outer.extend([*rows, *with_rows])
             return
         # (one row a key: a snapshot computed twice inside another is stored once)
         rows = list({row[0]: row for row in [*rows, *with_rows]}.values())

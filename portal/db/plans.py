@@ -36,13 +36,17 @@ def few_rows(connection):
     if connection.vendor != "postgresql":
         yield
         return
+    from psycopg.pq import TransactionStatus
+
+    # as any query of Django's: refused in a broken atomic block, errors as Django's
+    connection.validate_no_broken_transaction()
     connection.ensure_connection()
     raw = connection.connection
-    raw.execute(f"SET random_page_cost = {FEW_ROWS_PAGE_COST}")
+    with connection.wrap_database_errors:
+        raw.execute(f"SET random_page_cost = {FEW_ROWS_PAGE_COST}")
     try:
         yield
     finally:
-        from psycopg.pq import TransactionStatus
-
         if not raw.closed and raw.info.transaction_status != TransactionStatus.INERROR:
-            raw.execute("RESET random_page_cost")
+            with connection.wrap_database_errors:
+                raw.execute("RESET random_page_cost")

@@ -91,7 +91,8 @@ def fetch(
 def _literal_sql(sql: str, params: tuple) -> str:
     """The statement with its parameters written in as values (PostgreSQL's own quoting, by
     psycopg), once per statement and parameters."""
-    full = (connection.alias, sql, params)
+    # typed: 1, True and Decimal("1") are equal and hash alike, but are written differently
+    full = (connection.alias, sql, tuple((type(p), p) for p in params))
     try:
         hash(full)
     except TypeError:  # a value that is not hashable (a list for an array): written each time

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from courses import rollups
+from courses import rollups, statistics
 from courses.models import TrainingRecord, TrainingRequirement, TrainingRollupState
 from courses.tasks import refresh_training_rollups
 from dashboard import services
@@ -487,6 +487,39 @@ def test_after_a_new_record_the_rollups_sums_are_served_and_only_the_records_sin
     _save(enterprise, street=known_data["other"].enterprise.street)
     assert ROLLUP_SUMS <= _tables_read(queries, views)
     assert views() == _live(views)
+
+
+def test_a_refresh_committing_between_the_rollups_sums_and_their_live_half_is_not_mixed(
+    views, known_data, monkeypatch
+):
+    """学时达标's live half takes the changed people's rollup rows away, 参训人数's counts the people
+    the rollup does not hold: both read a rollup table, while the sums they are added to were read
+    earlier or kept. A refresh committing in between (simulated: run just before those
+    statements) must not mix two refreshes — a person made compliant, a person first trained
+    since the refresh — the figure is computed from the records instead."""
+    rollups.refresh()
+    views()  # the rollups' sums kept as parts
+    principal = known_data["principal"]
+    add_record(principal, date(2026, 6, 15), "60")  # now 达标
+    newcomer = PersonFactory(enterprise=principal.enterprise, category=PersonCategory.PRINCIPAL)
+    add_record(newcomer, date(2026, 6, 16), "60")  # first trained since the refresh
+    live_halves = {
+        ("courses.statistics._RolledPeople", "new"),
+        ("courses.statistics.compliance_summary", "changed"),
+    }
+    real, refreshed = statistics.fetch, []
+
+    def fetch(key, build, **kwargs):
+        if key[:2] in live_halves and key[:2] not in refreshed:
+            refreshed.append(key[:2])
+            rollups.refresh()
+        return real(key, build, **kwargs)
+
+    monkeypatch.setattr(statistics, "fetch", fetch)
+    served = views()
+    monkeypatch.undo()
+    assert set(refreshed) == live_halves
+    assert served == _live(views)
 
 
 def test_each_part_depends_on_every_table_it_reads_even_through_a_remembered_read(

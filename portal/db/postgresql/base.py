@@ -52,7 +52,7 @@ class DatabaseOperations(_Operations):
             return found if found is not None else sql
         try:
             return self.compose_sql(sql, params)
-        except (TypeError, ValueError, DatabaseError):  # a value psycopg cannot write: the SQL
+        except (TypeError, ValueError, DatabaseError, _server_binding.Database.Error):  # unwritable
             return sql
 
 
