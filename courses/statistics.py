@@ -350,8 +350,13 @@ class _RolledPeople:
             ("new",), counts, _RolledPeople._new_sql, few_rows=True, check=counts[0].state
         )
         if not unrefreshed:
-            return [c.everyone().values("person_id").distinct().count() for c in counts]
+            return [_people_of(c.everyone()).count() for c in counts]
         return [a + b for a, b in zip(rolled, new, strict=True)]
+
+
+def _people_of(records: QuerySet[TrainingRecord]) -> QuerySet:
+    """参训人数 from the records: the distinct people of `records` (`.count()`)."""
+    return records.values("person_id").distinct().order_by()
 
 
 def _as_date(value) -> date:
@@ -424,7 +429,7 @@ def training_statistics(
         def day_rows():
             return records().values("date").annotate(n=Count("pk"), h=Sum("hours")).order_by()
 
-        people_qs = records().values("person_id").distinct().order_by()
+        people_qs = _people_of(records())
     else:
         # The same sums read off the rollups (records up to the watermark) plus the records
         # written since (pk above it), summed in SQL (one query each): see courses.rollups.

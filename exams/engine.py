@@ -39,6 +39,7 @@ from exams.question_types import InvalidResponse, kind_of
 from exams.reads import Select
 from portal import registry
 from portal.db import rows as db_rows
+from portal.db.prepared import prepared_cursor
 from portal.models import Person
 
 
@@ -713,7 +714,7 @@ def answer_item(*, attempt_id: int, question_id: int, user) -> AttemptQuestion |
     connection = connections[router.db_for_read(AttemptQuestion)]
     sql, models_fields = _answer_item_sql(connection)
     # prepared where the engine can (portal.db.postgresql): parsed and planned once per connection
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [attempt_id, question_id, user.pk])
         row = cursor.fetchone()
     if row is None:
@@ -782,8 +783,7 @@ def _update_and_log(item_pk: int, seq: int, updates: dict, event: AttemptEvent) 
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     # prepared (portal.db.postgresql): PostgreSQL neither parses nor plans it again on this
     # connection; another engine (psycopg 2, a plain backend) runs it as it is
-    prepared = getattr(connection, "prepared_cursor", connection.cursor)
-    with prepared() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
 
@@ -958,7 +958,7 @@ def quick_save(
         seq,
     ]
     params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if cursor.fetchone() is None:
             return None
@@ -990,7 +990,7 @@ def _read_shapes(connection, attempt_id: int, user):
             f"AND a.{col(Attempt, 'state')} = %s"
         )  # names from the models' _meta, values as parameters (nosec B608 on the first line)
     params = [str(Paper.Mode.PRACTICE), attempt_id, user.pk, str(Attempt.State.IN_PROGRESS)]
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from django.db import connections, router
 
 from portal.db import rows
+from portal.db.prepared import prepared_cursor
 
 
 class Select:
@@ -88,7 +89,7 @@ class Select:
         sql, plan = self._compile(connection)
         # prepared where the engine can (portal.db.postgresql): every WHERE here compares a
         # column with a parameter, so PostgreSQL types the parameters from their context
-        with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(sql, list(params))
             rows = cursor.fetchall()
         return [self._instance(connection, plan, row) for row in rows]

@@ -33,6 +33,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from portal.auth import client_ip, login_locked
 from portal.db import rows
+from portal.db.prepared import prepared_cursor
 from portal.models import ApiToken, User
 
 TOKEN_LIFETIME = timedelta(days=7)
@@ -138,7 +139,7 @@ def _active_token(key_hash: str, now) -> ApiToken | None:
         params = [at, key_hash, at, connection.ops.adapt_datetimefield_value(now - TOUCH_EVERY)]
         params += [key_hash, at]
     # prepared where the engine can (portal.db.postgresql): parsed and planned once per connection
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -166,7 +167,7 @@ def _touch_token(pk: int, now) -> None:
             f"UPDATE {qn(meta.db_table)} SET {rows.column(connection, ApiToken, 'last_used_at')} = %s "  # nosec B608
             f"WHERE {qn(meta.pk.column)} = %s"
         )  # names from the model's _meta, values as parameters
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), pk])
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 
+from portal.db.prepared import prepared_cursor
 from portal.validators import normalize_id_number
 
 
@@ -89,8 +90,7 @@ def _permissions_of(user_id: int) -> tuple[set[str], set[str]]:
     """("app_label.codename" the user has directly, those of their groups)."""
     from django.db import connection
 
-    # prepared on PostgreSQL (portal.db.postgresql): every signed-in page asks
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cur:
+    with prepared_cursor(connection) as cur:  # every signed-in page asks
         cur.execute(_permissions_sql(connection.alias), [user_id, user_id])
         rows = cur.fetchall()
     own = {f"{app_label}.{codename}" for whose, app_label, codename in rows if whose == "u"}

@@ -57,6 +57,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from portal.db import changes
+from portal.db.prepared import prepared_cursor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,12 +112,6 @@ def _key(name: str, parts: tuple) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _cursor():
-    """A cursor whose statements are prepared on PostgreSQL (portal.db.postgresql): a snapshot's
-    read and its parts' are the same statements on every page."""
-    return getattr(connection, "prepared_cursor", connection.cursor)()
-
-
 def _recording() -> bool:
     from portal.figures import _recordings
 
@@ -142,7 +137,7 @@ def cached(name: str, parts: tuple, compute: Callable[[], T], *, own_parts: bool
     qn = connection.ops.quote_name
     table = qn(FigureSnapshot._meta.db_table)
     try:
-        with _cursor() as cur:
+        with prepared_cursor(connection) as cur:
             cur.execute(
                 f"SELECT v.n, s.{qn('version')}, s.{qn('data')} "  # nosec B608 # models' tables
                 f"FROM (SELECT {changes.version_sql(connection)} AS n) v "
@@ -228,7 +223,7 @@ class _Computation:
         qn = connection.ops.quote_name
         table = qn(FigureSnapshot._meta.db_table)
         try:
-            with _cursor() as cur:
+            with prepared_cursor(connection) as cur:
                 cur.execute(
                     f"SELECT NULL, s.{qn('key')}, s.{qn('deps')}, s.{qn('data')} "  # nosec B608
                     f"FROM {table} s WHERE s.{qn('parent')} = %s UNION ALL "

@@ -45,6 +45,8 @@ import re
 from django.apps import apps
 from django.db import router
 
+from portal.db.prepared import prepared_cursor
+
 TRIGGER = "portal_data_changed"
 # App labels none of whose tables a figure reads, written all the time.
 NOT_WATCHED_APPS = frozenset({"django_q", "sessions", "admin"})
@@ -154,8 +156,7 @@ def versions(connection) -> dict[str, int]:
 def versions_of(connection, sources: tuple[str, ...]) -> tuple[int, ...]:
     """The versions of `sources`, in their order (0 for a source with no rows yet)."""
     marks = ", ".join(["%s"] * len(sources))
-    # prepared on PostgreSQL (portal.db.postgresql): a kept value's check on every page
-    with getattr(connection, "prepared_cursor", connection.cursor)() as cur:
+    with prepared_cursor(connection) as cur:  # a kept value's check on every page
         cur.execute(versions_sql(connection, where=f"source IN ({marks})"), sources)
         found = {source: int(n) for source, n in cur.fetchall()}
     return tuple(found.get(source, 0) for source in sources)

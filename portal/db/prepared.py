@@ -3,6 +3,7 @@
 
     prepared(key, build) -> (sql, params)     build()'s result, built once per key and database
     fetch(key, build, *, few_rows=False) -> list[tuple]   its rows; on PostgreSQL prepared
+    prepared_cursor(connection)               a cursor whose statements PostgreSQL prepares
 
 `key` must name everything build() depends on besides the code (the scope, the period, the rule
 table's rows, the rollups' watermark …; `portal.snapshots.frozen` describes a value exactly): the
@@ -72,19 +73,23 @@ def prepared(key: tuple, build: Callable[[], tuple[str, Sequence]]) -> tuple[str
 _literal: OrderedDict[tuple, str] = OrderedDict()
 
 
+def prepared_cursor(connection):
+    """A cursor of `connection` whose every statement PostgreSQL prepares (the engine
+    portal.db.postgresql: parsed once per connection, then planned once), for the hand-written
+    statements every request runs (the permissions, the snapshots' reads, an autosave …); the
+    connection's own cursor on another engine (SQLite, a plain backend)."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
+
+
 def fetch(
     key: tuple, build: Callable[[], tuple[str, Sequence]], *, few_rows: bool = False
 ) -> list[tuple]:
     sql, params = prepared(key, build)
     plan = few_rows_plan(connection) if few_rows else _nothing()
-    prepared_cursor = getattr(connection, "prepared_cursor", None)
-    if prepared_cursor is None:
-        with connection.cursor() as cursor, plan:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    literal = _literal_sql(sql, params)
-    with prepared_cursor() as cursor, plan:
-        cursor.execute(literal)
+    if hasattr(connection, "prepared_cursor"):  # its values written in: one plan a connection
+        sql, params = _literal_sql(sql, params), None
+    with prepared_cursor(connection) as cursor, plan:
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
